@@ -1,0 +1,683 @@
+//! Code systems, code normalisation and hierarchy (descendant) matching, and code sets.
+//!
+//! Every code is normalised before it is compared: case folded, dots, spaces and ICD-10
+//! dagger/asterisk marks removed, then checked against its system's format. A code that does
+//! not fit its system's format never matches anything: messy records do not produce matches
+//! by accident.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Canonical URI of ICPC-2 (CISP-2 in French).
+pub const ICPC2_URI: &str = "http://hl7.org/fhir/sid/icpc-2";
+/// Canonical URI of ICD-10.
+pub const ICD10_URI: &str = "http://hl7.org/fhir/sid/icd-10";
+/// The French CIM-10 URI, an alias of ICD-10.
+pub const CIM10_URI: &str = "https://smt.esante.gouv.fr/terminologie-cim-10";
+/// Canonical URI of ATC.
+pub const ATC_URI: &str = "http://www.whocc.no/atc";
+/// The French ATC URI, an alias of ATC.
+pub const ATC_FR_URI: &str = "https://smt.esante.gouv.fr/terminologie-atc";
+/// Canonical URI of LOINC.
+pub const LOINC_URI: &str = "http://loinc.org";
+/// Canonical URI of SNOMED CT.
+pub const SNOMED_URI: &str = "http://snomed.info/sct";
+
+/// A code system the engine understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CodeSystem {
+    /// ICPC-2 / CISP-2: chapter letter and two digits (`K86`), optional extension digits.
+    Icpc2,
+    /// ICD-10 / CIM-10: letter, two digits, up to four more characters (`E11.9`).
+    Icd10,
+    /// ATC: five levels (`A`, `A10`, `A10B`, `A10BA`, `A10BA02`).
+    Atc,
+    /// LOINC: digits, dash, check digit (`4548-4`). No hierarchy.
+    Loinc,
+    /// SNOMED CT concept ids. No bundled hierarchy.
+    Snomed,
+}
+
+impl CodeSystem {
+    /// Every system, in a stable order.
+    pub const ALL: [CodeSystem; 5] = [
+        CodeSystem::Icpc2,
+        CodeSystem::Icd10,
+        CodeSystem::Atc,
+        CodeSystem::Loinc,
+        CodeSystem::Snomed,
+    ];
+
+    /// Resolves a system URI, an alias URI or a short name (`icpc-2`, `cisp-2`, `icd-10`,
+    /// `cim-10`, `atc`, `loinc`, `snomed`) to a system.
+    pub fn from_uri(uri: &str) -> Option<CodeSystem> {
+        let uri = uri.trim();
+        let system = match uri {
+            ICPC2_URI => CodeSystem::Icpc2,
+            ICD10_URI | CIM10_URI => CodeSystem::Icd10,
+            ATC_URI | ATC_FR_URI => CodeSystem::Atc,
+            LOINC_URI => CodeSystem::Loinc,
+            SNOMED_URI => CodeSystem::Snomed,
+            other => match other.to_ascii_lowercase().as_str() {
+                "icpc-2" | "icpc2" | "icpc" | "cisp-2" | "cisp2" | "cisp" => CodeSystem::Icpc2,
+                "icd-10" | "icd10" | "cim-10" | "cim10" => CodeSystem::Icd10,
+                "atc" => CodeSystem::Atc,
+                "loinc" => CodeSystem::Loinc,
+                "snomed" | "snomed-ct" | "sct" => CodeSystem::Snomed,
+                _ => return None,
+            },
+        };
+        Some(system)
+    }
+
+    /// The canonical URI.
+    pub fn uri(self) -> &'static str {
+        match self {
+            CodeSystem::Icpc2 => ICPC2_URI,
+            CodeSystem::Icd10 => ICD10_URI,
+            CodeSystem::Atc => ATC_URI,
+            CodeSystem::Loinc => LOINC_URI,
+            CodeSystem::Snomed => SNOMED_URI,
+        }
+    }
+
+    /// A short human name (`ICPC-2`, `ICD-10`…).
+    pub fn name(self) -> &'static str {
+        match self {
+            CodeSystem::Icpc2 => "ICPC-2",
+            CodeSystem::Icd10 => "ICD-10",
+            CodeSystem::Atc => "ATC",
+            CodeSystem::Loinc => "LOINC",
+            CodeSystem::Snomed => "SNOMED CT",
+        }
+    }
+
+    /// Whether codes of this system have descendants by prefix.
+    pub fn hierarchical(self) -> bool {
+        matches!(self, CodeSystem::Icpc2 | CodeSystem::Icd10 | CodeSystem::Atc)
+    }
+
+    /// Whether two-ended ranges (`E10-E14`, `K70-K99`) are allowed in code sets.
+    pub fn allows_ranges(self) -> bool {
+        matches!(self, CodeSystem::Icpc2 | CodeSystem::Icd10)
+    }
+
+    fn index(self) -> u8 {
+        match self {
+            CodeSystem::Icpc2 => 1,
+            CodeSystem::Icd10 => 2,
+            CodeSystem::Atc => 3,
+            CodeSystem::Loinc => 4,
+            CodeSystem::Snomed => 5,
+        }
+    }
+
+    /// Normalises a code and checks it against this system's format.
+    pub fn normalize(self, raw: &str) -> Result<NormCode, CodeError> {
+        let mut buf = [0u8; NormCode::CAPACITY];
+        let mut len = 0usize;
+        for ch in raw.chars() {
+            let keep = match ch {
+                '.' | '*' | '†' | '+' => None,
+                c if c.is_whitespace() => None,
+                '-' if self != CodeSystem::Loinc => return Err(CodeError::Malformed),
+                c if c.is_ascii_alphanumeric() || c == '-' => Some(c.to_ascii_uppercase() as u8),
+                _ => return Err(CodeError::Malformed),
+            };
+            if let Some(b) = keep {
+                if len == NormCode::CAPACITY {
+                    return Err(CodeError::Malformed);
+                }
+                buf[len] = b;
+                len += 1;
+            }
+        }
+        let code = NormCode {
+            len: len as u8,
+            bytes: buf,
+        };
+        if !self.well_formed(code.as_bytes()) {
+            return Err(CodeError::Malformed);
+        }
+        Ok(code)
+    }
+
+    fn well_formed(self, c: &[u8]) -> bool {
+        let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+        let upper = |b: u8| b.is_ascii_uppercase();
+        match self {
+            CodeSystem::Icpc2 => match c {
+                [ch] => ICPC2_CHAPTERS.contains(ch),
+                [ch, rest @ ..] => {
+                    ICPC2_CHAPTERS.contains(ch)
+                        && (rest.len() == 2 || rest.len() == 3 || rest.len() == 4)
+                        && digits(rest)
+                }
+                [] => false,
+            },
+            CodeSystem::Icd10 => {
+                c.len() >= 3
+                    && c.len() <= 7
+                    && upper(c[0])
+                    && digits(&c[1..3])
+                    && c[3..].iter().all(|b| b.is_ascii_alphanumeric())
+            }
+            CodeSystem::Atc => {
+                let first = !c.is_empty() && ATC_GROUPS.contains(&c[0]);
+                first
+                    && match c.len() {
+                        1 => true,
+                        3 => digits(&c[1..3]),
+                        4 => digits(&c[1..3]) && upper(c[3]),
+                        5 => digits(&c[1..3]) && upper(c[3]) && upper(c[4]),
+                        7 => digits(&c[1..3]) && upper(c[3]) && upper(c[4]) && digits(&c[5..7]),
+                        _ => false,
+                    }
+            }
+            CodeSystem::Loinc => loinc_well_formed(c),
+            CodeSystem::Snomed => {
+                c.len() >= 6 && c.len() <= 18 && digits(c) && c[0] != b'0'
+            }
+        }
+    }
+}
+
+impl fmt::Display for CodeSystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// ICPC-2 chapters.
+const ICPC2_CHAPTERS: &[u8] = b"ABDFHKLNPRSTUWXYZ";
+/// ATC anatomical main groups.
+const ATC_GROUPS: &[u8] = b"ABCDGHJLMNPRSV";
+
+/// LOINC: 1 to 7 digits, a dash and a mod-10 (Luhn) check digit.
+fn loinc_well_formed(c: &[u8]) -> bool {
+    let Some(dash) = c.iter().position(|&b| b == b'-') else {
+        return false;
+    };
+    let (num, rest) = (&c[..dash], &c[dash + 1..]);
+    if num.is_empty() || num.len() > 7 || rest.len() != 1 {
+        return false;
+    }
+    if !num.iter().chain(rest).all(u8::is_ascii_digit) {
+        return false;
+    }
+    loinc_check_digit(num) == rest[0] - b'0'
+}
+
+/// The LOINC check digit of the digits before the dash (Luhn, doubling from the right).
+pub fn loinc_check_digit(num: &[u8]) -> u8 {
+    let sum: u32 = num
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let x = d * 2;
+                x / 10 + x % 10
+            } else {
+                d
+            }
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
+}
+
+/// Why a code was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CodeError {
+    /// The code does not fit its system's format.
+    #[error("malformed code")]
+    Malformed,
+}
+
+/// A normalised, format-checked code: upper case, no dots or spaces. Small and `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NormCode {
+    len: u8,
+    bytes: [u8; NormCode::CAPACITY],
+}
+
+impl NormCode {
+    /// The longest code kept (SNOMED CT ids have up to 18 digits).
+    pub const CAPACITY: usize = 18;
+
+    /// The code's bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII bytes are ever stored.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Whether the code is empty (never true for a checked code).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether `self` is `ancestor` or one of its descendants.
+    pub fn is_under(&self, ancestor: &NormCode) -> bool {
+        self.as_bytes().starts_with(ancestor.as_bytes())
+    }
+}
+
+impl fmt::Debug for NormCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl fmt::Display for NormCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Packs a kind tag, a system and the first `len` bytes of a code into one hashable key.
+/// Hierarchical systems' codes are at most 7 bytes and LOINC codes 9, so they fit in 13
+/// bytes; SNOMED CT ids are packed as their number.
+pub(crate) fn pack_key(tag: u8, system: CodeSystem, code: &[u8]) -> u128 {
+    let mut low: u128 = 0;
+    if system == CodeSystem::Snomed {
+        low = code
+            .iter()
+            .fold(0u128, |acc, b| acc * 10 + u128::from(b - b'0'));
+    } else {
+        for &b in code.iter().take(13) {
+            low = (low << 8) | u128::from(b);
+        }
+    }
+    (u128::from(tag) << 120)
+        | (u128::from(system.index()) << 112)
+        | ((code.len() as u128) << 104)
+        | low
+}
+
+/// One entry of a code set: a code, and whether its descendants are included.
+///
+/// For ICD-10 and ICPC-2 the code may be a range of three-character codes (`E10-E14`,
+/// `K70-K99`); an ICPC-2 code may also be a bare chapter letter (`K`, with descendants).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeEntry {
+    /// System URI, alias URI or short name.
+    pub system: String,
+    /// The code, or a range `FROM-TO` where the system allows ranges.
+    pub code: String,
+    /// Include every code below this one in the system's hierarchy.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub descendants: bool,
+    /// A human name for the code, shown in explanations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+/// A set of codes: every code matched by an `include` entry and by no `exclude` entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeSet {
+    /// A human name for the set, shown in explanations when the criterion has no label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Entries whose codes (and descendants) are in the set.
+    #[serde(default)]
+    pub include: Vec<CodeEntry>,
+    /// Entries whose codes (and descendants) are taken out again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<CodeEntry>,
+}
+
+/// A checked entry: system resolved, code normalised, ranges expanded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResolvedCode {
+    /// The system.
+    pub system: CodeSystem,
+    /// The normalised code.
+    pub code: NormCode,
+    /// Whether descendants are included.
+    pub descendants: bool,
+}
+
+impl ResolvedCode {
+    /// Whether a patient's normalised code of `system` is matched by this entry.
+    pub fn matches(&self, system: CodeSystem, code: &NormCode) -> bool {
+        self.system == system
+            && (code == &self.code || (self.descendants && code.is_under(&self.code)))
+    }
+}
+
+/// Why a code-set entry could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    /// The system is not one the engine knows.
+    #[error("unknown code system `{0}`")]
+    UnknownSystem(String),
+    /// The code does not fit the system's format.
+    #[error("`{code}` is not a well-formed {system} code")]
+    Malformed {
+        /// The system.
+        system: CodeSystem,
+        /// The code as written.
+        code: String,
+    },
+    /// A range in a system that has none, or whose ends are not three-character codes.
+    #[error("`{code}` is not a valid {system} range: ranges join two three-character codes, such as E10-E14")]
+    BadRange {
+        /// The system.
+        system: CodeSystem,
+        /// The range as written.
+        code: String,
+    },
+    /// A range whose first code comes after its last.
+    #[error("range `{0}` is reversed: its first code comes after its last")]
+    ReversedRange(String),
+    /// Descendants asked for in a system without a bundled hierarchy.
+    #[error("{0} has no bundled hierarchy: set `descendants` to false and list the codes")]
+    NoHierarchy(CodeSystem),
+}
+
+impl CodeEntry {
+    /// Resolves the entry into checked codes (one, or one per code of a range).
+    pub fn resolve(&self) -> Result<Vec<ResolvedCode>, EntryError> {
+        let system = CodeSystem::from_uri(&self.system)
+            .ok_or_else(|| EntryError::UnknownSystem(self.system.clone()))?;
+        if self.descendants && !system.hierarchical() {
+            return Err(EntryError::NoHierarchy(system));
+        }
+        let text = self.code.trim();
+        if system != CodeSystem::Loinc
+            && let Some((from, to)) = text.split_once('-')
+        {
+            return resolve_range(system, text, from, to, self.descendants);
+        }
+        let code = system.normalize(text).map_err(|_| EntryError::Malformed {
+            system,
+            code: self.code.clone(),
+        })?;
+        Ok(vec![ResolvedCode {
+            system,
+            code,
+            descendants: self.descendants,
+        }])
+    }
+}
+
+fn resolve_range(
+    system: CodeSystem,
+    text: &str,
+    from: &str,
+    to: &str,
+    descendants: bool,
+) -> Result<Vec<ResolvedCode>, EntryError> {
+    let bad = || EntryError::BadRange {
+        system,
+        code: text.to_string(),
+    };
+    if !system.allows_ranges() {
+        return Err(bad());
+    }
+    let a = system.normalize(from).map_err(|_| bad())?;
+    let b = system.normalize(to).map_err(|_| bad())?;
+    if a.len() != 3 || b.len() != 3 {
+        return Err(bad());
+    }
+    if a > b {
+        return Err(EntryError::ReversedRange(text.to_string()));
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let number = |c: &[u8]| u32::from(c[1] - b'0') * 10 + u32::from(c[2] - b'0');
+    let mut out = Vec::new();
+    for letter in a[0]..=b[0] {
+        let lo = if letter == a[0] { number(a) } else { 0 };
+        let hi = if letter == b[0] { number(b) } else { 99 };
+        for n in lo..=hi {
+            let code = format!("{}{:02}", letter as char, n);
+            // Letters that are not chapters (ICPC-2) are skipped, not errors.
+            if let Ok(code) = system.normalize(&code) {
+                out.push(ResolvedCode {
+                    system,
+                    code,
+                    descendants,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A code set resolved for matching.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolvedCodeSet {
+    /// Codes in the set.
+    pub include: Vec<ResolvedCode>,
+    /// Codes taken out again.
+    pub exclude: Vec<ResolvedCode>,
+}
+
+impl ResolvedCodeSet {
+    /// Resolves every entry; the first error wins (validation reports all of them).
+    pub fn resolve(set: &CodeSet) -> Result<ResolvedCodeSet, EntryError> {
+        let mut out = ResolvedCodeSet::default();
+        for entry in &set.include {
+            out.include.extend(entry.resolve()?);
+        }
+        for entry in &set.exclude {
+            out.exclude.extend(entry.resolve()?);
+        }
+        out.include.sort();
+        out.include.dedup();
+        out.exclude.sort();
+        out.exclude.dedup();
+        Ok(out)
+    }
+
+    /// Whether a normalised code of `system` is in the set. This is the plain definition;
+    /// the trial index reaches the same answer through hashed prefixes.
+    pub fn contains(&self, system: CodeSystem, code: &NormCode) -> bool {
+        self.include.iter().any(|e| e.matches(system, code))
+            && !self.exclude.iter().any(|e| e.matches(system, code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(system: CodeSystem, code: &str) -> Option<String> {
+        system.normalize(code).ok().map(|c| c.to_string())
+    }
+
+    fn entry(system: &str, code: &str, descendants: bool) -> CodeEntry {
+        CodeEntry {
+            system: system.into(),
+            code: code.into(),
+            descendants,
+            display: None,
+        }
+    }
+
+    #[test]
+    fn systems_resolve_from_canonical_alias_and_short_names() {
+        let cases = [
+            (ICPC2_URI, CodeSystem::Icpc2),
+            ("cisp-2", CodeSystem::Icpc2),
+            (ICD10_URI, CodeSystem::Icd10),
+            (CIM10_URI, CodeSystem::Icd10),
+            ("CIM-10", CodeSystem::Icd10),
+            (ATC_URI, CodeSystem::Atc),
+            (ATC_FR_URI, CodeSystem::Atc),
+            (LOINC_URI, CodeSystem::Loinc),
+            (SNOMED_URI, CodeSystem::Snomed),
+        ];
+        for (uri, system) in cases {
+            assert_eq!(CodeSystem::from_uri(uri), Some(system), "{uri}");
+        }
+        assert_eq!(CodeSystem::from_uri("http://example.org/local"), None);
+        for s in CodeSystem::ALL {
+            assert_eq!(CodeSystem::from_uri(s.uri()), Some(s));
+        }
+    }
+
+    #[test]
+    fn normalisation_folds_case_dots_spaces_and_marks() {
+        let cases = [
+            (CodeSystem::Icd10, "e11.9", Some("E119")),
+            (CodeSystem::Icd10, " E11 ", Some("E11")),
+            (CodeSystem::Icd10, "G63.2*", Some("G632")),
+            (CodeSystem::Icd10, "E1", None),
+            (CodeSystem::Icd10, "11E", None),
+            (CodeSystem::Icd10, "E11.9.9.9.9.9", None),
+            (CodeSystem::Icpc2, "k86", Some("K86")),
+            (CodeSystem::Icpc2, "K", Some("K")),
+            (CodeSystem::Icpc2, "K86.01", Some("K8601")),
+            (CodeSystem::Icpc2, "E86", None),
+            (CodeSystem::Icpc2, "K8", None),
+            (CodeSystem::Atc, "a10ba02", Some("A10BA02")),
+            (CodeSystem::Atc, "A10B", Some("A10B")),
+            (CodeSystem::Atc, "A10BA0", None),
+            (CodeSystem::Atc, "E10", None),
+            (CodeSystem::Loinc, "4548-4", Some("4548-4")),
+            (CodeSystem::Loinc, "4548-5", None),
+            (CodeSystem::Loinc, "4548", None),
+            (CodeSystem::Loinc, "39156-5", Some("39156-5")),
+            (CodeSystem::Snomed, "44054006", Some("44054006")),
+            (CodeSystem::Snomed, "0123456", None),
+            (CodeSystem::Snomed, "12ab56", None),
+            (CodeSystem::Icd10, "", None),
+            (CodeSystem::Icd10, "E11é", None),
+        ];
+        for (system, code, want) in cases {
+            assert_eq!(norm(system, code).as_deref(), want, "{system} {code}");
+        }
+    }
+
+    #[test]
+    fn loinc_check_digits_of_common_codes() {
+        for code in [
+            "4548-4", "2345-7", "6301-6", "39156-5", "29463-7", "8302-2", "8480-6", "8462-4",
+            "2160-0", "33914-3", "13457-7", "2093-3", "718-7", "59261-8",
+        ] {
+            assert!(CodeSystem::Loinc.normalize(code).is_ok(), "{code}");
+        }
+    }
+
+    #[test]
+    fn icd10_descendants_cover_dotted_and_undotted_children() {
+        let e = &entry("icd-10", "E11", true).resolve().unwrap()[0];
+        let yes = |c: &str| {
+            CodeSystem::Icd10
+                .normalize(c)
+                .is_ok_and(|n| e.matches(CodeSystem::Icd10, &n))
+        };
+        assert!(yes("E11"));
+        assert!(yes("E11.9"));
+        assert!(yes("E119"));
+        assert!(yes("e11.65"));
+        assert!(!yes("E10.9"));
+        assert!(!yes("E1"));
+        let exact = &entry("icd-10", "E11", false).resolve().unwrap()[0];
+        let n = CodeSystem::Icd10.normalize("E11.9").unwrap();
+        assert!(!exact.matches(CodeSystem::Icd10, &n));
+        // Same code, other system: no match.
+        assert!(!e.matches(CodeSystem::Icpc2, &CodeSystem::Icpc2.normalize("K86").unwrap()));
+    }
+
+    #[test]
+    fn atc_descendants_follow_levels() {
+        let e = &entry(ATC_URI, "A10B", true).resolve().unwrap()[0];
+        let m = |c: &str| e.matches(CodeSystem::Atc, &CodeSystem::Atc.normalize(c).unwrap());
+        assert!(m("A10BA02"));
+        assert!(m("A10B"));
+        assert!(!m("A10AB01"));
+        assert!(!m("A10"));
+    }
+
+    #[test]
+    fn icpc2_chapters_components_and_ranges() {
+        let chapter = &entry("icpc-2", "K", true).resolve().unwrap()[0];
+        let k86 = CodeSystem::Icpc2.normalize("K86").unwrap();
+        assert!(chapter.matches(CodeSystem::Icpc2, &k86));
+        assert!(!chapter.matches(CodeSystem::Icpc2, &CodeSystem::Icpc2.normalize("T90").unwrap()));
+        // Component 7 (diagnoses) of chapter K.
+        let diagnoses = entry("icpc-2", "K70-K99", false).resolve().unwrap();
+        assert_eq!(diagnoses.len(), 30);
+        assert!(diagnoses.iter().any(|e| e.matches(CodeSystem::Icpc2, &k86)));
+        let k01 = CodeSystem::Icpc2.normalize("K01").unwrap();
+        assert!(!diagnoses.iter().any(|e| e.matches(CodeSystem::Icpc2, &k01)));
+        // Extensions are descendants of their rubric.
+        let rubric = &entry("icpc-2", "K86", true).resolve().unwrap()[0];
+        assert!(rubric.matches(CodeSystem::Icpc2, &CodeSystem::Icpc2.normalize("K86.01").unwrap()));
+    }
+
+    #[test]
+    fn icd10_ranges_span_letters_and_refuse_nonsense() {
+        assert_eq!(entry("icd-10", "E10-E14", true).resolve().unwrap().len(), 5);
+        assert_eq!(entry("icd-10", "A98-B01", false).resolve().unwrap().len(), 4);
+        assert!(matches!(
+            entry("icd-10", "E14-E10", false).resolve(),
+            Err(EntryError::ReversedRange(_))
+        ));
+        assert!(matches!(
+            entry("icd-10", "E10.1-E14", false).resolve(),
+            Err(EntryError::BadRange { .. })
+        ));
+        assert!(matches!(
+            entry("atc", "A10-A12", false).resolve(),
+            Err(EntryError::BadRange { .. })
+        ));
+    }
+
+    #[test]
+    fn entries_without_hierarchy_refuse_descendants() {
+        assert_eq!(
+            entry("loinc", "4548-4", true).resolve(),
+            Err(EntryError::NoHierarchy(CodeSystem::Loinc))
+        );
+        assert_eq!(
+            entry("snomed", "44054006", true).resolve(),
+            Err(EntryError::NoHierarchy(CodeSystem::Snomed))
+        );
+        assert!(matches!(
+            entry("http://example.org", "X", false).resolve(),
+            Err(EntryError::UnknownSystem(_))
+        ));
+    }
+
+    #[test]
+    fn excluded_codes_are_taken_out() {
+        let set = CodeSet {
+            name: None,
+            include: vec![entry("icd-10", "E11", true)],
+            exclude: vec![entry("icd-10", "E11.6", true)],
+        };
+        let r = ResolvedCodeSet::resolve(&set).unwrap();
+        let n = |c: &str| CodeSystem::Icd10.normalize(c).unwrap();
+        assert!(r.contains(CodeSystem::Icd10, &n("E11.9")));
+        assert!(!r.contains(CodeSystem::Icd10, &n("E11.65")));
+        assert!(!r.contains(CodeSystem::Icd10, &n("E11.6")));
+    }
+
+    #[test]
+    fn packed_keys_distinguish_tag_system_length_and_code() {
+        let k = |t, s, c: &str| pack_key(t, s, c.as_bytes());
+        assert_ne!(k(1, CodeSystem::Icd10, "E11"), k(2, CodeSystem::Icd10, "E11"));
+        assert_ne!(k(1, CodeSystem::Icd10, "E11"), k(1, CodeSystem::Icpc2, "E11"));
+        assert_ne!(k(1, CodeSystem::Icd10, "E11"), k(1, CodeSystem::Icd10, "E110"));
+        assert_ne!(
+            k(1, CodeSystem::Snomed, "123456789012345678"),
+            k(1, CodeSystem::Snomed, "123456789012345679")
+        );
+    }
+}

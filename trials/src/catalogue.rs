@@ -119,8 +119,16 @@ mod tests {
     #[test]
     fn every_catalogued_code_is_well_formed_and_its_unit_known() {
         for kind in KINDS {
-            assert!(CodeSystem::Loinc.normalize(kind.code).is_ok(), "{}", kind.code);
-            assert!(crate::units::Unit::parse(kind.unit).is_some(), "{}", kind.unit);
+            assert!(
+                CodeSystem::Loinc.normalize(kind.code).is_ok(),
+                "{}",
+                kind.code
+            );
+            assert!(
+                crate::units::Unit::parse(kind.unit).is_some(),
+                "{}",
+                kind.unit
+            );
             assert!(kind.min < kind.max);
         }
     }

@@ -94,7 +94,10 @@ impl CodeSystem {
 
     /// Whether codes of this system have descendants by prefix.
     pub fn hierarchical(self) -> bool {
-        matches!(self, CodeSystem::Icpc2 | CodeSystem::Icd10 | CodeSystem::Atc)
+        matches!(
+            self,
+            CodeSystem::Icpc2 | CodeSystem::Icd10 | CodeSystem::Atc
+        )
     }
 
     /// Whether two-ended ranges (`E10-E14`, `K70-K99`) are allowed in code sets.
@@ -175,9 +178,7 @@ impl CodeSystem {
                     }
             }
             CodeSystem::Loinc => loinc_well_formed(c),
-            CodeSystem::Snomed => {
-                c.len() >= 6 && c.len() <= 18 && digits(c) && c[0] != b'0'
-            }
+            CodeSystem::Snomed => c.len() >= 6 && c.len() <= 18 && digits(c) && c[0] != b'0',
         }
     }
 }
@@ -373,7 +374,9 @@ pub enum EntryError {
         code: String,
     },
     /// A range in a system that has none, or whose ends are not three-character codes.
-    #[error("`{code}` is not a valid {system} range: ranges join two three-character codes, such as E10-E14")]
+    #[error(
+        "`{code}` is not a valid {system} range: ranges join two three-character codes, such as E10-E14"
+    )]
     BadRange {
         /// The system.
         system: CodeSystem,
@@ -591,7 +594,10 @@ mod tests {
         let n = CodeSystem::Icd10.normalize("E11.9").unwrap();
         assert!(!exact.matches(CodeSystem::Icd10, &n));
         // Same code, other system: no match.
-        assert!(!e.matches(CodeSystem::Icpc2, &CodeSystem::Icpc2.normalize("K86").unwrap()));
+        assert!(!e.matches(
+            CodeSystem::Icpc2,
+            &CodeSystem::Icpc2.normalize("K86").unwrap()
+        ));
     }
 
     #[test]
@@ -609,7 +615,10 @@ mod tests {
         let chapter = &entry("icpc-2", "K", true).resolve().unwrap()[0];
         let k86 = CodeSystem::Icpc2.normalize("K86").unwrap();
         assert!(chapter.matches(CodeSystem::Icpc2, &k86));
-        assert!(!chapter.matches(CodeSystem::Icpc2, &CodeSystem::Icpc2.normalize("T90").unwrap()));
+        assert!(!chapter.matches(
+            CodeSystem::Icpc2,
+            &CodeSystem::Icpc2.normalize("T90").unwrap()
+        ));
         // Component 7 (diagnoses) of chapter K.
         let diagnoses = entry("icpc-2", "K70-K99", false).resolve().unwrap();
         assert_eq!(diagnoses.len(), 30);
@@ -618,13 +627,19 @@ mod tests {
         assert!(!diagnoses.iter().any(|e| e.matches(CodeSystem::Icpc2, &k01)));
         // Extensions are descendants of their rubric.
         let rubric = &entry("icpc-2", "K86", true).resolve().unwrap()[0];
-        assert!(rubric.matches(CodeSystem::Icpc2, &CodeSystem::Icpc2.normalize("K86.01").unwrap()));
+        assert!(rubric.matches(
+            CodeSystem::Icpc2,
+            &CodeSystem::Icpc2.normalize("K86.01").unwrap()
+        ));
     }
 
     #[test]
     fn icd10_ranges_span_letters_and_refuse_nonsense() {
         assert_eq!(entry("icd-10", "E10-E14", true).resolve().unwrap().len(), 5);
-        assert_eq!(entry("icd-10", "A98-B01", false).resolve().unwrap().len(), 4);
+        assert_eq!(
+            entry("icd-10", "A98-B01", false).resolve().unwrap().len(),
+            4
+        );
         assert!(matches!(
             entry("icd-10", "E14-E10", false).resolve(),
             Err(EntryError::ReversedRange(_))
@@ -672,9 +687,18 @@ mod tests {
     #[test]
     fn packed_keys_distinguish_tag_system_length_and_code() {
         let k = |t, s, c: &str| pack_key(t, s, c.as_bytes());
-        assert_ne!(k(1, CodeSystem::Icd10, "E11"), k(2, CodeSystem::Icd10, "E11"));
-        assert_ne!(k(1, CodeSystem::Icd10, "E11"), k(1, CodeSystem::Icpc2, "E11"));
-        assert_ne!(k(1, CodeSystem::Icd10, "E11"), k(1, CodeSystem::Icd10, "E110"));
+        assert_ne!(
+            k(1, CodeSystem::Icd10, "E11"),
+            k(2, CodeSystem::Icd10, "E11")
+        );
+        assert_ne!(
+            k(1, CodeSystem::Icd10, "E11"),
+            k(1, CodeSystem::Icpc2, "E11")
+        );
+        assert_ne!(
+            k(1, CodeSystem::Icd10, "E11"),
+            k(1, CodeSystem::Icd10, "E110")
+        );
         assert_ne!(
             k(1, CodeSystem::Snomed, "123456789012345678"),
             k(1, CodeSystem::Snomed, "123456789012345679")

@@ -218,7 +218,9 @@ impl ValueTest {
             && self.gte.is_none_or(|b| v >= b)
             && self.lt.is_none_or(|b| v < b)
             && self.lte.is_none_or(|b| v <= b)
-            && self.eq.is_none_or(|b| (v - b).abs() <= 1e-9 * b.abs().max(1.0))
+            && self
+                .eq
+                .is_none_or(|b| (v - b).abs() <= 1e-9 * b.abs().max(1.0))
     }
 
     /// Whether no bound is given.
@@ -516,9 +518,10 @@ mod tests {
     fn codes_are_a_name_or_an_inline_set() {
         let r: Codes = serde_json::from_str(r#""t2d""#).unwrap();
         assert_eq!(r, Codes::Ref("t2d".into()));
-        let i: Codes =
-            serde_json::from_str(r#"{"include":[{"system":"icd-10","code":"E11","descendants":true}]}"#)
-                .unwrap();
+        let i: Codes = serde_json::from_str(
+            r#"{"include":[{"system":"icd-10","code":"E11","descendants":true}]}"#,
+        )
+        .unwrap();
         assert!(matches!(i, Codes::Inline(ref s) if s.include.len() == 1));
         assert!(serde_json::from_str::<Codes>("12").is_err());
         assert!(serde_json::from_str::<Codes>(r#"{"inclde":[]}"#).is_err());
@@ -528,8 +531,9 @@ mod tests {
     fn aggregates_parse_as_names_or_objects() {
         let a: Aggregate = serde_json::from_str(r#""mean""#).unwrap();
         assert_eq!(a, Aggregate::Mean);
-        let s: Aggregate =
-            serde_json::from_str(r#"{"share_outside":{"low":2,"high":3}}"#).unwrap();
-        assert!(matches!(s, Aggregate::ShareOutside(ShareOutside { low, high, .. }) if low == 2.0 && high == 3.0));
+        let s: Aggregate = serde_json::from_str(r#"{"share_outside":{"low":2,"high":3}}"#).unwrap();
+        assert!(
+            matches!(s, Aggregate::ShareOutside(ShareOutside { low, high, .. }) if low == 2.0 && high == 3.0)
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! Pure and synchronous: no web, database or async dependency, so the same code runs on the
 //! server and inside the GP's EHR through the plugin SDK.
 //!
-//! ```ignore
+//! ```
 //! use trials::{Patient, Trial, TrialIndex};
 //! let trial = Trial::from_json(r#"{
 //!   "id": "t2d", "title": "Type 2 diabetes trial",
@@ -20,17 +20,33 @@
 //! let date = "2026-11-23".parse().unwrap();
 //! let results = index.matches(&patient, date);
 //! assert_eq!(results[0].verdict, trials::Verdict::Eligible);
-//! ```ignore
+//! ```
 
 pub mod catalogue;
 pub mod codes;
+mod compile;
 pub mod criteria;
+mod detail;
+mod eval;
+pub mod explain;
+mod index;
 pub mod patient;
+mod prepared;
+pub mod result;
+pub mod truth;
 pub mod units;
+pub mod validate;
 pub mod window;
 
 pub use criteria::{Criteria, Criterion, Node, Trial};
+pub use eval::age_at;
+pub use explain::{Explanation, Locale};
+pub use index::{InvalidTrial, TrialIndex, evaluate};
 pub use patient::{Event, EventKind, Observation, Patient, Sex};
+pub use prepared::PreparedPatient;
+pub use result::{CriterionResult, Detail, TrialResult, Verdict};
+pub use truth::Truth;
+pub use validate::{ValidationError, validate, validate_criteria};
 
 /// A JSON document that could not be read, with the JSON path of the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,7 +64,11 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Parse
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         ParseError {
-            path: if path == "." { "$".into() } else { format!("$.{path}") },
+            path: if path == "." {
+                "$".into()
+            } else {
+                format!("$.{path}")
+            },
             message: e.into_inner().to_string(),
         }
     })

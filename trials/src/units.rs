@@ -37,21 +37,56 @@ pub struct Unit {
 /// `µ`/`μ` written `u`, and `²` written `2`.
 const UNITS: &[(&[&str], Dimension, f64, &str)] = &[
     (&["g/l"], Dimension::MassConcentration, 1.0, "g/L"),
-    (&["mg/dl", "mg/100ml"], Dimension::MassConcentration, 0.01, "mg/dL"),
-    (&["mg/l", "ug/ml"], Dimension::MassConcentration, 0.001, "mg/L"),
-    (&["g/dl", "g/100ml"], Dimension::MassConcentration, 10.0, "g/dL"),
+    (
+        &["mg/dl", "mg/100ml"],
+        Dimension::MassConcentration,
+        0.01,
+        "mg/dL",
+    ),
+    (
+        &["mg/l", "ug/ml"],
+        Dimension::MassConcentration,
+        0.001,
+        "mg/L",
+    ),
+    (
+        &["g/dl", "g/100ml"],
+        Dimension::MassConcentration,
+        10.0,
+        "g/dL",
+    ),
     (&["mg/ml"], Dimension::MassConcentration, 1.0, "mg/mL"),
-    (&["ug/l", "ng/ml"], Dimension::MassConcentration, 1e-6, "ug/L"),
-    (&["ng/l", "pg/ml"], Dimension::MassConcentration, 1e-9, "ng/L"),
+    (
+        &["ug/l", "ng/ml"],
+        Dimension::MassConcentration,
+        1e-6,
+        "ug/L",
+    ),
+    (
+        &["ng/l", "pg/ml"],
+        Dimension::MassConcentration,
+        1e-9,
+        "ng/L",
+    ),
     (&["mol/l"], Dimension::MolarConcentration, 1.0, "mol/L"),
-    (&["mmol/l", "mm/l"], Dimension::MolarConcentration, 1e-3, "mmol/L"),
+    (
+        &["mmol/l", "mm/l"],
+        Dimension::MolarConcentration,
+        1e-3,
+        "mmol/L",
+    ),
     (&["umol/l"], Dimension::MolarConcentration, 1e-6, "umol/L"),
     (&["nmol/l"], Dimension::MolarConcentration, 1e-9, "nmol/L"),
     (&["pmol/l"], Dimension::MolarConcentration, 1e-12, "pmol/L"),
     (&["kg", "kgs", "kilo", "kilos"], Dimension::Mass, 1.0, "kg"),
     (&["g", "gr"], Dimension::Mass, 1e-3, "g"),
     (&["mg"], Dimension::Mass, 1e-6, "mg"),
-    (&["[lb_av]", "lb", "lbs"], Dimension::Mass, 0.453_592_37, "[lb_av]"),
+    (
+        &["[lb_av]", "lb", "lbs"],
+        Dimension::Mass,
+        0.453_592_37,
+        "[lb_av]",
+    ),
     (&["m"], Dimension::Length, 1.0, "m"),
     (&["cm"], Dimension::Length, 0.01, "cm"),
     (&["mm"], Dimension::Length, 0.001, "mm"),
@@ -61,7 +96,12 @@ const UNITS: &[(&[&str], Dimension, f64, &str)] = &[
     (&["mm[hg]", "mmhg"], Dimension::Pressure, 1.0, "mm[Hg]"),
     (&["cm[hg]", "cmhg"], Dimension::Pressure, 10.0, "cm[Hg]"),
     (&["kpa"], Dimension::Pressure, 7.500_615_758, "kPa"),
-    (&["cel", "°c", "degc", "c"], Dimension::Temperature, 1.0, "Cel"),
+    (
+        &["cel", "°c", "degc", "c"],
+        Dimension::Temperature,
+        1.0,
+        "Cel",
+    ),
 ];
 
 /// Units with no conversion, recognised so their spellings compare equal.
@@ -69,7 +109,10 @@ const OTHER_UNITS: &[(&[&str], &str)] = &[
     (&["kg/m2", "kg/m^2"], "kg/m2"),
     (&["{inr}", "inr"], "{INR}"),
     (&["mmol/mol"], "mmol/mol"),
-    (&["ml/min/1.73m2", "ml/min/{1.73_m2}", "ml/min"], "mL/min/{1.73_m2}"),
+    (
+        &["ml/min/1.73m2", "ml/min/{1.73_m2}", "ml/min"],
+        "mL/min/{1.73_m2}",
+    ),
     (&["u/l", "ui/l", "iu/l", "[iu]/l"], "U/L"),
     (&["/min", "{beats}/min", "bpm", "{beat}/min", "/mn"], "/min"),
     (&["mg/g", "mg/g{creat}"], "mg/g"),
@@ -79,7 +122,10 @@ const OTHER_UNITS: &[(&[&str], &str)] = &[
     (&["l", "litre", "liter"], "L"),
     (&["{score}", "score"], "{score}"),
     (&["a", "ann", "year", "years", "ans"], "a"),
-    (&["{pack-years}", "pack-years", "{packyears}", "pa"], "{pack-years}"),
+    (
+        &["{pack-years}", "pack-years", "{packyears}", "pa"],
+        "{pack-years}",
+    ),
 ];
 
 /// Folds a unit spelling: trimmed, lower case, micro signs as `u`, superscript two as `2`.

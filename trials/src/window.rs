@@ -35,12 +35,25 @@ impl Offset {
         let back = self.amount >= 0;
         match self.unit {
             OffsetUnit::Days | OffsetUnit::Weeks => {
-                let days = Days::new(u64::from(n) * if self.unit == OffsetUnit::Weeks { 7 } else { 1 });
-                if back { reference.checked_sub_days(days) } else { reference.checked_add_days(days) }
+                let days =
+                    Days::new(u64::from(n) * if self.unit == OffsetUnit::Weeks { 7 } else { 1 });
+                if back {
+                    reference.checked_sub_days(days)
+                } else {
+                    reference.checked_add_days(days)
+                }
             }
             OffsetUnit::Months | OffsetUnit::Years => {
-                let months = Months::new(n.saturating_mul(if self.unit == OffsetUnit::Years { 12 } else { 1 }));
-                if back { reference.checked_sub_months(months) } else { reference.checked_add_months(months) }
+                let months = Months::new(n.saturating_mul(if self.unit == OffsetUnit::Years {
+                    12
+                } else {
+                    1
+                }));
+                if back {
+                    reference.checked_sub_months(months)
+                } else {
+                    reference.checked_add_months(months)
+                }
             }
         }
     }
@@ -62,7 +75,11 @@ impl FromStr for Offset {
 
     fn from_str(s: &str) -> Result<Offset, String> {
         let s = s.trim();
-        let bad = || format!("`{s}` is not an offset: write a whole number and a unit, such as 30d, 6w, 18m or 2y");
+        let bad = || {
+            format!(
+                "`{s}` is not an offset: write a whole number and a unit, such as 30d, 6w, 18m or 2y"
+            )
+        };
         let unit = match s.chars().last() {
             Some('d') => OffsetUnit::Days,
             Some('w') => OffsetUnit::Weeks,
@@ -147,7 +164,10 @@ impl Window {
         let far = self.within.or(self.from);
         DateRange {
             start: far.and_then(|o| o.before(reference)),
-            end: self.to.and_then(|o| o.before(reference)).unwrap_or(reference),
+            end: self
+                .to
+                .and_then(|o| o.before(reference))
+                .unwrap_or(reference),
         }
     }
 }
@@ -174,11 +194,29 @@ mod tests {
     fn windows_become_date_ranges() {
         let r = d("2026-11-23");
         let w: Window = serde_json::from_str(r#"{"within":"2y"}"#).unwrap();
-        assert_eq!(w.range(r), DateRange { start: Some(d("2024-11-23")), end: r });
+        assert_eq!(
+            w.range(r),
+            DateRange {
+                start: Some(d("2024-11-23")),
+                end: r
+            }
+        );
         let w: Window = serde_json::from_str(r#"{"from":"5y","to":"6m"}"#).unwrap();
-        assert_eq!(w.range(r), DateRange { start: Some(d("2021-11-23")), end: d("2026-05-23") });
+        assert_eq!(
+            w.range(r),
+            DateRange {
+                start: Some(d("2021-11-23")),
+                end: d("2026-05-23")
+            }
+        );
         let w: Window = serde_json::from_str(r#"{"to":"1y"}"#).unwrap();
-        assert_eq!(w.range(r), DateRange { start: None, end: d("2025-11-23") });
+        assert_eq!(
+            w.range(r),
+            DateRange {
+                start: None,
+                end: d("2025-11-23")
+            }
+        );
         let w = Window::default();
         assert!(w.is_ever());
         assert!(!w.range(r).contains(d("2026-11-24")));

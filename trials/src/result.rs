@@ -1,0 +1,276 @@
+//! What matching returns: a verdict per trial, and per criterion its truth with the evidence
+//! that decided it. Owned and serialisable, for the SDK's pop-up and the server's API.
+
+use crate::criteria::{AgeUnit, Aggregate, Count, ValueTest};
+use crate::patient::{EventKind, Sex};
+use crate::truth::Truth;
+use crate::window::Window;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The verdict on one trial for one patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every inclusion criterion met, no exclusion criterion met or unknown.
+    Eligible,
+    /// Nothing failed, but something is unknown: the criteria to confirm are listed.
+    PossiblyEligible,
+    /// An inclusion criterion is not met or an exclusion criterion is met.
+    Ineligible,
+}
+
+/// The result of one trial for one patient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialResult {
+    /// Trial id.
+    pub trial_id: String,
+    /// Version of the criteria used.
+    pub version: u32,
+    /// Trial title.
+    pub title: String,
+    /// The two-line summary for GPs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// One result per inclusion criterion.
+    pub inclusion: Vec<CriterionResult>,
+    /// One result per exclusion criterion.
+    pub exclusion: Vec<CriterionResult>,
+}
+
+/// Which list a criterion belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// An inclusion criterion.
+    Inclusion,
+    /// An exclusion criterion.
+    Exclusion,
+}
+
+impl TrialResult {
+    /// The top-level criteria to confirm with the patient: unknown inclusions and unknown
+    /// exclusions, in order.
+    pub fn to_confirm(&self) -> Vec<(Side, &CriterionResult)> {
+        let inc = self.inclusion.iter().map(|c| (Side::Inclusion, c));
+        let exc = self.exclusion.iter().map(|c| (Side::Exclusion, c));
+        inc.chain(exc)
+            .filter(|(_, c)| c.truth == Truth::Unknown)
+            .collect()
+    }
+
+    /// The inclusion criteria met, with their evidence.
+    pub fn met(&self) -> Vec<&CriterionResult> {
+        self.inclusion
+            .iter()
+            .filter(|c| c.truth == Truth::Met)
+            .collect()
+    }
+
+    /// The first criterion that makes the patient ineligible: the first inclusion not met,
+    /// else the first exclusion met.
+    pub fn first_failing(&self) -> Option<(Side, &CriterionResult)> {
+        let inc = self.inclusion.iter().find(|c| c.truth == Truth::NotMet);
+        let exc = || self.exclusion.iter().find(|c| c.truth == Truth::Met);
+        inc.map(|c| (Side::Inclusion, c))
+            .or_else(|| exc().map(|c| (Side::Exclusion, c)))
+    }
+}
+
+/// The verdict from the top-level truths of the inclusion and exclusion lists.
+pub fn verdict(
+    inclusion: impl IntoIterator<Item = Truth>,
+    exclusion: impl IntoIterator<Item = Truth>,
+) -> Verdict {
+    let inc = inclusion.into_iter().fold(Truth::Met, Truth::and);
+    let exc = exclusion.into_iter().fold(Truth::NotMet, Truth::or);
+    match (inc, exc) {
+        (Truth::NotMet, _) | (_, Truth::Met) => Verdict::Ineligible,
+        (Truth::Met, Truth::NotMet) => Verdict::Eligible,
+        _ => Verdict::PossiblyEligible,
+    }
+}
+
+/// The result of one criterion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionResult {
+    /// The criterion's id.
+    pub id: String,
+    /// The criterion's label, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Met, not met or unknown.
+    pub truth: Truth,
+    /// What was tested and what decided it.
+    pub detail: Detail,
+    /// Results of the children of a group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<CriterionResult>,
+}
+
+/// Names of what a leaf tests, in each language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Names {
+    /// English.
+    pub en: String,
+    /// French.
+    pub fr: String,
+}
+
+/// What a criterion tested and the evidence that decided it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Detail {
+    /// Every child.
+    All,
+    /// Some child.
+    Any,
+    /// At least `n` children.
+    AtLeast {
+        /// How many.
+        n: u32,
+    },
+    /// Negation.
+    Not,
+    /// Age test.
+    Age {
+        /// Lowest age allowed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<u32>,
+        /// Highest age allowed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<u32>,
+        /// Years or months.
+        unit: AgeUnit,
+        /// The patient's age at the reference date, when the birth date is known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        age: Option<u32>,
+    },
+    /// Sex test.
+    Sex {
+        /// Required sex.
+        required: Sex,
+        /// Recorded sex.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded: Option<Sex>,
+    },
+    /// Coded events.
+    Events {
+        /// Event kind.
+        event_kind: EventKind,
+        /// What was looked for.
+        names: Names,
+        /// The window.
+        window: Window,
+        /// Required count.
+        count: Count,
+        /// Whether the first occurrence had to be in the window.
+        first: bool,
+        /// Matching events in the window.
+        in_window: u32,
+        /// Matching events at any date up to the reference date.
+        total: u32,
+        /// Matching events without a date.
+        undated: u32,
+        /// The most recent matching events (in the window first), at most five.
+        evidence: Vec<EventEvidence>,
+    },
+    /// A lab or biometric value, or BMI.
+    Value {
+        /// What was measured.
+        names: Names,
+        /// The test.
+        test: ValueTest,
+        /// Unit of the values and the test.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
+        /// How values were combined.
+        aggregate: Aggregate,
+        /// The window.
+        window: Window,
+        /// The combined value that was tested (a share in % for `share_outside`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<f64>,
+        /// Usable values in the window.
+        n: u32,
+        /// The values that decided it, most recent first, at most ten.
+        evidence: Vec<ValueEvidence>,
+        /// Values ignored as errors, most recent first, at most five.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ignored: Vec<IgnoredValue>,
+    },
+}
+
+/// One event that decided a criterion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEvidence {
+    /// Canonical system URI.
+    pub system: String,
+    /// The code as recorded.
+    pub code: String,
+    /// The EHR's text for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+    /// Its date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// Whether it falls in the window.
+    pub in_window: bool,
+}
+
+/// One value that decided a criterion, in the test's unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueEvidence {
+    /// The value, converted to the unit of the test.
+    pub value: f64,
+    /// That unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// When it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// For a BMI computed from weight and height: what it was computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<BmiSource>,
+}
+
+/// The weight and height a BMI was computed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BmiSource {
+    /// Weight in kg.
+    pub weight_kg: f64,
+    /// Date of the weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_date: Option<NaiveDate>,
+    /// Height in cm.
+    pub height_cm: f64,
+    /// Date of the height.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height_date: Option<NaiveDate>,
+}
+
+/// A recorded value that was ignored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IgnoredValue {
+    /// The value as recorded.
+    pub value: f64,
+    /// The unit as recorded.
+    pub unit: String,
+    /// When.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// Why.
+    pub reason: IgnoreReason,
+}
+
+/// Why a value was ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IgnoreReason {
+    /// Outside the plausible bounds of its kind.
+    Implausible,
+    /// Its unit does not convert to the unit of the test.
+    UnitNotConvertible,
+}

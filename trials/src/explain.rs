@@ -76,7 +76,7 @@ impl TrialResult {
             out
         };
         let to_confirm = self
-            .to_confirm()
+            .to_confirm_leaves()
             .into_iter()
             .map(|(side, c)| match side {
                 Side::Inclusion => sentence(c, locale),
@@ -93,8 +93,8 @@ impl TrialResult {
                 let n = to_confirm.len();
                 match locale {
                     Locale::En => format!(
-                        "Possibly eligible: {n} criterion{} to confirm",
-                        if n == 1 { "" } else { "a" }
+                        "Possibly eligible: {n} {} to confirm",
+                        if n == 1 { "criterion" } else { "criteria" }
                     ),
                     Locale::Fr => format!(
                         "Peut-être éligible : {n} critère{} à confirmer",
@@ -196,7 +196,7 @@ pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
                     let rel = if c.truth == Truth::Met {
                         ""
                     } else {
-                        l.pick("not ", "hors ")
+                        l.pick("required: ", "requis : ")
                     };
                     format!(
                         "{subject}{} {a} {} ({rel}{bounds})",
@@ -663,11 +663,15 @@ fn offset_text(o: &Offset, l: Locale) -> String {
 
 /// "in the last 2 years", "between 5 years and 6 months ago", "more than 1 year ago".
 pub fn window_text(w: &Window, l: Locale) -> Option<String> {
-    if let Some(within) = &w.within {
+    let last = w.within.as_ref().or(if w.to.is_none() {
+        w.from.as_ref()
+    } else {
+        None
+    });
+    if let Some(within) = last {
         return Some(match l {
             Locale::En => format!("in the last {}", offset_text(within, l)),
-            Locale::Fr => format!("sur les {} derniers", offset_text(within, l))
-                .replace("derniers mois", "derniers mois"),
+            Locale::Fr => last_fr(within),
         });
     }
     match (&w.from, &w.to, l) {
@@ -681,10 +685,24 @@ pub fn window_text(w: &Window, l: Locale) -> Option<String> {
             offset_text(t, l),
             offset_text(f, l)
         )),
-        (Some(f), None, Locale::En) => Some(format!("in the last {}", offset_text(f, l))),
-        (Some(f), None, Locale::Fr) => Some(format!("sur les {} derniers", offset_text(f, l))),
         (None, Some(t), Locale::En) => Some(format!("more than {} ago", offset_text(t, l))),
         (None, Some(t), Locale::Fr) => Some(format!("il y a plus de {}", offset_text(t, l))),
-        (None, None, _) => None,
+        (_, None, _) => None,
+    }
+}
+
+/// "au cours des 3 derniers mois", "au cours des 2 dernières années".
+fn last_fr(o: &Offset) -> String {
+    let n = o.amount.unsigned_abs();
+    let (one, many) = match o.unit {
+        OffsetUnit::Days => ("du dernier jour", "derniers jours"),
+        OffsetUnit::Weeks => ("de la dernière semaine", "dernières semaines"),
+        OffsetUnit::Months => ("du dernier mois", "derniers mois"),
+        OffsetUnit::Years => ("de la dernière année", "dernières années"),
+    };
+    if n == 1 {
+        format!("au cours {one}")
+    } else {
+        format!("au cours des {n} {many}")
     }
 }

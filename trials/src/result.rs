@@ -61,6 +61,16 @@ impl TrialResult {
             .collect()
     }
 
+    /// What to ask the patient: the unknown leaves under the unknown top-level criteria
+    /// (an unknown group is settled by confirming its unknown children).
+    pub fn to_confirm_leaves(&self) -> Vec<(Side, &CriterionResult)> {
+        let mut out = Vec::new();
+        for (side, c) in self.to_confirm() {
+            unknown_leaves(c, &mut |leaf| out.push((side, leaf)));
+        }
+        out
+    }
+
     /// The inclusion criteria met, with their evidence.
     pub fn met(&self) -> Vec<&CriterionResult> {
         self.inclusion
@@ -76,6 +86,16 @@ impl TrialResult {
         let exc = || self.exclusion.iter().find(|c| c.truth == Truth::Met);
         inc.map(|c| (Side::Inclusion, c))
             .or_else(|| exc().map(|c| (Side::Exclusion, c)))
+    }
+}
+
+fn unknown_leaves<'a>(c: &'a CriterionResult, f: &mut impl FnMut(&'a CriterionResult)) {
+    if c.children.is_empty() {
+        f(c);
+    } else {
+        for child in c.children.iter().filter(|k| k.truth == Truth::Unknown) {
+            unknown_leaves(child, f);
+        }
     }
 }
 

@@ -98,12 +98,22 @@ impl ObservationKind {
     /// Reads a recorded value: converts it to the canonical unit (a missing unit is taken
     /// as canonical) and checks it is plausible.
     pub fn read(&self, value: f64, unit: &str) -> Reading {
-        let converted = if unit.trim().is_empty() {
-            Some(value)
+        self.read_with(value, self.factor_from(unit))
+    }
+
+    /// The factor from a recorded unit to the canonical unit (1 for no unit), or `None`
+    /// when it does not convert. Callers reading many values of one unit compute it once.
+    pub fn factor_from(&self, unit: &str) -> Option<f64> {
+        if unit.trim().is_empty() {
+            Some(1.0)
         } else {
-            units::convert(value, unit, self.unit)
-        };
-        match converted {
+            units::convert(1.0, unit, self.unit)
+        }
+    }
+
+    /// Reads a value with a factor from [`ObservationKind::factor_from`].
+    pub fn read_with(&self, value: f64, factor: Option<f64>) -> Reading {
+        match factor.map(|f| value * f) {
             None => Reading::WrongUnit,
             Some(v) if !v.is_finite() || v < self.min || v > self.max => Reading::Implausible,
             Some(v) => Reading::Value(v),

@@ -175,9 +175,28 @@ impl TrialIndex {
         self.verdicts_with(&ctx, &mut Scratch::default())
     }
 
-    fn verdicts_with(&self, ctx: &Ctx, scratch: &mut Scratch) -> Vec<(usize, Verdict)> {
+    /// The full result, with evidence, of the trial at `position` (from
+    /// [`TrialIndex::verdicts`]): what a pop-up shows, built only for the trials shown.
+    pub fn result_at(&self, position: usize, patient: &PreparedPatient, reference: NaiveDate) -> Option<TrialResult> {
+        (position < self.trials.len()).then(|| {
+            let ctx = Ctx {
+                patient,
+                reference,
+                matching: Matching::Indexed,
+            };
+            self.result(position, &ctx, &mut Scratch::default())
+        })
+    }
+
+    /// How many trials the prefilter keeps for this patient (the rest are certainly
+    /// ineligible and not evaluated).
+    pub fn candidates(&self, patient: &PreparedPatient) -> usize {
+        self.candidate_flags(patient).iter().filter(|&&c| c).count()
+    }
+
+    fn candidate_flags(&self, patient: &PreparedPatient) -> Vec<bool> {
         let mut candidate = self.always.clone();
-        for (key, whole) in ctx.patient.trigger_keys() {
+        for (key, whole) in patient.trigger_keys() {
             if let Some(list) = self.triggers.get(&key) {
                 for &(t, exact) in list {
                     if whole || !exact {
@@ -186,6 +205,11 @@ impl TrialIndex {
                 }
             }
         }
+        candidate
+    }
+
+    fn verdicts_with(&self, ctx: &Ctx, scratch: &mut Scratch) -> Vec<(usize, Verdict)> {
+        let candidate = self.candidate_flags(ctx.patient);
         let mut out = Vec::new();
         for (i, _) in candidate.iter().enumerate().filter(|(_, c)| **c) {
             let v = self.verdict_of(i, ctx, scratch);

@@ -33,6 +33,7 @@ mod index;
 pub mod patient;
 mod prepared;
 pub mod result;
+pub mod synth;
 pub mod truth;
 pub mod units;
 pub mod validate;

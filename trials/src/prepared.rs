@@ -37,10 +37,12 @@ pub(crate) struct ObsValue {
 
 /// Observations sharing one code.
 #[derive(Debug)]
-pub(crate) struct ObsGroup {
+pub(crate) struct ObsGroup<'p> {
     pub kind: Option<&'static ObservationKind>,
     /// By date ascending, undated first.
     pub values: Vec<ObsValue>,
+    /// The last unit spelling read and its factor to the canonical unit.
+    last_unit: Option<(&'p str, Option<f64>)>,
 }
 
 /// A prepared patient. Built once per consultation and shared by every trial evaluated.
@@ -51,7 +53,7 @@ pub struct PreparedPatient<'p> {
     /// `(packed prefix key, group index, whether the prefix is the whole code)`, sorted.
     pub(crate) prefixes: Vec<(u128, u32, bool)>,
     /// Observation groups by packed code key.
-    pub(crate) observations: FxHashMap<u128, ObsGroup>,
+    pub(crate) observations: FxHashMap<u128, ObsGroup<'p>>,
     /// Events whose code or system could not be read (kept for explanations and counts).
     pub(crate) unreadable_events: u32,
 }
@@ -159,8 +161,8 @@ fn push_prefixes(
 
 /// Reads every observation once: code normalised, value converted to the catalogue's unit
 /// and checked for plausibility.
-fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup> {
-    let mut out: FxHashMap<u128, ObsGroup> = FxHashMap::default();
+fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup<'_>> {
+    let mut out: FxHashMap<u128, ObsGroup<'_>> = FxHashMap::default();
     for (i, obs) in patient.observations.iter().enumerate() {
         let Some(system) = CodeSystem::from_uri(&obs.system) else {
             continue;
@@ -176,9 +178,21 @@ fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup> {
                 None
             },
             values: Vec::new(),
+            last_unit: None,
         });
         let reading = match group.kind {
-            Some(kind) => kind.read(obs.value, &obs.unit),
+            Some(kind) => {
+                // Most values of one code share one unit: convert the spelling once.
+                let factor = match &group.last_unit {
+                    Some((unit, factor)) if *unit == obs.unit.as_str() => *factor,
+                    _ => {
+                        let factor = kind.factor_from(&obs.unit);
+                        group.last_unit = Some((obs.unit.as_str(), factor));
+                        factor
+                    }
+                };
+                kind.read_with(obs.value, factor)
+            }
             None if obs.value.is_finite() => Reading::Value(obs.value),
             None => Reading::Implausible,
         };

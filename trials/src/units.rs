@@ -128,25 +128,50 @@ const OTHER_UNITS: &[(&[&str], &str)] = &[
     ),
 ];
 
-/// Folds a unit spelling: trimmed, lower case, micro signs as `u`, superscript two as `2`.
-fn fold(text: &str) -> String {
-    text.trim()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            'µ' | 'μ' => 'u',
-            '²' => '2',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+/// The longest unit spelling compared.
+const FOLD_CAPACITY: usize = 24;
+
+/// A unit spelling folded for comparison (no allocation): white space removed, lower case,
+/// micro signs as `u`, superscript two as `2`. Longer spellings fold to `None`.
+#[derive(PartialEq, Eq)]
+struct Folded {
+    len: usize,
+    bytes: [u8; FOLD_CAPACITY],
+}
+
+impl Folded {
+    fn new(text: &str) -> Option<Folded> {
+        let mut f = Folded {
+            len: 0,
+            bytes: [0; FOLD_CAPACITY],
+        };
+        for c in text.chars().filter(|c| !c.is_whitespace()) {
+            let c = match c {
+                'µ' | 'μ' => 'u',
+                '²' => '2',
+                c => c.to_ascii_lowercase(),
+            };
+            let mut buf = [0u8; 4];
+            for &b in c.encode_utf8(&mut buf).as_bytes() {
+                *f.bytes.get_mut(f.len)? = b;
+                f.len += 1;
+            }
+        }
+        Some(f)
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
 }
 
 impl Unit {
     /// Parses a unit spelling. Unknown spellings give `None`.
     pub fn parse(text: &str) -> Option<Unit> {
-        let folded = fold(text);
+        let folded = Folded::new(text)?;
+        let folded = folded.as_str();
         for (spellings, dimension, factor, symbol) in UNITS {
-            if spellings.contains(&folded.as_str()) {
+            if spellings.contains(&folded) {
                 return Some(Unit {
                     dimension: *dimension,
                     factor: *factor,
@@ -155,7 +180,7 @@ impl Unit {
             }
         }
         for (spellings, symbol) in OTHER_UNITS {
-            if spellings.contains(&folded.as_str()) {
+            if spellings.contains(&folded) {
                 return Some(Unit {
                     dimension: Dimension::Other,
                     factor: 1.0,
@@ -181,7 +206,9 @@ impl Unit {
 pub fn convert(value: f64, from: &str, to: &str) -> Option<f64> {
     match (Unit::parse(from), Unit::parse(to)) {
         (Some(a), Some(b)) if a.converts_to(&b) => Some(value * a.factor / b.factor),
-        (None, None) if fold(from) == fold(to) => Some(value),
+        (None, None) if Folded::new(from).is_some_and(|f| Some(f) == Folded::new(to)) => {
+            Some(value)
+        }
         _ => None,
     }
 }

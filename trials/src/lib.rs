@@ -25,6 +25,7 @@
 pub mod catalogue;
 pub mod codes;
 pub mod criteria;
+pub mod fhir;
 pub mod patient;
 pub mod units;
 pub mod window;

@@ -17,7 +17,9 @@ fn setup(events: usize) -> (TrialIndex, Vec<Patient>) {
     let index = TrialIndex::new(synth::trials(1_000, 42)).expect("synthetic trials validate");
     let mut rng = Rng::new(7);
     let pools = synth::Pools::default();
-    let patients: Vec<Patient> = (0..64).map(|_| synth::patient(&mut rng, &pools, events, reference())).collect();
+    let patients: Vec<Patient> = (0..64)
+        .map(|_| synth::patient(&mut rng, &pools, events, reference()))
+        .collect();
     (index, patients)
 }
 

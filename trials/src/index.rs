@@ -177,7 +177,12 @@ impl TrialIndex {
 
     /// The full result, with evidence, of the trial at `position` (from
     /// [`TrialIndex::verdicts`]): what a pop-up shows, built only for the trials shown.
-    pub fn result_at(&self, position: usize, patient: &PreparedPatient, reference: NaiveDate) -> Option<TrialResult> {
+    pub fn result_at(
+        &self,
+        position: usize,
+        patient: &PreparedPatient,
+        reference: NaiveDate,
+    ) -> Option<TrialResult> {
         (position < self.trials.len()).then(|| {
             let ctx = Ctx {
                 patient,

@@ -29,6 +29,7 @@ pub mod criteria;
 mod detail;
 mod eval;
 pub mod explain;
+pub mod fhir;
 mod index;
 pub mod patient;
 mod prepared;

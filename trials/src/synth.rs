@@ -109,15 +109,17 @@ impl Pool {
 
     /// The ICPC-2 rubric space: every chapter's symptoms (01–29) and diagnoses (70–99).
     pub fn icpc2() -> Pool {
-        let rest = "ABDFHKLNPRSTUWXYZ".chars().flat_map(|ch| {
-            (1..=29).chain(70..=99).map(move |n| format!("{ch}{n:02}"))
-        });
+        let rest = "ABDFHKLNPRSTUWXYZ"
+            .chars()
+            .flat_map(|ch| (1..=29).chain(70..=99).map(move |n| format!("{ch}{n:02}")));
         Pool::new(ICPC2, rest)
     }
 
     /// ICD-10 categories `A00`–`Z99`.
     pub fn icd10() -> Pool {
-        let rest = ('A'..='Z').filter(|&c| c != 'U').flat_map(|ch| (0..=99).map(move |n| format!("{ch}{n:02}")));
+        let rest = ('A'..='Z')
+            .filter(|&c| c != 'U')
+            .flat_map(|ch| (0..=99).map(move |n| format!("{ch}{n:02}")));
         Pool::new(ICD10, rest)
     }
 
@@ -226,25 +228,55 @@ fn random_leaf(rng: &mut Rng, pools: &Pools, id: String) -> Criterion {
             if rng.chance(0.6) {
                 include.push(entry(ICPC2_URI, pools.icpc2.draw(rng), false));
             }
-            event(rng, EventKind::Condition, CodeSet { name: None, include, exclude: vec![] })
+            event(
+                rng,
+                EventKind::Condition,
+                CodeSet {
+                    name: None,
+                    include,
+                    exclude: vec![],
+                },
+            )
         }
         3 => {
             let include = vec![entry(ICPC2_URI, pools.icpc2.draw(rng), false)];
-            event(rng, EventKind::ReasonForEncounter, CodeSet { name: None, include, exclude: vec![] })
+            event(
+                rng,
+                EventKind::ReasonForEncounter,
+                CodeSet {
+                    name: None,
+                    include,
+                    exclude: vec![],
+                },
+            )
         }
         4 | 5 => {
             let atc = pools.atc.draw(rng).to_string();
             let level = *rng.pick(&[4usize, 5, 7]);
             let include = vec![entry(ATC_URI, &atc[..level], level < 7)];
-            event(rng, EventKind::Medication, CodeSet { name: None, include, exclude: vec![] })
+            event(
+                rng,
+                EventKind::Medication,
+                CodeSet {
+                    name: None,
+                    include,
+                    exclude: vec![],
+                },
+            )
         }
         6 | 7 => {
             let (code, mean, spread, unit) = *rng.pick(LABS);
             let threshold = mean + spread * (rng.below(5) as f64 - 2.0) / 2.0;
             let value = if rng.chance(0.5) {
-                ValueTest { gte: Some(threshold), ..ValueTest::default() }
+                ValueTest {
+                    gte: Some(threshold),
+                    ..ValueTest::default()
+                }
             } else {
-                ValueTest { lt: Some(threshold), ..ValueTest::default() }
+                ValueTest {
+                    lt: Some(threshold),
+                    ..ValueTest::default()
+                }
             };
             let value = ValueTest {
                 unit: (!unit.is_empty()).then(|| unit.to_string()),
@@ -269,14 +301,22 @@ fn random_leaf(rng: &mut Rng, pools: &Pools, id: String) -> Criterion {
             })
         }
         8 => Node::Bmi(BmiTest {
-            value: ValueTest { gte: Some(*rng.pick(&[25.0, 30.0, 35.0])), ..ValueTest::default() },
+            value: ValueTest {
+                gte: Some(*rng.pick(&[25.0, 30.0, 35.0])),
+                ..ValueTest::default()
+            },
             aggregate: Aggregate::Latest,
             window: within_months(24),
             missing: None,
         }),
         _ => {
             let min = *rng.pick(&[18u32, 40, 50, 65]);
-            Node::Age(AgeTest { min: Some(min), max: rng.chance(0.5).then_some(min + 30), unit: AgeUnit::Years, missing: None })
+            Node::Age(AgeTest {
+                min: Some(min),
+                max: rng.chance(0.5).then_some(min + 30),
+                unit: AgeUnit::Years,
+                missing: None,
+            })
         }
     };
     leaf(id, node)
@@ -286,7 +326,12 @@ fn random_leaf(rng: &mut Rng, pools: &Pools, id: String) -> Criterion {
 pub fn trial(rng: &mut Rng, pools: &Pools, n: usize) -> Trial {
     let mut inclusion = vec![leaf(
         format!("age-{n}"),
-        Node::Age(AgeTest { min: Some(18), max: None, unit: AgeUnit::Years, missing: None }),
+        Node::Age(AgeTest {
+            min: Some(18),
+            max: None,
+            unit: AgeUnit::Years,
+            missing: None,
+        }),
     )];
     let demographic_only = rng.chance(0.02);
     if !demographic_only {
@@ -298,8 +343,16 @@ pub fn trial(rng: &mut Rng, pools: &Pools, n: usize) -> Trial {
         inclusion.push(anchor);
         for k in 0..1 + rng.below(3) {
             let c = if rng.chance(0.2) {
-                let of = (0..3).map(|j| random_leaf(rng, pools, format!("g{k}-{j}-{n}"))).collect();
-                leaf(format!("group-{k}-{n}"), Node::AtLeast(AtLeast { n: 1 + rng.below(2) as u32, of }))
+                let of = (0..3)
+                    .map(|j| random_leaf(rng, pools, format!("g{k}-{j}-{n}")))
+                    .collect();
+                leaf(
+                    format!("group-{k}-{n}"),
+                    Node::AtLeast(AtLeast {
+                        n: 1 + rng.below(2) as u32,
+                        of,
+                    }),
+                )
             } else {
                 random_leaf(rng, pools, format!("inc-{k}-{n}"))
             };
@@ -315,7 +368,11 @@ pub fn trial(rng: &mut Rng, pools: &Pools, n: usize) -> Trial {
         version: 1,
         title: format!("Synthetic trial {n}"),
         summary: Some("A synthetic trial for benchmarks.".into()),
-        criteria: Criteria { code_sets: Default::default(), inclusion, exclusion },
+        criteria: Criteria {
+            code_sets: Default::default(),
+            inclusion,
+            exclusion,
+        },
     };
     // Drop exclusions that would repeat an inclusion (validation refuses them).
     if !crate::validate(&trial).is_empty() {
@@ -334,9 +391,20 @@ pub fn trials(n: usize, seed: u64) -> Vec<Trial> {
 /// A synthetic share-outside INR trial, the hardest aggregate, for coverage.
 pub fn inr_trial() -> Trial {
     let leaf_inr = Node::Observation(ObservationTest {
-        codes: Codes::Inline(CodeSet { name: None, include: vec![entry(LOINC_URI, "6301-6", false)], exclude: vec![] }),
-        value: ValueTest { gte: Some(30.0), ..ValueTest::default() },
-        aggregate: Aggregate::ShareOutside(ShareOutside { low: 2.0, high: 3.0, unit: None }),
+        codes: Codes::Inline(CodeSet {
+            name: None,
+            include: vec![entry(LOINC_URI, "6301-6", false)],
+            exclude: vec![],
+        }),
+        value: ValueTest {
+            gte: Some(30.0),
+            ..ValueTest::default()
+        },
+        aggregate: Aggregate::ShareOutside(ShareOutside {
+            low: 2.0,
+            high: 3.0,
+            unit: None,
+        }),
         window: within_months(6),
         min_results: Some(4),
         missing: None,
@@ -376,7 +444,11 @@ pub fn patient(rng: &mut Rng, pools: &Pools, events: usize, reference: NaiveDate
     let mut out = Patient {
         id: Some(format!("p{}", rng.next_u64() % 1_000_000)),
         birth_date,
-        sex: Some(if rng.chance(0.5) { Sex::Female } else { Sex::Male }),
+        sex: Some(if rng.chance(0.5) {
+            Sex::Female
+        } else {
+            Sex::Male
+        }),
         events: Vec::with_capacity(events),
         observations: Vec::with_capacity(events / 5),
     };
@@ -384,10 +456,18 @@ pub fn patient(rng: &mut Rng, pools: &Pools, events: usize, reference: NaiveDate
         let (kind, system, code) = match rng.below(10) {
             0..=2 => {
                 let (s, c) = *rng.pick(&conditions);
-                let sub = if s == ICD10_URI && rng.chance(0.5) { ".9" } else { "" };
+                let sub = if s == ICD10_URI && rng.chance(0.5) {
+                    ".9"
+                } else {
+                    ""
+                };
                 (EventKind::Condition, s, format!("{c}{sub}"))
             }
-            3..=4 => (EventKind::ReasonForEncounter, ICPC2_URI, rng.pick(&reasons).to_string()),
+            3..=4 => (
+                EventKind::ReasonForEncounter,
+                ICPC2_URI,
+                rng.pick(&reasons).to_string(),
+            ),
             _ => (EventKind::Medication, ATC_URI, rng.pick(&drugs).to_string()),
         };
         out.events.push(Event {

@@ -80,7 +80,10 @@ kinds! {
 
 /// The catalogued kind of a LOINC code (normalised form, such as `4548-4`).
 pub fn lookup(code: &str) -> Option<&'static ObservationKind> {
-    KINDS.iter().find(|k| k.code == code)
+    // Codes are short: compare lengths before bytes.
+    KINDS
+        .iter()
+        .find(|k| k.code.len() == code.len() && k.code == code)
 }
 
 /// The outcome of reading one recorded value against the catalogue.

@@ -119,30 +119,61 @@ impl CodeSystem {
     pub fn normalize(self, raw: &str) -> Result<NormCode, CodeError> {
         let mut buf = [0u8; NormCode::CAPACITY];
         let mut len = 0usize;
-        for ch in raw.chars() {
-            let keep = match ch {
-                '.' | '*' | '†' | '+' => None,
-                c if c.is_whitespace() => None,
-                '-' if self != CodeSystem::Loinc => return Err(CodeError::Malformed),
-                c if c.is_ascii_alphanumeric() || c == '-' => Some(c.to_ascii_uppercase() as u8),
-                _ => return Err(CodeError::Malformed),
+        // Codes are ASCII but for the odd ICD-10 dagger: bytes, with a char path for the rest.
+        for (i, &b) in raw.as_bytes().iter().enumerate() {
+            let keep = match b {
+                b'.' | b'*' | b'+' | b' ' | b'\t' | b'\n' | b'\r' => None,
+                b'-' if self != CodeSystem::Loinc => return Err(CodeError::Malformed),
+                b if b.is_ascii_alphanumeric() || b == b'-' => Some(b.to_ascii_uppercase()),
+                b if b.is_ascii() => return Err(CodeError::Malformed),
+                _ => return self.normalize_chars(raw, i, buf, len),
             };
             if let Some(b) = keep {
-                if len == NormCode::CAPACITY {
-                    return Err(CodeError::Malformed);
-                }
-                buf[len] = b;
+                *buf.get_mut(len).ok_or(CodeError::Malformed)? = b;
                 len += 1;
             }
         }
+        self.checked(buf, len)
+    }
+
+    /// The rest of [`CodeSystem::normalize`] from byte `from`, for codes with non-ASCII
+    /// characters: white space and the dagger mark are dropped, anything else is refused.
+    fn normalize_chars(
+        self,
+        raw: &str,
+        from: usize,
+        mut buf: [u8; NormCode::CAPACITY],
+        mut len: usize,
+    ) -> Result<NormCode, CodeError> {
+        for ch in raw[from..].chars() {
+            match ch {
+                '†' => {}
+                c if c.is_whitespace() => {}
+                c if c.is_ascii_alphanumeric() => {
+                    *buf.get_mut(len).ok_or(CodeError::Malformed)? = c.to_ascii_uppercase() as u8;
+                    len += 1;
+                }
+                '.' | '*' | '+' => {}
+                '-' if self == CodeSystem::Loinc => {
+                    *buf.get_mut(len).ok_or(CodeError::Malformed)? = b'-';
+                    len += 1;
+                }
+                _ => return Err(CodeError::Malformed),
+            }
+        }
+        self.checked(buf, len)
+    }
+
+    fn checked(self, bytes: [u8; NormCode::CAPACITY], len: usize) -> Result<NormCode, CodeError> {
         let code = NormCode {
             len: len as u8,
-            bytes: buf,
+            bytes,
         };
-        if !self.well_formed(code.as_bytes()) {
-            return Err(CodeError::Malformed);
+        if self.well_formed(code.as_bytes()) {
+            Ok(code)
+        } else {
+            Err(CodeError::Malformed)
         }
-        Ok(code)
     }
 
     fn well_formed(self, c: &[u8]) -> bool {
@@ -290,16 +321,14 @@ impl fmt::Display for NormCode {
 /// Hierarchical systems' codes are at most 7 bytes and LOINC codes 9, so they fit in 13
 /// bytes; SNOMED CT ids are packed as their number.
 pub(crate) fn pack_key(tag: u8, system: CodeSystem, code: &[u8]) -> u128 {
-    let mut low: u128 = 0;
-    if system == CodeSystem::Snomed {
-        low = code
-            .iter()
-            .fold(0u128, |acc, b| acc * 10 + u128::from(b - b'0'));
+    let low: u128 = if system == CodeSystem::Snomed {
+        code.iter()
+            .fold(0u128, |acc, b| acc * 10 + u128::from(b - b'0'))
     } else {
-        for &b in code.iter().take(13) {
-            low = (low << 8) | u128::from(b);
-        }
-    }
+        code.iter()
+            .take(13)
+            .fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
+    };
     (u128::from(tag) << 120)
         | (u128::from(system.index()) << 112)
         | ((code.len() as u128) << 104)
@@ -560,6 +589,9 @@ mod tests {
             (CodeSystem::Snomed, "12ab56", None),
             (CodeSystem::Icd10, "", None),
             (CodeSystem::Icd10, "E11é", None),
+            (CodeSystem::Icd10, "E11.4†", Some("E114")),
+            (CodeSystem::Icd10, "E11\u{a0}9", Some("E119")),
+            (CodeSystem::Loinc, "4548\u{2011}4", None),
         ];
         for (system, code, want) in cases {
             assert_eq!(norm(system, code).as_deref(), want, "{system} {code}");

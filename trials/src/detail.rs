@@ -45,7 +45,7 @@ pub(crate) fn result(c: &Criterion, node: &CNode, ctx: &Ctx, s: &mut Scratch) ->
             (t, Detail::Not, kids)
         }
         CNode::Age(t) => {
-            let (truth, age) = eval::age(t, ctx);
+            let (truth, age) = eval::age(t, ctx, s);
             let detail = Detail::Age {
                 min: t.min,
                 max: t.max,
@@ -86,7 +86,8 @@ fn event_detail(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
     let events = &ctx.patient.patient.events;
     let mut found: Vec<(bool, &crate::patient::Event)> = Vec::new();
     for &g in &s.groups {
-        for &i in &ctx.patient.groups[g as usize].events {
+        let group = &ctx.patient.groups[g as usize];
+        for &i in ctx.patient.group_events(group).1 {
             let ev = &events[i as usize];
             if (e.current && !is_current(ev, ctx.reference))
                 || ev.date.is_some_and(|d| d > ctx.reference)
@@ -154,7 +155,7 @@ fn value_detail(v: &CValue, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
         .map(|x| ValueEvidence {
             value: x.value,
             unit: v.value_unit.clone(),
-            date: x.date,
+            date: x.date(),
             derived_from: match x.source {
                 ValSource::Observation => None,
                 ValSource::Derived { weight, height } => {
@@ -184,7 +185,7 @@ fn value_detail(v: &CValue, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
             }
         })
         .collect();
-    ignored.sort_by(|a, b| b.date.cmp(&a.date));
+    ignored.sort_by_key(|i| std::cmp::Reverse(i.date));
     ignored.truncate(5);
     let detail = Detail::Value {
         names: v.names.clone(),

@@ -6,11 +6,11 @@ use crate::catalogue::{self, Reading};
 use crate::compile::{CEvent, CNode, CValue, SourceCode, ValueSource};
 use crate::criteria::{AgeTest, AgeUnit, Aggregate, Missing, SexTest};
 use crate::patient::{Event, EventStatus, Sex};
-use crate::prepared::PreparedPatient;
+use crate::prepared::{PreparedPatient, UNDATED};
 use crate::result::IgnoreReason;
 use crate::truth::Truth;
 use crate::units;
-use crate::window::DateRange;
+use crate::window::{Offset, Window};
 use chrono::{Datelike, NaiveDate};
 
 /// How leaves find the events whose codes they match.
@@ -29,19 +29,86 @@ pub(crate) struct Ctx<'a, 'p> {
     pub matching: Matching,
 }
 
-/// Reused buffers.
+/// Reused buffers, and the day numbers of window offsets already computed for one
+/// reference date (calendar arithmetic is the costly part of a window).
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub groups: Vec<u32>,
     pub values: Vec<Val>,
+    offsets: Vec<(Offset, i32)>,
+    offsets_for: Option<NaiveDate>,
+    /// The patient's age in completed months at `offsets_for`, once computed.
+    age_months: Option<Option<u32>>,
+}
+
+/// A window as day numbers, both ends inclusive; undated events ([`UNDATED`]) are never in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DayRange {
+    pub start: i32,
+    pub end: i32,
+}
+
+impl DayRange {
+    pub fn contains(&self, day: i32) -> bool {
+        day >= self.start && day <= self.end
+    }
+}
+
+impl Scratch {
+    fn offset_day(&mut self, o: Offset, reference: NaiveDate) -> i32 {
+        self.set_reference(reference);
+        if let Some(&(_, d)) = self.offsets.iter().find(|(k, _)| *k == o) {
+            return d;
+        }
+        // Out of the calendar's range: an open end.
+        let d = o.before(reference).map_or(UNDATED + 1, |d| d.num_days_from_ce());
+        self.offsets.push((o, d));
+        d
+    }
+
+    fn set_reference(&mut self, reference: NaiveDate) {
+        if self.offsets_for != Some(reference) {
+            self.offsets.clear();
+            self.age_months = None;
+            self.offsets_for = Some(reference);
+        }
+    }
+
+    /// The patient's age in completed months at the reference date, computed once.
+    fn age_months(&mut self, birth: Option<NaiveDate>, reference: NaiveDate) -> Option<u32> {
+        self.set_reference(reference);
+        *self
+            .age_months
+            .get_or_insert_with(|| birth.and_then(|b| age_at(b, reference, AgeUnit::Months)))
+    }
+
+    /// The day range of a window at the reference date.
+    pub fn range(&mut self, w: &Window, reference: NaiveDate) -> DayRange {
+        let far = w.within.or(w.from);
+        let reference_day = reference.num_days_from_ce();
+        DayRange {
+            start: far.map_or(UNDATED + 1, |o| self.offset_day(o, reference)),
+            end: w.to.map_or(reference_day, |o| self.offset_day(o, reference)),
+        }
+    }
 }
 
 /// One usable value of a value leaf, in the leaf's unit.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Val {
-    pub date: Option<NaiveDate>,
+    /// Day number ([`UNDATED`] for none).
+    pub day: i32,
     pub value: f64,
     pub source: ValSource,
+}
+
+impl Val {
+    /// The date back from its day number.
+    pub fn date(&self) -> Option<NaiveDate> {
+        (self.day != UNDATED)
+            .then(|| NaiveDate::from_num_days_from_ce_opt(self.day))
+            .flatten()
+    }
 }
 
 /// Where a value came from.
@@ -91,7 +158,7 @@ pub(crate) fn truth(node: &CNode, ctx: &Ctx, s: &mut Scratch) -> Truth {
             Truth::at_least(*n, truths)
         }
         CNode::Not(c) => truth(c, ctx, s).not(),
-        CNode::Age(t) => age(t, ctx).0,
+        CNode::Age(t) => age(t, ctx, s).0,
         CNode::Sex(t) => sex(t, ctx),
         CNode::Event(e) => events(e, ctx, s).truth,
         CNode::Value(v) => values(v, ctx, s, None).truth,
@@ -118,12 +185,12 @@ pub fn age_at(birth: NaiveDate, reference: NaiveDate, unit: AgeUnit) -> Option<u
 }
 
 /// Age test: truth and the age used.
-pub(crate) fn age(t: &AgeTest, ctx: &Ctx) -> (Truth, Option<u32>) {
-    let age = ctx
-        .patient
-        .patient
-        .birth_date
-        .and_then(|b| age_at(b, ctx.reference, t.unit));
+pub(crate) fn age(t: &AgeTest, ctx: &Ctx, s: &mut Scratch) -> (Truth, Option<u32>) {
+    let months = s.age_months(ctx.patient.patient.birth_date, ctx.reference);
+    let age = months.map(|m| match t.unit {
+        AgeUnit::Years => m / 12,
+        AgeUnit::Months => m,
+    });
     let truth = match age {
         None => t.missing.unwrap_or(Missing::Unknown).into(),
         Some(a) => Truth::from_bool(t.min.is_none_or(|m| a >= m) && t.max.is_none_or(|m| a <= m)),
@@ -153,7 +220,7 @@ pub(crate) fn matched_groups(e: &CEvent, ctx: &Ctx, out: &mut Vec<u32>) {
         }
         Matching::Indexed => {
             for &(key, descendants) in &e.keys {
-                for &(_, g, whole) in p.groups_under(key) {
+                for (g, whole) in p.groups_under(key) {
                     if whole || descendants {
                         out.push(g);
                     }
@@ -193,25 +260,31 @@ pub(crate) struct EventOutcome {
 /// Event leaf: counts in the window, first occurrence, missing data, undated events.
 pub(crate) fn events(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> EventOutcome {
     matched_groups(e, ctx, &mut s.groups);
-    let range = e.window.range(ctx.reference);
+    let range = s.range(&e.window, ctx.reference);
     let ever = e.window.is_ever();
+    let reference = ctx.reference.num_days_from_ce();
     let (mut in_window, mut total, mut undated) = (0u32, 0u32, 0u32);
-    let mut earliest: Option<NaiveDate> = None;
+    let mut earliest = i32::MAX;
     for &g in &s.groups {
-        for &i in &ctx.patient.groups[g as usize].events {
-            let ev = &ctx.patient.patient.events[i as usize];
-            if e.current && !is_current(ev, ctx.reference) {
-                continue;
-            }
-            match ev.date {
-                None => undated += 1,
-                Some(d) if d > ctx.reference => continue,
-                Some(d) => {
-                    earliest = Some(earliest.map_or(d, |x| x.min(d)));
+        let (days, indices) = ctx.patient.group_events(&ctx.patient.groups[g as usize]);
+        if e.current {
+            for (k, &d) in days.iter().enumerate() {
+                let ev = &ctx.patient.patient.events[indices[k] as usize];
+                if d <= reference && is_current(ev, ctx.reference) {
+                    total += 1;
+                    undated += u32::from(d == UNDATED);
                     in_window += u32::from(range.contains(d));
+                    if d != UNDATED {
+                        earliest = earliest.min(d);
+                    }
                 }
             }
-            total += 1;
+        } else {
+            let c = scan(days, &range, reference);
+            total += c.0;
+            undated += c.1;
+            in_window += c.2;
+            earliest = earliest.min(c.3);
         }
     }
     // Undated events are surely in an "ever" window, and maybe in any other.
@@ -229,6 +302,7 @@ pub(crate) fn events(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> EventOutcome {
         Truth::Unknown
     };
     if e.first {
+        let earliest = (earliest != i32::MAX).then_some(earliest);
         truth = truth.and(first_in_window(earliest, undated, &range));
     }
     if total == 0 && truth != Truth::Met {
@@ -242,7 +316,22 @@ pub(crate) fn events(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> EventOutcome {
     }
 }
 
-fn first_in_window(earliest: Option<NaiveDate>, undated: u32, range: &DateRange) -> Truth {
+/// `(total up to the reference, undated, in the window, earliest dated or i32::MAX)` of a
+/// group's days, without branches so that the loop vectorises.
+fn scan(days: &[i32], range: &DayRange, reference: i32) -> (u32, u32, u32, i32) {
+    let (mut total, mut undated, mut inside, mut earliest) = (0u32, 0u32, 0u32, i32::MAX);
+    for &d in days {
+        let past = d <= reference;
+        let dated = d != UNDATED;
+        total += u32::from(past);
+        undated += u32::from(!dated);
+        inside += u32::from(d >= range.start && d <= range.end);
+        earliest = earliest.min(if past && dated { d } else { i32::MAX });
+    }
+    (total, undated, inside, earliest)
+}
+
+fn first_in_window(earliest: Option<i32>, undated: u32, range: &DayRange) -> Truth {
     match earliest {
         Some(d) if !range.contains(d) => Truth::NotMet,
         Some(_) | None if undated > 0 => Truth::Unknown,
@@ -267,7 +356,7 @@ pub(crate) fn values(
     s: &mut Scratch,
     ignored: Option<&mut Vec<(u32, IgnoreReason)>>,
 ) -> ValueOutcome {
-    collect_values(v, ctx, &mut s.values, ignored);
+    collect_values(v, ctx, s, ignored);
     let vals = &s.values;
     let n = vals.len() as u32;
     if n == 0 || n < v.min_results {
@@ -324,23 +413,21 @@ pub(crate) fn values(
     }
 }
 
-fn in_window(date: Option<NaiveDate>, range: &DateRange, ever: bool, reference: NaiveDate) -> bool {
-    match date {
-        None => ever,
-        Some(d) => d <= reference && range.contains(d),
-    }
-}
-
-/// Collects a value leaf's usable values in the window, sorted by date (undated first).
+/// Collects a value leaf's usable values in the window into `s.values`, sorted by date
+/// (undated first, record order within a day).
 pub(crate) fn collect_values(
     v: &CValue,
     ctx: &Ctx,
-    out: &mut Vec<Val>,
+    s: &mut Scratch,
     mut ignored: Option<&mut Vec<(u32, IgnoreReason)>>,
 ) {
+    let range = s.range(&v.window, ctx.reference);
+    let from = Span {
+        range,
+        ever: v.window.is_ever(),
+    };
+    let out = &mut s.values;
     out.clear();
-    let range = v.window.range(ctx.reference);
-    let ever = v.window.is_ever();
     let mut ignore = |i: u32, why: IgnoreReason| {
         if let Some(list) = ignored.as_deref_mut() {
             list.push((i, why));
@@ -349,44 +436,45 @@ pub(crate) fn collect_values(
     match &v.source {
         ValueSource::Codes(codes) => {
             for code in codes {
-                collect_code(v, code, ctx, &range, ever, out, &mut ignore);
+                collect_code(v, code, ctx, from, out, &mut ignore);
             }
         }
-        ValueSource::Bmi {
-            bmi,
-            weight,
-            height,
-        } => {
-            collect_bmi(
-                v,
-                [*bmi, *weight, *height],
-                ctx,
-                &range,
-                ever,
-                out,
-                &mut ignore,
-            );
+        ValueSource::Bmi { bmi, weight, height } => {
+            collect_bmi(v, [*bmi, *weight, *height], ctx, from, out, &mut ignore);
         }
     }
-    out.sort_by_key(|x| x.date);
+    out.sort_by_key(|x| x.day);
+}
+
+/// Which values count: those in the range, and undated ones in an "ever" window.
+#[derive(Clone, Copy)]
+struct Span {
+    range: DayRange,
+    ever: bool,
+}
+
+impl Span {
+    fn counts(&self, day: i32) -> bool {
+        if day == UNDATED {
+            self.ever
+        } else {
+            self.range.contains(day)
+        }
+    }
 }
 
 fn collect_code(
     v: &CValue,
     code: &SourceCode,
     ctx: &Ctx,
-    range: &DateRange,
-    ever: bool,
+    span: Span,
     out: &mut Vec<Val>,
     ignore: &mut impl FnMut(u32, IgnoreReason),
 ) {
     let Some(group) = ctx.patient.observations.get(&code.key) else {
         return;
     };
-    for ov in &group.values {
-        if !in_window(ov.date, range, ever, ctx.reference) {
-            continue;
-        }
+    for ov in group.values.iter().filter(|ov| span.counts(ov.day)) {
         let value = match (ov.reading, code.factor) {
             (Reading::Value(x), Some(f)) => Some(x * f),
             (Reading::Value(x), None) => {
@@ -404,7 +492,7 @@ fn collect_code(
         };
         match value {
             Some(value) => out.push(Val {
-                date: ov.date,
+                day: ov.day,
                 value,
                 source: ValSource::Observation,
             }),
@@ -413,22 +501,21 @@ fn collect_code(
     }
 }
 
-/// The longest gap between a weight and the height it is paired with: a year for adults,
-/// three months for children, who grow.
-fn height_gap_days(birth: Option<NaiveDate>, weight_date: NaiveDate) -> i64 {
-    match birth.and_then(|b| age_at(b, weight_date, AgeUnit::Years)) {
+/// The longest gap in days between a weight and the height it is paired with: a year for
+/// adults, three months for children, who grow.
+fn height_gap_days(birth: Option<NaiveDate>, weight_day: i32) -> i32 {
+    let weight_date = NaiveDate::from_num_days_from_ce_opt(weight_day);
+    match birth.zip(weight_date).and_then(|(b, w)| age_at(b, w, AgeUnit::Years)) {
         Some(age) if age < 18 => 90,
         _ => 366,
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn collect_bmi(
     v: &CValue,
     [bmi, weight, height]: [u128; 3],
     ctx: &Ctx,
-    range: &DateRange,
-    ever: bool,
+    span: Span,
     out: &mut Vec<Val>,
     ignore: &mut impl FnMut(u32, IgnoreReason),
 ) {
@@ -436,29 +523,29 @@ fn collect_bmi(
         key: bmi,
         factor: Some(1.0),
     };
-    collect_code(v, &bmi_code, ctx, range, ever, out, ignore);
+    collect_code(v, &bmi_code, ctx, span, out, ignore);
     let obs = &ctx.patient.observations;
     let (Some(weights), Some(heights)) = (obs.get(&weight), obs.get(&height)) else {
         return;
     };
-    let recorded_dates: Vec<Option<NaiveDate>> = obs
+    let recorded: Vec<i32> = obs
         .get(&bmi)
-        .map(|g| g.values.iter().map(|x| x.date).collect())
+        .map(|g| g.values.iter().map(|x| x.day).collect())
         .unwrap_or_default();
     let bounds = catalogue::lookup(catalogue::BMI);
     for w in &weights.values {
-        let (Reading::Value(kg), Some(wd)) = (w.reading, w.date) else {
+        let Reading::Value(kg) = w.reading else {
             continue;
         };
-        if !in_window(w.date, range, ever, ctx.reference) || recorded_dates.contains(&w.date) {
+        if w.day == UNDATED || !span.counts(w.day) || recorded.contains(&w.day) {
             continue;
         }
-        let gap = height_gap_days(ctx.patient.patient.birth_date, wd);
+        let gap = height_gap_days(ctx.patient.patient.birth_date, w.day);
         let nearest = heights
             .values
             .iter()
-            .filter_map(|h| match (h.reading, h.date) {
-                (Reading::Value(cm), Some(hd)) => Some((h.index, cm, (hd - wd).num_days().abs())),
+            .filter_map(|h| match h.reading {
+                Reading::Value(cm) if h.day != UNDATED => Some((h.index, cm, (h.day - w.day).abs())),
                 _ => None,
             })
             .filter(|&(_, _, d)| d <= gap)
@@ -472,7 +559,7 @@ fn collect_bmi(
             continue;
         }
         out.push(Val {
-            date: w.date,
+            day: w.day,
             value,
             source: ValSource::Derived {
                 weight: w.index,

@@ -1,12 +1,14 @@
-//! A patient record prepared for matching: codes normalised once, events grouped by code,
-//! a sorted table of every code prefix (for descendant matching through the trial index),
-//! and observations read against the catalogue (converted, plausibility-checked).
+//! A patient record prepared for matching: each distinct code normalised once, events
+//! grouped by code and sorted by date in one flat table, every code prefix hashed (for
+//! descendant matching through the trial index), and observations read against the
+//! catalogue (converted, plausibility-checked).
 
 use crate::catalogue::{self, ObservationKind, Reading};
 use crate::codes::{CodeSystem, NormCode, pack_key};
 use crate::patient::{EventKind, Patient};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rustc_hash::FxHashMap;
+use std::ops::Range;
 
 /// Tag of observation codes in packed keys (event kinds use 0–6).
 pub(crate) const OBSERVATION_TAG: u8 = 7;
@@ -22,8 +24,8 @@ pub(crate) struct CodeGroup {
     pub kind: EventKind,
     pub system: CodeSystem,
     pub code: NormCode,
-    /// Indices into `patient.events`, dated ones by date ascending, undated ones first.
-    pub events: Vec<u32>,
+    /// The group's slice of [`PreparedPatient::events`].
+    pub events: Range<u32>,
 }
 
 /// One observation value read against the catalogue.
@@ -31,17 +33,26 @@ pub(crate) struct CodeGroup {
 pub(crate) struct ObsValue {
     /// Index into `patient.observations`.
     pub index: u32,
-    pub date: Option<NaiveDate>,
+    /// Day number ([`day`]).
+    pub day: i32,
     pub reading: Reading,
+}
+
+/// The day number of an undated event: before every real date.
+pub(crate) const UNDATED: i32 = i32::MIN;
+
+/// A date as a day number (days from the common era), [`UNDATED`] for none.
+pub(crate) fn day(date: Option<NaiveDate>) -> i32 {
+    date.map_or(UNDATED, |d| d.num_days_from_ce())
 }
 
 /// Observations sharing one code.
 #[derive(Debug)]
 pub(crate) struct ObsGroup<'p> {
     pub kind: Option<&'static ObservationKind>,
-    /// By date ascending, undated first.
+    /// In record order.
     pub values: Vec<ObsValue>,
-    /// The last unit spelling read and its factor to the canonical unit.
+    /// The last unit spelling read, and its factor to the canonical unit.
     last_unit: Option<(&'p str, Option<f64>)>,
 }
 
@@ -50,59 +61,105 @@ pub(crate) struct ObsGroup<'p> {
 pub struct PreparedPatient<'p> {
     pub(crate) patient: &'p Patient,
     pub(crate) groups: Vec<CodeGroup>,
-    /// `(packed prefix key, group index, whether the prefix is the whole code)`, sorted.
-    pub(crate) prefixes: Vec<(u128, u32, bool)>,
+    /// The day number ([`day`]) of every readable event, grouped by code group.
+    pub(crate) days: Vec<i32>,
+    /// The index into `patient.events` of each entry of `days`.
+    pub(crate) indices: Vec<u32>,
+    /// Every prefix of every group's code, chained by key through `next`.
+    prefixes: Vec<Prefix>,
+    /// Packed prefix key → its first entry in `prefixes`.
+    prefix_heads: FxHashMap<u128, u32>,
     /// Observation groups by packed code key.
     pub(crate) observations: FxHashMap<u128, ObsGroup<'p>>,
-    /// Events whose code or system could not be read (kept for explanations and counts).
-    pub(crate) unreadable_events: u32,
+    unreadable_events: u32,
 }
 
 impl<'p> PreparedPatient<'p> {
     /// Prepares a record for matching.
     pub fn new(patient: &'p Patient) -> PreparedPatient<'p> {
         let mut by_code: FxHashMap<u128, u32> = FxHashMap::default();
-        let mut groups: Vec<CodeGroup> = Vec::new();
+        // Codes repeat (a chronic diagnosis, a monthly renewal): each spelling is resolved
+        // once per kind and system, keyed by its raw bytes packed in one word.
+        let mut seen: FxHashMap<u128, Option<u32>> = FxHashMap::default();
+        seen.reserve(64);
+        by_code.reserve(64);
+        let mut groups: Vec<CodeGroup> = Vec::with_capacity(64);
+        let mut group_of: Vec<u32> = Vec::with_capacity(patient.events.len());
         let mut unreadable = 0u32;
-        for (i, event) in patient.events.iter().enumerate() {
-            let Some(system) = CodeSystem::from_uri(&event.system) else {
-                unreadable += 1;
-                continue;
-            };
-            let Ok(code) = system.normalize(&event.code) else {
-                unreadable += 1;
-                continue;
-            };
-            let key = pack_key(kind_tag(event.kind), system, code.as_bytes());
-            let g = *by_code.entry(key).or_insert_with(|| {
-                groups.push(CodeGroup {
-                    kind: event.kind,
-                    system,
-                    code,
-                    events: Vec::new(),
-                });
-                (groups.len() - 1) as u32
+        let mut systems = SystemMemo::default();
+        for event in &patient.events {
+            let group = systems.resolve(&event.system).and_then(|system| {
+                let mut resolve = || {
+                    let code = system.normalize(&event.code).ok()?;
+                    let key = pack_key(kind_tag(event.kind), system, code.as_bytes());
+                    Some(*by_code.entry(key).or_insert_with(|| {
+                        groups.push(CodeGroup {
+                            kind: event.kind,
+                            system,
+                            code,
+                            events: 0..0,
+                        });
+                        (groups.len() - 1) as u32
+                    }))
+                };
+                match raw_key(kind_tag(event.kind), system, &event.code) {
+                    Some(raw) => *seen.entry(raw).or_insert_with(resolve),
+                    None => resolve(),
+                }
             });
-            groups[g as usize].events.push(i as u32);
+            match group {
+                Some(g) => group_of.push(g),
+                None => {
+                    unreadable += 1;
+                    group_of.push(u32::MAX);
+                }
+            }
         }
-        let mut prefixes = Vec::with_capacity(groups.len() * 3);
+        // Counting sort by group: each group's events become one contiguous slice.
+        let mut starts = vec![0u32; groups.len() + 1];
+        for &g in group_of.iter().filter(|&&g| g != u32::MAX) {
+            starts[g as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
         for (g, group) in groups.iter_mut().enumerate() {
-            group
-                .events
-                .sort_by_key(|&e| patient.events[e as usize].date);
-            push_prefixes(
-                &mut prefixes,
-                kind_tag(group.kind),
-                group.system,
-                &group.code,
-                g as u32,
-            );
+            group.events = starts[g]..starts[g + 1];
         }
-        prefixes.sort_unstable();
+        let readable = starts[groups.len()] as usize;
+        let mut days = vec![UNDATED; readable];
+        let mut indices = vec![0u32; readable];
+        for (i, &g) in group_of.iter().enumerate() {
+            if g != u32::MAX {
+                let slot = starts[g as usize] as usize;
+                starts[g as usize] += 1;
+                days[slot] = day(patient.events[i].date);
+                indices[slot] = i as u32;
+            }
+        }
+        // Every prefix of every code, chained per key: one hash insert each, no sort.
+        let mut prefixes: Vec<Prefix> = Vec::with_capacity(groups.len() * 4);
+        let mut prefix_heads: FxHashMap<u128, u32> = FxHashMap::default();
+        prefix_heads.reserve(groups.len() * 4);
+        for (g, group) in groups.iter().enumerate() {
+            for_prefixes(kind_tag(group.kind), group.system, &group.code, |key, whole| {
+                let at = prefixes.len() as u32;
+                let next = prefix_heads.insert(key, at).unwrap_or(NO_PREFIX);
+                prefixes.push(Prefix {
+                    key,
+                    group: g as u32,
+                    whole,
+                    next,
+                });
+            });
+        }
         PreparedPatient {
             patient,
             groups,
+            days,
+            indices,
             prefixes,
+            prefix_heads,
             observations: read_observations(patient),
             unreadable_events: unreadable,
         }
@@ -119,19 +176,65 @@ impl<'p> PreparedPatient<'p> {
         self.patient
     }
 
-    /// Groups whose packed prefix key is `key`: `(group, whole code)`.
-    pub(crate) fn groups_under(&self, key: u128) -> &[(u128, u32, bool)] {
-        let start = self.prefixes.partition_point(|p| p.0 < key);
-        let end = start + self.prefixes[start..].partition_point(|p| p.0 == key);
-        &self.prefixes[start..end]
+    /// The day numbers and event indices of a group's events, in record order.
+    pub(crate) fn group_events(&self, group: &CodeGroup) -> (&[i32], &[u32]) {
+        let r = group.events.start as usize..group.events.end as usize;
+        (&self.days[r.clone()], &self.indices[r])
+    }
+
+    /// Groups whose code has the packed prefix key `key`: `(group, whole code)`.
+    pub(crate) fn groups_under(&self, key: u128) -> impl Iterator<Item = (u32, bool)> + '_ {
+        let mut at = self.prefix_heads.get(&key).copied().unwrap_or(NO_PREFIX);
+        std::iter::from_fn(move || {
+            let p = self.prefixes.get(at as usize)?;
+            at = p.next;
+            Some((p.group, p.whole))
+        })
     }
 
     /// Every packed key the trial index may look up for this patient: code prefixes of
     /// events, and observation codes (always whole codes).
     pub(crate) fn trigger_keys(&self) -> impl Iterator<Item = (u128, bool)> + '_ {
-        let prefixes = self.prefixes.iter().map(|p| (p.0, p.2));
+        let prefixes = self.prefixes.iter().map(|p| (p.key, p.whole));
         prefixes.chain(self.observations.keys().map(|&k| (k, true)))
     }
+}
+
+/// The few system spellings of a record, each resolved once.
+#[derive(Default)]
+struct SystemMemo<'a> {
+    entries: [Option<(&'a str, Option<CodeSystem>)>; 4],
+    next: usize,
+}
+
+impl<'a> SystemMemo<'a> {
+    fn resolve(&mut self, text: &'a str) -> Option<CodeSystem> {
+        for (t, system) in self.entries.iter().flatten() {
+            if *t == text {
+                return *system;
+            }
+        }
+        let system = CodeSystem::from_uri(text);
+        self.entries[self.next] = Some((text, system));
+        self.next = (self.next + 1) % self.entries.len();
+        system
+    }
+}
+
+/// A code as written (not normalised), packed with its kind tag and system in one word,
+/// when it is short enough: the key of the per-record cache of resolved spellings.
+fn raw_key(tag: u8, system: CodeSystem, code: &str) -> Option<u128> {
+    let bytes = code.as_bytes();
+    (bytes.len() <= 13).then(|| {
+        let mut b = [0u8; 16];
+        b[0] = tag;
+        b[1] = system as u8;
+        b[2] = bytes.len() as u8;
+        for (slot, &byte) in b[3..].iter_mut().zip(bytes) {
+            *slot = byte;
+        }
+        u128::from_le_bytes(b)
+    })
 }
 
 /// Prefix lengths at which a code of `system` may be written in a criterion.
@@ -145,49 +248,65 @@ fn prefix_lengths(system: CodeSystem, len: usize) -> impl Iterator<Item = usize>
     lengths.iter().copied().filter(move |&l| l < len)
 }
 
-fn push_prefixes(
-    out: &mut Vec<(u128, u32, bool)>,
-    tag: u8,
-    system: CodeSystem,
-    code: &NormCode,
+/// One prefix of a group's code, linked to the next entry with the same key.
+#[derive(Debug)]
+struct Prefix {
+    key: u128,
     group: u32,
-) {
+    whole: bool,
+    next: u32,
+}
+
+/// End of a prefix chain.
+const NO_PREFIX: u32 = u32::MAX;
+
+/// Calls `f(key, whole)` for the whole code and each prefix a criterion may name.
+fn for_prefixes(tag: u8, system: CodeSystem, code: &NormCode, mut f: impl FnMut(u128, bool)) {
     let bytes = code.as_bytes();
-    out.push((pack_key(tag, system, bytes), group, true));
+    f(pack_key(tag, system, bytes), true);
     for l in prefix_lengths(system, bytes.len()) {
-        out.push((pack_key(tag, system, &bytes[..l]), group, false));
+        f(pack_key(tag, system, &bytes[..l]), false);
     }
 }
 
 /// Reads every observation once: code normalised, value converted to the catalogue's unit
-/// and checked for plausibility.
+/// and checked for plausibility. Each distinct code and unit as written is resolved once.
 fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup<'_>> {
+    let mut keys: FxHashMap<u128, Option<u128>> = FxHashMap::default();
     let mut out: FxHashMap<u128, ObsGroup<'_>> = FxHashMap::default();
+    keys.reserve(32);
+    out.reserve(32);
+    let mut systems = SystemMemo::default();
     for (i, obs) in patient.observations.iter().enumerate() {
-        let Some(system) = CodeSystem::from_uri(&obs.system) else {
+        let Some(system) = systems.resolve(&obs.system) else {
             continue;
         };
-        let Ok(code) = system.normalize(&obs.code) else {
-            continue;
+        let mut resolve = || {
+            let code = system.normalize(&obs.code).ok()?;
+            let key = observation_key(system, &code);
+            out.entry(key).or_insert_with(|| ObsGroup {
+                kind: (system == CodeSystem::Loinc)
+                    .then(|| catalogue::lookup(code.as_str()))
+                    .flatten(),
+                values: Vec::with_capacity(16),
+                last_unit: None,
+            });
+            Some(key)
         };
-        let key = pack_key(OBSERVATION_TAG, system, code.as_bytes());
-        let group = out.entry(key).or_insert_with(|| ObsGroup {
-            kind: if system == CodeSystem::Loinc {
-                catalogue::lookup(code.as_str())
-            } else {
-                None
-            },
-            values: Vec::new(),
-            last_unit: None,
-        });
+        let key = match raw_key(OBSERVATION_TAG, system, &obs.code) {
+            Some(raw) => *keys.entry(raw).or_insert_with(resolve),
+            None => resolve(),
+        };
+        let Some(key) = key else { continue };
+        let Some(group) = out.get_mut(&key) else { continue };
         let reading = match group.kind {
             Some(kind) => {
                 // Most values of one code share one unit: convert the spelling once.
-                let factor = match &group.last_unit {
-                    Some((unit, factor)) if *unit == obs.unit.as_str() => *factor,
+                let factor = match group.last_unit {
+                    Some((unit, factor)) if unit == obs.unit => factor,
                     _ => {
                         let factor = kind.factor_from(&obs.unit);
-                        group.last_unit = Some((obs.unit.as_str(), factor));
+                        group.last_unit = Some((&obs.unit, factor));
                         factor
                     }
                 };
@@ -198,12 +317,9 @@ fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup<'_>> {
         };
         group.values.push(ObsValue {
             index: i as u32,
-            date: obs.date,
+            day: day(obs.date),
             reading,
         });
-    }
-    for group in out.values_mut() {
-        group.values.sort_by_key(|v| v.date);
     }
     out
 }

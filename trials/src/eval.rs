@@ -61,7 +61,9 @@ impl Scratch {
             return d;
         }
         // Out of the calendar's range: an open end.
-        let d = o.before(reference).map_or(UNDATED + 1, |d| d.num_days_from_ce());
+        let d = o
+            .before(reference)
+            .map_or(UNDATED + 1, |d| d.num_days_from_ce());
         self.offsets.push((o, d));
         d
     }
@@ -88,7 +90,9 @@ impl Scratch {
         let reference_day = reference.num_days_from_ce();
         DayRange {
             start: far.map_or(UNDATED + 1, |o| self.offset_day(o, reference)),
-            end: w.to.map_or(reference_day, |o| self.offset_day(o, reference)),
+            end: w
+                .to
+                .map_or(reference_day, |o| self.offset_day(o, reference)),
         }
     }
 }
@@ -439,7 +443,11 @@ pub(crate) fn collect_values(
                 collect_code(v, code, ctx, from, out, &mut ignore);
             }
         }
-        ValueSource::Bmi { bmi, weight, height } => {
+        ValueSource::Bmi {
+            bmi,
+            weight,
+            height,
+        } => {
             collect_bmi(v, [*bmi, *weight, *height], ctx, from, out, &mut ignore);
         }
     }
@@ -505,7 +513,10 @@ fn collect_code(
 /// adults, three months for children, who grow.
 fn height_gap_days(birth: Option<NaiveDate>, weight_day: i32) -> i32 {
     let weight_date = NaiveDate::from_num_days_from_ce_opt(weight_day);
-    match birth.zip(weight_date).and_then(|(b, w)| age_at(b, w, AgeUnit::Years)) {
+    match birth
+        .zip(weight_date)
+        .and_then(|(b, w)| age_at(b, w, AgeUnit::Years))
+    {
         Some(age) if age < 18 => 90,
         _ => 366,
     }
@@ -545,7 +556,9 @@ fn collect_bmi(
             .values
             .iter()
             .filter_map(|h| match h.reading {
-                Reading::Value(cm) if h.day != UNDATED => Some((h.index, cm, (h.day - w.day).abs())),
+                Reading::Value(cm) if h.day != UNDATED => {
+                    Some((h.index, cm, (h.day - w.day).abs()))
+                }
                 _ => None,
             })
             .filter(|&(_, _, d)| d <= gap)

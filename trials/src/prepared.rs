@@ -142,16 +142,21 @@ impl<'p> PreparedPatient<'p> {
         let mut prefix_heads: FxHashMap<u128, u32> = FxHashMap::default();
         prefix_heads.reserve(groups.len() * 4);
         for (g, group) in groups.iter().enumerate() {
-            for_prefixes(kind_tag(group.kind), group.system, &group.code, |key, whole| {
-                let at = prefixes.len() as u32;
-                let next = prefix_heads.insert(key, at).unwrap_or(NO_PREFIX);
-                prefixes.push(Prefix {
-                    key,
-                    group: g as u32,
-                    whole,
-                    next,
-                });
-            });
+            for_prefixes(
+                kind_tag(group.kind),
+                group.system,
+                &group.code,
+                |key, whole| {
+                    let at = prefixes.len() as u32;
+                    let next = prefix_heads.insert(key, at).unwrap_or(NO_PREFIX);
+                    prefixes.push(Prefix {
+                        key,
+                        group: g as u32,
+                        whole,
+                        next,
+                    });
+                },
+            );
         }
         PreparedPatient {
             patient,
@@ -298,7 +303,9 @@ fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup<'_>> {
             None => resolve(),
         };
         let Some(key) = key else { continue };
-        let Some(group) = out.get_mut(&key) else { continue };
+        let Some(group) = out.get_mut(&key) else {
+            continue;
+        };
         let reading = match group.kind {
             Some(kind) => {
                 // Most values of one code share one unit: convert the spelling once.

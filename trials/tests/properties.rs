@@ -1,0 +1,503 @@
+//! Property tests: the trial index gives exactly the results of evaluating every trial;
+//! three-valued logic obeys Kleene's laws; trials, patients and results survive serde.
+
+use chrono::{Days, NaiveDate};
+use proptest::prelude::*;
+use trials::codes::{CodeEntry, CodeSet};
+use trials::criteria::{
+    AgeTest, AgeUnit, Aggregate, AtLeast, BmiTest, Codes, Count, Criteria, Criterion, EventTest,
+    Missing, Node, ObservationTest, SexTest, ShareOutside, ValueTest,
+};
+use trials::patient::{Event, EventKind, EventStatus, Observation};
+use trials::window::{Offset, OffsetUnit, Window};
+use trials::{Patient, Sex, Trial, TrialIndex, Truth, Verdict};
+
+fn reference() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+/// A small code universe, so that generated trials and patients meet often.
+const CODES: &[(&str, &str)] = &[
+    ("icd-10", "E11"),
+    ("icd-10", "E11.9"),
+    ("icd-10", "E119"),
+    ("icd-10", "E10"),
+    ("icd-10", "E66.0"),
+    ("icd-10", "I10"),
+    ("icpc-2", "T90"),
+    ("icpc-2", "K86"),
+    ("icpc-2", "K86.01"),
+    ("icpc-2", "P76"),
+    ("atc", "A10BA02"),
+    ("atc", "A10BD07"),
+    ("atc", "C09AA05"),
+    ("atc", "B01AA03"),
+    ("snomed", "77176002"),
+    ("loinc", "4548-4"),
+];
+
+/// Code-set entries over the same universe: exact codes, ancestors with descendants, ranges.
+const ENTRIES: &[(&str, &str, bool)] = &[
+    ("icd-10", "E11", true),
+    ("icd-10", "E11", false),
+    ("icd-10", "E11.9", false),
+    ("icd-10", "E10-E14", true),
+    ("icd-10", "E66", true),
+    ("icd-10", "I10", false),
+    ("icpc-2", "T90", false),
+    ("icpc-2", "K", true),
+    ("icpc-2", "K86", true),
+    ("icpc-2", "K70-K99", false),
+    ("icpc-2", "P76", false),
+    ("atc", "A10", true),
+    ("atc", "A10B", true),
+    ("atc", "A10BA02", false),
+    ("atc", "C09", true),
+    ("atc", "B01AA", true),
+    ("snomed", "77176002", false),
+];
+
+const KINDS: &[EventKind] = &[
+    EventKind::Condition,
+    EventKind::ReasonForEncounter,
+    EventKind::Medication,
+    EventKind::History,
+];
+
+fn entry(i: usize) -> CodeEntry {
+    let (system, code, descendants) = ENTRIES[i];
+    CodeEntry {
+        system: system.into(),
+        code: code.into(),
+        descendants,
+        display: None,
+    }
+}
+
+fn offset() -> impl Strategy<Value = Offset> {
+    (
+        1i32..36,
+        prop_oneof![
+            Just(OffsetUnit::Days),
+            Just(OffsetUnit::Months),
+            Just(OffsetUnit::Years)
+        ],
+    )
+        .prop_map(|(amount, unit)| Offset { amount, unit })
+}
+
+fn window() -> impl Strategy<Value = Window> {
+    prop_oneof![
+        Just(Window::default()),
+        offset().prop_map(|o| Window {
+            within: Some(o),
+            ..Window::default()
+        }),
+        offset().prop_map(|o| Window {
+            to: Some(o),
+            ..Window::default()
+        }),
+        (1i32..10).prop_map(|y| Window {
+            from: Some(Offset {
+                amount: y + 1,
+                unit: OffsetUnit::Years
+            }),
+            to: Some(Offset {
+                amount: y,
+                unit: OffsetUnit::Months
+            }),
+            ..Window::default()
+        }),
+    ]
+}
+
+fn missing() -> impl Strategy<Value = Option<Missing>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(Missing::NotMet)),
+        Just(Some(Missing::Unknown))
+    ]
+}
+
+fn event_leaf() -> impl Strategy<Value = Node> {
+    (
+        proptest::sample::select(KINDS),
+        proptest::collection::vec(0..ENTRIES.len(), 1..3),
+        proptest::collection::vec(0..ENTRIES.len(), 0..2),
+        window(),
+        prop_oneof![
+            Just(None),
+            (0u32..3, proptest::option::of(1u32..4)).prop_map(|(min, max)| Some(Count {
+                min: Some(min.min(max.unwrap_or(min))).filter(|m| *m > 0 || max.is_some()),
+                max
+            }))
+        ],
+        any::<bool>(),
+        any::<bool>(),
+        missing(),
+    )
+        .prop_map(|(kind, inc, exc, window, count, first, current, missing)| {
+            let first = first && !window.is_ever();
+            Node::Event(
+                kind,
+                EventTest {
+                    codes: Codes::Inline(CodeSet {
+                        name: None,
+                        include: inc.into_iter().map(entry).collect(),
+                        exclude: exc.into_iter().map(entry).collect(),
+                    }),
+                    window,
+                    count,
+                    first,
+                    current,
+                    missing,
+                },
+            )
+        })
+}
+
+fn value_test() -> impl Strategy<Value = ValueTest> {
+    (4.0f64..12.0, any::<bool>()).prop_map(|(x, up)| {
+        if up {
+            ValueTest {
+                gte: Some(x),
+                unit: Some("%".into()),
+                ..ValueTest::default()
+            }
+        } else {
+            ValueTest {
+                lt: Some(x),
+                ..ValueTest::default()
+            }
+        }
+    })
+}
+
+fn value_leaf() -> impl Strategy<Value = Node> {
+    let aggregate = prop_oneof![
+        Just(Aggregate::Latest),
+        Just(Aggregate::Any),
+        Just(Aggregate::All),
+        Just(Aggregate::Mean),
+        Just(Aggregate::Min),
+        Just(Aggregate::Max),
+    ];
+    prop_oneof![
+        (
+            value_test(),
+            aggregate,
+            window(),
+            proptest::option::of(1u32..3),
+            missing()
+        )
+            .prop_map(|(value, aggregate, window, min_results, missing)| {
+                Node::Observation(ObservationTest {
+                    codes: Codes::Inline(CodeSet {
+                        name: None,
+                        include: vec![CodeEntry {
+                            system: "loinc".into(),
+                            code: "4548-4".into(),
+                            descendants: false,
+                            display: None,
+                        }],
+                        exclude: vec![],
+                    }),
+                    value,
+                    aggregate,
+                    window,
+                    min_results,
+                    missing,
+                })
+            }),
+        (10.0f64..60.0, window(), missing()).prop_map(|(share, window, missing)| {
+            Node::Observation(ObservationTest {
+                codes: Codes::Inline(CodeSet {
+                    name: None,
+                    include: vec![CodeEntry {
+                        system: "loinc".into(),
+                        code: "6301-6".into(),
+                        descendants: false,
+                        display: None,
+                    }],
+                    exclude: vec![],
+                }),
+                value: ValueTest {
+                    gte: Some(share),
+                    ..ValueTest::default()
+                },
+                aggregate: Aggregate::ShareOutside(ShareOutside {
+                    low: 2.0,
+                    high: 3.0,
+                    unit: None,
+                }),
+                window,
+                min_results: None,
+                missing,
+            })
+        }),
+        (20.0f64..35.0, window(), missing()).prop_map(|(b, window, missing)| {
+            Node::Bmi(BmiTest {
+                value: ValueTest {
+                    gte: Some(b),
+                    ..ValueTest::default()
+                },
+                aggregate: Aggregate::Latest,
+                window,
+                missing,
+            })
+        }),
+    ]
+}
+
+fn demographic_leaf() -> impl Strategy<Value = Node> {
+    prop_oneof![
+        (0u32..80, 0u32..40, missing()).prop_map(|(min, span, missing)| Node::Age(AgeTest {
+            min: Some(min),
+            max: Some(min + span),
+            unit: AgeUnit::Years,
+            missing
+        })),
+        (prop_oneof![Just(Sex::Female), Just(Sex::Male)], missing())
+            .prop_map(|(is, missing)| Node::Sex(SexTest { is, missing })),
+    ]
+}
+
+fn node() -> impl Strategy<Value = Node> {
+    let leaf = prop_oneof![4 => event_leaf(), 2 => value_leaf(), 1 => demographic_leaf()];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        let child = inner.prop_map(|node| Criterion {
+            id: String::new(),
+            label: None,
+            node,
+        });
+        prop_oneof![
+            proptest::collection::vec(child.clone(), 1..4).prop_map(Node::All),
+            proptest::collection::vec(child.clone(), 1..4).prop_map(Node::Any),
+            proptest::collection::vec(child.clone(), 1..4).prop_flat_map(|of| {
+                let len = of.len() as u32;
+                (1..=len).prop_map(move |n| Node::AtLeast(AtLeast { n, of: of.clone() }))
+            }),
+            child.prop_map(|c| Node::Not(Box::new(c))),
+        ]
+    })
+}
+
+/// Gives every node of a tree a unique id.
+fn number(c: &mut Criterion, next: &mut usize) {
+    c.id = format!("c{next}");
+    *next += 1;
+    match &mut c.node {
+        Node::All(v) | Node::Any(v) => v.iter_mut().for_each(|k| number(k, next)),
+        Node::AtLeast(a) => a.of.iter_mut().for_each(|k| number(k, next)),
+        Node::Not(k) => number(k, next),
+        _ => {}
+    }
+}
+
+fn trial() -> impl Strategy<Value = Trial> {
+    (
+        proptest::collection::vec(node(), 1..4),
+        proptest::collection::vec(node(), 0..3),
+    )
+        .prop_map(|(inc, exc)| {
+            let mut next = 0;
+            let mut wrap = |node| {
+                let mut c = Criterion {
+                    id: String::new(),
+                    label: None,
+                    node,
+                };
+                number(&mut c, &mut next);
+                c
+            };
+            let inclusion = inc.into_iter().map(&mut wrap).collect();
+            let exclusion = exc.into_iter().map(&mut wrap).collect();
+            Trial {
+                id: "t".into(),
+                version: 1,
+                title: "Generated".into(),
+                summary: None,
+                criteria: Criteria {
+                    code_sets: Default::default(),
+                    inclusion,
+                    exclusion,
+                },
+            }
+        })
+}
+
+fn date() -> impl Strategy<Value = Option<NaiveDate>> {
+    prop_oneof![
+        1 => Just(None),
+        8 => (0u64..4000).prop_map(|d| reference().checked_sub_days(Days::new(d))),
+        1 => (1u64..100).prop_map(|d| reference().checked_add_days(Days::new(d))),
+    ]
+}
+
+fn patient() -> impl Strategy<Value = Patient> {
+    let event = (
+        proptest::sample::select(KINDS),
+        proptest::sample::select(CODES),
+        date(),
+        proptest::option::of(date()),
+        proptest::option::of(prop_oneof![
+            Just(EventStatus::Active),
+            Just(EventStatus::Inactive)
+        ]),
+    )
+        .prop_map(|(kind, (system, code), date, end, status)| Event {
+            kind,
+            system: system.into(),
+            code: code.into(),
+            display: None,
+            date,
+            end: end.flatten(),
+            status,
+        });
+    let obs = (
+        proptest::sample::select(
+            &[
+                ("4548-4", "%"),
+                ("4548-4", ""),
+                ("4548-4", "mmol/mol"),
+                ("6301-6", ""),
+                ("29463-7", "kg"),
+                ("29463-7", "g"),
+                ("8302-2", "cm"),
+                ("8302-2", "m"),
+                ("39156-5", "kg/m2"),
+            ][..],
+        ),
+        prop_oneof![0.0f64..15.0, 1.0f64..200.0, Just(212_278.88)],
+        date(),
+    )
+        .prop_map(|((code, unit), value, date)| Observation {
+            system: "http://loinc.org".into(),
+            code: code.into(),
+            display: None,
+            value,
+            unit: unit.into(),
+            date,
+        });
+    (
+        proptest::option::of(
+            (0u64..30000).prop_map(|d| reference().checked_sub_days(Days::new(d))),
+        ),
+        proptest::option::of(prop_oneof![
+            Just(Sex::Female),
+            Just(Sex::Male),
+            Just(Sex::Unknown)
+        ]),
+        proptest::collection::vec(event, 0..25),
+        proptest::collection::vec(obs, 0..15),
+    )
+        .prop_map(|(birth, sex, events, observations)| Patient {
+            id: None,
+            birth_date: birth.flatten(),
+            sex,
+            events,
+            observations,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// The index (prefilter + hashed prefixes) finds exactly the trials, with exactly the
+    /// results, that plain evaluation of every trial finds.
+    #[test]
+    fn index_equals_brute_force(trials in proptest::collection::vec(trial(), 1..8), patients in proptest::collection::vec(patient(), 1..4)) {
+        let trials: Vec<Trial> = trials
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut t)| { t.id = format!("t{i}"); t })
+            .filter(|t| trials::validate(t).is_empty())
+            .collect();
+        prop_assume!(!trials.is_empty());
+        let index = TrialIndex::new(trials).unwrap();
+        for p in &patients {
+            let fast = index.matches(p, reference());
+            let mut slow: Vec<_> = index
+                .evaluate_all(p, reference())
+                .into_iter()
+                .filter(|r| r.verdict != Verdict::Ineligible)
+                .collect();
+            slow.sort_by_key(|r| r.verdict);
+            prop_assert_eq!(&fast, &slow);
+            let prepared = trials::PreparedPatient::new(p);
+            let verdicts: Vec<_> = index.verdicts(&prepared, reference()).into_iter().map(|(_, v)| v).collect();
+            let mut expected: Vec<_> = slow.iter().map(|r| r.verdict).collect();
+            let mut got = verdicts;
+            expected.sort();
+            got.sort();
+            prop_assert_eq!(got, expected);
+        }
+    }
+
+    /// Trials survive a JSON round trip unchanged.
+    #[test]
+    fn trials_round_trip(t in trial()) {
+        let json = serde_json::to_string(&t).unwrap();
+        let back = Trial::from_json(&json).unwrap();
+        prop_assert_eq!(back, t);
+    }
+
+    /// Patients and results survive a JSON round trip unchanged.
+    #[test]
+    fn patients_and_results_round_trip(t in trial(), p in patient()) {
+        let json = serde_json::to_string(&p).unwrap();
+        prop_assert_eq!(&Patient::from_json(&json).unwrap(), &p);
+        if trials::validate(&t).is_empty() {
+            let r = trials::evaluate(&t, &p, reference()).unwrap();
+            let json = serde_json::to_string(&r).unwrap();
+            let back: trials::TrialResult = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, r);
+        }
+    }
+
+    /// Wrapping a criterion in `not(not(·))`, `all[·]`, `any[·]` or `at_least(1)[·]`
+    /// changes nothing; `not` flips met and not met and keeps unknown.
+    #[test]
+    fn tree_identities(n in node(), p in patient()) {
+        let mut base = Criterion { id: String::new(), label: None, node: n };
+        number(&mut base, &mut 0);
+        let truth_of = |node: Node| {
+            let mut c = Criterion { id: String::new(), label: None, node };
+            number(&mut c, &mut 0);
+            let t = Trial { id: "t".into(), version: 1, title: "t".into(), summary: None, criteria: Criteria { code_sets: Default::default(), inclusion: vec![c], exclusion: vec![] } };
+            trials::validate(&t).is_empty().then(|| trials::evaluate(&t, &p, reference()).unwrap().inclusion[0].truth)
+        };
+        let Some(t) = truth_of(base.node.clone()) else { return Ok(()) };
+        let b = || Criterion { id: String::new(), label: None, node: base.node.clone() };
+        prop_assert_eq!(truth_of(Node::Not(Box::new(Criterion { id: String::new(), label: None, node: Node::Not(Box::new(b())) }))), Some(t));
+        prop_assert_eq!(truth_of(Node::All(vec![b()])), Some(t));
+        prop_assert_eq!(truth_of(Node::Any(vec![b()])), Some(t));
+        prop_assert_eq!(truth_of(Node::AtLeast(AtLeast { n: 1, of: vec![b()] })), Some(t));
+        prop_assert_eq!(truth_of(Node::Not(Box::new(b()))), Some(t.not()));
+    }
+}
+
+fn truth() -> impl Strategy<Value = Truth> {
+    prop_oneof![Just(Truth::Met), Just(Truth::NotMet), Just(Truth::Unknown)]
+}
+
+proptest! {
+    /// Kleene's strong three-valued logic.
+    #[test]
+    fn kleene_laws(a in truth(), b in truth(), c in truth()) {
+        prop_assert_eq!(a.and(b), b.and(a));
+        prop_assert_eq!(a.or(b), b.or(a));
+        prop_assert_eq!(a.and(b.and(c)), a.and(b).and(c));
+        prop_assert_eq!(a.or(b.or(c)), a.or(b).or(c));
+        prop_assert_eq!(a.and(b.or(c)), a.and(b).or(a.and(c)));
+        prop_assert_eq!(a.and(b).not(), a.not().or(b.not()));
+        prop_assert_eq!(a.or(b).not(), a.not().and(b.not()));
+        prop_assert_eq!(a.not().not(), a);
+        prop_assert_eq!(a.and(Truth::Met), a);
+        prop_assert_eq!(a.or(Truth::NotMet), a);
+        prop_assert_eq!(Truth::at_least(1, [a, b, c]), a.or(b).or(c));
+        prop_assert_eq!(Truth::at_least(3, [a, b, c]), a.and(b).and(c));
+        // Unknown never becomes met or not met by negation.
+        prop_assert_eq!(Truth::Unknown.not(), Truth::Unknown);
+    }
+}

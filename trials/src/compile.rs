@@ -147,7 +147,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 window: t.window,
                 min_results: t.min_results.unwrap_or(1),
                 missing: t.missing.unwrap_or(Missing::Unknown),
-                names: value_names(c, set_def, kinds.first().copied()),
+                names: value_names(c, set_def, &kinds),
             }))
         }
         Node::Bmi(t) => {
@@ -180,10 +180,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                         en: "BMI".into(),
                         fr: "IMC".into(),
                     },
-                    |l| Names {
-                        en: l.clone(),
-                        fr: l,
-                    },
+                    |l| Names { en: l.en, fr: l.fr },
                 ),
             }))
         }
@@ -247,23 +244,39 @@ pub(crate) fn codes_text(set: &CodeSet) -> String {
 }
 
 fn event_names(c: &Criterion, set: &CodeSet) -> Names {
-    let name = c
-        .label
-        .clone()
-        .or_else(|| set.name.clone())
-        .unwrap_or_else(|| codes_text(set));
+    if let Some(l) = &c.label {
+        return Names {
+            en: l.en.clone(),
+            fr: l.fr.clone(),
+        };
+    }
+    let name = set.name.clone().unwrap_or_else(|| codes_text(set));
     Names {
         en: name.clone(),
         fr: name,
     }
 }
 
-fn value_names(c: &Criterion, set: &CodeSet, kind: Option<&ObservationKind>) -> Names {
-    if let Some(k) = kind {
-        return Names {
-            en: k.name_en.into(),
-            fr: k.name_fr.into(),
-        };
+/// An observation is named after what it measures: the catalogue's name for one kind
+/// (HbA1c), the shared analyte for kinds that differ only by method (eGFR for MDRD and
+/// CKD-EPI); codes of different analytes take the label or the set name.
+fn value_names(c: &Criterion, set: &CodeSet, kinds: &[&ObservationKind]) -> Names {
+    let analyte = |name: &'static str| name.split(" (").next().unwrap_or(name);
+    match kinds {
+        [only] => Names {
+            en: only.name_en.into(),
+            fr: only.name_fr.into(),
+        },
+        [first, rest @ ..]
+            if rest
+                .iter()
+                .all(|k| analyte(k.name_en) == analyte(first.name_en)) =>
+        {
+            Names {
+                en: analyte(first.name_en).into(),
+                fr: analyte(first.name_fr).into(),
+            }
+        }
+        _ => event_names(c, set),
     }
-    event_names(c, set)
 }

@@ -4,6 +4,7 @@
 //! [`crate::validate`]'s job.
 
 use crate::codes::CodeSet;
+use crate::label::Label;
 use crate::patient::{EventKind, Sex};
 use crate::window::Window;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -52,8 +53,8 @@ pub struct Criteria {
 pub struct Criterion {
     /// Stable id, unique within the trial version.
     pub id: String,
-    /// Human label shown in explanations (`HbA1c ≥ 7.5 %`).
-    pub label: Option<String>,
+    /// Human label shown in explanations (`HbA1c ≥ 7.5 %`), in one language or two.
+    pub label: Option<Label>,
     /// The test.
     pub node: Node,
 }
@@ -319,7 +320,7 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
 struct RawCriterion {
     id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    label: Option<String>,
+    label: Option<Label>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     all: Option<Vec<Criterion>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,9 +4,10 @@
 use crate::codes::CodeSystem;
 use crate::compile::{CEvent, CNode, CValue};
 use crate::criteria::{Aggregate, Count, Criterion};
-use crate::eval::{self, Ctx, Scratch, ValSource, is_current};
+use crate::eval::{self, Ctx, Ignored, Scratch, ValSource, is_current};
+use crate::patient::Observation;
 use crate::result::{
-    BmiSource, CriterionResult, Detail, EventEvidence, IgnoredValue, ValueEvidence,
+    BmiSource, CriterionResult, Detail, EventEvidence, IgnoreReason, IgnoredValue, ValueEvidence,
 };
 use crate::truth::Truth;
 
@@ -175,13 +176,35 @@ fn value_detail(v: &CValue, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
         .collect();
     let mut ignored: Vec<IgnoredValue> = ignored_idx
         .into_iter()
-        .map(|(i, reason)| {
-            let o = &observations[i as usize];
-            IgnoredValue {
-                value: o.value,
-                unit: o.unit.clone(),
-                date: o.date,
-                reason,
+        .map(|item| match item {
+            Ignored::Observation(i, reason) => {
+                let o = &observations[i as usize];
+                IgnoredValue {
+                    value: o.value,
+                    unit: o.unit.clone(),
+                    measure: other_measure(v, o),
+                    date: o.date,
+                    reason,
+                    derived_from: None,
+                }
+            }
+            Ignored::DerivedBmi {
+                weight,
+                height,
+                value,
+            } => {
+                let (w, h) = (
+                    &observations[weight as usize],
+                    &observations[height as usize],
+                );
+                IgnoredValue {
+                    value,
+                    unit: "kg/m2".into(),
+                    measure: None,
+                    date: w.date,
+                    reason: IgnoreReason::Implausible,
+                    derived_from: Some(bmi_source(w, h)),
+                }
             }
         })
         .collect();
@@ -195,8 +218,40 @@ fn value_detail(v: &CValue, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
         window: v.window,
         result: outcome.result,
         n: s.values.len() as u32,
+        min_results: v.min_results,
         evidence,
         ignored,
     };
     (outcome.truth, detail)
+}
+
+/// What a computed BMI came from, in kg and cm (a missing unit is the canonical one).
+fn bmi_source(w: &Observation, h: &Observation) -> BmiSource {
+    let convert = |o: &Observation, unit: &str| {
+        if o.unit.trim().is_empty() {
+            o.value
+        } else {
+            crate::units::convert(o.value, &o.unit, unit).unwrap_or(o.value)
+        }
+    };
+    BmiSource {
+        weight_kg: convert(w, "kg"),
+        weight_date: w.date,
+        height_cm: convert(h, "cm"),
+        height_date: h.date,
+    }
+}
+
+/// The names of an ignored observation that is not the leaf's own measurement: the weights
+/// and heights a BMI leaf computes from.
+fn other_measure(v: &CValue, o: &Observation) -> Option<crate::result::Names> {
+    if !matches!(v.source, crate::compile::ValueSource::Bmi { .. }) {
+        return None;
+    }
+    let kind =
+        crate::catalogue::lookup(o.code.trim()).filter(|k| k.code != crate::catalogue::BMI)?;
+    Some(crate::result::Names {
+        en: kind.name_en.to_lowercase(),
+        fr: kind.name_fr.to_lowercase(),
+    })
 }

@@ -97,6 +97,19 @@ impl Scratch {
     }
 }
 
+/// A value left out of a value leaf, for the explanation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ignored {
+    /// A recorded observation, and why.
+    Observation(u32, IgnoreReason),
+    /// A BMI computed from a weight and a height, outside the plausible bounds.
+    DerivedBmi {
+        weight: u32,
+        height: u32,
+        value: f64,
+    },
+}
+
 /// One usable value of a value leaf, in the leaf's unit.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Val {
@@ -358,7 +371,7 @@ pub(crate) fn values(
     v: &CValue,
     ctx: &Ctx,
     s: &mut Scratch,
-    ignored: Option<&mut Vec<(u32, IgnoreReason)>>,
+    ignored: Option<&mut Vec<Ignored>>,
 ) -> ValueOutcome {
     collect_values(v, ctx, s, ignored);
     let vals = &s.values;
@@ -423,7 +436,7 @@ pub(crate) fn collect_values(
     v: &CValue,
     ctx: &Ctx,
     s: &mut Scratch,
-    mut ignored: Option<&mut Vec<(u32, IgnoreReason)>>,
+    mut ignored: Option<&mut Vec<Ignored>>,
 ) {
     let range = s.range(&v.window, ctx.reference);
     let from = Span {
@@ -432,9 +445,9 @@ pub(crate) fn collect_values(
     };
     let out = &mut s.values;
     out.clear();
-    let mut ignore = |i: u32, why: IgnoreReason| {
+    let mut ignore = |item: Ignored| {
         if let Some(list) = ignored.as_deref_mut() {
-            list.push((i, why));
+            list.push(item);
         }
     };
     match &v.source {
@@ -477,7 +490,7 @@ fn collect_code(
     ctx: &Ctx,
     span: Span,
     out: &mut Vec<Val>,
-    ignore: &mut impl FnMut(u32, IgnoreReason),
+    ignore: &mut impl FnMut(Ignored),
 ) {
     let Some(group) = ctx.patient.observations.get(&code.key) else {
         return;
@@ -493,7 +506,7 @@ fn collect_code(
                 }
             }
             (Reading::Implausible, _) => {
-                ignore(ov.index, IgnoreReason::Implausible);
+                ignore(Ignored::Observation(ov.index, IgnoreReason::Implausible));
                 continue;
             }
             (Reading::WrongUnit, _) => None,
@@ -504,8 +517,18 @@ fn collect_code(
                 value,
                 source: ValSource::Observation,
             }),
-            None => ignore(ov.index, IgnoreReason::UnitNotConvertible),
+            None => ignore(Ignored::Observation(
+                ov.index,
+                IgnoreReason::UnitNotConvertible,
+            )),
         }
+    }
+}
+
+fn reason(reading: Reading) -> IgnoreReason {
+    match reading {
+        Reading::WrongUnit => IgnoreReason::UnitNotConvertible,
+        _ => IgnoreReason::Implausible,
     }
 }
 
@@ -528,7 +551,7 @@ fn collect_bmi(
     ctx: &Ctx,
     span: Span,
     out: &mut Vec<Val>,
-    ignore: &mut impl FnMut(u32, IgnoreReason),
+    ignore: &mut impl FnMut(Ignored),
 ) {
     let bmi_code = SourceCode {
         key: bmi,
@@ -539,24 +562,46 @@ fn collect_bmi(
     let (Some(weights), Some(heights)) = (obs.get(&weight), obs.get(&height)) else {
         return;
     };
+    // Days with a usable recorded BMI: no need to compute one. An implausible recorded
+    // BMI counts as not recorded.
     let recorded: Vec<i32> = obs
         .get(&bmi)
-        .map(|g| g.values.iter().map(|x| x.day).collect())
+        .map(|g| {
+            g.values
+                .iter()
+                .filter(|x| matches!(x.reading, Reading::Value(_)))
+                .map(|x| x.day)
+                .collect()
+        })
         .unwrap_or_default();
+    let reference = ctx.reference.num_days_from_ce();
+    for h in heights
+        .values
+        .iter()
+        .filter(|h| h.day != UNDATED && span.counts(h.day))
+    {
+        if let Reading::Implausible | Reading::WrongUnit = h.reading {
+            ignore(Ignored::Observation(h.index, reason(h.reading)));
+        }
+    }
     let bounds = catalogue::lookup(catalogue::BMI);
     for w in &weights.values {
-        let Reading::Value(kg) = w.reading else {
-            continue;
-        };
         if w.day == UNDATED || !span.counts(w.day) || recorded.contains(&w.day) {
             continue;
         }
+        let kg = match w.reading {
+            Reading::Value(kg) => kg,
+            other => {
+                ignore(Ignored::Observation(w.index, reason(other)));
+                continue;
+            }
+        };
         let gap = height_gap_days(ctx.patient.patient.birth_date, w.day);
         let nearest = heights
             .values
             .iter()
             .filter_map(|h| match h.reading {
-                Reading::Value(cm) if h.day != UNDATED => {
+                Reading::Value(cm) if h.day != UNDATED && h.day <= reference => {
                     Some((h.index, cm, (h.day - w.day).abs()))
                 }
                 _ => None,
@@ -568,7 +613,11 @@ fn collect_bmi(
         };
         let value = kg / (cm / 100.0).powi(2);
         if bounds.is_some_and(|b| value < b.min || value > b.max) {
-            ignore(w.index, IgnoreReason::Implausible);
+            ignore(Ignored::DerivedBmi {
+                weight: w.index,
+                height: h_index,
+                value,
+            });
             continue;
         }
         out.push(Val {

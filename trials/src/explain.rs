@@ -143,7 +143,7 @@ fn push_lines(c: &CriterionResult, depth: usize, locale: Locale, out: &mut Vec<L
 /// The sentence for one criterion (groups are summarised; their children have their own).
 pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
     let l = locale;
-    let label = c.label.as_deref();
+    let label = c.label.as_ref().map(|lab| lab.get(l));
     let confirm = l.pick(
         " — confirm with the patient",
         " — à confirmer avec le patient",
@@ -188,9 +188,14 @@ pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
             let bounds = age_bounds(*min, *max, *unit, l);
             match age {
                 None => format!(
-                    "{subject}{} {}{confirm}",
+                    "{subject}{} {}{}",
                     colon(l),
-                    l.pick("no birth date", "date de naissance inconnue")
+                    l.pick("no birth date", "date de naissance inconnue"),
+                    if c.truth == Truth::Unknown {
+                        confirm
+                    } else {
+                        ""
+                    }
                 ),
                 Some(a) => {
                     let rel = if c.truth == Truth::Met {
@@ -210,9 +215,14 @@ pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
             let subject = label.unwrap_or(l.pick("Sex", "Sexe"));
             match recorded.filter(|s| *s != Sex::Unknown) {
                 None => format!(
-                    "{subject}{} {}{confirm}",
+                    "{subject}{} {}{}",
                     colon(l),
-                    l.pick("not recorded", "non renseigné")
+                    l.pick("not recorded", "non renseigné"),
+                    if c.truth == Truth::Unknown {
+                        confirm
+                    } else {
+                        ""
+                    }
                 ),
                 Some(s) => format!(
                     "{subject}{} {} ({} {})",
@@ -315,23 +325,39 @@ pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
             window,
             result,
             n,
+            min_results,
             evidence,
             ignored,
         } => {
             let subject = name(names, l);
             let unit_s = unit.as_deref().map(display_unit).unwrap_or_default();
             let test_s = test_text(test, aggregate, &unit_s, l);
+            let tail = if c.truth == Truth::Unknown {
+                confirm
+            } else {
+                ""
+            };
             let mut s = match result {
+                None if *n > 0 => {
+                    let win = window_text(window, l)
+                        .map(|w| format!(" {w}"))
+                        .unwrap_or_default();
+                    match l {
+                        Locale::En => format!(
+                            "{subject}: only {n} {}{win}, {min_results} needed (required {test_s}){tail}",
+                            plural(*n, "value", "values")
+                        ),
+                        Locale::Fr => format!(
+                            "{subject} : seulement {n} {}{win}, {min_results} nécessaires (requis {test_s}){tail}",
+                            plural(*n, "valeur", "valeurs")
+                        ),
+                    }
+                }
                 None => {
                     let win = window_text(window, l)
                         .map(|w| format!(" {w}"))
                         .unwrap_or_default();
                     let none = format!("{}{win}", l.pick("no value", "aucune valeur"));
-                    let tail = if c.truth == Truth::Unknown {
-                        confirm
-                    } else {
-                        ""
-                    };
                     format!(
                         "{subject}{} {none} ({} {test_s}){tail}",
                         colon(l),
@@ -356,7 +382,7 @@ pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
                                 l.pick("unit not convertible", "unité non convertible")
                             }
                         };
-                        format!("{} {}{when}, {why}", num(i.value, l), display_unit(&i.unit))
+                        ignored_text(i, l, &when, why)
                     })
                     .collect();
                 s.push_str(&format!(
@@ -367,6 +393,40 @@ pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
             }
             s
         }
+    }
+}
+
+/// One ignored value: "212278.88 kg/m² on 2025-02-01, implausible"; a value of another
+/// measurement than the subject (a height under BMI) is named; a computed BMI says from what.
+fn ignored_text(i: &crate::result::IgnoredValue, l: Locale, when: &str, why: &str) -> String {
+    let value = with_unit(i.value, &display_unit(&i.unit), l);
+    let named = match &i.measure {
+        Some(names) => format!("{} {value}", name(names, l)),
+        None => value,
+    };
+    match &i.derived_from {
+        Some(d) => match l {
+            Locale::En => format!(
+                "{named} computed from weight {} kg and height {} cm{when}, {why}",
+                num(d.weight_kg, l),
+                num(d.height_cm, l)
+            ),
+            Locale::Fr => format!(
+                "{named} calculé à partir du poids {} kg et de la taille {} cm{when}, {why}",
+                num(d.weight_kg, l),
+                num(d.height_cm, l)
+            ),
+        },
+        None => format!("{named}{when}, {why}"),
+    }
+}
+
+/// A number and its unit, without a trailing space when there is no unit.
+fn with_unit(x: f64, unit: &str, l: Locale) -> String {
+    if unit.is_empty() {
+        num(x, l)
+    } else {
+        format!("{} {unit}", num(x, l))
     }
 }
 
@@ -504,7 +564,7 @@ fn display_unit(u: &str) -> String {
     match u {
         "kg/m2" => "kg/m²".into(),
         "mm[Hg]" => "mmHg".into(),
-        "{INR}" | "1" => String::new(),
+        "{INR}" | "1" | "{score}" => String::new(),
         "mL/min/{1.73_m2}" => "mL/min/1.73 m²".into(),
         "umol/L" => "µmol/L".into(),
         "Cel" => "°C".into(),

@@ -120,7 +120,7 @@ pub struct CriterionResult {
     pub id: String,
     /// The criterion's label, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+    pub label: Option<crate::label::Label>,
     /// Met, not met or unknown.
     pub truth: Truth,
     /// What was tested and what decided it.
@@ -215,12 +215,23 @@ pub enum Detail {
         result: Option<f64>,
         /// Usable values in the window.
         n: u32,
+        /// Fewer usable values than this counted as missing data.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        min_results: u32,
         /// The values that decided it, most recent first, at most ten.
         evidence: Vec<ValueEvidence>,
         /// Values ignored as errors, most recent first, at most five.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         ignored: Vec<IgnoredValue>,
     },
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 /// One event that decided a criterion.
@@ -276,8 +287,14 @@ pub struct BmiSource {
 pub struct IgnoredValue {
     /// The value as recorded.
     pub value: f64,
-    /// The unit as recorded.
+    /// The unit as recorded (kg/m2 for a computed BMI).
     pub unit: String,
+    /// The measurement, when it is not the criterion's own (a height under a BMI test).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<Names>,
+    /// For a computed BMI: the weight and height it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<BmiSource>,
     /// When.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,

@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_or(DEFAULT_DATE, String::as_str)
         .parse()?;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let trials: Vec<Trial> = read_all(&dir.join("trials"), |text| Trial::from_json(text))?;
+    let trials: Vec<Trial> = read_all(&dir.join("trials"), Trial::from_json)?;
     let patients: Vec<(String, Patient)> = read_named(&dir.join("patients"))?;
     let index = TrialIndex::new(trials)?;
     println!(

@@ -7,6 +7,8 @@
 //! from the crate root. Each case is also run through a [`TrialIndex`], which must agree.
 //! The format is described in `trials/README.md`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;

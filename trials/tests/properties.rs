@@ -1,6 +1,8 @@
 //! Property tests: the trial index gives exactly the results of evaluating every trial;
 //! three-valued logic obeys Kleene's laws; trials, patients and results survive serde.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use trials::codes::{CodeEntry, CodeSet};

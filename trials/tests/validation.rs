@@ -1,6 +1,8 @@
 //! Every validation check, one minimal trial each: the stable code and the JSON path of the
 //! offending node. A valid trial yields no error; an invalid one is refused by the index.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
 use trials::{Trial, TrialIndex, validate};
 
 /// A trial around one inclusion criterion (and optional extra JSON in `criteria`).
@@ -93,11 +95,9 @@ fn each_check_reports_its_code_and_path() {
 #[test]
 fn valid_trials_have_no_error() {
     let json = trial(
-        &format!(
-            r#"{{"id":"a","age":{{"min":18,"max":75}}}},{{"id":"c","condition":{{"codes":"t2d","window":{{"from":"5y","to":"6m"}}}}}},
-        {{"id":"o","observation":{{"codes":{{"include":[{{"system":"loinc","code":"4548-4"}}]}},"value":{{"gte":7.5,"unit":"%"}},"window":{{"within":"6m"}}}}}},
-        {{"id":"i","observation":{{"codes":{{"include":[{{"system":"loinc","code":"6301-6"}}]}},"value":{{"gte":30}},"aggregate":{{"share_outside":{{"low":2,"high":3}}}},"min_results":4}}}}"#
-        ),
+        r#"{"id":"a","age":{"min":18,"max":75}},{"id":"c","condition":{"codes":"t2d","window":{"from":"5y","to":"6m"}}},
+        {"id":"o","observation":{"codes":{"include":[{"system":"loinc","code":"4548-4"}]},"value":{"gte":7.5,"unit":"%"},"window":{"within":"6m"}}},
+        {"id":"i","observation":{"codes":{"include":[{"system":"loinc","code":"6301-6"}]},"value":{"gte":30},"aggregate":{"share_outside":{"low":2,"high":3}},"min_results":4}}"#,
         &format!(
             r#","code_sets":{{"t2d":{T2D}}},"exclusion":[{{"id":"x","condition":{{"codes":{{"include":[{{"system":"icd-10","code":"E10-E14","descendants":true}}],"exclude":[{{"system":"icd-10","code":"E11","descendants":true}}]}}}}}}]"#
         ),

@@ -3,6 +3,8 @@
 //! bounds is a typing error (BMI 212278.88, weight typed as height) and is ignored.
 
 use crate::units;
+use rustc_hash::FxHashMap;
+use std::sync::OnceLock;
 
 /// LOINC code of body weight.
 pub const WEIGHT: &str = "29463-7";
@@ -80,10 +82,11 @@ kinds! {
 
 /// The catalogued kind of a LOINC code (normalised form, such as `4548-4`).
 pub fn lookup(code: &str) -> Option<&'static ObservationKind> {
-    // Codes are short: compare lengths before bytes.
-    KINDS
-        .iter()
-        .find(|k| k.code.len() == code.len() && k.code == code)
+    static BY_CODE: OnceLock<FxHashMap<&'static str, &'static ObservationKind>> = OnceLock::new();
+    BY_CODE
+        .get_or_init(|| KINDS.iter().map(|k| (k.code, k)).collect())
+        .get(code)
+        .copied()
 }
 
 /// The outcome of reading one recorded value against the catalogue.

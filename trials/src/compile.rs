@@ -21,8 +21,8 @@ pub(crate) enum CNode {
     Not(Box<CNode>),
     Age(AgeTest),
     Sex(SexTest),
-    Event(Box<CEvent>),
-    Value(Box<CValue>),
+    Event(CEvent),
+    Value(CValue),
 }
 
 /// A compiled event leaf.
@@ -101,7 +101,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 min: None,
                 max: None,
             });
-            CNode::Event(Box::new(CEvent {
+            CNode::Event(CEvent {
                 kind: *kind,
                 names: event_names(c, set_def),
                 set,
@@ -112,7 +112,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 first: t.first,
                 current: t.current,
                 missing: t.missing.unwrap_or(default_missing(*kind)),
-            }))
+            })
         }
         Node::Observation(t) => {
             let set_def = code_set(&t.codes, criteria)?;
@@ -139,7 +139,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
             let display_unit = value_unit
                 .clone()
                 .or_else(|| kinds.first().map(|k| k.unit.to_string()));
-            CNode::Value(Box::new(CValue {
+            CNode::Value(CValue {
                 source: ValueSource::Codes(codes),
                 test: t.value.clone(),
                 value_unit: display_unit,
@@ -148,7 +148,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 min_results: t.min_results.unwrap_or(1),
                 missing: t.missing.unwrap_or(Missing::Unknown),
                 names: value_names(c, set_def, &kinds),
-            }))
+            })
         }
         Node::Bmi(t) => {
             let key = |code: &str| -> Result<u128, String> {
@@ -163,7 +163,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
             {
                 return Err(format!("unit `{u}` is not a BMI unit (kg/m2)"));
             }
-            CNode::Value(Box::new(CValue {
+            CNode::Value(CValue {
                 source: ValueSource::Bmi {
                     bmi: key(catalogue::BMI)?,
                     weight: key(catalogue::WEIGHT)?,
@@ -182,7 +182,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                     },
                     |l| Names { en: l.en, fr: l.fr },
                 ),
-            }))
+            })
         }
     })
 }

@@ -2,11 +2,12 @@
 //! patient is evaluated only against the trials whose criteria could concern them. Results
 //! are identical to evaluating every trial (a property test checks it).
 //!
-//! For each trial the index keeps one *necessary condition*: a set of codes of which the
-//! patient must hold at least one, or the trial is certainly `ineligible`. It comes from an
-//! inclusion criterion whose absence of data means `not_met` (a diagnosis, a drug…). Trials
-//! with no such criterion (only demographics, or only values whose absence is `unknown`) are
-//! always evaluated.
+//! For each trial the index keeps its *necessary conditions*: one per inclusion criterion
+//! that has one (up to 64), each a set of codes of which the patient must hold at least
+//! one, or the trial is certainly `ineligible`. They come from criteria whose absence of
+//! data means `not_met` (a diagnosis, a drug…). A trial is evaluated only when every one of
+//! its conditions is satisfied. Trials with none (only demographics, or only values whose
+//! absence is `unknown`) are always evaluated.
 
 use crate::compile::{CNode, ValueSource, compile_list};
 use crate::criteria::{Missing, Trial};
@@ -43,10 +44,10 @@ struct Compiled {
 #[derive(Debug)]
 pub struct TrialIndex {
     trials: Vec<Compiled>,
-    /// Packed code key → `(trial, the patient's code must be exactly this one)`.
-    triggers: FxHashMap<u128, Vec<(u32, bool)>>,
-    /// Trials evaluated for every patient.
-    always: Vec<bool>,
+    /// Packed code key → `(trial, condition bit, the patient's code must be exactly this one)`.
+    triggers: FxHashMap<u128, Vec<(u32, u64, bool)>>,
+    /// Per trial, the bits of all its necessary conditions (0: always evaluated).
+    required: Vec<u64>,
 }
 
 impl TrialIndex {
@@ -55,7 +56,7 @@ impl TrialIndex {
         let mut index = TrialIndex {
             trials: Vec::with_capacity(trials.len()),
             triggers: FxHashMap::default(),
-            always: Vec::with_capacity(trials.len()),
+            required: Vec::with_capacity(trials.len()),
         };
         for trial in trials {
             index.push(trial)?;
@@ -87,23 +88,19 @@ impl TrialIndex {
             }])
         })?;
         let position = self.trials.len() as u32;
-        let necessary = compiled
-            .inclusion
-            .iter()
-            .filter_map(necessary)
-            .min_by_key(Vec::len);
-        match necessary {
-            Some(keys) => {
-                self.always.push(false);
-                for (key, exact) in keys {
-                    self.triggers
-                        .entry(key)
-                        .or_default()
-                        .push((position, exact));
-                }
+        let mut required = 0u64;
+        let conditions = compiled.inclusion.iter().filter_map(necessary).take(64);
+        for (i, keys) in conditions.enumerate() {
+            let bit = 1u64 << i;
+            required |= bit;
+            for (key, exact) in keys {
+                self.triggers
+                    .entry(key)
+                    .or_default()
+                    .push((position, bit, exact));
             }
-            None => self.always.push(true),
         }
+        self.required.push(required);
         self.trials.push(compiled);
         Ok(())
     }
@@ -130,7 +127,7 @@ impl TrialIndex {
 
     /// How many trials are evaluated for every patient, whatever their codes.
     pub fn always_evaluated(&self) -> usize {
-        self.always.iter().filter(|&&a| a).count()
+        self.required.iter().filter(|&&r| r == 0).count()
     }
 
     /// The trials `patient` may join at `reference` (the consultation date): eligible ones
@@ -200,17 +197,21 @@ impl TrialIndex {
     }
 
     fn candidate_flags(&self, patient: &PreparedPatient) -> Vec<bool> {
-        let mut candidate = self.always.clone();
+        let mut satisfied = vec![0u64; self.trials.len()];
         for (key, whole) in patient.trigger_keys() {
             if let Some(list) = self.triggers.get(&key) {
-                for &(t, exact) in list {
+                for &(t, bit, exact) in list {
                     if whole || !exact {
-                        candidate[t as usize] = true;
+                        satisfied[t as usize] |= bit;
                     }
                 }
             }
         }
-        candidate
+        satisfied
+            .iter()
+            .zip(&self.required)
+            .map(|(s, r)| s == r)
+            .collect()
     }
 
     fn verdicts_with(&self, ctx: &Ctx, scratch: &mut Scratch) -> Vec<(usize, Verdict)> {

@@ -1,6 +1,9 @@
 //! Units of measure: parsing of the spellings found in records (UCUM and free text) and
 //! conversion between units of the same dimension.
 
+use rustc_hash::FxHashMap;
+use std::sync::OnceLock;
+
 /// A physical dimension; values convert only within one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dimension {
@@ -168,27 +171,36 @@ impl Folded {
 impl Unit {
     /// Parses a unit spelling. Unknown spellings give `None`.
     pub fn parse(text: &str) -> Option<Unit> {
-        let folded = Folded::new(text)?;
-        let folded = folded.as_str();
-        for (spellings, dimension, factor, symbol) in UNITS {
-            if spellings.contains(&folded) {
-                return Some(Unit {
-                    dimension: *dimension,
-                    factor: *factor,
-                    symbol,
-                });
+        static BY_SPELLING: OnceLock<FxHashMap<&'static str, Unit>> = OnceLock::new();
+        let table = BY_SPELLING.get_or_init(|| {
+            let mut table = FxHashMap::default();
+            for (spellings, dimension, factor, symbol) in UNITS {
+                for s in *spellings {
+                    table.insert(
+                        *s,
+                        Unit {
+                            dimension: *dimension,
+                            factor: *factor,
+                            symbol,
+                        },
+                    );
+                }
             }
-        }
-        for (spellings, symbol) in OTHER_UNITS {
-            if spellings.contains(&folded) {
-                return Some(Unit {
-                    dimension: Dimension::Other,
-                    factor: 1.0,
-                    symbol,
-                });
+            for (spellings, symbol) in OTHER_UNITS {
+                for s in *spellings {
+                    table.insert(
+                        *s,
+                        Unit {
+                            dimension: Dimension::Other,
+                            factor: 1.0,
+                            symbol,
+                        },
+                    );
+                }
             }
-        }
-        None
+            table
+        });
+        table.get(Folded::new(text)?.as_str()).copied()
     }
 
     /// Whether values in `self` convert to `other`.

@@ -85,7 +85,7 @@ fn event_detail(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
     let outcome = eval::events(e, ctx, s);
     let range = e.window.range(ctx.reference);
     let events = &ctx.patient.patient.events;
-    let mut found: Vec<(bool, &crate::patient::Event)> = Vec::new();
+    let mut found: Vec<(bool, u32, &crate::patient::Event)> = Vec::new();
     for &g in &s.groups {
         let group = &ctx.patient.groups[g as usize];
         for &i in ctx.patient.group_events(group).1 {
@@ -96,15 +96,15 @@ fn event_detail(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
                 continue;
             }
             let inside = ev.date.map_or(e.window.is_ever(), |d| range.contains(d));
-            found.push((inside, ev));
+            found.push((inside, i, ev));
         }
     }
-    // In the window first, then most recent first.
-    found.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.date.cmp(&a.1.date)));
+    // In the window first, then most recent first, then in record order.
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(b.2.date.cmp(&a.2.date)).then(a.1.cmp(&b.1)));
     let evidence = found
         .into_iter()
         .take(5)
-        .map(|(inside, ev)| EventEvidence {
+        .map(|(inside, _, ev)| EventEvidence {
             system: CodeSystem::from_uri(&ev.system).map_or(ev.system.clone(), |s| s.uri().into()),
             code: ev.code.clone(),
             display: ev.display.clone(),

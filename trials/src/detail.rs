@@ -100,7 +100,11 @@ fn event_detail(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
         }
     }
     // In the window first, then most recent first, then in record order.
-    found.sort_by(|a, b| b.0.cmp(&a.0).then(b.2.date.cmp(&a.2.date)).then(a.1.cmp(&b.1)));
+    found.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.2.date.cmp(&a.2.date))
+            .then(a.1.cmp(&b.1))
+    });
     let evidence = found
         .into_iter()
         .take(5)

@@ -24,7 +24,7 @@ fn setup(events: usize) -> (TrialIndex, Vec<Patient>) {
 }
 
 /// Full matching: prepare the record, prefilter, evaluate, build evidence for the matches.
-#[divan::bench(args = [500])]
+#[divan::bench(args = [500], sample_count = 640)]
 fn matches_1000_trials(bencher: divan::Bencher, events: usize) {
     let (index, patients) = setup(events);
     let mut i = 0;
@@ -36,7 +36,7 @@ fn matches_1000_trials(bencher: divan::Bencher, events: usize) {
 
 /// What a consultation needs: prepare the record, every trial's verdict, and the full
 /// result (evidence) of the two best trials, the most a pop-up shows.
-#[divan::bench(args = [500])]
+#[divan::bench(args = [500], sample_count = 640)]
 fn consultation_1000_trials(bencher: divan::Bencher, events: usize) {
     let (index, patients) = setup(events);
     let mut i = 0;
@@ -55,7 +55,7 @@ fn consultation_1000_trials(bencher: divan::Bencher, events: usize) {
 }
 
 /// Verdicts only, on a record already prepared.
-#[divan::bench(args = [500])]
+#[divan::bench(args = [500], sample_count = 640)]
 fn verdicts_1000_trials(bencher: divan::Bencher, events: usize) {
     let (index, patients) = setup(events);
     let prepared: Vec<_> = patients.iter().map(PreparedPatient::new).collect();
@@ -67,7 +67,7 @@ fn verdicts_1000_trials(bencher: divan::Bencher, events: usize) {
 }
 
 /// Preparing a record alone.
-#[divan::bench(args = [500])]
+#[divan::bench(args = [500], sample_count = 640)]
 fn prepare_patient(bencher: divan::Bencher, events: usize) {
     let (_, patients) = setup(events);
     let mut i = 0;

@@ -148,6 +148,13 @@ impl Folded {
             len: 0,
             bytes: [0; FOLD_CAPACITY],
         };
+        if text.is_ascii() {
+            for b in text.bytes().filter(|b| !b.is_ascii_whitespace()) {
+                *f.bytes.get_mut(f.len)? = b.to_ascii_lowercase();
+                f.len += 1;
+            }
+            return Some(f);
+        }
         for c in text.chars().filter(|c| !c.is_whitespace()) {
             let c = match c {
                 'µ' | 'μ' => 'u',

@@ -8,8 +8,8 @@
 
 use std::hint::black_box;
 use std::time::Instant;
-use trials::{PreparedPatient, TrialIndex};
 use trials::synth::{self, Rng};
+use trials::{PreparedPatient, TrialIndex};
 
 fn main() {
     let reference = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();

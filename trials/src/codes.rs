@@ -421,6 +421,16 @@ pub enum EntryError {
 }
 
 impl CodeEntry {
+    /// An entry without display text.
+    pub fn new(system: &str, code: &str, descendants: bool) -> CodeEntry {
+        CodeEntry {
+            system: system.to_string(),
+            code: code.to_string(),
+            descendants,
+            display: None,
+        }
+    }
+
     /// Resolves the entry into checked codes (one, or one per code of a range).
     pub fn resolve(&self) -> Result<Vec<ResolvedCode>, EntryError> {
         let system = CodeSystem::from_uri(&self.system)
@@ -532,12 +542,7 @@ mod tests {
     }
 
     fn entry(system: &str, code: &str, descendants: bool) -> CodeEntry {
-        CodeEntry {
-            system: system.into(),
-            code: code.into(),
-            descendants,
-            display: None,
-        }
+        CodeEntry::new(system, code, descendants)
     }
 
     #[test]

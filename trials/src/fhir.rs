@@ -588,6 +588,20 @@ struct Stamp {
     status: Option<EventStatus>,
 }
 
+/// Statuses of an event that did not happen or was recorded by mistake.
+const NOT_DONE: &[(&str, SkipReason)] = &[
+    ("not-done", SkipReason::NotDone),
+    ("entered-in-error", SkipReason::EnteredInError),
+];
+
+/// Refuses a resource whose status is one of `refused`, with that status's reason.
+fn refuse(status: &str, refused: &[(&str, SkipReason)]) -> Result<(), SkipReason> {
+    match refused.iter().find(|(s, _)| *s == status) {
+        Some((_, reason)) => Err(reason.clone()),
+        None => Ok(()),
+    }
+}
+
 fn condition(item: &Item<'_>) -> Result<Found, SkipReason> {
     let c: r4::Condition = item.parse()?;
     verification(&c.verification_status)?;
@@ -601,11 +615,13 @@ fn condition(item: &Item<'_>) -> Result<Found, SkipReason> {
 
 fn encounter(item: &Item<'_>) -> Result<Found, SkipReason> {
     let e: r4::Encounter = item.parse()?;
-    match code_of(&e.status) {
-        "entered-in-error" => return Err(SkipReason::EnteredInError),
-        "cancelled" => return Err(SkipReason::Cancelled),
-        _ => {}
-    }
+    refuse(
+        code_of(&e.status),
+        &[
+            ("entered-in-error", SkipReason::EnteredInError),
+            ("cancelled", SkipReason::Cancelled),
+        ],
+    )?;
     let stamp = Stamp {
         date: first_date(&[&e.period.start]),
         ..Stamp::default()
@@ -689,11 +705,7 @@ fn measurement(
 
 fn immunization(item: &Item<'_>) -> Result<Found, SkipReason> {
     let i: r4::Immunization = item.parse()?;
-    match code_of(&i.status) {
-        "not-done" => return Err(SkipReason::NotDone),
-        "entered-in-error" => return Err(SkipReason::EnteredInError),
-        _ => {}
-    }
+    refuse(code_of(&i.status), NOT_DONE)?;
     let stamp = Stamp {
         date: first_date(&[&i.occurrence_date_time]),
         ..Stamp::default()
@@ -703,11 +715,7 @@ fn immunization(item: &Item<'_>) -> Result<Found, SkipReason> {
 
 fn procedure(item: &Item<'_>) -> Result<Found, SkipReason> {
     let p: r4::Procedure = item.parse()?;
-    match code_of(&p.status) {
-        "not-done" => return Err(SkipReason::NotDone),
-        "entered-in-error" => return Err(SkipReason::EnteredInError),
-        _ => {}
-    }
+    refuse(code_of(&p.status), NOT_DONE)?;
     let stamp = Stamp {
         date: first_date(&[&p.performed_date_time, &p.performed_period.start]),
         end: first_date(&[&p.performed_period.end]),

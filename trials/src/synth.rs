@@ -172,12 +172,7 @@ impl Default for Pools {
 }
 
 fn entry(system: &str, code: &str, descendants: bool) -> CodeEntry {
-    CodeEntry {
-        system: system.into(),
-        code: code.into(),
-        descendants,
-        display: None,
-    }
+    CodeEntry::new(system, code, descendants)
 }
 
 fn offset(amount: i32, unit: OffsetUnit) -> Offset {

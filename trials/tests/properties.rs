@@ -68,12 +68,7 @@ const KINDS: &[EventKind] = &[
 
 fn entry(i: usize) -> CodeEntry {
     let (system, code, descendants) = ENTRIES[i];
-    CodeEntry {
-        system: system.into(),
-        code: code.into(),
-        descendants,
-        display: None,
-    }
+    CodeEntry::new(system, code, descendants)
 }
 
 fn offset() -> impl Strategy<Value = Offset> {
@@ -196,12 +191,7 @@ fn value_leaf() -> impl Strategy<Value = Node> {
                 Node::Observation(ObservationTest {
                     codes: Codes::Inline(CodeSet {
                         name: None,
-                        include: vec![CodeEntry {
-                            system: "loinc".into(),
-                            code: "4548-4".into(),
-                            descendants: false,
-                            display: None,
-                        }],
+                        include: vec![CodeEntry::new("loinc", "4548-4", false)],
                         exclude: vec![],
                     }),
                     value,
@@ -215,12 +205,7 @@ fn value_leaf() -> impl Strategy<Value = Node> {
             Node::Observation(ObservationTest {
                 codes: Codes::Inline(CodeSet {
                     name: None,
-                    include: vec![CodeEntry {
-                        system: "loinc".into(),
-                        code: "6301-6".into(),
-                        descendants: false,
-                        display: None,
-                    }],
+                    include: vec![CodeEntry::new("loinc", "6301-6", false)],
                     exclude: vec![],
                 }),
                 value: ValueTest {

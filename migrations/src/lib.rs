@@ -1,0 +1,16 @@
+//! Inclusio's database schema, as sea-orm migrations that run on SQLite and PostgreSQL.
+//! `server migrate` applies them; `server serve` applies pending ones at start.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_init;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_init::Migration)]
+    }
+}

@@ -1,0 +1,346 @@
+//! Configuration: built-in defaults, overridden by a TOML file, overridden by environment
+//! variables. Secrets are [`Secret`]s and never print. In production the server refuses to
+//! start with a development default secret.
+
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The development session key; refused in production.
+const DEV_SESSION_KEY: &str =
+    "dev-only-session-key-0123456789abcdef0123456789abcdef0123456789abcdef";
+/// The development encryption key; refused in production.
+const DEV_ENCRYPTION_KEY: &str = "dev-only-encryption-key-0123456789abcdef";
+
+/// Where the server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// A developer's machine: readable logs, development secrets allowed.
+    #[default]
+    Development,
+    /// Production: JSON logs, real secrets required.
+    Production,
+}
+
+/// Every setting.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Development or production.
+    pub environment: Environment,
+    /// HTTP listener.
+    pub http: HttpSettings,
+    /// Storage.
+    pub database: DatabaseSettings,
+    /// Keys.
+    pub secrets: SecretSettings,
+}
+
+/// HTTP listener settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind (0: any free port).
+    pub port: u16,
+    /// Largest JSON body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Seconds to let requests finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> HttpSettings {
+        HttpSettings {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            max_body_bytes: 1024 * 1024,
+            shutdown_timeout_secs: 10,
+        }
+    }
+}
+
+/// Storage settings: SQLite by default, PostgreSQL when `url` is set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// A `postgres://` (or `sqlite://`) URL; when absent, the SQLite file below.
+    pub url: Option<Secret<String>>,
+    /// The embedded database file, created when missing.
+    pub sqlite_path: PathBuf,
+    /// Pool size.
+    pub max_connections: u32,
+    /// SQLite busy timeout, in milliseconds.
+    pub busy_timeout_ms: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> DatabaseSettings {
+        DatabaseSettings {
+            url: None,
+            sqlite_path: PathBuf::from("inclusio.db"),
+            max_connections: 10,
+            busy_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// Keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretSettings {
+    /// Signs session cookies (at least 64 bytes).
+    pub session_key: Secret<String>,
+    /// Encrypts identity and contact details (AES-256-GCM key material).
+    pub encryption_key: Secret<String>,
+}
+
+impl Default for SecretSettings {
+    fn default() -> SecretSettings {
+        SecretSettings {
+            session_key: Secret::new(DEV_SESSION_KEY.into()),
+            encryption_key: Secret::new(DEV_ENCRYPTION_KEY.into()),
+        }
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for these settings.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (names the key).
+        message: String,
+    },
+    /// An environment variable has a value of the wrong form.
+    #[error("environment variable {name}: {message}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A production start with a development default secret.
+    #[error(
+        "refusing to start in production with the development default for {0}: set it in the configuration file or the environment"
+    )]
+    DefaultSecret(&'static str),
+}
+
+impl Settings {
+    /// Loads settings: defaults, then the file (when given, or `inclusio.toml` when present),
+    /// then the environment (`INCLUSIO_*`, `DATABASE_URL`).
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let default_file = Path::new("inclusio.toml");
+        let file = file.or_else(|| default_file.exists().then_some(default_file));
+        let mut settings = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: e.message().to_string(),
+                })?
+            }
+            None => Settings::default(),
+        };
+        settings.apply_env(env)?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Loads settings from the process environment.
+    pub fn from_process(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Settings::load(file, &|name| std::env::var(name).ok())
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(
+            name: &'static str,
+            value: String,
+        ) -> Result<T, ConfigError> {
+            value.trim().parse().map_err(|_| ConfigError::Env {
+                name,
+                message: format!("`{value}` is not a valid value"),
+            })
+        }
+        if let Some(v) = env("INCLUSIO_ENV") {
+            self.environment = match v.trim() {
+                "production" => Environment::Production,
+                "development" => Environment::Development,
+                other => {
+                    return Err(ConfigError::Env {
+                        name: "INCLUSIO_ENV",
+                        message: format!("`{other}` is neither `development` nor `production`"),
+                    });
+                }
+            };
+        }
+        if let Some(v) = env("INCLUSIO_HTTP_HOST") {
+            self.http.host = v;
+        }
+        if let Some(v) = env("INCLUSIO_HTTP_PORT") {
+            self.http.port = parse("INCLUSIO_HTTP_PORT", v)?;
+        }
+        if let Some(v) = env("DATABASE_URL").filter(|v| !v.trim().is_empty()) {
+            self.database.url = Some(Secret::new(v));
+        }
+        if let Some(v) = env("INCLUSIO_SQLITE_PATH") {
+            self.database.sqlite_path = PathBuf::from(v);
+        }
+        if let Some(v) = env("INCLUSIO_DB_MAX_CONNECTIONS") {
+            self.database.max_connections = parse("INCLUSIO_DB_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env("INCLUSIO_SESSION_KEY") {
+            self.secrets.session_key = Secret::new(v);
+        }
+        if let Some(v) = env("INCLUSIO_ENCRYPTION_KEY") {
+            self.secrets.encryption_key = Secret::new(v);
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.environment == Environment::Production {
+            if self.secrets.session_key.expose() == DEV_SESSION_KEY {
+                return Err(ConfigError::DefaultSecret(
+                    "the session key (INCLUSIO_SESSION_KEY)",
+                ));
+            }
+            if self.secrets.encryption_key.expose() == DEV_ENCRYPTION_KEY {
+                return Err(ConfigError::DefaultSecret(
+                    "the encryption key (INCLUSIO_ENCRYPTION_KEY)",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn file(text: &str) -> tempfile_path::Temp {
+        tempfile_path::Temp::new(text)
+    }
+
+    /// A throwaway file in the system temporary folder.
+    mod tempfile_path {
+        pub struct Temp(pub std::path::PathBuf);
+        impl Temp {
+            pub fn new(text: &str) -> Temp {
+                let path = std::env::temp_dir()
+                    .join(format!("inclusio-config-{}.toml", uuid::Uuid::now_v7()));
+                std::fs::write(&path, text).unwrap();
+                Temp(path)
+            }
+        }
+        impl Drop for Temp {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_file(&self.0);
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment() {
+        let f = file("[http]\nport = 9000\nhost = \"0.0.0.0\"\n[database]\nmax_connections = 4\n");
+        let s = Settings::load(Some(&f.0), &env(&[])).unwrap();
+        assert_eq!(
+            (
+                s.http.port,
+                s.http.host.as_str(),
+                s.database.max_connections
+            ),
+            (9000, "0.0.0.0", 4)
+        );
+        assert_eq!(
+            s.database.busy_timeout_ms, 5_000,
+            "unset keys keep their default"
+        );
+        let s = Settings::load(
+            Some(&f.0),
+            &env(&[
+                ("INCLUSIO_HTTP_PORT", "9100"),
+                ("DATABASE_URL", "postgres://u:p@h/db"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.http.port, 9100);
+        assert_eq!(
+            s.database.url.as_ref().map(|u| u.expose().as_str()),
+            Some("postgres://u:p@h/db")
+        );
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let s = Settings::load(
+            None,
+            &env(&[
+                ("DATABASE_URL", "postgres://u:hunter2@h/db"),
+                ("INCLUSIO_SESSION_KEY", "s3cr3t-session"),
+            ]),
+        )
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains("s3cr3t"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn production_refuses_default_secrets() {
+        let err = Settings::load(None, &env(&[("INCLUSIO_ENV", "production")])).unwrap_err();
+        assert!(matches!(err, ConfigError::DefaultSecret(_)), "{err}");
+        let ok = Settings::load(
+            None,
+            &env(&[
+                ("INCLUSIO_ENV", "production"),
+                ("INCLUSIO_SESSION_KEY", "k".repeat(64).as_str()),
+                ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).as_str()),
+            ]),
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Settings::load(None, &env(&[("INCLUSIO_HTTP_PORT", "eighty")])).unwrap_err();
+        assert!(err.to_string().contains("INCLUSIO_HTTP_PORT"), "{err}");
+        let f = file("[http]\nprot = 1\n");
+        let err = Settings::load(Some(&f.0), &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("prot"), "{err}");
+        let err = Settings::load(None, &env(&[("INCLUSIO_ENV", "staging")])).unwrap_err();
+        assert!(err.to_string().contains("staging"), "{err}");
+    }
+}

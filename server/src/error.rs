@@ -1,0 +1,155 @@
+//! The one place where failures become HTTP answers. Every error has a stable code (listed
+//! with its status in `docs/errors.md`), a message that names the field at fault, and
+//! optional details. Shape: `{"error": {"code", "message", "details"}}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+
+/// One detail of an error: the JSON path of a field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Detail {
+    /// JSON path of the offending value.
+    pub path: String,
+    /// Stable code of this detail (a validation check's code).
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// An error answered to a client.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400 `malformed_json`: the body is not JSON, or not of the expected shape.
+    MalformedJson {
+        /// JSON path of the problem.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// 413 `payload_too_large`.
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 415 `unsupported_media_type`: JSON expected.
+    UnsupportedMediaType,
+    /// 422 `validation_failed`, with every problem found.
+    Validation(Vec<Detail>),
+    /// 404 `not_found`.
+    NotFound(String),
+    /// 405 `method_not_allowed`.
+    MethodNotAllowed,
+    /// 503 `not_ready`.
+    NotReady(String),
+    /// 500 `internal`: details are logged, never sent.
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MalformedJson { .. } => "malformed_json",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::NotReady(_) => "not_ready",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::MalformedJson { path, message } => format!("{path}: {message}"),
+            ApiError::PayloadTooLarge { limit } => format!("the body is larger than {limit} bytes"),
+            ApiError::UnsupportedMediaType => "send the body as application/json".into(),
+            ApiError::Validation(d) => format!("{} problem(s) found; see details", d.len()),
+            ApiError::NotFound(what) => format!("{what} not found"),
+            ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
+            ApiError::NotReady(why) => why.clone(),
+            ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> ApiError {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> ApiError {
+        ApiError::Internal(e)
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "<[Detail]>::is_empty")]
+    details: &'a [Detail],
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::MalformedJson { .. } => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(e) = self {
+            // The chain goes to the log (never patient data: handlers do not put any in errors).
+            tracing::error!(error = %format!("{e:#}"), "internal error");
+        }
+        let details: &[Detail] = match self {
+            ApiError::Validation(d) => d,
+            _ => &[],
+        };
+        HttpResponse::build(self.status_code()).json(Body {
+            error: Inner {
+                code: self.code(),
+                message: self.message(),
+                details,
+            },
+        })
+    }
+}
+
+/// Validation errors of the criteria engine, as error details.
+pub fn validation(errors: Vec<trials::ValidationError>) -> ApiError {
+    ApiError::Validation(
+        errors
+            .into_iter()
+            .map(|e| Detail {
+                path: e.path,
+                code: e.code.to_string(),
+                message: e.message,
+            })
+            .collect(),
+    )
+}

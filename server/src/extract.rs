@@ -1,0 +1,66 @@
+//! `ApiJson<T>`: a JSON body extractor whose errors are [`ApiError`]s naming the JSON path of
+//! the problem (`$.criteria.inclusion[0].age.min: invalid type…`), with the body size limit
+//! from the configuration.
+
+use crate::error::ApiError;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The largest body accepted, shared through app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body parsed into `T`.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<ApiJson<T>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<BodyLimit>>()
+            .map_or(1024 * 1024, |l| l.0);
+        let is_json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::MalformedJson {
+                    path: "$".into(),
+                    message: format!("the body could not be read: {e}"),
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let text = std::str::from_utf8(&body).map_err(|_| ApiError::MalformedJson {
+                path: "$".into(),
+                message: "the body is not UTF-8".into(),
+            })?;
+            trials::parse_json(text)
+                .map(ApiJson)
+                .map_err(|e| ApiError::MalformedJson {
+                    path: e.path,
+                    message: e.message,
+                })
+        })
+    }
+}

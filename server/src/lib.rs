@@ -1,0 +1,14 @@
+//! # server — Inclusio's HTTP service
+//!
+//! actix-web over sea-orm (SQLite by default, PostgreSQL in production). The server keeps
+//! no state outside the database, so replicas can share one PostgreSQL. Domain logic lives
+//! in the `trials` crate; handlers extract, call it, and map the result.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod secret;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,3 @@
+//! HTTP routes, one file per resource. Handlers stay thin: extract, call the domain, map.
+
+pub mod health;

@@ -1,0 +1,68 @@
+//! Liveness, readiness, unknown routes, and migrations up and down on both databases.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use e2e::{Backend, TestApp, both};
+use migrations::{Migrator, MigratorTrait};
+
+both!(health_and_ready_answer, |app: TestApp| async move {
+    let r = app.get("/health").await;
+    assert_eq!(r.status(), 200);
+    let r = app.get("/ready").await;
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+});
+
+both!(unknown_routes_are_json_404, |app: TestApp| async move {
+    let r = app.get("/api/v1/nothing-here").await;
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+});
+
+both!(
+    ready_says_so_when_migrations_are_missing,
+    |app: TestApp| async move {
+        Migrator::down(&app.db, Some(1)).await.unwrap();
+        let r = app.get("/ready").await;
+        assert_eq!(r.status(), 503);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_ready");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("server migrate")
+        );
+    }
+);
+
+async fn up_down_up(backend: Backend) {
+    let settings = e2e::fresh_settings(backend).await;
+    let db = server::db::connect(&settings.database).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    assert!(
+        Migrator::get_pending_migrations(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    Migrator::down(&db, None).await.unwrap();
+    assert_eq!(
+        Migrator::get_pending_migrations(&db).await.unwrap().len(),
+        Migrator::migrations().len()
+    );
+    Migrator::up(&db, None).await.unwrap();
+    assert!(server::db::ready(&db).await.is_ok());
+}
+
+#[tokio::test]
+async fn migrations_go_up_and_down_on_sqlite() {
+    up_down_up(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migrations_go_up_and_down_on_postgres() {
+    up_down_up(Backend::Postgres).await;
+}

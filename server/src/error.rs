@@ -37,8 +37,18 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// 422 `validation_failed`, with every problem found.
     Validation(Vec<Detail>),
+    /// 401 `unauthenticated`: no valid session or API key.
+    Unauthenticated,
+    /// 401 `invalid_credentials`: wrong email or password (never says which).
+    InvalidCredentials,
+    /// 403 `forbidden`: authenticated, but not allowed.
+    Forbidden,
     /// 404 `not_found`.
     NotFound(String),
+    /// 409 `conflict`: the request clashes with what is stored (a duplicate email…).
+    Conflict(String),
+    /// 429 `too_many_attempts`, with the seconds to wait.
+    TooManyAttempts(i64),
     /// 405 `method_not_allowed`.
     MethodNotAllowed,
     /// 503 `not_ready`.
@@ -55,7 +65,12 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::Forbidden => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::NotReady(_) => "not_ready",
             ApiError::Internal(_) => "internal",
@@ -68,7 +83,15 @@ impl ApiError {
             ApiError::PayloadTooLarge { limit } => format!("the body is larger than {limit} bytes"),
             ApiError::UnsupportedMediaType => "send the body as application/json".into(),
             ApiError::Validation(d) => format!("{} problem(s) found; see details", d.len()),
+            ApiError::Unauthenticated => "log in, or send a valid practice API key".into(),
+            ApiError::InvalidCredentials => "wrong email or password".into(),
+            ApiError::Forbidden => "your role does not allow this".into(),
             ApiError::NotFound(what) => format!("{what} not found"),
+            ApiError::Conflict(why) => why.clone(),
+            ApiError::TooManyAttempts(secs) => format!(
+                "too many failed attempts: try again in {} minutes",
+                (secs + 59) / 60
+            ),
             ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
             ApiError::NotReady(why) => why.clone(),
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
@@ -114,7 +137,11 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -130,7 +157,11 @@ impl ResponseError for ApiError {
             ApiError::Validation(d) => d,
             _ => &[],
         };
-        HttpResponse::build(self.status_code()).json(Body {
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::TooManyAttempts(secs) = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        response.json(Body {
             error: Inner {
                 code: self.code(),
                 message: self.message(),

@@ -1,4 +1,4 @@
-//! The `server` binary: `serve` (default), `migrate`.
+//! The `server` binary: `serve` (default), `migrate`, `create-user`.
 
 use clap::{Parser, Subcommand};
 use server::config::Settings;
@@ -24,6 +24,18 @@ enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
+    /// Create a user; the password is prompted for, or read from standard input.
+    CreateUser {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// admin, sponsor, coordinator or gp.
+        #[arg(long)]
+        role: String,
+        /// The organisation's name (sponsors, coordinators and GPs belong to one).
+        #[arg(long)]
+        organisation: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,6 +64,20 @@ fn main() -> ExitCode {
                 println!("migrations applied");
                 Ok(())
             }
+            Command::CreateUser {
+                email,
+                role,
+                organisation,
+            } => {
+                let password = read_password()?;
+                let db = db::connect(&settings.database).await?;
+                db::migrate(&db).await?;
+                let user =
+                    server::cli::create_user(&db, &email, &role, organisation.as_deref(), password)
+                        .await?;
+                println!("created {} {} ({})", user.role, user.email, user.id);
+                Ok(())
+            }
         }
     });
     match result {
@@ -71,4 +97,17 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     app.run().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The password: prompted without echo on a terminal, else the first line of stdin.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("password: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line
+    };
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }

@@ -1,5 +1,6 @@
 //! Building and running the HTTP application.
 
+use crate::auth::session::SessionKey;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
@@ -30,13 +31,18 @@ impl Application {
         let port = listener.local_addr()?.port();
         let db = web::Data::new(db);
         let limit = web::Data::new(BodyLimit(settings.http.max_body_bytes));
+        let key = web::Data::new(SessionKey::from_secret(
+            settings.secrets.session_key.expose(),
+        ));
+        let shared_settings = web::Data::new(settings.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(db.clone())
                 .app_data(limit.clone())
-                .service(routes::health::health)
-                .service(routes::health::ready)
+                .app_data(key.clone())
+                .app_data(shared_settings.clone())
+                .configure(routes::configure)
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(settings.http.shutdown_timeout_secs)

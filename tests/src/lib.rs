@@ -117,3 +117,94 @@ macro_rules! both {
         }
     };
 }
+
+impl TestApp {
+    /// A request builder for a path.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+    }
+
+    /// A request with a session cookie.
+    pub fn as_user(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        cookie: &str,
+    ) -> reqwest::RequestBuilder {
+        self.request(method, path)
+            .header(reqwest::header::COOKIE, cookie)
+    }
+
+    /// Creates an organisation directly in the database.
+    pub async fn seed_organisation(&self, name: &str, kind: &str) -> uuid::Uuid {
+        let new = server::accounts::NewOrganisation {
+            name: name.into(),
+            kind: kind.into(),
+        };
+        server::accounts::create_organisation(&self.db, new)
+            .await
+            .expect("organisation")
+            .id
+    }
+
+    /// Creates a user directly in the database; returns the email (password: [`PASSWORD`]).
+    pub async fn seed_user(&self, role: &str, organisation_id: Option<uuid::Uuid>) -> String {
+        let email = format!("{role}-{}@example.org", uuid::Uuid::now_v7().simple());
+        let new = server::accounts::NewUser {
+            email: email.clone(),
+            password: PASSWORD.into(),
+            role: role.into(),
+            organisation_id,
+        };
+        server::accounts::create_user(&self.db, new)
+            .await
+            .expect("user");
+        email
+    }
+
+    /// Logs in; returns the `Cookie` header value of the session.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let r = self
+            .request(reqwest::Method::POST, "/api/v1/auth/login")
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status(), 200, "login of {email} failed");
+        session_cookie(&r).expect("a session cookie")
+    }
+
+    /// Seeds a user of `role` (in a fresh organisation of the matching kind) and logs in.
+    pub async fn logged_in(&self, role: &str) -> String {
+        let kind = match role {
+            "sponsor" => Some("sponsor"),
+            "coordinator" => Some("site"),
+            "gp" => Some("practice"),
+            _ => None,
+        };
+        let org = match kind {
+            Some(k) => Some(
+                self.seed_organisation(&format!("{k} {}", uuid::Uuid::now_v7()), k)
+                    .await,
+            ),
+            None => None,
+        };
+        let email = self.seed_user(role, org).await;
+        self.login(&email, PASSWORD).await
+    }
+}
+
+/// The password of seeded users.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The `name=value` of the session cookie a response sets, if any.
+pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("inclusio_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+}

@@ -1,3 +1,21 @@
 //! HTTP routes, one file per resource. Handlers stay thin: extract, call the domain, map.
 
+pub mod admin;
+pub mod auth;
 pub mod health;
+
+/// Registers every route.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(auth::login)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(admin::create_organisation)
+        .service(admin::list_organisations)
+        .service(admin::create_user)
+        .service(admin::list_users)
+        .service(admin::create_api_key)
+        .service(admin::list_api_keys)
+        .service(admin::revoke_api_key);
+}

@@ -1,0 +1,354 @@
+//! Accounts: organisations, users, practice API keys, and logging in. Functions take any
+//! connection, so callers can run them inside a transaction with their audit record.
+
+use crate::auth::{Role, api_key, password, throttle};
+use crate::entities::{organisation, practice_api_key, user};
+use crate::error::{ApiError, Detail};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Organisation kinds.
+pub const ORGANISATION_KINDS: [&str; 3] = ["sponsor", "practice", "site"];
+
+fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Validation(vec![Detail {
+        path: path.into(),
+        code: code.into(),
+        message: message.into(),
+    }])
+}
+
+/// A new organisation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisation {
+    /// Display name.
+    pub name: String,
+    /// `sponsor`, `practice` or `site`.
+    pub kind: String,
+}
+
+/// Creates an organisation.
+pub async fn create_organisation<C: ConnectionTrait>(
+    db: &C,
+    new: NewOrganisation,
+) -> Result<organisation::Model, ApiError> {
+    let name = new.name.trim();
+    if name.is_empty() {
+        return Err(invalid("$.name", "required", "the name is empty"));
+    }
+    if !ORGANISATION_KINDS.contains(&new.kind.as_str()) {
+        return Err(invalid(
+            "$.kind",
+            "unknown_kind",
+            format!(
+                "`{}` is not an organisation kind: use sponsor, practice or site",
+                new.kind
+            ),
+        ));
+    }
+    Ok(organisation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.to_string()),
+        kind: Set(new.kind),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// A new user.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// Login email.
+    pub email: String,
+    /// Password, at least 12 characters.
+    pub password: String,
+    /// `admin`, `sponsor`, `coordinator` or `gp`.
+    pub role: String,
+    /// The user's organisation (none for admins).
+    #[serde(default)]
+    pub organisation_id: Option<Uuid>,
+}
+
+/// A user as shown to clients (never the password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    /// Id.
+    pub id: Uuid,
+    /// Email.
+    pub email: String,
+    /// Role.
+    pub role: String,
+    /// Organisation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<Uuid>,
+    /// Whether the user may log in.
+    pub active: bool,
+}
+
+impl From<user::Model> for UserView {
+    fn from(u: user::Model) -> UserView {
+        UserView {
+            id: u.id,
+            email: u.email,
+            role: u.role,
+            organisation_id: u.organisation_id,
+            active: u.active,
+        }
+    }
+}
+
+/// Normalises an email: trimmed, lower case, and plausibly an address.
+pub fn normalise_email(email: &str) -> Result<String, ApiError> {
+    let e = email.trim().to_lowercase();
+    let valid = e.len() <= 254
+        && !e.contains(char::is_whitespace)
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(e)
+    } else {
+        Err(invalid(
+            "$.email",
+            "invalid_email",
+            format!("`{}` is not an email address", email.trim()),
+        ))
+    }
+}
+
+/// Creates a user, checking that the role fits the organisation.
+pub async fn create_user<C: ConnectionTrait>(
+    db: &C,
+    new: NewUser,
+) -> Result<user::Model, ApiError> {
+    let email = normalise_email(&new.email)?;
+    let role: Role = new
+        .role
+        .parse()
+        .map_err(|m: String| invalid("$.role", "unknown_role", m))?;
+    if new.password.chars().count() < password::MIN_LENGTH {
+        return Err(invalid(
+            "$.password",
+            "password_too_short",
+            format!("use at least {} characters", password::MIN_LENGTH),
+        ));
+    }
+    match (role.organisation_kind(), new.organisation_id) {
+        (None, Some(_)) => {
+            return Err(invalid(
+                "$.organisation_id",
+                "organisation_not_allowed",
+                "administrators belong to no organisation",
+            ));
+        }
+        (Some(kind), None) => {
+            return Err(invalid(
+                "$.organisation_id",
+                "required",
+                format!("a {} belongs to a {kind} organisation", role.as_str()),
+            ));
+        }
+        (Some(kind), Some(id)) => {
+            let org = organisation::Entity::find_by_id(id).one(db).await?;
+            match org {
+                None => {
+                    return Err(invalid(
+                        "$.organisation_id",
+                        "unknown_organisation",
+                        format!("no organisation {id}"),
+                    ));
+                }
+                Some(o) if o.kind != kind => {
+                    return Err(invalid(
+                        "$.organisation_id",
+                        "wrong_organisation_kind",
+                        format!(
+                            "a {} belongs to a {kind} organisation, not a {}",
+                            role.as_str(),
+                            o.kind
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        (None, None) => {}
+    }
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "a user with email {email} exists"
+        )));
+    }
+    let hash = password::hash_blocking(new.password).await?;
+    Ok(user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email),
+        password_hash: Set(hash),
+        role: Set(role.as_str().into()),
+        organisation_id: Set(new.organisation_id),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Checks credentials, with throttling; records the attempt.
+pub async fn login<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<user::Model, ApiError> {
+    let email = email.trim().to_lowercase();
+    if let Err(wait) = throttle::check(db, &email, now).await? {
+        return Err(ApiError::TooManyAttempts(wait));
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(db)
+        .await?;
+    // Verify even for unknown emails, so that timing does not tell which exist.
+    let phc = found.as_ref().map_or_else(
+        || password::dummy_hash().to_string(),
+        |u| u.password_hash.clone(),
+    );
+    let ok = password::verify_blocking(password.to_string(), phc).await;
+    let user = found.filter(|u| ok && u.active);
+    throttle::record(db, &email, user.is_some(), now).await?;
+    user.ok_or(ApiError::InvalidCredentials)
+}
+
+/// Every user, by email.
+pub async fn list_users<C: ConnectionTrait>(db: &C) -> Result<Vec<UserView>, ApiError> {
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Email)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(UserView::from)
+        .collect())
+}
+
+/// Every organisation, by name.
+pub async fn list_organisations<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Vec<organisation::Model>, ApiError> {
+    Ok(organisation::Entity::find()
+        .order_by_asc(organisation::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// An API key as listed (never the key or its hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKeyView {
+    /// Id.
+    pub id: Uuid,
+    /// Label.
+    pub label: String,
+    /// First characters of the key.
+    pub prefix: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Revocation time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<practice_api_key::Model> for ApiKeyView {
+    fn from(k: practice_api_key::Model) -> ApiKeyView {
+        ApiKeyView {
+            id: k.id,
+            label: k.label,
+            prefix: k.prefix,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// Creates an API key for a practice; returns it with the key, which is shown only now.
+pub async fn create_api_key<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: Uuid,
+    label: &str,
+) -> Result<(ApiKeyView, String), ApiError> {
+    let org = organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("organisation {organisation_id}")))?;
+    if org.kind != "practice" {
+        return Err(invalid(
+            "$",
+            "not_a_practice",
+            "API keys are for practices only",
+        ));
+    }
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(invalid(
+            "$.label",
+            "required",
+            "give the key a label (where it is used)",
+        ));
+    }
+    let new = api_key::generate();
+    let model = practice_api_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organisation_id: Set(organisation_id),
+        label: Set(label.to_string()),
+        prefix: Set(new.prefix),
+        key_hash: Set(new.hash),
+        created_at: Set(Utc::now()),
+        revoked_at: Set(None),
+        last_used_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok((model.into(), new.key))
+}
+
+/// A practice's keys.
+pub async fn list_api_keys<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: Uuid,
+) -> Result<Vec<ApiKeyView>, ApiError> {
+    Ok(practice_api_key::Entity::find()
+        .filter(practice_api_key::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(practice_api_key::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(ApiKeyView::from)
+        .collect())
+}
+
+/// Revokes a key (idempotent).
+pub async fn revoke_api_key<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ApiKeyView, ApiError> {
+    let key = practice_api_key::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("API key {id}")))?;
+    if key.revoked_at.is_some() {
+        return Ok(key.into());
+    }
+    let mut active: practice_api_key::ActiveModel = key.into();
+    active.revoked_at = Set(Some(Utc::now()));
+    Ok(active.update(db).await?.into())
+}

@@ -1,0 +1,44 @@
+//! What the command-line subcommands do, apart from parsing arguments.
+
+use crate::accounts::{self, NewUser};
+use crate::entities::{organisation, user};
+use crate::error::ApiError;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+/// Creates a user in the named organisation; errors are phrased for a terminal.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    email: &str,
+    role: &str,
+    organisation: Option<&str>,
+    password: String,
+) -> anyhow::Result<user::Model> {
+    let organisation_id = match organisation {
+        None => None,
+        Some(name) => Some(
+            organisation::Entity::find()
+                .filter(organisation::Column::Name.eq(name))
+                .one(db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no organisation named `{name}`"))?
+                .id,
+        ),
+    };
+    let new = NewUser {
+        email: email.into(),
+        password,
+        role: role.into(),
+        organisation_id,
+    };
+    accounts::create_user(db, new).await.map_err(|e| match e {
+        ApiError::Validation(details) => anyhow::anyhow!(
+            "{}",
+            details
+                .iter()
+                .map(|d| format!("{}: {}", d.path.trim_start_matches("$."), d.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    })
+}

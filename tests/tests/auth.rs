@@ -1,0 +1,400 @@
+//! Logging in and out, sessions, throttling, roles, practice API keys, and request bodies.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use e2e::{PASSWORD, TestApp, both, session_cookie};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn body(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+both!(
+    login_sets_a_safe_cookie_and_me_answers,
+    |app: TestApp| async move {
+        let email = app.seed_user("admin", None).await;
+        let r = app
+            .request(Method::POST, "/api/v1/auth/login")
+            .json(&json!({"email": email.to_uppercase(), "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let set_cookie = r
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(set_cookie.contains(attribute), "{set_cookie}");
+        }
+        let cookie = session_cookie(&r).unwrap();
+        let v = body(r).await;
+        assert_eq!(v["role"], "admin");
+        assert!(v.get("password_hash").is_none());
+        let me = body(
+            app.as_user(Method::GET, "/api/v1/auth/me", &cookie)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(me["kind"], "user");
+        assert_eq!(me["email"], email);
+    }
+);
+
+both!(
+    bad_credentials_are_refused_alike,
+    |app: TestApp| async move {
+        let email = app.seed_user("admin", None).await;
+        for (e, p) in [
+            (email.as_str(), "wrong password!!"),
+            ("nobody@example.org", PASSWORD),
+        ] {
+            let r = app
+                .request(Method::POST, "/api/v1/auth/login")
+                .json(&json!({"email": e, "password": p}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401);
+            assert!(session_cookie(&r).is_none());
+            assert_eq!(body(r).await["error"]["code"], "invalid_credentials");
+        }
+    }
+);
+
+both!(repeated_failures_are_throttled, |app: TestApp| async move {
+    let email = app.seed_user("admin", None).await;
+    for _ in 0..5 {
+        let r = app
+            .request(Method::POST, "/api/v1/auth/login")
+            .json(&json!({"email": email, "password": "wrong password!!"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = app
+        .request(Method::POST, "/api/v1/auth/login")
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "even the right password waits");
+    assert!(r.headers().get(reqwest::header::RETRY_AFTER).is_some());
+    assert_eq!(body(r).await["error"]["code"], "too_many_attempts");
+});
+
+both!(no_forged_or_stale_sessions, |app: TestApp| async move {
+    let r = app.get("/api/v1/users").await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(body(r).await["error"]["code"], "unauthenticated");
+    let cookie = app.logged_in("admin").await;
+    let forged = format!("{}x", cookie);
+    assert_eq!(
+        app.as_user(Method::GET, "/api/v1/users", &forged)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.as_user(Method::GET, "/api/v1/users", "inclusio_session=garbage")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // A deactivated user's session stops working at once.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("UPDATE users SET active = false")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.as_user(Method::GET, "/api/v1/users", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+});
+
+both!(logout_clears_the_cookie, |app: TestApp| async move {
+    let cookie = app.logged_in("sponsor").await;
+    let r = app
+        .as_user(Method::POST, "/api/v1/auth/logout", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let set = r
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        set.starts_with("inclusio_session=;") && set.contains("Max-Age=0"),
+        "{set}"
+    );
+});
+
+both!(only_admins_manage_accounts, |app: TestApp| async move {
+    for role in ["sponsor", "coordinator", "gp"] {
+        let cookie = app.logged_in(role).await;
+        for (m, path) in [
+            (Method::GET, "/api/v1/users"),
+            (Method::GET, "/api/v1/organisations"),
+        ] {
+            let r = app.as_user(m, path, &cookie).send().await.unwrap();
+            assert_eq!(r.status(), 403, "{role} {path}");
+            assert_eq!(body(r).await["error"]["code"], "forbidden");
+        }
+        let r = app
+            .as_user(Method::POST, "/api/v1/users", &cookie)
+            .json(&json!({"email": "x@example.org", "password": PASSWORD, "role": "admin"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{role} creating a user");
+    }
+});
+
+both!(admins_create_users_with_checks, |app: TestApp| async move {
+    let cookie = app.logged_in("admin").await;
+    let r = app
+        .as_user(Method::POST, "/api/v1/organisations", &cookie)
+        .json(&json!({"name": "Cabinet du Parc", "kind": "practice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let practice = body(r).await["id"].as_str().unwrap().to_string();
+    let new = |email: &str, password: &str, role: &str| json!({"email": email, "password": password, "role": role, "organisation_id": practice});
+    let r = app
+        .as_user(Method::POST, "/api/v1/users", &cookie)
+        .json(&new("dr.martin@example.org", PASSWORD, "gp"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let cases = [
+        (
+            new("not-an-email", PASSWORD, "gp"),
+            "$.email",
+            "invalid_email",
+            422,
+        ),
+        (
+            new("a@example.org", "short", "gp"),
+            "$.password",
+            "password_too_short",
+            422,
+        ),
+        (
+            new("b@example.org", PASSWORD, "sponsor"),
+            "$.organisation_id",
+            "wrong_organisation_kind",
+            422,
+        ),
+        (
+            new("c@example.org", PASSWORD, "doctor"),
+            "$.role",
+            "unknown_role",
+            422,
+        ),
+    ];
+    for (payload, path, code, status) in cases {
+        let r = app
+            .as_user(Method::POST, "/api/v1/users", &cookie)
+            .json(&payload)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{payload}");
+        let v = body(r).await;
+        assert_eq!(v["error"]["code"], "validation_failed");
+        assert_eq!(v["error"]["details"][0]["path"], path, "{v}");
+        assert_eq!(v["error"]["details"][0]["code"], code, "{v}");
+    }
+    let r = app
+        .as_user(Method::POST, "/api/v1/users", &cookie)
+        .json(&new("DR.MARTIN@example.org", PASSWORD, "gp"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "duplicate email, case-insensitively");
+    let users = body(
+        app.as_user(Method::GET, "/api/v1/users", &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["email"] == "dr.martin@example.org")
+    );
+    assert!(
+        !users.to_string().contains("argon2"),
+        "no hashes in listings"
+    );
+});
+
+both!(
+    practice_keys_are_shown_once_and_revocable,
+    |app: TestApp| async move {
+        let cookie = app.logged_in("admin").await;
+        let practice = app.seed_organisation("Maison de santé", "practice").await;
+        let sponsor = app.seed_organisation("Sponsor SA", "sponsor").await;
+        let path = format!("/api/v1/organisations/{practice}/api-keys");
+        let r = app
+            .as_user(Method::POST, &path, &cookie)
+            .json(&json!({"label": "reception"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v = body(r).await;
+        let key = v["key"].as_str().unwrap().to_string();
+        let id = v["api_key"]["id"].as_str().unwrap().to_string();
+        let me = body(
+            app.request(Method::GET, "/api/v1/auth/me")
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(me["kind"], "practice");
+        assert_eq!(me["organisation_id"], practice.to_string());
+        let listed = body(
+            app.as_user(Method::GET, &path, &cookie)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(
+            !listed.to_string().contains(&key),
+            "the key is never listed"
+        );
+        assert_eq!(listed[0]["prefix"].as_str().unwrap(), &key[..12]);
+        // A practice key is no web user.
+        assert_eq!(
+            app.request(Method::GET, "/api/v1/users")
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        let r = app
+            .as_user(
+                Method::POST,
+                &format!("/api/v1/organisations/{sponsor}/api-keys"),
+                &cookie,
+            )
+            .json(&json!({"label": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "keys are for practices");
+        let r = app
+            .as_user(Method::DELETE, &format!("/api/v1/api-keys/{id}"), &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(body(r).await["revoked_at"].is_string());
+        assert_eq!(
+            app.request(Method::GET, "/api/v1/auth/me")
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+        assert_eq!(
+            app.request(Method::GET, "/api/v1/auth/me")
+                .bearer_auth("inc_nonsense")
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+    }
+);
+
+both!(bad_bodies_get_clear_4xx, |app: TestApp| async move {
+    let cookie = app.logged_in("admin").await;
+    let post = |b: reqwest::RequestBuilder| async move { b.send().await.unwrap() };
+    let r = post(
+        app.as_user(Method::POST, "/api/v1/organisations", &cookie)
+            .header("content-type", "application/json")
+            .body("{\"name\": "),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(body(r).await["error"]["code"], "malformed_json");
+    let r = post(
+        app.as_user(Method::POST, "/api/v1/organisations", &cookie)
+            .json(&json!({"name": 12, "kind": "practice"})),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let v = body(r).await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("$.name"),
+        "{v}"
+    );
+    let r = post(
+        app.as_user(Method::POST, "/api/v1/organisations", &cookie)
+            .json(&json!({"name": "x", "kind": "hospital"})),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let r = post(
+        app.as_user(Method::POST, "/api/v1/organisations", &cookie)
+            .json(&json!({"name": "x", "kind": "practice", "extra": 1})),
+    )
+    .await;
+    assert_eq!(r.status(), 400, "unknown fields are refused");
+    let r = post(
+        app.as_user(Method::POST, "/api/v1/organisations", &cookie)
+            .header("content-type", "text/plain")
+            .body("{}"),
+    )
+    .await;
+    assert_eq!(r.status(), 415);
+    let big = format!(
+        "{{\"name\": \"{}\", \"kind\": \"practice\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let r = post(
+        app.as_user(Method::POST, "/api/v1/organisations", &cookie)
+            .header("content-type", "application/json")
+            .body(big),
+    )
+    .await;
+    assert_eq!(r.status(), 413);
+    assert_eq!(body(r).await["error"]["code"], "payload_too_large");
+});

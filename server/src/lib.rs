@@ -12,6 +12,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod extract;
+pub mod lifecycle;
 pub mod routes;
 pub mod secret;
 pub mod startup;

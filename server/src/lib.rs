@@ -4,8 +4,10 @@
 //! no state outside the database, so replicas can share one PostgreSQL. Domain logic lives
 //! in the `trials` crate; handlers extract, call it, and map the result.
 
+pub mod audit;
 pub mod config;
 pub mod db;
+pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod routes;

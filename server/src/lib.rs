@@ -5,6 +5,7 @@
 //! in the `trials` crate; handlers extract, call it, and map the result.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

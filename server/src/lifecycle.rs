@@ -24,7 +24,14 @@ pub enum Status {
 
 impl Status {
     /// Every status.
-    pub const ALL: [Status; 6] = [Status::Draft, Status::Submitted, Status::Approved, Status::Recruiting, Status::Paused, Status::Closed];
+    pub const ALL: [Status; 6] = [
+        Status::Draft,
+        Status::Submitted,
+        Status::Approved,
+        Status::Recruiting,
+        Status::Paused,
+        Status::Closed,
+    ];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -84,10 +91,18 @@ pub enum TransitionError {
 }
 
 /// Checks a transition.
-pub fn check(from: Status, to: Status, mover: Mover, comment: Option<&str>) -> Result<(), TransitionError> {
+pub fn check(
+    from: Status,
+    to: Status,
+    mover: Mover,
+    comment: Option<&str>,
+) -> Result<(), TransitionError> {
     use Status::*;
     let admin_only = match (from, to) {
-        (Draft, Submitted) | (Approved, Recruiting) | (Recruiting, Paused) | (Paused, Recruiting) => false,
+        (Draft, Submitted)
+        | (Approved, Recruiting)
+        | (Recruiting, Paused)
+        | (Paused, Recruiting) => false,
         (Draft | Approved | Recruiting | Paused, Closed) => false,
         (Submitted, Approved) | (Submitted, Draft) => true,
         _ => return Err(TransitionError::Invalid { from, to }),
@@ -108,19 +123,36 @@ mod tests {
 
     #[test]
     fn every_pair_of_statuses_for_each_mover() {
-        let allowed_owner = [(Draft, Submitted), (Approved, Recruiting), (Recruiting, Paused), (Paused, Recruiting), (Draft, Closed), (Approved, Closed), (Recruiting, Closed), (Paused, Closed)];
+        let allowed_owner = [
+            (Draft, Submitted),
+            (Approved, Recruiting),
+            (Recruiting, Paused),
+            (Paused, Recruiting),
+            (Draft, Closed),
+            (Approved, Closed),
+            (Recruiting, Closed),
+            (Paused, Closed),
+        ];
         let admin_only = [(Submitted, Approved), (Submitted, Draft)];
         for from in Status::ALL {
             for to in Status::ALL {
                 let owner = check(from, to, Mover::Owner, Some("why"));
                 let admin = check(from, to, Mover::Admin, Some("why"));
                 if allowed_owner.contains(&(from, to)) {
-                    assert_eq!((owner.clone(), admin.clone()), (Ok(()), Ok(())), "{from}->{to}");
+                    assert_eq!(
+                        (owner.clone(), admin.clone()),
+                        (Ok(()), Ok(())),
+                        "{from}->{to}"
+                    );
                 } else if admin_only.contains(&(from, to)) {
                     assert_eq!(owner, Err(TransitionError::AdminOnly { from, to }));
                     assert_eq!(admin, Ok(()));
                 } else {
-                    assert_eq!(owner, Err(TransitionError::Invalid { from, to }), "{from}->{to}");
+                    assert_eq!(
+                        owner,
+                        Err(TransitionError::Invalid { from, to }),
+                        "{from}->{to}"
+                    );
                     assert_eq!(admin, Err(TransitionError::Invalid { from, to }));
                 }
             }
@@ -129,9 +161,23 @@ mod tests {
 
     #[test]
     fn rejections_need_a_comment() {
-        assert_eq!(check(Submitted, Draft, Mover::Admin, None), Err(TransitionError::CommentRequired));
-        assert_eq!(check(Submitted, Draft, Mover::Admin, Some("  ")), Err(TransitionError::CommentRequired));
-        assert_eq!(check(Submitted, Draft, Mover::Admin, Some("add an eGFR exclusion")), Ok(()));
+        assert_eq!(
+            check(Submitted, Draft, Mover::Admin, None),
+            Err(TransitionError::CommentRequired)
+        );
+        assert_eq!(
+            check(Submitted, Draft, Mover::Admin, Some("  ")),
+            Err(TransitionError::CommentRequired)
+        );
+        assert_eq!(
+            check(
+                Submitted,
+                Draft,
+                Mover::Admin,
+                Some("add an eGFR exclusion")
+            ),
+            Ok(())
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! The `server` binary: `serve` (default), `migrate`, `create-user`.
+//! The `server` binary: `serve` (default), `migrate`, `create-user`, `audit verify`.
 
 use clap::{Parser, Subcommand};
 use server::config::Settings;
 use server::startup::Application;
-use server::{db, telemetry};
+use server::{audit, db, telemetry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,6 +36,17 @@ enum Command {
         #[arg(long)]
         organisation: Option<String>,
     },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain (applies no migration). Exits 1 when it is broken.
+    Verify,
 }
 
 fn main() -> ExitCode {
@@ -57,12 +68,12 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(settings).await,
+            Command::Serve => serve(settings).await.map(|()| ExitCode::SUCCESS),
             Command::Migrate => {
                 let db = db::connect(&settings.database).await?;
                 db::migrate(&db).await?;
                 println!("migrations applied");
-                Ok(())
+                Ok(ExitCode::SUCCESS)
             }
             Command::CreateUser {
                 email,
@@ -76,12 +87,15 @@ fn main() -> ExitCode {
                     server::cli::create_user(&db, &email, &role, organisation.as_deref(), password)
                         .await?;
                 println!("created {} {} ({})", user.role, user.email, user.id);
-                Ok(())
+                Ok(ExitCode::SUCCESS)
             }
+            Command::Audit {
+                command: AuditCommand::Verify,
+            } => audit_verify(settings).await,
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -110,4 +124,35 @@ fn read_password() -> anyhow::Result<String> {
         line
     };
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// `server audit verify`: exit 0 when the chain is intact, 1 when it is broken.
+async fn audit_verify(settings: Settings) -> anyhow::Result<ExitCode> {
+    if settings.database.url.is_none() && !settings.database.sqlite_path.exists() {
+        anyhow::bail!(
+            "no database at {}: nothing to verify",
+            settings.database.sqlite_path.display()
+        );
+    }
+    let db = db::connect(&settings.database).await?;
+    let has_table = migrations::SchemaManager::new(&db)
+        .has_table("audit_log")
+        .await?;
+    if !has_table {
+        anyhow::bail!("the database has no audit_log table: run `server migrate` first");
+    }
+    let verification = audit::verify(&db).await?;
+    Ok(match verification.first_broken {
+        None => {
+            println!("audit chain intact: {} rows", verification.rows);
+            ExitCode::SUCCESS
+        }
+        Some(broken) => {
+            println!(
+                "audit chain broken at row {}: {}",
+                broken.seq, broken.reason
+            );
+            ExitCode::FAILURE
+        }
+    })
 }

@@ -1,5 +1,6 @@
-//! sea-orm entities, one file per table.
+//! sea-orm entities for the tables the migrations create, one file per table.
 
+pub mod audit_log;
 pub mod consent_document;
 pub mod login_attempt;
 pub mod organisation;

@@ -47,6 +47,10 @@ pub enum ApiError {
     NotFound(String),
     /// 409 `conflict`: the request clashes with what is stored (a duplicate email…).
     Conflict(String),
+    /// 409 `invalid_transition`: the lifecycle does not allow this move.
+    InvalidTransition(String),
+    /// 409 `invalid_state`: not possible in the resource's current state.
+    InvalidState(String),
     /// 429 `too_many_attempts`, with the seconds to wait.
     TooManyAttempts(i64),
     /// 405 `method_not_allowed`.
@@ -70,6 +74,8 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::InvalidTransition(_) => "invalid_transition",
+            ApiError::InvalidState(_) => "invalid_state",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::NotReady(_) => "not_ready",
@@ -87,7 +93,9 @@ impl ApiError {
             ApiError::InvalidCredentials => "wrong email or password".into(),
             ApiError::Forbidden => "your role does not allow this".into(),
             ApiError::NotFound(what) => format!("{what} not found"),
-            ApiError::Conflict(why) => why.clone(),
+            ApiError::Conflict(why)
+            | ApiError::InvalidTransition(why)
+            | ApiError::InvalidState(why) => why.clone(),
             ApiError::TooManyAttempts(secs) => format!(
                 "too many failed attempts: try again in {} minutes",
                 (secs + 59) / 60
@@ -140,7 +148,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::InvalidTransition(_) | ApiError::InvalidState(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,

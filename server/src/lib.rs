@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod lifecycle;
+pub mod registry;
 pub mod routes;
 pub mod secret;
 pub mod startup;

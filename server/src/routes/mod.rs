@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod auth;
 pub mod health;
+pub mod plugin;
+pub mod trials;
 
 /// Registers every route.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
@@ -17,5 +19,21 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(admin::list_users)
         .service(admin::create_api_key)
         .service(admin::list_api_keys)
-        .service(admin::revoke_api_key);
+        .service(admin::revoke_api_key)
+        .service(trials::create)
+        .service(trials::list)
+        .service(trials::get)
+        .service(trials::update)
+        .service(trials::versions)
+        .service(trials::version)
+        .service(trials::transition)
+        .service(trials::add_site)
+        .service(trials::list_sites)
+        .service(trials::coordinators)
+        .service(trials::add_coordinator)
+        .service(trials::remove_coordinator)
+        .service(trials::add_consent)
+        .service(trials::list_consents)
+        .service(trials::get_consent)
+        .service(plugin::bundle);
 }

@@ -1,0 +1,138 @@
+//! The plugin bundle: every recruiting trial's current version, for EHR plugins. Its strong
+//! ETag is a SHA-256 over the recruiting trials' ids, versions and change times, read with
+//! one light query, so a plugin that is up to date gets its 304 without the server loading
+//! any definition; the same state gives the same ETag on every replica.
+
+use crate::entities::{trial, trial_version};
+use crate::error::ApiError;
+use crate::lifecycle::Status;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Bumped when the bundle's shape changes, so old ETags stop matching.
+const FORMAT: &str = "inclusio.bundle.v1";
+
+/// One trial in the bundle.
+#[derive(Debug, Serialize)]
+pub struct BundleTrial {
+    /// Registry id.
+    pub id: Uuid,
+    /// The definition's id.
+    pub trial_id: String,
+    /// Version of the definition.
+    pub version: i32,
+    /// Title.
+    pub title: String,
+    /// Acronym.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acronym: Option<String>,
+    /// The two-line summary for GPs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The criteria (a `trials::Trial`).
+    pub definition: serde_json::Value,
+}
+
+/// The bundle body.
+#[derive(Debug, Serialize)]
+pub struct Bundle {
+    /// Same as the ETag, without quotes.
+    pub version: String,
+    /// Recruiting trials, by id.
+    pub trials: Vec<BundleTrial>,
+}
+
+/// The current strong ETag (quoted).
+pub async fn etag(db: &DatabaseConnection) -> Result<String, ApiError> {
+    let rows: Vec<(Uuid, i32, chrono::DateTime<chrono::Utc>)> = trial::Entity::find()
+        .filter(trial::Column::Status.eq(Status::Recruiting.as_str()))
+        .order_by_asc(trial::Column::Id)
+        .select_only()
+        .column(trial::Column::Id)
+        .column(trial::Column::CurrentVersion)
+        .column(trial::Column::UpdatedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut h = Sha256::new();
+    h.update(FORMAT.as_bytes());
+    for (id, version, updated) in rows {
+        h.update(id.as_bytes());
+        h.update(version.to_be_bytes());
+        h.update(updated.timestamp_micros().to_be_bytes());
+    }
+    Ok(format!(
+        "\"{}\"",
+        h.finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ))
+}
+
+/// Builds the bundle.
+pub async fn build(db: &DatabaseConnection, etag: &str) -> Result<Bundle, ApiError> {
+    let recruiting = trial::Entity::find()
+        .filter(trial::Column::Status.eq(Status::Recruiting.as_str()))
+        .order_by_asc(trial::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = recruiting.iter().map(|t| t.id).collect();
+    let mut versions: std::collections::HashMap<(Uuid, i32), serde_json::Value> =
+        trial_version::Entity::find()
+            .filter(trial_version::Column::TrialId.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|v| ((v.trial_id, v.version), v.definition))
+            .collect();
+    let trials = recruiting
+        .into_iter()
+        .filter_map(|t| {
+            let definition = versions.remove(&(t.id, t.current_version))?;
+            let summary = definition
+                .get("summary")
+                .and_then(|s| s.as_str())
+                .map(str::to_string);
+            Some(BundleTrial {
+                id: t.id,
+                trial_id: t.slug,
+                version: t.current_version,
+                title: t.title,
+                acronym: t.acronym,
+                summary,
+                definition,
+            })
+        })
+        .collect();
+    Ok(Bundle {
+        version: etag.trim_matches('"').to_string(),
+        trials,
+    })
+}
+
+/// Whether an `If-None-Match` header value matches the ETag.
+pub fn matches(if_none_match: &str, etag: &str) -> bool {
+    if_none_match
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_lists() {
+        let e = "\"abc\"";
+        assert!(matches("\"abc\"", e));
+        assert!(matches("\"x\", \"abc\"", e));
+        assert!(matches("*", e));
+        assert!(matches("W/\"abc\"", e));
+        assert!(!matches("\"abd\"", e));
+        assert!(!matches("abc", e));
+    }
+}

@@ -1,0 +1,12 @@
+//! The trial registry: trials and their immutable versions, who may see and change them,
+//! lifecycle transitions, sites and coordinators, consent documents. Every change is written
+//! with its audit record in one transaction.
+
+pub mod access;
+pub mod consent;
+pub mod input;
+pub mod sites;
+pub mod trials;
+
+pub use access::Access;
+pub use trials::TrialView;

@@ -1,0 +1,320 @@
+//! A trial's sites and their research coordinators.
+
+use super::access::Access;
+use crate::audit::{self, Actor};
+use crate::entities::{organisation, site, site_coordinator, trial, user};
+use crate::error::{ApiError, Detail};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A new site.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSite {
+    /// Name ("CHU de Lyon — centre d'investigation clinique").
+    pub name: String,
+    /// Postal address.
+    pub address: String,
+    /// The site organisation its coordinators belong to.
+    #[serde(default)]
+    pub organisation_id: Option<Uuid>,
+    /// Latitude, for proximity rules.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    /// Longitude.
+    #[serde(default)]
+    pub longitude: Option<f64>,
+}
+
+/// A site as clients see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    /// Id.
+    pub id: Uuid,
+    /// The trial.
+    pub trial_id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Address.
+    pub address: String,
+    /// Organisation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<Uuid>,
+    /// Latitude.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    /// Longitude.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+}
+
+impl From<site::Model> for SiteView {
+    fn from(s: site::Model) -> SiteView {
+        SiteView {
+            id: s.id,
+            trial_id: s.trial_id,
+            name: s.name,
+            address: s.address,
+            organisation_id: s.organisation_id,
+            latitude: s.latitude,
+            longitude: s.longitude,
+        }
+    }
+}
+
+fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Validation(vec![Detail {
+        path: path.into(),
+        code: code.into(),
+        message: message.into(),
+    }])
+}
+
+/// Adds a site to a trial.
+pub async fn add(
+    db: &DatabaseConnection,
+    user: Uuid,
+    access: &Access,
+    trial_id: Uuid,
+    new: NewSite,
+) -> Result<SiteView, ApiError> {
+    access.editable(trial::Entity::find_by_id(trial_id).one(db).await?, trial_id)?;
+    let mut details = Vec::new();
+    if new.name.trim().is_empty() {
+        details.push(Detail {
+            path: "$.name".into(),
+            code: "required".into(),
+            message: "the name is empty".into(),
+        });
+    }
+    if new.address.trim().is_empty() {
+        details.push(Detail {
+            path: "$.address".into(),
+            code: "required".into(),
+            message: "the address is empty".into(),
+        });
+    }
+    if new.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
+        details.push(Detail {
+            path: "$.latitude".into(),
+            code: "out_of_range".into(),
+            message: "a latitude lies between -90 and 90".into(),
+        });
+    }
+    if new
+        .longitude
+        .is_some_and(|l| !(-180.0..=180.0).contains(&l))
+    {
+        details.push(Detail {
+            path: "$.longitude".into(),
+            code: "out_of_range".into(),
+            message: "a longitude lies between -180 and 180".into(),
+        });
+    }
+    if !details.is_empty() {
+        return Err(ApiError::Validation(details));
+    }
+    if let Some(org) = new.organisation_id {
+        let found = organisation::Entity::find_by_id(org).one(db).await?;
+        if found.is_none_or(|o| o.kind != "site") {
+            return Err(invalid(
+                "$.organisation_id",
+                "unknown_site_organisation",
+                format!("no site organisation {org}"),
+            ));
+        }
+    }
+    let txn = db.begin().await?;
+    let s = site::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trial_id: Set(trial_id),
+        organisation_id: Set(new.organisation_id),
+        name: Set(new.name.trim().into()),
+        address: Set(new.address.trim().into()),
+        latitude: Set(new.latitude),
+        longitude: Set(new.longitude),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let view = SiteView::from(s);
+    let after = serde_json::to_value(&view).map_err(|e| ApiError::Internal(e.into()))?;
+    audit::append(
+        &txn,
+        &Actor::user(user.to_string()),
+        "site.create",
+        "site",
+        &view.id.to_string(),
+        None,
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// A trial's sites.
+pub async fn list(
+    db: &DatabaseConnection,
+    access: &Access,
+    trial_id: Uuid,
+) -> Result<Vec<SiteView>, ApiError> {
+    access.visible(trial::Entity::find_by_id(trial_id).one(db).await?, trial_id)?;
+    Ok(site::Entity::find()
+        .filter(site::Column::TrialId.eq(trial_id))
+        .order_by_asc(site::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(SiteView::from)
+        .collect())
+}
+
+async fn editable_site(
+    db: &DatabaseConnection,
+    access: &Access,
+    site_id: Uuid,
+) -> Result<site::Model, ApiError> {
+    let s = site::Entity::find_by_id(site_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("site {site_id}")))?;
+    access
+        .editable(
+            trial::Entity::find_by_id(s.trial_id).one(db).await?,
+            s.trial_id,
+        )
+        .map_err(|e| {
+            if matches!(e, ApiError::NotFound(_)) {
+                ApiError::NotFound(format!("site {site_id}"))
+            } else {
+                e
+            }
+        })?;
+    Ok(s)
+}
+
+/// Makes a coordinator user a coordinator of a site (idempotent).
+pub async fn add_coordinator(
+    db: &DatabaseConnection,
+    user: Uuid,
+    access: &Access,
+    site_id: Uuid,
+    coordinator: Uuid,
+) -> Result<(), ApiError> {
+    let s = editable_site(db, access, site_id).await?;
+    let u = user::Entity::find_by_id(coordinator).one(db).await?;
+    if u.as_ref().is_none_or(|u| u.role != "coordinator") {
+        return Err(invalid(
+            "$.user_id",
+            "not_a_coordinator",
+            format!("user {coordinator} is not a research coordinator"),
+        ));
+    }
+    if u.as_ref()
+        .is_some_and(|u| s.organisation_id.is_some() && u.organisation_id != s.organisation_id)
+    {
+        return Err(invalid(
+            "$.user_id",
+            "other_organisation",
+            "the coordinator belongs to another site organisation",
+        ));
+    }
+    let exists = site_coordinator::Entity::find_by_id((site_id, coordinator))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    site_coordinator::ActiveModel {
+        site_id: Set(site_id),
+        user_id: Set(coordinator),
+    }
+    .insert(&txn)
+    .await?;
+    let after = serde_json::json!({"site_id": site_id, "user_id": coordinator});
+    audit::append(
+        &txn,
+        &Actor::user(user.to_string()),
+        "site.coordinator.add",
+        "site",
+        &site_id.to_string(),
+        None,
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a coordinator from a site (idempotent).
+pub async fn remove_coordinator(
+    db: &DatabaseConnection,
+    user: Uuid,
+    access: &Access,
+    site_id: Uuid,
+    coordinator: Uuid,
+) -> Result<(), ApiError> {
+    editable_site(db, access, site_id).await?;
+    let Some(row) = site_coordinator::Entity::find_by_id((site_id, coordinator))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let txn = db.begin().await?;
+    row.delete(&txn).await?;
+    let before = serde_json::json!({"site_id": site_id, "user_id": coordinator});
+    audit::append(
+        &txn,
+        &Actor::user(user.to_string()),
+        "site.coordinator.remove",
+        "site",
+        &site_id.to_string(),
+        Some(&before),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A site's coordinators: `(id, email)`.
+pub async fn coordinators(
+    db: &DatabaseConnection,
+    access: &Access,
+    site_id: Uuid,
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    let s = site::Entity::find_by_id(site_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("site {site_id}")))?;
+    access
+        .visible(
+            trial::Entity::find_by_id(s.trial_id).one(db).await?,
+            s.trial_id,
+        )
+        .map_err(|_| ApiError::NotFound(format!("site {site_id}")))?;
+    let ids: Vec<Uuid> = site_coordinator::Entity::find()
+        .filter(site_coordinator::Column::SiteId.eq(site_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.user_id)
+        .collect();
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .order_by_asc(user::Column::Email)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| serde_json::json!({"id": u.id, "email": u.email}))
+        .collect())
+}

@@ -1,0 +1,509 @@
+//! Trials: create, read, list, update (a new immutable version), versions, transitions, and
+//! closing trials whose recruitment has ended.
+
+use super::access::Access;
+use super::input::{Checked, TrialInput, check};
+use crate::audit::{self, Actor};
+use crate::entities::{organisation, trial, trial_version};
+use crate::error::{ApiError, Detail};
+use crate::lifecycle::{self, Mover, Status, TransitionError};
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A trial as clients see it, with the definition of its current version.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrialView {
+    /// Id.
+    pub id: Uuid,
+    /// The definition's id.
+    pub slug: String,
+    /// Sponsor organisation.
+    pub sponsor_id: Uuid,
+    /// Lifecycle status.
+    pub status: String,
+    /// Version in force.
+    pub current_version: i32,
+    /// Title.
+    pub title: String,
+    /// Acronym.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acronym: Option<String>,
+    /// Registry number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_number: Option<String>,
+    /// Enrolment target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_enrolment: Option<i32>,
+    /// First day of recruitment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recruitment_start: Option<NaiveDate>,
+    /// Last day of recruitment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recruitment_end: Option<NaiveDate>,
+    /// The reviewer's comment after a rejection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_comment: Option<String>,
+    /// Creation time.
+    pub created_at: chrono::DateTime<Utc>,
+    /// Last change.
+    pub updated_at: chrono::DateTime<Utc>,
+    /// The current version's definition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub definition: Option<serde_json::Value>,
+}
+
+impl TrialView {
+    fn of(t: trial::Model, definition: Option<serde_json::Value>) -> TrialView {
+        TrialView {
+            id: t.id,
+            slug: t.slug,
+            sponsor_id: t.sponsor_id,
+            status: t.status,
+            current_version: t.current_version,
+            title: t.title,
+            acronym: t.acronym,
+            registry_number: t.registry_number,
+            target_enrolment: t.target_enrolment,
+            recruitment_start: t.recruitment_start,
+            recruitment_end: t.recruitment_end,
+            review_comment: t.review_comment,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            definition,
+        }
+    }
+}
+
+fn actor(user_id: Uuid) -> Actor {
+    Actor::user(user_id.to_string())
+}
+
+fn snapshot(t: &trial::Model) -> serde_json::Value {
+    serde_json::json!({
+        "status": t.status, "current_version": t.current_version, "title": t.title, "acronym": t.acronym,
+        "registry_number": t.registry_number, "target_enrolment": t.target_enrolment,
+        "recruitment_start": t.recruitment_start, "recruitment_end": t.recruitment_end, "review_comment": t.review_comment,
+    })
+}
+
+fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Validation(vec![Detail {
+        path: path.into(),
+        code: code.into(),
+        message: message.into(),
+    }])
+}
+
+fn definition_json(mut d: trials::Trial, version: i32) -> Result<serde_json::Value, ApiError> {
+    d.version = u32::try_from(version).unwrap_or(1);
+    serde_json::to_value(&d).map_err(|e| ApiError::Internal(e.into()))
+}
+
+async fn version_row<C: ConnectionTrait>(
+    db: &C,
+    trial_id: Uuid,
+    version: i32,
+) -> Result<Option<trial_version::Model>, ApiError> {
+    Ok(trial_version::Entity::find()
+        .filter(trial_version::Column::TrialId.eq(trial_id))
+        .filter(trial_version::Column::Version.eq(version))
+        .one(db)
+        .await?)
+}
+
+/// Creates a trial in `draft`, with version 1.
+pub async fn create(
+    db: &DatabaseConnection,
+    user: Uuid,
+    access: &Access,
+    input: TrialInput,
+) -> Result<TrialView, ApiError> {
+    let sponsor_id = match (access, input.sponsor_id) {
+        (Access::Admin, Some(id)) => id,
+        (Access::Admin, None) => {
+            return Err(invalid(
+                "$.sponsor_id",
+                "required",
+                "administrators name the sponsor organisation",
+            ));
+        }
+        (Access::Sponsor(org), None) => *org,
+        (Access::Sponsor(org), Some(id)) if id == *org => *org,
+        (Access::Sponsor(_), Some(_)) => return Err(ApiError::Forbidden),
+        _ => return Err(ApiError::Forbidden),
+    };
+    let sponsor = organisation::Entity::find_by_id(sponsor_id).one(db).await?;
+    if sponsor.is_none_or(|o| o.kind != "sponsor") {
+        return Err(invalid(
+            "$.sponsor_id",
+            "unknown_sponsor",
+            format!("no sponsor organisation {sponsor_id}"),
+        ));
+    }
+    let checked = check(input)?;
+    let slug = checked.definition.id.clone();
+    if trial::Entity::find()
+        .filter(trial::Column::Slug.eq(&slug))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "a trial with id `{slug}` exists"
+        )));
+    }
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let definition = definition_json(checked.definition.clone(), 1)?;
+    let txn = db.begin().await?;
+    let t = trial::ActiveModel {
+        id: Set(id),
+        slug: Set(slug),
+        sponsor_id: Set(sponsor_id),
+        status: Set(Status::Draft.as_str().into()),
+        current_version: Set(1),
+        title: Set(checked.definition.title.clone()),
+        acronym: Set(checked.acronym.clone()),
+        registry_number: Set(checked.registry_number.clone()),
+        target_enrolment: Set(checked.target_enrolment),
+        recruitment_start: Set(checked.recruitment_start),
+        recruitment_end: Set(checked.recruitment_end),
+        review_comment: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    insert_version(&txn, id, 1, definition.clone(), user).await?;
+    audit::append(
+        &txn,
+        &actor(user),
+        "trial.create",
+        "trial",
+        &id.to_string(),
+        None,
+        Some(&snapshot(&t)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(TrialView::of(t, Some(definition)))
+}
+
+async fn insert_version<C: ConnectionTrait>(
+    db: &C,
+    trial_id: Uuid,
+    version: i32,
+    definition: serde_json::Value,
+    user: Uuid,
+) -> Result<(), ApiError> {
+    trial_version::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trial_id: Set(trial_id),
+        version: Set(version),
+        definition: Set(definition.clone()),
+        created_by: Set(Some(user)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    audit::append(
+        db,
+        &actor(user),
+        "trial.version",
+        "trial",
+        &trial_id.to_string(),
+        None,
+        Some(&serde_json::json!({"version": version, "definition": definition})),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Replaces a draft trial's definition and registry fields: a new version; earlier ones
+/// stay as they were.
+pub async fn update(
+    db: &DatabaseConnection,
+    user: Uuid,
+    access: &Access,
+    id: Uuid,
+    input: TrialInput,
+) -> Result<TrialView, ApiError> {
+    let t = access.editable(trial::Entity::find_by_id(id).one(db).await?, id)?;
+    if t.status != Status::Draft.as_str() {
+        return Err(ApiError::InvalidState(format!(
+            "only a draft can be edited; this trial is {}",
+            t.status
+        )));
+    }
+    if input.sponsor_id.is_some_and(|s| s != t.sponsor_id) {
+        return Err(invalid(
+            "$.sponsor_id",
+            "sponsor_changed",
+            "a trial keeps its sponsor",
+        ));
+    }
+    let Checked {
+        definition,
+        acronym,
+        registry_number,
+        target_enrolment,
+        recruitment_start,
+        recruitment_end,
+    } = check(input)?;
+    if definition.id != t.slug {
+        return Err(invalid(
+            "$.definition.id",
+            "id_changed",
+            format!("the trial id stays `{}`", t.slug),
+        ));
+    }
+    let version = t.current_version + 1;
+    let title = definition.title.clone();
+    let definition = definition_json(definition, version)?;
+    let before = snapshot(&t);
+    let txn = db.begin().await?;
+    insert_version(&txn, id, version, definition.clone(), user).await?;
+    let mut active = t.into_active_model();
+    active.current_version = Set(version);
+    active.title = Set(title);
+    active.acronym = Set(acronym);
+    active.registry_number = Set(registry_number);
+    active.target_enrolment = Set(target_enrolment);
+    active.recruitment_start = Set(recruitment_start);
+    active.recruitment_end = Set(recruitment_end);
+    active.updated_at = Set(Utc::now());
+    let t = active.update(&txn).await?;
+    audit::append(
+        &txn,
+        &actor(user),
+        "trial.update",
+        "trial",
+        &id.to_string(),
+        Some(&before),
+        Some(&snapshot(&t)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(TrialView::of(t, Some(definition)))
+}
+
+/// One trial with its current definition.
+pub async fn get(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+) -> Result<TrialView, ApiError> {
+    let t = access.visible(trial::Entity::find_by_id(id).one(db).await?, id)?;
+    let v = version_row(db, id, t.current_version)
+        .await?
+        .map(|v| v.definition);
+    Ok(TrialView::of(t, v))
+}
+
+/// One version's definition.
+pub async fn version(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+    version: i32,
+) -> Result<serde_json::Value, ApiError> {
+    access.visible(trial::Entity::find_by_id(id).one(db).await?, id)?;
+    version_row(db, id, version)
+        .await?
+        .map(|v| v.definition)
+        .ok_or_else(|| ApiError::NotFound(format!("version {version} of trial {id}")))
+}
+
+/// The versions of a trial: `(version, created_at)`.
+pub async fn versions(
+    db: &DatabaseConnection,
+    access: &Access,
+    id: Uuid,
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    access.visible(trial::Entity::find_by_id(id).one(db).await?, id)?;
+    Ok(trial_version::Entity::find()
+        .filter(trial_version::Column::TrialId.eq(id))
+        .order_by_asc(trial_version::Column::Version)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| serde_json::json!({"version": v.version, "created_at": v.created_at, "created_by": v.created_by}))
+        .collect())
+}
+
+/// List filters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this sponsor.
+    pub sponsor: Option<Uuid>,
+    /// Text in the title, acronym, id or registry number.
+    pub q: Option<String>,
+}
+
+/// The trials the caller may see, newest first, without definitions.
+pub async fn list(
+    db: &DatabaseConnection,
+    access: &Access,
+    f: Filters,
+) -> Result<Vec<TrialView>, ApiError> {
+    let mut query = trial::Entity::find().order_by_desc(trial::Column::CreatedAt);
+    if let Some(s) = &f.status {
+        let s = Status::parse(s).ok_or_else(|| {
+            invalid(
+                "$.status",
+                "unknown_status",
+                format!("`{s}` is not a status"),
+            )
+        })?;
+        query = query.filter(trial::Column::Status.eq(s.as_str()));
+    }
+    if let Some(s) = f.sponsor {
+        query = query.filter(trial::Column::SponsorId.eq(s));
+    }
+    query = match access {
+        Access::Admin => query,
+        Access::Sponsor(org) => query.filter(trial::Column::SponsorId.eq(*org)),
+        Access::Coordinator(ids) => query.filter(trial::Column::Id.is_in(ids.clone())),
+        Access::Gp => query.filter(trial::Column::Status.eq(Status::Recruiting.as_str())),
+    };
+    let needle =
+        f.q.map(|q| q.trim().to_lowercase())
+            .filter(|q| !q.is_empty());
+    Ok(query
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|t| {
+            needle.as_ref().is_none_or(|n| {
+                [
+                    Some(&t.title),
+                    t.acronym.as_ref(),
+                    Some(&t.slug),
+                    t.registry_number.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|field| field.to_lowercase().contains(n))
+            })
+        })
+        .map(|t| TrialView::of(t, None))
+        .collect())
+}
+
+/// A transition request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    /// The status to move to.
+    pub to: String,
+    /// Why (required to reject a submitted trial back to draft).
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Moves a trial along its lifecycle.
+pub async fn transition(
+    db: &DatabaseConnection,
+    user: Uuid,
+    access: &Access,
+    id: Uuid,
+    input: TransitionInput,
+    today: NaiveDate,
+) -> Result<TrialView, ApiError> {
+    let to = Status::parse(&input.to).ok_or_else(|| {
+        invalid(
+            "$.to",
+            "unknown_status",
+            format!("`{}` is not a status", input.to),
+        )
+    })?;
+    let t = access.editable(trial::Entity::find_by_id(id).one(db).await?, id)?;
+    let from = Status::parse(&t.status)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored status {}", t.status)))?;
+    let mover = if matches!(access, Access::Admin) {
+        Mover::Admin
+    } else {
+        Mover::Owner
+    };
+    lifecycle::check(from, to, mover, input.comment.as_deref()).map_err(|e| match e {
+        TransitionError::AdminOnly { .. } => ApiError::Forbidden,
+        TransitionError::CommentRequired => invalid("$.comment", "comment_required", e.to_string()),
+        TransitionError::Invalid { .. } => ApiError::InvalidTransition(e.to_string()),
+    })?;
+    if to == Status::Recruiting && t.recruitment_end.is_some_and(|end| end < today) {
+        return Err(ApiError::InvalidState(format!(
+            "recruitment ended on {}",
+            t.recruitment_end.unwrap_or(today)
+        )));
+    }
+    let before = snapshot(&t);
+    let txn = db.begin().await?;
+    let mut active = t.into_active_model();
+    active.status = Set(to.as_str().into());
+    active.updated_at = Set(Utc::now());
+    if to == Status::Draft {
+        active.review_comment = Set(input.comment.map(|c| c.trim().to_string()));
+    } else if to == Status::Submitted {
+        active.review_comment = Set(None);
+    }
+    let t = active.update(&txn).await?;
+    audit::append(
+        &txn,
+        &actor(user),
+        &format!("trial.{}", to.as_str()),
+        "trial",
+        &id.to_string(),
+        Some(&before),
+        Some(&snapshot(&t)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(TrialView::of(t, None))
+}
+
+/// Closes recruiting trials whose recruitment ended before `today`; returns how many.
+pub async fn close_expired(db: &DatabaseConnection, today: NaiveDate) -> Result<usize, ApiError> {
+    let expired = trial::Entity::find()
+        .filter(trial::Column::Status.eq(Status::Recruiting.as_str()))
+        .filter(trial::Column::RecruitmentEnd.lt(today))
+        .all(db)
+        .await?;
+    let n = expired.len();
+    for t in expired {
+        let txn = db.begin().await?;
+        // Re-read inside the transaction: another replica may have closed it already.
+        let Some(t) = trial::Entity::find_by_id(t.id)
+            .one(&txn)
+            .await?
+            .filter(|t| t.status == Status::Recruiting.as_str())
+        else {
+            continue;
+        };
+        let before = snapshot(&t);
+        let id = t.id;
+        let mut active = t.into_active_model();
+        active.status = Set(Status::Closed.as_str().into());
+        active.updated_at = Set(Utc::now());
+        let t = active.update(&txn).await?;
+        audit::append(
+            &txn,
+            &Actor::system(),
+            "trial.closed",
+            "trial",
+            &id.to_string(),
+            Some(&before),
+            Some(&snapshot(&t)),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(n)
+}

@@ -1,0 +1,619 @@
+//! The trial registry over HTTP: creation and validation, versions, the lifecycle, access by
+//! role, sites and coordinators, consent documents, the plugin bundle and its ETag, and the
+//! audit chain after it all.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use e2e::{PASSWORD, TestApp, both};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn example(name: &str) -> Value {
+    let path = format!(
+        "{}/../trials/examples/trials/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+async fn body(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+/// A sponsor organisation with one logged-in user: `(organisation id, cookie)`.
+async fn sponsor(app: &TestApp, name: &str) -> (uuid::Uuid, String) {
+    let org = app.seed_organisation(name, "sponsor").await;
+    let email = app.seed_user("sponsor", Some(org)).await;
+    (org, app.login(&email, PASSWORD).await)
+}
+
+async fn create(app: &TestApp, cookie: &str, definition: Value) -> Value {
+    let r = app
+        .as_user(Method::POST, "/api/v1/trials", cookie)
+        .json(&json!({"definition": definition, "acronym": "DIAB", "registry_number": "NCT01234567", "target_enrolment": 120, "recruitment_start": "2026-01-01", "recruitment_end": "2030-12-31"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    body(r).await
+}
+
+async fn move_to(
+    app: &TestApp,
+    cookie: &str,
+    id: &str,
+    to: &str,
+    comment: Option<&str>,
+) -> reqwest::Response {
+    app.as_user(
+        Method::POST,
+        &format!("/api/v1/trials/{id}/transitions"),
+        cookie,
+    )
+    .json(&json!({"to": to, "comment": comment}))
+    .send()
+    .await
+    .unwrap()
+}
+
+/// A trial taken all the way to recruiting: `(trial id, sponsor cookie, admin cookie)`.
+async fn recruiting(app: &TestApp, name: &str) -> (String, String, String) {
+    let (_, s) = sponsor(app, &format!("Sponsor {name}")).await;
+    let admin = app.logged_in("admin").await;
+    let t = create(app, &s, example(name)).await;
+    let id = t["id"].as_str().unwrap().to_string();
+    assert_eq!(move_to(app, &s, &id, "submitted", None).await.status(), 200);
+    assert_eq!(
+        move_to(app, &admin, &id, "approved", None).await.status(),
+        200
+    );
+    assert_eq!(
+        move_to(app, &s, &id, "recruiting", None).await.status(),
+        200
+    );
+    (id, s, admin)
+}
+
+both!(
+    sponsors_create_drafts_validated_by_the_engine,
+    |app: TestApp| async move {
+        let (org, s) = sponsor(&app, "Diabeto SA").await;
+        let t = create(&app, &s, example("diabetes-t2-hba1c")).await;
+        assert_eq!(t["status"], "draft");
+        assert_eq!(t["current_version"], 1);
+        assert_eq!(t["sponsor_id"], org.to_string());
+        assert_eq!(t["slug"], "diabetes-t2-hba1c");
+        assert_eq!(t["definition"]["version"], 1);
+        let id = t["id"].as_str().unwrap();
+        let got = body(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(got["definition"]["criteria"], t["definition"]["criteria"]);
+        // Same id again: conflict.
+        let r = app
+            .as_user(Method::POST, "/api/v1/trials", &s)
+            .json(&json!({"definition": example("diabetes-t2-hba1c")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+    }
+);
+
+both!(
+    every_problem_is_reported_with_its_path,
+    |app: TestApp| async move {
+        let (_, s) = sponsor(&app, "Errors SA").await;
+        let mut d = example("diabetes-t2-hba1c");
+        d["criteria"]["inclusion"][0] = json!({"id": "age", "age": {"min": 80, "max": 40}});
+        let r = app
+        .as_user(Method::POST, "/api/v1/trials", &s)
+        .json(&json!({"definition": d, "registry_number": "ISRCTN123", "target_enrolment": 0, "recruitment_start": "2027-01-01", "recruitment_end": "2026-01-01"}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        let v = body(r).await;
+        let details = v["error"]["details"].as_array().unwrap();
+        let has = |path: &str, code: &str| {
+            details
+                .iter()
+                .any(|d| d["path"] == path && d["code"] == code)
+        };
+        assert!(
+            has(
+                "$.definition.criteria.inclusion[0].age",
+                "age_bounds_contradictory"
+            ),
+            "{v}"
+        );
+        assert!(has("$.registry_number", "invalid_registry_number"), "{v}");
+        assert!(has("$.target_enrolment", "invalid_target"), "{v}");
+        assert!(has("$.recruitment_end", "end_before_start"), "{v}");
+        // A definition that does not even parse.
+        let r = app.as_user(Method::POST, "/api/v1/trials", &s).json(&json!({"definition": {"id": "x", "title": "X", "criteria": {"inclusion": [{"id": "a", "agee": {}}]}}})).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let v = body(r).await;
+        assert_eq!(v["error"]["details"][0]["code"], "malformed_definition");
+        assert_eq!(
+            v["error"]["details"][0]["path"],
+            "$.definition.criteria.inclusion[0].agee"
+        );
+    }
+);
+
+both!(
+    updates_make_new_immutable_versions,
+    |app: TestApp| async move {
+        let (_, s) = sponsor(&app, "Versions SA").await;
+        let t = create(&app, &s, example("hypertension-uncontrolled")).await;
+        let id = t["id"].as_str().unwrap();
+        let mut d = example("hypertension-uncontrolled");
+        d["title"] = json!("Revised title");
+        let r = app
+            .as_user(Method::PUT, &format!("/api/v1/trials/{id}"), &s)
+            .json(&json!({"definition": d}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v = body(r).await;
+        assert_eq!(
+            (v["current_version"].as_i64(), v["title"].as_str()),
+            (Some(2), Some("Revised title"))
+        );
+        let versions = body(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}/versions"), &s)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(versions.as_array().unwrap().len(), 2);
+        let v1 = body(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}/versions/1"), &s)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_ne!(v1["title"], "Revised title", "version 1 is unchanged");
+        let mut other = example("hypertension-uncontrolled");
+        other["id"] = json!("another-id");
+        let r = app
+            .as_user(Method::PUT, &format!("/api/v1/trials/{id}"), &s)
+            .json(&json!({"definition": other}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "the id cannot change");
+        assert_eq!(move_to(&app, &s, id, "submitted", None).await.status(), 200);
+        let r = app
+            .as_user(Method::PUT, &format!("/api/v1/trials/{id}"), &s)
+            .json(&json!({"definition": d}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        assert_eq!(body(r).await["error"]["code"], "invalid_state");
+    }
+);
+
+both!(
+    the_lifecycle_and_who_may_move_it,
+    |app: TestApp| async move {
+        let (_, s) = sponsor(&app, "Lifecycle SA").await;
+        let admin = app.logged_in("admin").await;
+        let t = create(&app, &s, example("lung-screening-copd")).await;
+        let id = t["id"].as_str().unwrap();
+        let r = move_to(&app, &s, id, "recruiting", None).await;
+        assert_eq!(
+            (r.status().as_u16(), body(r).await["error"]["code"].clone()),
+            (409, json!("invalid_transition"))
+        );
+        assert_eq!(move_to(&app, &s, id, "submitted", None).await.status(), 200);
+        assert_eq!(
+            move_to(&app, &s, id, "approved", None).await.status(),
+            403,
+            "sponsors do not approve"
+        );
+        let r = move_to(&app, &admin, id, "draft", None).await;
+        assert_eq!(r.status(), 422, "a rejection needs a comment");
+        let r = move_to(
+            &app,
+            &admin,
+            id,
+            "draft",
+            Some("Add an exclusion for lung cancer history"),
+        )
+        .await;
+        assert_eq!(
+            body(r).await["review_comment"],
+            "Add an exclusion for lung cancer history"
+        );
+        assert_eq!(move_to(&app, &s, id, "submitted", None).await.status(), 200);
+        assert_eq!(
+            move_to(&app, &admin, id, "approved", None).await.status(),
+            200
+        );
+        for to in ["recruiting", "paused", "recruiting", "closed"] {
+            let r = move_to(&app, &s, id, to, None).await;
+            assert_eq!(r.status(), 200, "to {to}");
+            assert_eq!(body(r).await["status"], to);
+        }
+        assert_eq!(
+            move_to(&app, &s, id, "recruiting", None).await.status(),
+            409,
+            "closed is final"
+        );
+        assert_eq!(move_to(&app, &s, id, "open", None).await.status(), 422);
+    }
+);
+
+both!(
+    recruitment_closes_by_itself_after_its_end_date,
+    |app: TestApp| async move {
+        let (id, s, _) = recruiting(&app, "depression-first-episode").await;
+        use sea_orm::ConnectionTrait;
+        app.db
+            .execute_unprepared("UPDATE trials SET recruitment_end = '2020-01-31'")
+            .await
+            .unwrap();
+        let listed = body(
+            app.as_user(Method::GET, "/api/v1/trials", &s)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(listed[0]["status"], "closed");
+        let got = body(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(got["status"], "closed");
+        let n = server::audit::verify(&app.db).await.unwrap();
+        assert!(n.is_intact());
+    }
+);
+
+both!(roles_see_only_their_trials, |app: TestApp| async move {
+    let (id, s, admin) = recruiting(&app, "sicca-signal").await;
+    let (_, other) = sponsor(&app, "Other Pharma").await;
+    let draft = create(&app, &other, example("child-overweight")).await;
+    let draft_id = draft["id"].as_str().unwrap();
+    // Another sponsor: 404 on reads and writes, nothing in its list.
+    assert_eq!(
+        app.as_user(Method::GET, &format!("/api/v1/trials/{draft_id}"), &s)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.as_user(Method::PUT, &format!("/api/v1/trials/{draft_id}"), &s)
+            .json(&json!({"definition": example("child-overweight")}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let mine = body(
+        app.as_user(Method::GET, "/api/v1/trials", &other)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    // GPs see recruiting trials only, and change nothing.
+    let gp = app.logged_in("gp").await;
+    let seen = body(
+        app.as_user(Method::GET, "/api/v1/trials", &gp)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        seen.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec![id.as_str()]
+    );
+    assert_eq!(move_to(&app, &gp, &id, "paused", None).await.status(), 403);
+    // Admins see everything; filters apply.
+    let all = body(
+        app.as_user(Method::GET, "/api/v1/trials", &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let drafts = body(
+        app.as_user(Method::GET, "/api/v1/trials?status=draft", &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(drafts[0]["id"], draft_id);
+    let found = body(
+        app.as_user(Method::GET, "/api/v1/trials?q=SICCA", &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.as_user(Method::GET, "/api/v1/trials?status=open", &admin)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+});
+
+both!(
+    sites_coordinators_and_what_coordinators_see,
+    |app: TestApp| async move {
+        let (id, s, _) = recruiting(&app, "vka-unstable-inr").await;
+        let site_org = app.seed_organisation("CHU Nord", "site").await;
+        let r = app.as_user(Method::POST, &format!("/api/v1/trials/{id}/sites"), &s).json(&json!({"name": "CHU Nord — CIC", "address": "1 rue du Parc, 59000 Lille", "organisation_id": site_org, "latitude": 50.63, "longitude": 3.06})).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let site = body(r).await["id"].as_str().unwrap().to_string();
+        let r = app
+            .as_user(Method::POST, &format!("/api/v1/trials/{id}/sites"), &s)
+            .json(&json!({"name": "", "address": "x", "latitude": 120}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let coordinator_email = app.seed_user("coordinator", Some(site_org)).await;
+        let coordinator = app.login(&coordinator_email, PASSWORD).await;
+        let me = body(
+            app.as_user(Method::GET, "/api/v1/auth/me", &coordinator)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let coordinator_id = me["id"].as_str().unwrap();
+        assert_eq!(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &coordinator)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404,
+            "not yet theirs"
+        );
+        let put = format!("/api/v1/sites/{site}/coordinators/{coordinator_id}");
+        assert_eq!(
+            app.as_user(Method::PUT, &put, &s)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+        assert_eq!(
+            app.as_user(Method::PUT, &put, &s)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204,
+            "idempotent"
+        );
+        assert_eq!(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &coordinator)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let listed = body(
+            app.as_user(
+                Method::GET,
+                &format!("/api/v1/sites/{site}/coordinators"),
+                &s,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(listed[0]["email"], coordinator_email);
+        assert_eq!(
+            move_to(&app, &coordinator, &id, "paused", None)
+                .await
+                .status(),
+            403,
+            "coordinators do not run the lifecycle"
+        );
+        let gp_email = app
+            .seed_user(
+                "gp",
+                Some(app.seed_organisation("Cabinet", "practice").await),
+            )
+            .await;
+        let gp_id = body(
+            app.as_user(
+                Method::GET,
+                "/api/v1/auth/me",
+                &app.login(&gp_email, PASSWORD).await,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            app.as_user(
+                Method::PUT,
+                &format!("/api/v1/sites/{site}/coordinators/{gp_id}"),
+                &s
+            )
+            .send()
+            .await
+            .unwrap()
+            .status(),
+            422
+        );
+        assert_eq!(
+            app.as_user(Method::DELETE, &put, &s)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+        assert_eq!(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &coordinator)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+    }
+);
+
+both!(
+    consent_documents_are_versioned_per_language,
+    |app: TestApp| async move {
+        let (_, s) = sponsor(&app, "Consent SA").await;
+        let t = create(&app, &s, example("influenza-vaccine-65")).await;
+        let id = t["id"].as_str().unwrap();
+        let path = format!("/api/v1/trials/{id}/consent-documents");
+        let add = |language: &str, text: &str| {
+            app.as_user(Method::POST, &path, &s)
+                .json(&json!({"language": language, "body": text}))
+                .send()
+        };
+        let v1 = body(add("fr", "Je consens…").await.unwrap()).await;
+        let v2 = body(add("fr", "Je consens, version 2…").await.unwrap()).await;
+        let en = body(add("en", "I consent…").await.unwrap()).await;
+        assert_eq!(
+            (
+                v1["version"].as_i64(),
+                v2["version"].as_i64(),
+                en["version"].as_i64()
+            ),
+            (Some(1), Some(2), Some(1))
+        );
+        assert_eq!(v1["sha256"].as_str().unwrap().len(), 64);
+        assert_ne!(v1["sha256"], v2["sha256"]);
+        assert_eq!(add("de", "Ich…").await.unwrap().status(), 422);
+        let listed = body(app.as_user(Method::GET, &path, &s).send().await.unwrap()).await;
+        assert_eq!(listed.as_array().unwrap().len(), 3);
+        assert!(listed[0].get("body").is_none());
+        let got = body(
+            app.as_user(Method::GET, &format!("{path}/fr/1"), &s)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            got["body"], "Je consens…",
+            "version 1 is untouched by version 2"
+        );
+    }
+);
+
+both!(the_plugin_bundle_and_its_etag, |app: TestApp| async move {
+    let (id, s, admin) = recruiting(&app, "diabetes-t2-hba1c").await;
+    let (_, other) = sponsor(&app, "Draft only").await;
+    create(&app, &other, example("child-overweight")).await;
+    let practice = app.seed_organisation("Cabinet médical", "practice").await;
+    let r = app
+        .as_user(
+            Method::POST,
+            &format!("/api/v1/organisations/{practice}/api-keys"),
+            &admin,
+        )
+        .json(&json!({"label": "poste 1"}))
+        .send()
+        .await
+        .unwrap();
+    let key = body(r).await["key"].as_str().unwrap().to_string();
+    let get = |etag: Option<&str>| {
+        let mut b = app
+            .request(Method::GET, "/api/v1/plugin/bundle")
+            .bearer_auth(&key);
+        if let Some(e) = etag {
+            b = b.header(reqwest::header::IF_NONE_MATCH, e);
+        }
+        b.send()
+    };
+    let r = get(None).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let etag = r
+        .headers()
+        .get(reqwest::header::ETAG)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && !etag.starts_with("W/"),
+        "strong: {etag}"
+    );
+    let b = body(r).await;
+    assert_eq!(
+        b["trials"].as_array().unwrap().len(),
+        1,
+        "recruiting trials only"
+    );
+    assert_eq!(b["trials"][0]["id"], id.as_str());
+    assert!(b["trials"][0]["summary"].is_string());
+    assert!(b["trials"][0]["definition"]["criteria"]["inclusion"].is_array());
+    assert!(trials::Trial::from_json(&b["trials"][0]["definition"].to_string()).is_ok());
+    let r = get(Some(&etag)).await.unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(
+        r.headers()
+            .get(reqwest::header::ETAG)
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        etag
+    );
+    assert_eq!(get(Some("\"stale\"")).await.unwrap().status(), 200);
+    assert_eq!(move_to(&app, &s, &id, "paused", None).await.status(), 200);
+    let r = get(Some(&etag)).await.unwrap();
+    assert_eq!(r.status(), 200, "a change changes the ETag");
+    assert_eq!(body(r).await["trials"].as_array().unwrap().len(), 0);
+    // Web users and strangers do not get the bundle.
+    assert_eq!(
+        app.as_user(Method::GET, "/api/v1/plugin/bundle", &s)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(app.get("/api/v1/plugin/bundle").await.status(), 401);
+    let v = server::audit::verify(&app.db).await.unwrap();
+    assert!(v.is_intact() && v.rows > 5, "{v:?}");
+});

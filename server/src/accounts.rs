@@ -1,12 +1,14 @@
 //! Accounts: organisations, users, practice API keys, and logging in. Functions take any
 //! connection, so callers can run them inside a transaction with their audit record.
 
+use crate::audit::{self, Actor};
 use crate::auth::{Role, api_key, password, throttle};
 use crate::entities::{organisation, practice_api_key, user};
 use crate::error::{ApiError, Detail};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -33,7 +35,7 @@ pub struct NewOrganisation {
 }
 
 /// Creates an organisation.
-pub async fn create_organisation<C: ConnectionTrait>(
+async fn create_organisation_in<C: ConnectionTrait>(
     db: &C,
     new: NewOrganisation,
 ) -> Result<organisation::Model, ApiError> {
@@ -127,10 +129,7 @@ pub fn normalise_email(email: &str) -> Result<String, ApiError> {
 }
 
 /// Creates a user, checking that the role fits the organisation.
-pub async fn create_user<C: ConnectionTrait>(
-    db: &C,
-    new: NewUser,
-) -> Result<user::Model, ApiError> {
+async fn create_user_in<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<user::Model, ApiError> {
     let email = normalise_email(&new.email)?;
     let role: Role = new
         .role
@@ -284,7 +283,7 @@ impl From<practice_api_key::Model> for ApiKeyView {
 }
 
 /// Creates an API key for a practice; returns it with the key, which is shown only now.
-pub async fn create_api_key<C: ConnectionTrait>(
+async fn create_api_key_in<C: ConnectionTrait>(
     db: &C,
     organisation_id: Uuid,
     label: &str,
@@ -340,7 +339,7 @@ pub async fn list_api_keys<C: ConnectionTrait>(
 }
 
 /// Revokes a key (idempotent).
-pub async fn revoke_api_key<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ApiKeyView, ApiError> {
+async fn revoke_api_key_in<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ApiKeyView, ApiError> {
     let key = practice_api_key::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -351,4 +350,103 @@ pub async fn revoke_api_key<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ApiK
     let mut active: practice_api_key::ActiveModel = key.into();
     active.revoked_at = Set(Some(Utc::now()));
     Ok(active.update(db).await?.into())
+}
+
+fn json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Creates an organisation, with its audit record, in one transaction.
+pub async fn create_organisation(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewOrganisation,
+) -> Result<organisation::Model, ApiError> {
+    let txn = db.begin().await?;
+    let org = create_organisation_in(&txn, new).await?;
+    let after = serde_json::json!({"name": org.name, "kind": org.kind});
+    audit::append(
+        &txn,
+        actor,
+        "organisation.create",
+        "organisation",
+        &org.id.to_string(),
+        None,
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(org)
+}
+
+/// Creates a user, with its audit record (never the password hash), in one transaction.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewUser,
+) -> Result<user::Model, ApiError> {
+    let txn = db.begin().await?;
+    let user = create_user_in(&txn, new).await?;
+    let after = json(&UserView::from(user.clone()))?;
+    audit::append(
+        &txn,
+        actor,
+        "user.create",
+        "user",
+        &user.id.to_string(),
+        None,
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Creates a practice API key, with its audit record (never the key), in one transaction.
+pub async fn create_api_key(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    organisation_id: Uuid,
+    label: &str,
+) -> Result<(ApiKeyView, String), ApiError> {
+    let txn = db.begin().await?;
+    let (view, key) = create_api_key_in(&txn, organisation_id, label).await?;
+    audit::append(
+        &txn,
+        actor,
+        "api_key.create",
+        "api_key",
+        &view.id.to_string(),
+        None,
+        Some(&json(&view)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((view, key))
+}
+
+/// Revokes a key, with its audit record, in one transaction (idempotent: a second
+/// revocation changes and records nothing).
+pub async fn revoke_api_key(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<ApiKeyView, ApiError> {
+    let txn = db.begin().await?;
+    let before = practice_api_key::Entity::find_by_id(id).one(&txn).await?;
+    let view = revoke_api_key_in(&txn, id).await?;
+    if before.is_some_and(|b| b.revoked_at.is_none()) {
+        audit::append(
+            &txn,
+            actor,
+            "api_key.revoke",
+            "api_key",
+            &id.to_string(),
+            None,
+            Some(&json(&view)?),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(view)
 }

@@ -30,15 +30,17 @@ pub async fn create_user(
         role: role.into(),
         organisation_id,
     };
-    accounts::create_user(db, new).await.map_err(|e| match e {
-        ApiError::Validation(details) => anyhow::anyhow!(
-            "{}",
-            details
-                .iter()
-                .map(|d| format!("{}: {}", d.path.trim_start_matches("$."), d.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => anyhow::anyhow!("{other}"),
-    })
+    accounts::create_user(db, &crate::audit::Actor::system(), new)
+        .await
+        .map_err(|e| match e {
+            ApiError::Validation(details) => anyhow::anyhow!(
+                "{}",
+                details
+                    .iter()
+                    .map(|d| format!("{}: {}", d.path.trim_start_matches("$."), d.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            other => anyhow::anyhow!("{other}"),
+        })
 }

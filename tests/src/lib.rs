@@ -142,7 +142,7 @@ impl TestApp {
             name: name.into(),
             kind: kind.into(),
         };
-        server::accounts::create_organisation(&self.db, new)
+        server::accounts::create_organisation(&self.db, &server::audit::Actor::system(), new)
             .await
             .expect("organisation")
             .id
@@ -157,7 +157,7 @@ impl TestApp {
             role: role.into(),
             organisation_id,
         };
-        server::accounts::create_user(&self.db, new)
+        server::accounts::create_user(&self.db, &server::audit::Actor::system(), new)
             .await
             .expect("user");
         email

@@ -296,12 +296,16 @@ pub async fn coordinators(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("site {site_id}")))?;
-    access
+    let t = access
         .visible(
             trial::Entity::find_by_id(s.trial_id).one(db).await?,
             s.trial_id,
         )
         .map_err(|_| ApiError::NotFound(format!("site {site_id}")))?;
+    // Coordinators' contacts are for the trial's sponsor and coordinators, not every GP.
+    if !(access.can_edit(&t) || matches!(access, Access::Coordinator(_))) {
+        return Err(ApiError::Forbidden);
+    }
     let ids: Vec<Uuid> = site_coordinator::Entity::find()
         .filter(site_coordinator::Column::SiteId.eq(site_id))
         .all(db)

@@ -418,6 +418,7 @@ pub async fn transition(
     input: TransitionInput,
     today: NaiveDate,
 ) -> Result<TrialView, ApiError> {
+    let t = access.editable(trial::Entity::find_by_id(id).one(db).await?, id)?;
     let to = Status::parse(&input.to).ok_or_else(|| {
         invalid(
             "$.to",
@@ -425,7 +426,6 @@ pub async fn transition(
             format!("`{}` is not a status", input.to),
         )
     })?;
-    let t = access.editable(trial::Entity::find_by_id(id).one(db).await?, id)?;
     let from = Status::parse(&t.status)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored status {}", t.status)))?;
     let mover = if matches!(access, Access::Admin) {

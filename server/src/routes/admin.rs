@@ -1,6 +1,7 @@
 //! Administration: organisations, users, practice API keys. Admins only.
 
 use crate::accounts::{self, NewOrganisation, NewUser, UserView};
+use crate::audit::Actor;
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -17,7 +18,8 @@ pub async fn create_organisation(
     ApiJson(new): ApiJson<NewOrganisation>,
 ) -> Result<HttpResponse, ApiError> {
     p.require(&[Role::Admin])?;
-    let org = accounts::create_organisation(db.get_ref(), new).await?;
+    let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
+    let org = accounts::create_organisation(db.get_ref(), &actor, new).await?;
     Ok(HttpResponse::Created()
         .json(serde_json::json!({"id": org.id, "name": org.name, "kind": org.kind})))
 }
@@ -45,7 +47,8 @@ pub async fn create_user(
     ApiJson(new): ApiJson<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
     p.require(&[Role::Admin])?;
-    let user = accounts::create_user(db.get_ref(), new).await?;
+    let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
+    let user = accounts::create_user(db.get_ref(), &actor, new).await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
@@ -75,7 +78,9 @@ pub async fn create_api_key(
     ApiJson(new): ApiJson<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
     p.require(&[Role::Admin])?;
-    let (view, key) = accounts::create_api_key(db.get_ref(), path.into_inner(), &new.label).await?;
+    let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
+    let (view, key) =
+        accounts::create_api_key(db.get_ref(), &actor, path.into_inner(), &new.label).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({"key": key, "api_key": view})))
 }
 
@@ -98,5 +103,7 @@ pub async fn revoke_api_key(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     p.require(&[Role::Admin])?;
-    Ok(HttpResponse::Ok().json(accounts::revoke_api_key(db.get_ref(), path.into_inner()).await?))
+    let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
+    Ok(HttpResponse::Ok()
+        .json(accounts::revoke_api_key(db.get_ref(), &actor, path.into_inner()).await?))
 }

@@ -35,6 +35,36 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Keys.
     pub secrets: SecretSettings,
+    /// Outgoing email.
+    pub smtp: SmtpSettings,
+}
+
+/// Outgoing email (SMTP). Without a host, emails are written as files in development.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// Server host; none: no SMTP.
+    pub host: Option<String>,
+    /// Port.
+    pub port: u16,
+    /// Login.
+    pub username: Option<String>,
+    /// Password.
+    pub password: Option<Secret<String>>,
+    /// Sender address.
+    pub from: String,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> SmtpSettings {
+        SmtpSettings {
+            host: None,
+            port: 587,
+            username: None,
+            password: None,
+            from: "Inclusio <no-reply@inclusio.localhost>".into(),
+        }
+    }
 }
 
 /// HTTP listener settings.
@@ -209,6 +239,18 @@ impl Settings {
         if let Some(v) = env("INCLUSIO_DB_MAX_CONNECTIONS") {
             self.database.max_connections = parse("INCLUSIO_DB_MAX_CONNECTIONS", v)?;
         }
+        if let Some(v) = env("INCLUSIO_SMTP_HOST") {
+            self.smtp.host = Some(v);
+        }
+        if let Some(v) = env("INCLUSIO_SMTP_PORT") {
+            self.smtp.port = parse("INCLUSIO_SMTP_PORT", v)?;
+        }
+        if let Some(v) = env("INCLUSIO_SMTP_USERNAME") {
+            self.smtp.username = Some(v);
+        }
+        if let Some(v) = env("INCLUSIO_SMTP_PASSWORD") {
+            self.smtp.password = Some(Secret::new(v));
+        }
         if let Some(v) = env("INCLUSIO_SESSION_KEY") {
             self.secrets.session_key = Secret::new(v);
         }
@@ -308,6 +350,7 @@ mod tests {
             &env(&[
                 ("DATABASE_URL", "postgres://u:hunter2@h/db"),
                 ("INCLUSIO_SESSION_KEY", "s3cr3t-session"),
+                ("INCLUSIO_SMTP_PASSWORD", "s3cr3t-smtp"),
             ]),
         )
         .unwrap();

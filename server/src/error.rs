@@ -28,6 +28,8 @@ pub enum ApiError {
         /// What is wrong.
         message: String,
     },
+    /// 400 `malformed_query`: a query parameter of the wrong form.
+    MalformedQuery(String),
     /// 413 `payload_too_large`.
     PayloadTooLarge {
         /// The limit in bytes.
@@ -66,6 +68,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::MalformedJson { .. } => "malformed_json",
+            ApiError::MalformedQuery(_) => "malformed_query",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
@@ -86,6 +89,7 @@ impl ApiError {
     fn message(&self) -> String {
         match self {
             ApiError::MalformedJson { path, message } => format!("{path}: {message}"),
+            ApiError::MalformedQuery(why) => format!("query: {why}"),
             ApiError::PayloadTooLarge { limit } => format!("the body is larger than {limit} bytes"),
             ApiError::UnsupportedMediaType => "send the body as application/json".into(),
             ApiError::Validation(d) => format!("{} problem(s) found; see details", d.len()),
@@ -141,7 +145,7 @@ struct Inner<'a> {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::MalformedJson { .. } => StatusCode::BAD_REQUEST,
+            ApiError::MalformedJson { .. } | ApiError::MalformedQuery(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

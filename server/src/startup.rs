@@ -5,11 +5,14 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::routes;
+use actix_web::HttpMessage;
 use actix_web::dev::Server;
+use actix_web::dev::Service;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 use std::net::TcpListener;
-use tracing_actix_web::TracingLogger;
+use tracing_actix_web::{RequestId, TracingLogger};
 
 /// A server bound to its port, ready to run.
 pub struct Application {
@@ -37,7 +40,28 @@ impl Application {
         let shared_settings = web::Data::new(settings.clone());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap_fn(|req, srv| {
+                    // The request id of the log span, echoed to the client for support.
+                    let id = req.extensions().get::<RequestId>().map(|r| r.to_string());
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                            res.headers_mut()
+                                .insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                        Ok(res)
+                    }
+                })
                 .wrap(TracingLogger::default())
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e, _| ApiError::MalformedQuery(e.to_string()).into()),
+                )
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|_, _| ApiError::NotFound("this resource".into()).into()),
+                )
                 .app_data(db.clone())
                 .app_data(limit.clone())
                 .app_data(key.clone())

@@ -66,3 +66,49 @@ async fn migrations_go_up_and_down_on_sqlite() {
 async fn migrations_go_up_and_down_on_postgres() {
     up_down_up(Backend::Postgres).await;
 }
+
+both!(responses_carry_a_request_id, |app: TestApp| async move {
+    let a = app.get("/health").await;
+    let b = app.get("/health").await;
+    let id = |r: &reqwest::Response| {
+        r.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    assert!(id(&a).is_some_and(|i| i.len() >= 32), "{:?}", a.headers());
+    assert_ne!(id(&a), id(&b));
+});
+
+both!(
+    bad_paths_and_queries_answer_in_json,
+    |app: TestApp| async move {
+        let cookie = app.logged_in("admin").await;
+        let r = app
+            .as_user(reqwest::Method::GET, "/api/v1/trials/not-a-uuid", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found");
+        let r = app
+            .as_user(
+                reqwest::Method::GET,
+                "/api/v1/trials?sponsor=not-a-uuid",
+                &cookie,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "malformed_query");
+        let r = app
+            .as_user(reqwest::Method::GET, "/api/v1/trials?colour=blue", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "unknown query parameters are refused");
+    }
+);

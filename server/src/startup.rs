@@ -53,7 +53,7 @@ impl Application {
                         Ok(res)
                     }
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
                 .app_data(
                     web::QueryConfig::default()
                         .error_handler(|e, _| ApiError::MalformedQuery(e.to_string()).into()),

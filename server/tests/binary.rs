@@ -1,0 +1,97 @@
+//! The real `server` binary: production refuses development secrets; in production it logs
+//! JSON lines with a request id per request; SIGTERM stops it gracefully.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn temp_db() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("inclusio-bin-{}.db", uuid::Uuid::now_v7().simple()))
+}
+
+fn server() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_server"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "info");
+    c
+}
+
+#[test]
+fn production_refuses_development_secrets() {
+    let out = server()
+        .env("INCLUSIO_ENV", "production")
+        .env("INCLUSIO_SQLITE_PATH", temp_db())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to start in production"), "{err}");
+}
+
+#[test]
+fn production_logs_json_and_stops_gracefully_on_sigterm() {
+    let mut child = server()
+        .env("INCLUSIO_ENV", "production")
+        .env("INCLUSIO_SESSION_KEY", "k".repeat(64))
+        .env("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32))
+        .env("INCLUSIO_SQLITE_PATH", temp_db())
+        .env("INCLUSIO_HTTP_PORT", "0")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut port = None;
+    let mut seen = Vec::new();
+    while port.is_none() && Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        let v: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        port = v["fields"]["port"].as_u64();
+        seen.push(line);
+    }
+    let port = port.unwrap_or_else(|| panic!("no listening line: {seen:?}"));
+    let mut stream = TcpStream::connect(("127.0.0.1", port as u16)).unwrap();
+    stream.write_all(b"GET /health?name=Jeanne+Dupont HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.to_lowercase().contains("x-request-id:"),
+        "{response}"
+    );
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = Vec::new();
+    for line in lines.map_while(Result::ok) {
+        rest.push(line);
+    }
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit {exit:?}");
+    let logs = rest.join("\n");
+    assert!(
+        rest.iter()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("request_id"),
+        "a request span carries its id: {logs}"
+    );
+    assert!(logs.contains("\"stopped\""), "{logs}");
+    assert!(
+        logs.contains("/health") && !logs.contains("Jeanne") && !logs.contains("name="),
+        "no query string in logs: {logs}"
+    );
+}

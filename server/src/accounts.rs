@@ -9,6 +9,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Organisation kinds.
@@ -23,12 +24,13 @@ fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
 }
 
 /// A new organisation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganisation {
     /// Display name.
     pub name: String,
     /// `sponsor`, `practice` or `site`.
+    #[schema(example = "sponsor")]
     pub kind: String,
 }
 
@@ -62,7 +64,7 @@ pub async fn create_organisation<C: ConnectionTrait>(
 }
 
 /// A new user.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Login email.
@@ -77,7 +79,7 @@ pub struct NewUser {
 }
 
 /// A user as shown to clients (never the password hash).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserView {
     /// Id.
     pub id: Uuid,
@@ -256,7 +258,7 @@ pub async fn list_organisations<C: ConnectionTrait>(
 }
 
 /// An API key as listed (never the key or its hash).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiKeyView {
     /// Id.
     pub id: Uuid,

@@ -11,6 +11,7 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Organisation kinds.
@@ -25,12 +26,13 @@ fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
 }
 
 /// A new organisation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganisation {
     /// Display name.
     pub name: String,
     /// `sponsor`, `practice` or `site`.
+    #[schema(example = "sponsor")]
     pub kind: String,
 }
 
@@ -64,7 +66,7 @@ async fn create_organisation_in<C: ConnectionTrait>(
 }
 
 /// A new user.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Login email.
@@ -79,7 +81,7 @@ pub struct NewUser {
 }
 
 /// A user as shown to clients (never the password hash).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserView {
     /// Id.
     pub id: Uuid,
@@ -255,7 +257,7 @@ pub async fn list_organisations<C: ConnectionTrait>(
 }
 
 /// An API key as listed (never the key or its hash).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiKeyView {
     /// Id.
     pub id: Uuid,

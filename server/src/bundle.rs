@@ -9,13 +9,14 @@ use crate::lifecycle::Status;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Bumped when the bundle's shape changes, so old ETags stop matching.
 const FORMAT: &str = "inclusio.bundle.v1";
 
 /// One trial in the bundle.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BundleTrial {
     /// Registry id.
     pub id: Uuid,
@@ -32,11 +33,12 @@ pub struct BundleTrial {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The criteria (a `trials::Trial`).
+    #[schema(value_type = Object)]
     pub definition: serde_json::Value,
 }
 
 /// The bundle body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Bundle {
     /// Same as the ETag, without quotes.
     pub version: String,

@@ -6,9 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::fmt;
+use utoipa::ToSchema;
 
 /// One detail of an error: the JSON path of a field and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Detail {
     /// JSON path of the offending value.
     pub path: String,
@@ -64,6 +65,29 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Every variant's stable code with its HTTP status, in declaration order (for the
+    /// documentation and its tests; [`ApiError::code`] and the status agree with it).
+    pub fn all_codes() -> &'static [(&'static str, u16)] {
+        &[
+            ("malformed_json", 400),
+            ("payload_too_large", 413),
+            ("unsupported_media_type", 415),
+            ("validation_failed", 422),
+            ("unauthenticated", 401),
+            ("invalid_credentials", 401),
+            ("forbidden", 403),
+            ("not_found", 404),
+            ("conflict", 409),
+            ("invalid_transition", 409),
+            ("invalid_state", 409),
+            ("too_many_attempts", 429),
+            ("method_not_allowed", 405),
+            ("not_ready", 503),
+            ("internal", 500),
+            ("malformed_query", 400),
+        ]
+    }
+
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -129,17 +153,25 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Inner<'a>,
+/// The body of every error answer: `{"error": {"code", "message", "details"}}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorInfo,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
-    code: &'a str,
-    message: String,
-    #[serde(skip_serializing_if = "<[Detail]>::is_empty")]
-    details: &'a [Detail],
+/// An error: its stable code, a message, and for `validation_failed` every problem found.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorInfo {
+    /// Stable code (see `docs/errors.md`).
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    /// Human-readable message naming the field at fault.
+    pub message: String,
+    /// Every problem found (only with `validation_failed`; omitted otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub details: Vec<Detail>,
 }
 
 impl ResponseError for ApiError {
@@ -175,11 +207,11 @@ impl ResponseError for ApiError {
         if let ApiError::TooManyAttempts(secs) = self {
             response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
         }
-        response.json(Body {
-            error: Inner {
-                code: self.code(),
+        response.json(ErrorBody {
+            error: ErrorInfo {
+                code: self.code().to_string(),
                 message: self.message(),
-                details,
+                details: details.to_vec(),
             },
         })
     }
@@ -197,4 +229,63 @@ pub fn validation(errors: Vec<trials::ValidationError>) -> ApiError {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Position in [`ApiError::all_codes`]; exhaustive, so a new variant fails to compile here
+    /// until it is listed.
+    fn position(e: &ApiError) -> usize {
+        match e {
+            ApiError::MalformedJson { .. } => 0,
+            ApiError::PayloadTooLarge { .. } => 1,
+            ApiError::UnsupportedMediaType => 2,
+            ApiError::Validation(_) => 3,
+            ApiError::Unauthenticated => 4,
+            ApiError::InvalidCredentials => 5,
+            ApiError::Forbidden => 6,
+            ApiError::NotFound(_) => 7,
+            ApiError::Conflict(_) => 8,
+            ApiError::InvalidTransition(_) => 9,
+            ApiError::InvalidState(_) => 10,
+            ApiError::TooManyAttempts(_) => 11,
+            ApiError::MethodNotAllowed => 12,
+            ApiError::NotReady(_) => 13,
+            ApiError::Internal(_) => 14,
+            ApiError::MalformedQuery(_) => 15,
+        }
+    }
+
+    #[test]
+    fn all_codes_lists_every_variant_with_its_status() {
+        let samples = [
+            ApiError::MalformedJson {
+                path: "$".into(),
+                message: "x".into(),
+            },
+            ApiError::PayloadTooLarge { limit: 1 },
+            ApiError::UnsupportedMediaType,
+            ApiError::Validation(Vec::new()),
+            ApiError::Unauthenticated,
+            ApiError::InvalidCredentials,
+            ApiError::Forbidden,
+            ApiError::NotFound("x".into()),
+            ApiError::Conflict("x".into()),
+            ApiError::InvalidTransition("x".into()),
+            ApiError::InvalidState("x".into()),
+            ApiError::TooManyAttempts(60),
+            ApiError::MethodNotAllowed,
+            ApiError::NotReady("x".into()),
+            ApiError::Internal(anyhow::anyhow!("x")),
+            ApiError::MalformedQuery("x".into()),
+        ];
+        let all = ApiError::all_codes();
+        assert_eq!(samples.len(), all.len());
+        for (i, e) in samples.iter().enumerate() {
+            assert_eq!(position(e), i);
+            assert_eq!(all[i], (e.code(), e.status_code().as_u16()), "{e}");
+        }
+    }
 }

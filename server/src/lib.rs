@@ -15,6 +15,7 @@ pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod lifecycle;
+pub mod openapi;
 pub mod registry;
 pub mod routes;
 pub mod secret;

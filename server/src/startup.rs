@@ -67,6 +67,7 @@ impl Application {
                 .app_data(key.clone())
                 .app_data(shared_settings.clone())
                 .configure(routes::configure)
+                .service(crate::openapi::service())
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(settings.http.shutdown_timeout_secs)

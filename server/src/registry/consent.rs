@@ -12,13 +12,14 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Languages consent documents may be written in.
 pub const LANGUAGES: [&str; 2] = ["fr", "en"];
 
 /// A new consent document version.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDocument {
     /// `fr` or `en`.
@@ -28,7 +29,7 @@ pub struct NewDocument {
 }
 
 /// A consent document version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DocumentView {
     /// Id.
     pub id: Uuid,

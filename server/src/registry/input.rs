@@ -4,13 +4,16 @@
 use crate::error::{ApiError, Detail};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A trial as sponsors send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrialInput {
-    /// The criteria engine's definition: id, title, summary, criteria.
+    /// The criteria engine's definition: id, title, summary, criteria (a `trials::Trial`;
+    /// see `trials/README.md`).
+    #[schema(value_type = Object)]
     pub definition: serde_json::Value,
     /// Acronym.
     #[serde(default)]

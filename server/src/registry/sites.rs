@@ -10,10 +10,11 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A new site.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSite {
     /// Name ("CHU de Lyon — centre d'investigation clinique").
@@ -32,7 +33,7 @@ pub struct NewSite {
 }
 
 /// A site as clients see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SiteView {
     /// Id.
     pub id: Uuid,

@@ -13,10 +13,11 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// A trial as clients see it, with the definition of its current version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TrialView {
     /// Id.
     pub id: Uuid,
@@ -52,8 +53,9 @@ pub struct TrialView {
     pub created_at: chrono::DateTime<Utc>,
     /// Last change.
     pub updated_at: chrono::DateTime<Utc>,
-    /// The current version's definition.
+    /// The current version's definition (omitted in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub definition: Option<serde_json::Value>,
 }
 
@@ -337,10 +339,11 @@ pub async fn versions(
 }
 
 /// List filters.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Filters {
-    /// Only this status.
+    /// Only this status (`draft`, `submitted`, `approved`, `recruiting`, `paused`, `closed`).
     pub status: Option<String>,
     /// Only this sponsor.
     pub sponsor: Option<Uuid>,
@@ -399,10 +402,12 @@ pub async fn list(
 }
 
 /// A transition request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionInput {
-    /// The status to move to.
+    /// The status to move to: `draft`, `submitted`, `approved`, `recruiting`, `paused` or
+    /// `closed`.
+    #[schema(example = "submitted")]
     pub to: String,
     /// Why (required to reject a submitted trial back to draft).
     #[serde(default)]

@@ -1,23 +1,35 @@
 //! Administration: organisations, users, practice API keys. Admins only.
 
-use crate::accounts::{self, NewOrganisation, NewUser, UserView};
+use crate::accounts::{self, ApiKeyView, NewOrganisation, NewUser, UserView};
 use crate::audit::Actor;
 use crate::auth::{Principal, Role};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
+use crate::openapi::{CreatedApiKey, JsonBodyErrors, OrganisationView, SessionErrors};
 use actix_web::{HttpResponse, delete, get, post, web};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Creates an organisation.
+#[utoipa::path(
+    tag = "admin",
+    security(("session_cookie" = [])),
+    request_body = NewOrganisation,
+    responses(
+        (status = 201, description = "Created", body = OrganisationView),
+        (status = 422, description = "`validation_failed`; details: `required` (name), `unknown_kind`", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
 #[post("/api/v1/organisations")]
 pub async fn create_organisation(
     db: web::Data<DatabaseConnection>,
     p: Principal,
     ApiJson(new): ApiJson<NewOrganisation>,
 ) -> Result<HttpResponse, ApiError> {
-    p.require(&[Role::Admin])?;
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
     let org = accounts::create_organisation(db.get_ref(), &actor, new).await?;
     Ok(HttpResponse::Created()
@@ -25,6 +37,14 @@ pub async fn create_organisation(
 }
 
 /// Lists organisations.
+#[utoipa::path(
+    tag = "admin",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Every organisation, by name", body = [OrganisationView]),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/organisations")]
 pub async fn list_organisations(
     db: web::Data<DatabaseConnection>,
@@ -40,19 +60,39 @@ pub async fn list_organisations(
 }
 
 /// Creates a user.
+#[utoipa::path(
+    tag = "admin",
+    security(("session_cookie" = [])),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 409, description = "`conflict`: a user with this email exists", body = ErrorBody),
+        (status = 422, description = "`validation_failed`; details: `invalid_email`, `unknown_role`, `password_too_short`, \
+`organisation_not_allowed`, `required`, `unknown_organisation`, `wrong_organisation_kind`", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
 #[post("/api/v1/users")]
 pub async fn create_user(
     db: web::Data<DatabaseConnection>,
     p: Principal,
     ApiJson(new): ApiJson<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
-    p.require(&[Role::Admin])?;
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
     let user = accounts::create_user(db.get_ref(), &actor, new).await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
 /// Lists users.
+#[utoipa::path(
+    tag = "admin",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Every user, by email", body = [UserView]),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/users")]
 pub async fn list_users(
     db: web::Data<DatabaseConnection>,
@@ -63,13 +103,27 @@ pub async fn list_users(
 }
 
 /// A new API key's label.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
+    /// Where the key is used (the practice's EHR, a workstation…).
     label: String,
 }
 
 /// Creates a practice API key; the answer holds the key, shown this once.
+#[utoipa::path(
+    tag = "admin",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The practice organisation")),
+    request_body = NewKey,
+    responses(
+        (status = 201, description = "Created; the key is in the answer, and only there", body = CreatedApiKey),
+        (status = 404, description = "`not_found`: no such organisation", body = ErrorBody),
+        (status = 422, description = "`validation_failed`; details: `not_a_practice`, `required` (label)", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
 #[post("/api/v1/organisations/{id}/api-keys")]
 pub async fn create_api_key(
     db: web::Data<DatabaseConnection>,
@@ -77,7 +131,6 @@ pub async fn create_api_key(
     path: web::Path<Uuid>,
     ApiJson(new): ApiJson<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
-    p.require(&[Role::Admin])?;
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
     let (view, key) =
         accounts::create_api_key(db.get_ref(), &actor, path.into_inner(), &new.label).await?;
@@ -85,6 +138,15 @@ pub async fn create_api_key(
 }
 
 /// Lists a practice's keys (never the keys themselves).
+#[utoipa::path(
+    tag = "admin",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The practice organisation")),
+    responses(
+        (status = 200, description = "The practice's keys, oldest first (never the keys themselves)", body = [ApiKeyView]),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/organisations/{id}/api-keys")]
 pub async fn list_api_keys(
     db: web::Data<DatabaseConnection>,
@@ -96,13 +158,22 @@ pub async fn list_api_keys(
 }
 
 /// Revokes a key.
+#[utoipa::path(
+    tag = "admin",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The key's id")),
+    responses(
+        (status = 200, description = "Revoked (idempotent)", body = ApiKeyView),
+        (status = 404, description = "`not_found`: no such key", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[delete("/api/v1/api-keys/{id}")]
 pub async fn revoke_api_key(
     db: web::Data<DatabaseConnection>,
     p: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    p.require(&[Role::Admin])?;
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
     Ok(HttpResponse::Ok()
         .json(accounts::revoke_api_key(db.get_ref(), &actor, path.into_inner()).await?))

@@ -4,18 +4,22 @@ use crate::accounts::{self, UserView};
 use crate::auth::Principal;
 use crate::auth::session::{COOKIE, LIFETIME_SECS, SessionKey};
 use crate::config::{Environment, Settings};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
+use crate::openapi::{JsonBodyErrors, Me};
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::{HttpResponse, get, post, web};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// Login form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    /// Login email.
     email: String,
+    /// Password.
     password: String,
 }
 
@@ -30,6 +34,19 @@ fn session_cookie(value: String, max_age: i64, settings: &Settings) -> Cookie<'s
 }
 
 /// Logs in: sets the session cookie.
+#[utoipa::path(
+    tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Logged in; the `inclusio_session` cookie is set", body = UserView,
+            headers(("set-cookie" = String, description = "`inclusio_session=…; HttpOnly; SameSite=Lax; Path=/`"))),
+        (status = 401, description = "`invalid_credentials`: wrong email or password (never says which), or an inactive user", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`: too many failed attempts for this email", body = ErrorBody,
+            headers(("retry-after" = String, description = "Seconds to wait"))),
+        JsonBodyErrors,
+        (status = 500, description = "`internal`", body = ErrorBody),
+    )
+)]
 #[post("/api/v1/auth/login")]
 pub async fn login(
     db: web::Data<DatabaseConnection>,
@@ -46,6 +63,10 @@ pub async fn login(
 }
 
 /// Logs out: clears the session cookie.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 204, description = "Logged out; the session cookie is cleared"))
+)]
 #[post("/api/v1/auth/logout")]
 pub async fn logout(settings: web::Data<Settings>) -> HttpResponse {
     HttpResponse::NoContent()
@@ -54,6 +75,15 @@ pub async fn logout(settings: web::Data<Settings>) -> HttpResponse {
 }
 
 /// Who is calling.
+#[utoipa::path(
+    tag = "auth",
+    security(("session_cookie" = []), ("practice_api_key" = [])),
+    responses(
+        (status = 200, description = "The caller: a web user or a practice", body = Me),
+        (status = 401, description = "`unauthenticated`: no valid session or API key", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    )
+)]
 #[get("/api/v1/auth/me")]
 pub async fn me(principal: Principal) -> HttpResponse {
     match principal {

@@ -1,16 +1,27 @@
 //! Liveness and readiness.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use actix_web::{HttpResponse, get, web};
 use sea_orm::DatabaseConnection;
 
 /// `GET /health`: the process answers.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "The process answers", body = crate::openapi::HealthStatus))
+)]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
 /// `GET /ready`: the database answers and its schema is up to date.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "The database answers and its schema is up to date", body = crate::openapi::HealthStatus),
+        (status = 503, description = "`not_ready`: the database does not answer, or migrations are missing", body = ErrorBody),
+    )
+)]
 #[get("/ready")]
 pub async fn ready(db: web::Data<DatabaseConnection>) -> Result<HttpResponse, ApiError> {
     crate::db::ready(&db).await.map_err(ApiError::NotReady)?;

@@ -1,14 +1,27 @@
 //! Routes for EHR plugins (practice API keys).
 
 use crate::auth::Principal;
-use crate::bundle as plugin_bundle;
+use crate::bundle::{self as plugin_bundle, Bundle};
 use crate::error::ApiError;
+use crate::openapi::PracticeErrors;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use sea_orm::DatabaseConnection;
 
 /// `GET /api/v1/plugin/bundle`: every recruiting trial's current version, with a strong
 /// ETag; `If-None-Match` with the current ETag answers 304.
+#[utoipa::path(
+    tag = "plugin",
+    security(("practice_api_key" = [])),
+    params(("if-none-match" = Option<String>, Header, description = "The ETag of the bundle the plugin holds")),
+    responses(
+        (status = 200, description = "Every recruiting trial's current version", body = Bundle,
+            headers(("etag" = String, description = "Strong ETag of the bundle"), ("cache-control" = String))),
+        (status = 304, description = "Not modified: the plugin's bundle is current",
+            headers(("etag" = String, description = "Strong ETag of the bundle"))),
+        PracticeErrors,
+    )
+)]
 #[get("/api/v1/plugin/bundle")]
 pub async fn bundle(
     db: web::Data<DatabaseConnection>,

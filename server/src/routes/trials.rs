@@ -1,8 +1,13 @@
 //! The trial registry API.
 
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
+use crate::openapi::{Coordinator, JsonBodyErrors, SessionErrors, VersionSummary};
+use crate::registry::consent::{DocumentView, NewDocument};
+use crate::registry::input::TrialInput;
+use crate::registry::sites::{NewSite, SiteView};
+use crate::registry::trials::{TransitionInput, TrialView};
 use crate::registry::{self, Access, consent, sites, trials};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use sea_orm::DatabaseConnection;
@@ -21,6 +26,18 @@ async fn access(db: &Db, p: &Principal) -> Result<(Uuid, Access), ApiError> {
 }
 
 /// Creates a trial (draft, version 1).
+#[utoipa::path(
+    tag = "trials",
+    security(("session_cookie" = [])),
+    request_body = TrialInput,
+    responses(
+        (status = 201, description = "Created, in `draft`, version 1", body = TrialView),
+        (status = 409, description = "`conflict`: a trial with this definition id exists", body = ErrorBody),
+        (status = 422, description = "`validation_failed`, with every problem found. Details under `$.definition`: `malformed_definition` and the `trials::validate` codes; registry fields: `invalid_registry_number`, `invalid_target`, `end_before_start`; `required`/`unknown_sponsor` (sponsor_id)", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
 #[post("/api/v1/trials")]
 pub async fn create(
     db: Db,
@@ -32,6 +49,16 @@ pub async fn create(
 }
 
 /// Lists trials (`?status=&sponsor=&q=`).
+#[utoipa::path(
+    tag = "trials",
+    security(("session_cookie" = [])),
+    params(trials::Filters),
+    responses(
+        (status = 200, description = "The trials the caller may see, newest first, without definitions", body = [TrialView]),
+        (status = 422, description = "`validation_failed`; details: `unknown_status`", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/trials")]
 pub async fn list(
     db: Db,
@@ -44,6 +71,16 @@ pub async fn list(
 }
 
 /// One trial with its current definition.
+#[utoipa::path(
+    tag = "trials",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial")),
+    responses(
+        (status = 200, description = "The trial with its current definition", body = TrialView),
+        (status = 404, description = "`not_found`: no such trial, or not visible to the caller", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/trials/{id}")]
 pub async fn get(db: Db, p: Principal, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let (_, access) = access(&db, &p).await?;
@@ -51,6 +88,20 @@ pub async fn get(db: Db, p: Principal, id: web::Path<Uuid>) -> Result<HttpRespon
 }
 
 /// Updates a draft: a new version.
+#[utoipa::path(
+    tag = "trials",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial")),
+    request_body = TrialInput,
+    responses(
+        (status = 200, description = "Updated: a new version; earlier ones stay as they were", body = TrialView),
+        (status = 404, description = "`not_found`: no such trial, or not visible to the caller", body = ErrorBody),
+        (status = 409, description = "`invalid_state`: only a draft can be edited", body = ErrorBody),
+        (status = 422, description = "`validation_failed`, with every problem found. Details under `$.definition`: `malformed_definition` and the `trials::validate` codes; registry fields: `invalid_registry_number`, `invalid_target`, `end_before_start`; `required`/`unknown_sponsor` (sponsor_id); `sponsor_changed`, `id_changed`", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
 #[put("/api/v1/trials/{id}")]
 pub async fn update(
     db: Db,
@@ -64,6 +115,16 @@ pub async fn update(
 }
 
 /// The versions of a trial.
+#[utoipa::path(
+    tag = "trials",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial")),
+    responses(
+        (status = 200, description = "Every version, oldest first", body = [VersionSummary]),
+        (status = 404, description = "`not_found`: no such trial, or not visible to the caller", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/trials/{id}/versions")]
 pub async fn versions(db: Db, p: Principal, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let (_, access) = access(&db, &p).await?;
@@ -71,6 +132,16 @@ pub async fn versions(db: Db, p: Principal, id: web::Path<Uuid>) -> Result<HttpR
 }
 
 /// One version's definition.
+#[utoipa::path(
+    tag = "trials",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial"), ("version" = i32, Path, description = "Version number, from 1")),
+    responses(
+        (status = 200, description = "The version's definition (a `trials::Trial`)", body = Object),
+        (status = 404, description = "`not_found`: no such trial or version", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/trials/{id}/versions/{version}")]
 pub async fn version(
     db: Db,
@@ -83,6 +154,21 @@ pub async fn version(
 }
 
 /// Moves a trial along its lifecycle.
+#[utoipa::path(
+    tag = "trials",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial")),
+    request_body = TransitionInput,
+    responses(
+        (status = 200, description = "Moved; the trial without its definition", body = TrialView),
+        (status = 404, description = "`not_found`: no such trial, or not visible to the caller", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: the lifecycle does not allow this move; \
+`invalid_state`: recruitment has already ended", body = ErrorBody),
+        (status = 422, description = "`validation_failed`; details: `unknown_status`, `comment_required`", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
 #[post("/api/v1/trials/{id}/transitions")]
 pub async fn transition(
     db: Db,
@@ -97,6 +183,19 @@ pub async fn transition(
 }
 
 /// Adds a site.
+#[utoipa::path(
+    tag = "sites",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial")),
+    request_body = NewSite,
+    responses(
+        (status = 201, description = "Created", body = SiteView),
+        (status = 404, description = "`not_found`: no such trial, or not visible to the caller", body = ErrorBody),
+        (status = 422, description = "`validation_failed`; details: `required`, `out_of_range`, `unknown_site_organisation`", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
 #[post("/api/v1/trials/{id}/sites")]
 pub async fn add_site(
     db: Db,
@@ -110,6 +209,16 @@ pub async fn add_site(
 }
 
 /// Lists sites.
+#[utoipa::path(
+    tag = "sites",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial")),
+    responses(
+        (status = 200, description = "The trial's sites", body = [SiteView]),
+        (status = 404, description = "`not_found`: no such trial, or not visible to the caller", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/trials/{id}/sites")]
 pub async fn list_sites(
     db: Db,
@@ -121,6 +230,16 @@ pub async fn list_sites(
 }
 
 /// Lists a site's coordinators.
+#[utoipa::path(
+    tag = "sites",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The site")),
+    responses(
+        (status = 200, description = "The site's coordinators, by email", body = [Coordinator]),
+        (status = 404, description = "`not_found`: no such site, or not visible to the caller", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/sites/{id}/coordinators")]
 pub async fn coordinators(
     db: Db,
@@ -132,6 +251,17 @@ pub async fn coordinators(
 }
 
 /// Adds a coordinator to a site.
+#[utoipa::path(
+    tag = "sites",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The site"), ("user_id" = Uuid, Path, description = "The coordinator")),
+    responses(
+        (status = 204, description = "Added (idempotent)"),
+        (status = 404, description = "`not_found`: no such site, or not visible to the caller", body = ErrorBody),
+        (status = 422, description = "`validation_failed`; details: `not_a_coordinator`, `other_organisation`", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[put("/api/v1/sites/{id}/coordinators/{user_id}")]
 pub async fn add_coordinator(
     db: Db,
@@ -145,6 +275,16 @@ pub async fn add_coordinator(
 }
 
 /// Removes a coordinator from a site.
+#[utoipa::path(
+    tag = "sites",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The site"), ("user_id" = Uuid, Path, description = "The coordinator")),
+    responses(
+        (status = 204, description = "Removed (idempotent)"),
+        (status = 404, description = "`not_found`: no such site, or not visible to the caller", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[delete("/api/v1/sites/{id}/coordinators/{user_id}")]
 pub async fn remove_coordinator(
     db: Db,
@@ -158,6 +298,19 @@ pub async fn remove_coordinator(
 }
 
 /// Adds a consent document version.
+#[utoipa::path(
+    tag = "consent",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial")),
+    request_body = NewDocument,
+    responses(
+        (status = 201, description = "Created: the next version in that language, with its body", body = DocumentView),
+        (status = 404, description = "`not_found`: no such trial, or not visible to the caller", body = ErrorBody),
+        (status = 422, description = "`validation_failed`; details: `unknown_language`, `required` (body)", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
 #[post("/api/v1/trials/{id}/consent-documents")]
 pub async fn add_consent(
     db: Db,
@@ -171,6 +324,16 @@ pub async fn add_consent(
 }
 
 /// Lists consent document versions.
+#[utoipa::path(
+    tag = "consent",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial")),
+    responses(
+        (status = 200, description = "Every version, by language then version, without bodies", body = [DocumentView]),
+        (status = 404, description = "`not_found`: no such trial, or not visible to the caller", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/trials/{id}/consent-documents")]
 pub async fn list_consents(
     db: Db,
@@ -182,6 +345,20 @@ pub async fn list_consents(
 }
 
 /// One consent document version.
+#[utoipa::path(
+    tag = "consent",
+    security(("session_cookie" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The trial"),
+        ("language" = String, Path, description = "`fr` or `en`"),
+        ("version" = i32, Path, description = "Version number, from 1"),
+    ),
+    responses(
+        (status = 200, description = "The version, with its body", body = DocumentView),
+        (status = 404, description = "`not_found`: no such trial or document version", body = ErrorBody),
+        SessionErrors,
+    )
+)]
 #[get("/api/v1/trials/{id}/consent-documents/{language}/{version}")]
 pub async fn get_consent(
     db: Db,

@@ -617,3 +617,45 @@ both!(the_plugin_bundle_and_its_etag, |app: TestApp| async move {
     let v = server::audit::verify(&app.db).await.unwrap();
     assert!(v.is_intact() && v.rows > 5, "{v:?}");
 });
+
+both!(
+    recruitment_closes_by_itself_at_its_enrolment_target,
+    |app: TestApp| async move {
+        let (id, s, _) = recruiting(&app, "hypertension-uncontrolled").await;
+        let uuid: uuid::Uuid = id.parse().unwrap();
+        // The created trial's target is 120 (see `create`).
+        assert!(
+            !server::registry::trials::close_if_target_reached(&app.db, uuid, 119)
+                .await
+                .unwrap()
+        );
+        let got = body(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(got["status"], "recruiting");
+        assert!(
+            server::registry::trials::close_if_target_reached(&app.db, uuid, 120)
+                .await
+                .unwrap()
+        );
+        let got = body(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(got["status"], "closed");
+        assert!(
+            !server::registry::trials::close_if_target_reached(&app.db, uuid, 121)
+                .await
+                .unwrap(),
+            "already closed"
+        );
+        assert!(server::audit::verify(&app.db).await.unwrap().is_intact());
+    }
+);

@@ -512,3 +512,41 @@ pub async fn close_expired(db: &DatabaseConnection, today: NaiveDate) -> Result<
     }
     Ok(n)
 }
+
+/// Closes a recruiting trial once `enrolled` reaches its enrolment target; returns whether
+/// it closed. The referral workflow calls it whenever a patient is enrolled.
+pub async fn close_if_target_reached(
+    db: &DatabaseConnection,
+    trial_id: Uuid,
+    enrolled: u32,
+) -> Result<bool, ApiError> {
+    let txn = db.begin().await?;
+    let Some(t) = trial::Entity::find_by_id(trial_id).one(&txn).await? else {
+        return Err(ApiError::NotFound(format!("trial {trial_id}")));
+    };
+    let reached = t
+        .target_enrolment
+        .is_some_and(|target| i64::from(enrolled) >= i64::from(target));
+    if t.status != Status::Recruiting.as_str() || !reached {
+        return Ok(false);
+    }
+    let before = snapshot(&t);
+    let mut active = t.into_active_model();
+    active.status = Set(Status::Closed.as_str().into());
+    active.updated_at = Set(Utc::now());
+    let t = active.update(&txn).await?;
+    let mut after = snapshot(&t);
+    after["enrolled"] = serde_json::json!(enrolled);
+    audit::append(
+        &txn,
+        &Actor::system(),
+        "trial.closed",
+        "trial",
+        &trial_id.to_string(),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}

@@ -30,7 +30,12 @@ pub async fn create_user(
         role: role.into(),
         organisation_id,
     };
-    accounts::create_user(db, new).await.map_err(|e| match e {
+    accounts::create_user(db, new).await.map_err(terminal)
+}
+
+/// An API error phrased for a terminal: validation details as `field: message`.
+pub fn terminal(e: ApiError) -> anyhow::Error {
+    match e {
         ApiError::Validation(details) => anyhow::anyhow!(
             "{}",
             details
@@ -40,5 +45,5 @@ pub async fn create_user(
                 .join("; ")
         ),
         other => anyhow::anyhow!("{other}"),
-    })
+    }
 }

@@ -1,12 +1,16 @@
 //! The plugin bundle: every recruiting trial's current version, for EHR plugins. Its strong
 //! ETag is a SHA-256 over the recruiting trials' ids, versions and change times, read with
 //! one light query, so a plugin that is up to date gets its 304 without the server loading
-//! any definition; the same state gives the same ETag on every replica.
+//! any definition; the same state gives the same ETag on every replica. The serialised body
+//! is remembered by ETag in [`cache::BundleCache`].
+
+pub mod cache;
+mod rows;
 
 use crate::entities::{trial, trial_version};
 use crate::error::ApiError;
 use crate::lifecycle::Status;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -48,16 +52,17 @@ pub struct Bundle {
 
 /// The current strong ETag (quoted).
 pub async fn etag(db: &DatabaseConnection) -> Result<String, ApiError> {
-    let rows: Vec<(Uuid, i32, chrono::DateTime<chrono::Utc>)> = trial::Entity::find()
-        .filter(trial::Column::Status.eq(Status::Recruiting.as_str()))
-        .order_by_asc(trial::Column::Id)
-        .select_only()
-        .column(trial::Column::Id)
-        .column(trial::Column::CurrentVersion)
-        .column(trial::Column::UpdatedAt)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows = rows::recruiting(db).await?;
+    Ok(hash_rows(
+        rows.iter()
+            .map(|(id, version, updated)| (id, *version, updated)),
+    ))
+}
+
+/// The quoted ETag of recruiting trials' `(id, version, updated_at)`, in id order.
+fn hash_rows<'a>(
+    rows: impl Iterator<Item = (&'a Uuid, i32, &'a chrono::DateTime<chrono::Utc>)>,
+) -> String {
     let mut h = Sha256::new();
     h.update(FORMAT.as_bytes());
     for (id, version, updated) in rows {
@@ -65,22 +70,29 @@ pub async fn etag(db: &DatabaseConnection) -> Result<String, ApiError> {
         h.update(version.to_be_bytes());
         h.update(updated.timestamp_micros().to_be_bytes());
     }
-    Ok(format!(
+    format!(
         "\"{}\"",
         h.finalize()
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
-    ))
+    )
 }
 
-/// Builds the bundle.
-pub async fn build(db: &DatabaseConnection, etag: &str) -> Result<Bundle, ApiError> {
+/// Builds the bundle; returns it with its ETag, computed from the very rows it holds (so
+/// that a change between an [`etag`] call and this one cannot pair a body with another
+/// state's ETag).
+pub async fn build(db: &DatabaseConnection) -> Result<(String, Bundle), ApiError> {
     let recruiting = trial::Entity::find()
         .filter(trial::Column::Status.eq(Status::Recruiting.as_str()))
         .order_by_asc(trial::Column::Id)
         .all(db)
         .await?;
+    let etag = hash_rows(
+        recruiting
+            .iter()
+            .map(|t| (&t.id, t.current_version, &t.updated_at)),
+    );
     let ids: Vec<Uuid> = recruiting.iter().map(|t| t.id).collect();
     let mut versions: std::collections::HashMap<(Uuid, i32), serde_json::Value> =
         trial_version::Entity::find()
@@ -109,10 +121,11 @@ pub async fn build(db: &DatabaseConnection, etag: &str) -> Result<Bundle, ApiErr
             })
         })
         .collect();
-    Ok(Bundle {
+    let bundle = Bundle {
         version: etag.trim_matches('"').to_string(),
         trials,
-    })
+    };
+    Ok((etag, bundle))
 }
 
 /// Whether an `If-None-Match` header value matches the ETag.

@@ -32,15 +32,20 @@ pub async fn create_user(
     };
     accounts::create_user(db, &crate::audit::Actor::system(), new)
         .await
-        .map_err(|e| match e {
-            ApiError::Validation(details) => anyhow::anyhow!(
-                "{}",
-                details
-                    .iter()
-                    .map(|d| format!("{}: {}", d.path.trim_start_matches("$."), d.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            other => anyhow::anyhow!("{other}"),
-        })
+        .map_err(terminal)
+}
+
+/// An API error phrased for a terminal: validation details as `field: message`.
+pub fn terminal(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Validation(details) => anyhow::anyhow!(
+            "{}",
+            details
+                .iter()
+                .map(|d| format!("{}: {}", d.path.trim_start_matches("$."), d.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
 }

@@ -7,10 +7,12 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod bench_seed;
 pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod extract;

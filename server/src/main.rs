@@ -1,4 +1,5 @@
-//! The `server` binary: `serve` (default), `migrate`, `create-user`, `audit verify`.
+//! The `server` binary: `serve` (default; `--demo` seeds demo data first), `migrate`,
+//! `create-user`, `demo`, `audit verify`, and the hidden `bench-seed` for load tests.
 
 use clap::{Parser, Subcommand};
 use server::config::Settings;
@@ -21,7 +22,32 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Apply pending migrations, then serve HTTP (the default).
-    Serve,
+    Serve {
+        /// Seed the demo data first (development only; idempotent).
+        #[arg(long)]
+        demo: bool,
+        /// With --demo: the folder of example trial definitions.
+        #[arg(long, default_value = server::demo::DEFAULT_TRIALS_DIR)]
+        trials_dir: PathBuf,
+    },
+    /// Seed demo organisations, users, recruiting example trials and a practice API key
+    /// (development only; idempotent), print the credentials and exit.
+    Demo {
+        /// The folder of example trial definitions.
+        #[arg(long, default_value = server::demo::DEFAULT_TRIALS_DIR)]
+        trials_dir: PathBuf,
+        /// Create another practice API key even if one exists.
+        #[arg(long)]
+        new_key: bool,
+    },
+    /// Seed a load-test database: N recruiting synthetic trials and a practice API key,
+    /// printed alone on standard output.
+    #[command(hide = true)]
+    BenchSeed {
+        /// How many synthetic trials.
+        #[arg(long, default_value_t = 1000)]
+        trials: usize,
+    },
     /// Apply pending migrations and exit.
     Migrate,
     /// Create a user; the password is prompted for, or read from standard input.
@@ -67,8 +93,34 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(settings).await.map(|()| ExitCode::SUCCESS),
+        let command = cli.command.unwrap_or(Command::Serve {
+            demo: false,
+            trials_dir: server::demo::DEFAULT_TRIALS_DIR.into(),
+        });
+        match command {
+            Command::Serve { demo, trials_dir } => {
+                let demo = demo.then_some(trials_dir);
+                serve(settings, demo).await.map(|()| ExitCode::SUCCESS)
+            }
+            Command::Demo {
+                trials_dir,
+                new_key,
+            } => {
+                server::demo::ensure_allowed(settings.environment)?;
+                let db = db::connect(&settings.database).await?;
+                db::migrate(&db).await?;
+                let report = server::demo::seed(&db, &settings, &trials_dir, new_key).await?;
+                print!("{report}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::BenchSeed { trials } => {
+                server::demo::ensure_allowed(settings.environment)?;
+                let db = db::connect(&settings.database).await?;
+                db::migrate(&db).await?;
+                let key = server::bench_seed::seed(&db, &settings, trials).await?;
+                println!("{key}");
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Migrate => {
                 let db = db::connect(&settings.database).await?;
                 db::migrate(&db).await?;
@@ -103,10 +155,27 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+/// Serves HTTP; with `demo`, seeds the demo data from that folder first.
+async fn serve(settings: Settings, demo: Option<PathBuf>) -> anyhow::Result<()> {
+    // Refuse before creating or migrating anything.
+    if demo.is_some() {
+        server::demo::ensure_allowed(settings.environment)?;
+    }
     let db = db::connect(&settings.database).await?;
     db::migrate(&db).await?;
+    let demo_seeded = demo.is_some();
+    if let Some(dir) = demo {
+        let report = server::demo::seed(&db, &settings, &dir, false).await?;
+        print!("{report}");
+    }
     let app = Application::build(&settings, db)?;
+    if demo_seeded {
+        println!(
+            "Serving on http://{}:{} (Ctrl-C stops; the data stays in the database)",
+            settings.http.host,
+            app.port()
+        );
+    }
     tracing::info!(port = app.port(), "listening");
     app.run().await?;
     tracing::info!("stopped");

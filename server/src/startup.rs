@@ -1,6 +1,7 @@
 //! Building and running the HTTP application.
 
 use crate::auth::session::SessionKey;
+use crate::bundle::cache::BundleCache;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
@@ -38,6 +39,7 @@ impl Application {
             settings.secrets.session_key.expose(),
         ));
         let shared_settings = web::Data::new(settings.clone());
+        let bundle_cache = web::Data::new(BundleCache::new());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap_fn(|req, srv| {
@@ -66,6 +68,7 @@ impl Application {
                 .app_data(limit.clone())
                 .app_data(key.clone())
                 .app_data(shared_settings.clone())
+                .app_data(bundle_cache.clone())
                 .configure(routes::configure)
                 .service(crate::openapi::service())
                 .default_service(web::to(not_found))

@@ -1,15 +1,18 @@
 //! Routes for EHR plugins (practice API keys).
 
 use crate::auth::Principal;
+use crate::bundle::cache::BundleCache;
 use crate::bundle::{self as plugin_bundle, Bundle};
 use crate::error::ApiError;
 use crate::openapi::PracticeErrors;
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use sea_orm::DatabaseConnection;
 
 /// `GET /api/v1/plugin/bundle`: every recruiting trial's current version, with a strong
-/// ETag; `If-None-Match` with the current ETag answers 304.
+/// ETag; `If-None-Match` with the current ETag answers 304. Expired trials are closed first
+/// (once a day per process); the body is served from memory while the ETag is unchanged.
 #[utoipa::path(
     tag = "plugin",
     security(("practice_api_key" = [])),
@@ -25,11 +28,16 @@ use sea_orm::DatabaseConnection;
 #[get("/api/v1/plugin/bundle")]
 pub async fn bundle(
     db: web::Data<DatabaseConnection>,
+    memo: web::Data<BundleCache>,
     p: Principal,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     p.practice()?;
-    crate::registry::trials::close_expired(db.get_ref(), chrono::Utc::now().date_naive()).await?;
+    let today = chrono::Utc::now().date_naive();
+    if !memo.closed_on(today) {
+        crate::registry::trials::close_expired(db.get_ref(), today).await?;
+        memo.mark_closed(today);
+    }
     let etag = plugin_bundle::etag(db.get_ref()).await?;
     let fresh = req
         .headers()
@@ -43,9 +51,19 @@ pub async fn bundle(
             .insert_header(cache)
             .finish());
     }
-    let body = plugin_bundle::build(db.get_ref(), &etag).await?;
+    let (etag, body) = match memo.body(&etag) {
+        Some(body) => (etag, body),
+        None => {
+            let (etag, bundle) = plugin_bundle::build(db.get_ref()).await?;
+            let body =
+                Bytes::from(serde_json::to_vec(&bundle).map_err(|e| ApiError::Internal(e.into()))?);
+            memo.store(&etag, body.clone());
+            (etag, body)
+        }
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
         .insert_header(cache)
-        .json(body))
+        .insert_header(header::ContentType::json())
+        .body(body))
 }

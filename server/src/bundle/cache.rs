@@ -1,0 +1,77 @@
+//! Per-process memory for the bundle route, safe with several replicas because nothing in
+//! it can go stale:
+//!
+//! - the serialised body, keyed by its strong ETag. The ETag is computed from the database
+//!   on every request; the body for an ETag never changes, since the ETag covers the
+//!   recruiting trials' ids and versions and a version's definition, title and acronym are
+//!   immutable once it recruits (only drafts are edited).
+//! - the last day on which expired trials were closed. A trial can only start or resume
+//!   recruiting if its recruitment has not ended, so after one pass on a day no recruiting
+//!   trial can be found expired until the next day.
+
+use actix_web::web::Bytes;
+use chrono::NaiveDate;
+use std::sync::Mutex;
+
+/// What the bundle route remembers between requests.
+#[derive(Debug, Default)]
+pub struct BundleCache {
+    body: Mutex<Option<(String, Bytes)>>,
+    closed_on: Mutex<Option<NaiveDate>>,
+}
+
+impl BundleCache {
+    /// An empty cache.
+    pub fn new() -> BundleCache {
+        BundleCache::default()
+    }
+
+    /// The serialised body for this ETag, if it is the one remembered.
+    pub fn body(&self, etag: &str) -> Option<Bytes> {
+        let guard = self.body.lock().ok()?;
+        guard
+            .as_ref()
+            .filter(|(e, _)| e == etag)
+            .map(|(_, b)| b.clone())
+    }
+
+    /// Remembers the body of this ETag (replacing the previous one).
+    pub fn store(&self, etag: &str, body: Bytes) {
+        if let Ok(mut guard) = self.body.lock() {
+            *guard = Some((etag.to_string(), body));
+        }
+    }
+
+    /// Whether expired trials were already closed on `today` by this process.
+    pub fn closed_on(&self, today: NaiveDate) -> bool {
+        self.closed_on
+            .lock()
+            .is_ok_and(|g| g.is_some_and(|d| d == today))
+    }
+
+    /// Records that expired trials were closed on `today`.
+    pub fn mark_closed(&self, today: NaiveDate) {
+        if let Ok(mut guard) = self.closed_on.lock() {
+            *guard = Some(today);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembers_one_body_by_etag_and_the_day() {
+        let c = BundleCache::new();
+        assert!(c.body("\"a\"").is_none());
+        c.store("\"a\"", Bytes::from_static(b"A"));
+        assert_eq!(c.body("\"a\"").as_deref(), Some(&b"A"[..]));
+        c.store("\"b\"", Bytes::from_static(b"B"));
+        assert!(c.body("\"a\"").is_none());
+        let d = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert!(!c.closed_on(d));
+        c.mark_closed(d);
+        assert!(c.closed_on(d) && !c.closed_on(d.succ_opt().unwrap()));
+    }
+}

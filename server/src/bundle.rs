@@ -1,16 +1,18 @@
 //! The plugin bundle: every recruiting trial's current version, for EHR plugins. Its strong
-//! ETag is a SHA-256 over the recruiting trials' ids, versions and change times, read with
-//! one light query, so a plugin that is up to date gets its 304 without the server loading
-//! any definition; the same state gives the same ETag on every replica. The serialised body
-//! is remembered by ETag in [`cache::BundleCache`].
+//! ETag is a SHA-256 of the *bundle generation*, a number in the database that changes in
+//! the same transaction as every change to the set of recruiting trials ([`bump`]): a plugin
+//! that is up to date gets its 304 after one indexed read, and the same state gives the same
+//! ETag on every replica. The serialised body is remembered by ETag in [`cache::BundleCache`].
 
 pub mod cache;
-mod rows;
 
 use crate::entities::{trial, trial_version};
 use crate::error::ApiError;
 use crate::lifecycle::Status;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    Statement,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -50,26 +52,33 @@ pub struct Bundle {
     pub trials: Vec<BundleTrial>,
 }
 
-/// The current strong ETag (quoted).
-pub async fn etag(db: &DatabaseConnection) -> Result<String, ApiError> {
-    let rows = rows::recruiting(db).await?;
-    Ok(hash_rows(
-        rows.iter()
-            .map(|(id, version, updated)| (id, *version, updated)),
-    ))
+/// The current bundle generation.
+async fn generation<C: ConnectionTrait>(db: &C) -> Result<i64, ApiError> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT generation FROM bundle_state WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "bundle_state has no row: run the migrations"
+            ))
+        })?;
+    Ok(row.try_get::<i64>("", "generation")?)
 }
 
-/// The quoted ETag of recruiting trials' `(id, version, updated_at)`, in id order.
-fn hash_rows<'a>(
-    rows: impl Iterator<Item = (&'a Uuid, i32, &'a chrono::DateTime<chrono::Utc>)>,
-) -> String {
+/// Marks the set of recruiting trials as changed: call it in the transaction of the change.
+pub async fn bump<C: ConnectionTrait>(db: &C) -> Result<(), ApiError> {
+    db.execute_unprepared("UPDATE bundle_state SET generation = generation + 1 WHERE id = 1")
+        .await?;
+    Ok(())
+}
+
+fn etag_of(generation: i64) -> String {
     let mut h = Sha256::new();
     h.update(FORMAT.as_bytes());
-    for (id, version, updated) in rows {
-        h.update(id.as_bytes());
-        h.update(version.to_be_bytes());
-        h.update(updated.timestamp_micros().to_be_bytes());
-    }
+    h.update(generation.to_be_bytes());
     format!(
         "\"{}\"",
         h.finalize()
@@ -79,20 +88,24 @@ fn hash_rows<'a>(
     )
 }
 
+/// The current strong ETag (quoted).
+pub async fn etag(db: &DatabaseConnection) -> Result<String, ApiError> {
+    Ok(etag_of(generation(db).await?))
+}
+
 /// Builds the bundle; returns it with its ETag, computed from the very rows it holds (so
 /// that a change between an [`etag`] call and this one cannot pair a body with another
 /// state's ETag).
 pub async fn build(db: &DatabaseConnection) -> Result<(String, Bundle), ApiError> {
+    // The generation is read before the trials: a change committed in between makes the body
+    // newer than its ETag (the next request sees a new ETag and gets the body again), never
+    // older (which would tell plugins holding stale trials that they are up to date).
+    let etag = etag(db).await?;
     let recruiting = trial::Entity::find()
         .filter(trial::Column::Status.eq(Status::Recruiting.as_str()))
         .order_by_asc(trial::Column::Id)
         .all(db)
         .await?;
-    let etag = hash_rows(
-        recruiting
-            .iter()
-            .map(|t| (&t.id, t.current_version, &t.updated_at)),
-    );
     let ids: Vec<Uuid> = recruiting.iter().map(|t| t.id).collect();
     let mut versions: std::collections::HashMap<(Uuid, i32), serde_json::Value> =
         trial_version::Entity::find()

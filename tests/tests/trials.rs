@@ -659,3 +659,88 @@ both!(
         assert!(server::audit::verify(&app.db).await.unwrap().is_intact());
     }
 );
+
+both!(
+    the_etag_changes_exactly_when_the_recruiting_set_does,
+    |app: TestApp| async move {
+        let (id, _, admin) = recruiting(&app, "sicca-signal").await;
+        let practice = app.seed_organisation("Cabinet ETag", "practice").await;
+        let key = body(
+            app.as_user(
+                Method::POST,
+                &format!("/api/v1/organisations/{practice}/api-keys"),
+                &admin,
+            )
+            .json(&json!({"label": "x"}))
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await["key"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let etag = || async {
+            let r = app
+                .request(Method::GET, "/api/v1/plugin/bundle")
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap();
+            r.headers()
+                .get(reqwest::header::ETAG)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        let first = etag().await;
+        // Drafts come and go without touching the bundle.
+        let (_, other) = sponsor(&app, "Drafts Ltd").await;
+        let draft = create(&app, &other, example("child-overweight")).await;
+        let mut d = example("child-overweight");
+        d["title"] = json!("Changed");
+        app.as_user(
+            Method::PUT,
+            &format!("/api/v1/trials/{}", draft["id"].as_str().unwrap()),
+            &other,
+        )
+        .json(&json!({"definition": d}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(etag().await, first);
+        // Closing by date changes it.
+        use sea_orm::ConnectionTrait;
+        app.db
+            .execute_unprepared("UPDATE trials SET recruitment_end = '2020-01-31'")
+            .await
+            .unwrap();
+        let _ = body(
+            app.as_user(Method::GET, "/api/v1/trials", &admin)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let after = etag().await;
+        assert_ne!(after, first);
+        let got = body(
+            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &admin)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(got["status"], "closed");
+        let b = body(
+            app.request(Method::GET, "/api/v1/plugin/bundle")
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(b["trials"].as_array().unwrap().len(), 0);
+    }
+);

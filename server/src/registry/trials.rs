@@ -460,6 +460,7 @@ pub async fn transition(
         active.review_comment = Set(None);
     }
     let t = active.update(&txn).await?;
+    crate::bundle::bump(&txn).await?;
     audit::append(
         &txn,
         &actor(user),
@@ -498,6 +499,7 @@ pub async fn close_expired(db: &DatabaseConnection, today: NaiveDate) -> Result<
         active.status = Set(Status::Closed.as_str().into());
         active.updated_at = Set(Utc::now());
         let t = active.update(&txn).await?;
+        crate::bundle::bump(&txn).await?;
         audit::append(
             &txn,
             &Actor::system(),
@@ -537,6 +539,7 @@ pub async fn close_if_target_reached(
     let t = active.update(&txn).await?;
     let mut after = snapshot(&t);
     after["enrolled"] = serde_json::json!(enrolled);
+    crate::bundle::bump(&txn).await?;
     audit::append(
         &txn,
         &Actor::system(),

@@ -68,6 +68,26 @@ async fn generation<C: ConnectionTrait>(db: &C) -> Result<i64, ApiError> {
     Ok(row.try_get::<i64>("", "generation")?)
 }
 
+/// The current ETag if `key` is an active practice API key, in one query (the bundle's
+/// 304 path does nothing else); `None` for an unknown or revoked key.
+pub async fn authorise(db: &DatabaseConnection, key: &str) -> Result<Option<String>, ApiError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT s.generation FROM bundle_state s JOIN practice_api_keys k ON k.key_hash = $1 AND k.revoked_at IS NULL WHERE s.id = 1"
+        }
+        _ => {
+            "SELECT s.generation FROM bundle_state s JOIN practice_api_keys k ON k.key_hash = ? AND k.revoked_at IS NULL WHERE s.id = 1"
+        }
+    };
+    let stmt =
+        Statement::from_sql_and_values(backend, sql, [crate::auth::api_key::hash(key).into()]);
+    match db.query_one_raw(stmt).await? {
+        Some(row) => Ok(Some(etag_of(row.try_get::<i64>("", "generation")?))),
+        None => Ok(None),
+    }
+}
+
 /// Marks the set of recruiting trials as changed: call it in the transaction of the change.
 pub async fn bump<C: ConnectionTrait>(db: &C) -> Result<(), ApiError> {
     db.execute_unprepared("UPDATE bundle_state SET generation = generation + 1 WHERE id = 1")

@@ -4,7 +4,7 @@
 use crate::audit::{self, Actor};
 use crate::auth::{Role, api_key, password, throttle};
 use crate::entities::{organisation, practice_api_key, user};
-use crate::error::{ApiError, Detail};
+use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -16,14 +16,6 @@ use uuid::Uuid;
 
 /// Organisation kinds.
 pub const ORGANISATION_KINDS: [&str; 3] = ["sponsor", "practice", "site"];
-
-fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Validation(vec![Detail {
-        path: path.into(),
-        code: code.into(),
-        message: message.into(),
-    }])
-}
 
 /// A new organisation.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -43,10 +35,10 @@ async fn create_organisation_in<C: ConnectionTrait>(
 ) -> Result<organisation::Model, ApiError> {
     let name = new.name.trim();
     if name.is_empty() {
-        return Err(invalid("$.name", "required", "the name is empty"));
+        return Err(ApiError::invalid("$.name", "required", "the name is empty"));
     }
     if !ORGANISATION_KINDS.contains(&new.kind.as_str()) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "$.kind",
             "unknown_kind",
             format!(
@@ -122,7 +114,7 @@ pub fn normalise_email(email: &str) -> Result<String, ApiError> {
     if valid {
         Ok(e)
     } else {
-        Err(invalid(
+        Err(ApiError::invalid(
             "$.email",
             "invalid_email",
             format!("`{}` is not an email address", email.trim()),
@@ -136,9 +128,9 @@ async fn create_user_in<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<user
     let role: Role = new
         .role
         .parse()
-        .map_err(|m: String| invalid("$.role", "unknown_role", m))?;
+        .map_err(|m: String| ApiError::invalid("$.role", "unknown_role", m))?;
     if new.password.chars().count() < password::MIN_LENGTH {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "$.password",
             "password_too_short",
             format!("use at least {} characters", password::MIN_LENGTH),
@@ -146,14 +138,14 @@ async fn create_user_in<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<user
     }
     match (role.organisation_kind(), new.organisation_id) {
         (None, Some(_)) => {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "$.organisation_id",
                 "organisation_not_allowed",
                 "administrators belong to no organisation",
             ));
         }
         (Some(kind), None) => {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "$.organisation_id",
                 "required",
                 format!("a {} belongs to a {kind} organisation", role.as_str()),
@@ -163,14 +155,14 @@ async fn create_user_in<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<user
             let org = organisation::Entity::find_by_id(id).one(db).await?;
             match org {
                 None => {
-                    return Err(invalid(
+                    return Err(ApiError::invalid(
                         "$.organisation_id",
                         "unknown_organisation",
                         format!("no organisation {id}"),
                     ));
                 }
                 Some(o) if o.kind != kind => {
-                    return Err(invalid(
+                    return Err(ApiError::invalid(
                         "$.organisation_id",
                         "wrong_organisation_kind",
                         format!(
@@ -295,7 +287,7 @@ async fn create_api_key_in<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("organisation {organisation_id}")))?;
     if org.kind != "practice" {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "$",
             "not_a_practice",
             "API keys are for practices only",
@@ -303,7 +295,7 @@ async fn create_api_key_in<C: ConnectionTrait>(
     }
     let label = label.trim();
     if label.is_empty() {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "$.label",
             "required",
             "give the key a label (where it is used)",

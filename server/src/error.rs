@@ -135,6 +135,24 @@ impl ApiError {
     }
 }
 
+impl Detail {
+    /// A detail: the JSON path at fault, a stable code and a message.
+    pub fn new(path: &str, code: &str, message: impl Into<String>) -> Detail {
+        Detail {
+            path: path.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl ApiError {
+    /// A 422 with one detail.
+    pub fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(vec![Detail::new(path, code, message)])
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code(), self.message())

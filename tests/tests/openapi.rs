@@ -372,8 +372,8 @@ fn every_error_code_is_in_docs_errors_md_with_its_status() {
     }
 }
 
-/// The detail codes the server's source adds: the second argument of `invalid(…)` and
-/// `detail(…)`, and `code: "…"` fields.
+/// The detail codes the server's source adds: the second argument of `invalid(…)`,
+/// `detail(…)` and `Detail::new(…)`, and `code: "…"` fields.
 fn server_detail_codes() -> BTreeSet<String> {
     let mut codes = BTreeSet::new();
     let mut files = vec![workspace().join("server/src/accounts.rs")];
@@ -385,7 +385,7 @@ fn server_detail_codes() -> BTreeSet<String> {
         for part in source.split("code: \"").skip(1) {
             codes.insert(part.split('"').next().unwrap().to_string());
         }
-        for call in ["invalid(", "detail("] {
+        for call in ["invalid(", "detail(", "Detail::new("] {
             for part in source.split(call).skip(1) {
                 if let Some(arg) = second_argument(part)
                     && let Some(code) = arg.strip_prefix('"').and_then(|a| a.strip_suffix('"'))

@@ -69,18 +69,14 @@ pub async fn add(
     let language = new.language.trim().to_lowercase();
     let mut details = Vec::new();
     if !LANGUAGES.contains(&language.as_str()) {
-        details.push(Detail {
-            path: "$.language".into(),
-            code: "unknown_language".into(),
-            message: format!("`{language}` is not a supported language: fr or en"),
-        });
+        details.push(Detail::new(
+            "$.language",
+            "unknown_language",
+            format!("`{language}` is not a supported language: fr or en"),
+        ));
     }
     if new.body.trim().is_empty() {
-        details.push(Detail {
-            path: "$.body".into(),
-            code: "required".into(),
-            message: "the document is empty".into(),
-        });
+        details.push(Detail::new("$.body", "required", "the document is empty"));
     }
     if !details.is_empty() {
         return Err(ApiError::Validation(details));

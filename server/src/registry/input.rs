@@ -52,14 +52,6 @@ pub struct Checked {
     pub recruitment_end: Option<NaiveDate>,
 }
 
-fn detail(path: &str, code: &str, message: impl Into<String>) -> Detail {
-    Detail {
-        path: path.into(),
-        code: code.into(),
-        message: message.into(),
-    }
-}
-
 /// Whether a registry number has the form of an NCT, EU CT or EudraCT number.
 pub fn registry_number_ok(n: &str) -> bool {
     let digits = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
@@ -84,7 +76,7 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
     let definition = match trials::parse_json::<trials::Trial>(&input.definition.to_string()) {
         Ok(t) => {
             for e in trials::validate(&t) {
-                details.push(detail(
+                details.push(Detail::new(
                     &e.path.replacen('$', "$.definition", 1),
                     e.code,
                     e.message,
@@ -93,7 +85,7 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
             Some(t)
         }
         Err(e) => {
-            details.push(detail(
+            details.push(Detail::new(
                 &e.path.replacen('$', "$.definition", 1),
                 "malformed_definition",
                 e.message,
@@ -108,10 +100,10 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
     if let Some(n) = &registry_number
         && !registry_number_ok(n)
     {
-        details.push(detail("$.registry_number", "invalid_registry_number", format!("`{n}` is neither an NCT number (NCT01234567) nor an EU CT number (2023-501234-12-00)")));
+        details.push(Detail::new("$.registry_number", "invalid_registry_number", format!("`{n}` is neither an NCT number (NCT01234567) nor an EU CT number (2023-501234-12-00)")));
     }
     if input.target_enrolment.is_some_and(|t| t < 1) {
-        details.push(detail(
+        details.push(Detail::new(
             "$.target_enrolment",
             "invalid_target",
             "the enrolment target is at least 1",
@@ -120,7 +112,7 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
     if let (Some(a), Some(b)) = (input.recruitment_start, input.recruitment_end)
         && b < a
     {
-        details.push(detail(
+        details.push(Detail::new(
             "$.recruitment_end",
             "end_before_start",
             format!("recruitment ends ({b}) before it starts ({a})"),

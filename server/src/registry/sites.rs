@@ -68,14 +68,6 @@ impl From<site::Model> for SiteView {
     }
 }
 
-fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Validation(vec![Detail {
-        path: path.into(),
-        code: code.into(),
-        message: message.into(),
-    }])
-}
-
 /// Adds a site to a trial.
 pub async fn add(
     db: &DatabaseConnection,
@@ -87,35 +79,27 @@ pub async fn add(
     access.editable(trial::Entity::find_by_id(trial_id).one(db).await?, trial_id)?;
     let mut details = Vec::new();
     if new.name.trim().is_empty() {
-        details.push(Detail {
-            path: "$.name".into(),
-            code: "required".into(),
-            message: "the name is empty".into(),
-        });
+        details.push(Detail::new("$.name", "required", "the name is empty"));
     }
     if new.address.trim().is_empty() {
-        details.push(Detail {
-            path: "$.address".into(),
-            code: "required".into(),
-            message: "the address is empty".into(),
-        });
+        details.push(Detail::new("$.address", "required", "the address is empty"));
     }
     if new.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
-        details.push(Detail {
-            path: "$.latitude".into(),
-            code: "out_of_range".into(),
-            message: "a latitude lies between -90 and 90".into(),
-        });
+        details.push(Detail::new(
+            "$.latitude",
+            "out_of_range",
+            "a latitude lies between -90 and 90",
+        ));
     }
     if new
         .longitude
         .is_some_and(|l| !(-180.0..=180.0).contains(&l))
     {
-        details.push(Detail {
-            path: "$.longitude".into(),
-            code: "out_of_range".into(),
-            message: "a longitude lies between -180 and 180".into(),
-        });
+        details.push(Detail::new(
+            "$.longitude",
+            "out_of_range",
+            "a longitude lies between -180 and 180",
+        ));
     }
     if !details.is_empty() {
         return Err(ApiError::Validation(details));
@@ -123,7 +107,7 @@ pub async fn add(
     if let Some(org) = new.organisation_id {
         let found = organisation::Entity::find_by_id(org).one(db).await?;
         if found.is_none_or(|o| o.kind != "site") {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "$.organisation_id",
                 "unknown_site_organisation",
                 format!("no site organisation {org}"),
@@ -211,7 +195,7 @@ pub async fn add_coordinator(
     let s = editable_site(db, access, site_id).await?;
     let u = user::Entity::find_by_id(coordinator).one(db).await?;
     if u.as_ref().is_none_or(|u| u.role != "coordinator") {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "$.user_id",
             "not_a_coordinator",
             format!("user {coordinator} is not a research coordinator"),
@@ -220,7 +204,7 @@ pub async fn add_coordinator(
     if u.as_ref()
         .is_some_and(|u| s.organisation_id.is_some() && u.organisation_id != s.organisation_id)
     {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "$.user_id",
             "other_organisation",
             "the coordinator belongs to another site organisation",

@@ -5,7 +5,7 @@ use super::access::Access;
 use super::input::{Checked, TrialInput, check};
 use crate::audit::{self, Actor};
 use crate::entities::{organisation, trial, trial_version};
-use crate::error::{ApiError, Detail};
+use crate::error::ApiError;
 use crate::lifecycle::{self, Mover, Status, TransitionError};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -93,14 +93,6 @@ fn snapshot(t: &trial::Model) -> serde_json::Value {
     })
 }
 
-fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Validation(vec![Detail {
-        path: path.into(),
-        code: code.into(),
-        message: message.into(),
-    }])
-}
-
 fn definition_json(mut d: trials::Trial, version: i32) -> Result<serde_json::Value, ApiError> {
     d.version = u32::try_from(version).unwrap_or(1);
     serde_json::to_value(&d).map_err(|e| ApiError::Internal(e.into()))
@@ -128,7 +120,7 @@ pub async fn create(
     let sponsor_id = match (access, input.sponsor_id) {
         (Access::Admin, Some(id)) => id,
         (Access::Admin, None) => {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "$.sponsor_id",
                 "required",
                 "administrators name the sponsor organisation",
@@ -141,7 +133,7 @@ pub async fn create(
     };
     let sponsor = organisation::Entity::find_by_id(sponsor_id).one(db).await?;
     if sponsor.is_none_or(|o| o.kind != "sponsor") {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "$.sponsor_id",
             "unknown_sponsor",
             format!("no sponsor organisation {sponsor_id}"),
@@ -243,7 +235,7 @@ pub async fn update(
         )));
     }
     if input.sponsor_id.is_some_and(|s| s != t.sponsor_id) {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "$.sponsor_id",
             "sponsor_changed",
             "a trial keeps its sponsor",
@@ -258,7 +250,7 @@ pub async fn update(
         recruitment_end,
     } = check(input)?;
     if definition.id != t.slug {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "$.definition.id",
             "id_changed",
             format!("the trial id stays `{}`", t.slug),
@@ -360,7 +352,7 @@ pub async fn list(
     let mut query = trial::Entity::find().order_by_desc(trial::Column::CreatedAt);
     if let Some(s) = &f.status {
         let s = Status::parse(s).ok_or_else(|| {
-            invalid(
+            ApiError::invalid(
                 "$.status",
                 "unknown_status",
                 format!("`{s}` is not a status"),
@@ -425,7 +417,7 @@ pub async fn transition(
 ) -> Result<TrialView, ApiError> {
     let t = access.editable(trial::Entity::find_by_id(id).one(db).await?, id)?;
     let to = Status::parse(&input.to).ok_or_else(|| {
-        invalid(
+        ApiError::invalid(
             "$.to",
             "unknown_status",
             format!("`{}` is not a status", input.to),
@@ -440,7 +432,9 @@ pub async fn transition(
     };
     lifecycle::check(from, to, mover, input.comment.as_deref()).map_err(|e| match e {
         TransitionError::AdminOnly { .. } => ApiError::Forbidden,
-        TransitionError::CommentRequired => invalid("$.comment", "comment_required", e.to_string()),
+        TransitionError::CommentRequired => {
+            ApiError::invalid("$.comment", "comment_required", e.to_string())
+        }
         TransitionError::Invalid { .. } => ApiError::InvalidTransition(e.to_string()),
     })?;
     if to == Status::Recruiting && t.recruitment_end.is_some_and(|end| end < today) {

@@ -208,3 +208,13 @@ pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
         .and_then(|v| v.split(';').next())
         .map(str::to_string)
 }
+
+/// An example trial definition from `trials/examples/trials/NAME.json`.
+pub fn example_trial(name: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/../trials/examples/trials/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .expect("example JSON")
+}

@@ -37,11 +37,7 @@ enum Credential {
 }
 
 fn example(name: &str) -> Value {
-    let path = format!(
-        "{}/../trials/examples/trials/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    e2e::example_trial(name)
 }
 
 async fn fixture(app: &TestApp) -> Fixture {

@@ -9,11 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 fn example(name: &str) -> Value {
-    let path = format!(
-        "{}/../trials/examples/trials/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    e2e::example_trial(name)
 }
 
 async fn body(r: reqwest::Response) -> Value {

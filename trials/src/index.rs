@@ -193,10 +193,11 @@ impl TrialIndex {
     /// How many trials the prefilter keeps for this patient (the rest are certainly
     /// ineligible and not evaluated).
     pub fn candidates(&self, patient: &PreparedPatient) -> usize {
-        self.candidate_flags(patient).iter().filter(|&&c| c).count()
+        self.candidate_positions(patient).count()
     }
 
-    fn candidate_flags(&self, patient: &PreparedPatient) -> Vec<bool> {
+    /// The positions of the trials whose every necessary condition the patient satisfies.
+    fn candidate_positions(&self, patient: &PreparedPatient) -> impl Iterator<Item = usize> + '_ {
         let mut satisfied = vec![0u64; self.trials.len()];
         for (key, whole) in patient.trigger_keys() {
             if let Some(list) = self.triggers.get(&key) {
@@ -208,16 +209,16 @@ impl TrialIndex {
             }
         }
         satisfied
-            .iter()
+            .into_iter()
             .zip(&self.required)
-            .map(|(s, r)| s == r)
-            .collect()
+            .enumerate()
+            .filter(|(_, (s, r))| s == *r)
+            .map(|(i, _)| i)
     }
 
     fn verdicts_with(&self, ctx: &Ctx, scratch: &mut Scratch) -> Vec<(usize, Verdict)> {
-        let candidate = self.candidate_flags(ctx.patient);
         let mut out = Vec::new();
-        for (i, _) in candidate.iter().enumerate().filter(|(_, c)| **c) {
+        for i in self.candidate_positions(ctx.patient) {
             let v = self.verdict_of(i, ctx, scratch);
             if v != Verdict::Ineligible {
                 out.push((i, v));

@@ -84,7 +84,8 @@ impl<'p> PreparedPatient<'p> {
         seen.reserve(64);
         by_code.reserve(64);
         let mut groups: Vec<CodeGroup> = Vec::with_capacity(64);
-        let mut group_of: Vec<u32> = Vec::with_capacity(patient.events.len());
+        // (group, day number) of each event, read in this one pass over the events.
+        let mut group_of: Vec<(u32, i32)> = Vec::with_capacity(patient.events.len());
         let mut unreadable = 0u32;
         let mut systems = SystemMemo::default();
         for event in &patient.events {
@@ -108,16 +109,16 @@ impl<'p> PreparedPatient<'p> {
                 }
             });
             match group {
-                Some(g) => group_of.push(g),
+                Some(g) => group_of.push((g, day(event.date))),
                 None => {
                     unreadable += 1;
-                    group_of.push(u32::MAX);
+                    group_of.push((u32::MAX, UNDATED));
                 }
             }
         }
         // Counting sort by group: each group's events become one contiguous slice.
         let mut starts = vec![0u32; groups.len() + 1];
-        for &g in group_of.iter().filter(|&&g| g != u32::MAX) {
+        for &(g, _) in group_of.iter().filter(|(g, _)| *g != u32::MAX) {
             starts[g as usize + 1] += 1;
         }
         for i in 1..starts.len() {
@@ -129,11 +130,11 @@ impl<'p> PreparedPatient<'p> {
         let readable = starts[groups.len()] as usize;
         let mut days = vec![UNDATED; readable];
         let mut indices = vec![0u32; readable];
-        for (i, &g) in group_of.iter().enumerate() {
+        for (i, &(g, d)) in group_of.iter().enumerate() {
             if g != u32::MAX {
                 let slot = starts[g as usize] as usize;
                 starts[g as usize] += 1;
-                days[slot] = day(patient.events[i].date);
+                days[slot] = d;
                 indices[slot] = i as u32;
             }
         }
@@ -277,10 +278,11 @@ fn for_prefixes(tag: u8, system: CodeSystem, code: &NormCode, mut f: impl FnMut(
 /// Reads every observation once: code normalised, value converted to the catalogue's unit
 /// and checked for plausibility. Each distinct code and unit as written is resolved once.
 fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup<'_>> {
-    let mut keys: FxHashMap<u128, Option<u128>> = FxHashMap::default();
-    let mut out: FxHashMap<u128, ObsGroup<'_>> = FxHashMap::default();
+    // Raw spelling → index of its group in `groups`; normalised key → the same index.
+    let mut keys: FxHashMap<u128, Option<u32>> = FxHashMap::default();
+    let mut by_key: FxHashMap<u128, u32> = FxHashMap::default();
+    let mut groups: Vec<(u128, ObsGroup<'_>)> = Vec::with_capacity(32);
     keys.reserve(32);
-    out.reserve(32);
     let mut systems = SystemMemo::default();
     for (i, obs) in patient.observations.iter().enumerate() {
         let Some(system) = systems.resolve(&obs.system) else {
@@ -289,23 +291,26 @@ fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup<'_>> {
         let mut resolve = || {
             let code = system.normalize(&obs.code).ok()?;
             let key = observation_key(system, &code);
-            out.entry(key).or_insert_with(|| ObsGroup {
-                kind: (system == CodeSystem::Loinc)
-                    .then(|| catalogue::lookup(code.as_str()))
-                    .flatten(),
-                values: Vec::with_capacity(16),
-                last_unit: None,
-            });
-            Some(key)
+            Some(*by_key.entry(key).or_insert_with(|| {
+                groups.push((
+                    key,
+                    ObsGroup {
+                        kind: (system == CodeSystem::Loinc)
+                            .then(|| catalogue::lookup(code.as_str()))
+                            .flatten(),
+                        values: Vec::with_capacity(16),
+                        last_unit: None,
+                    },
+                ));
+                (groups.len() - 1) as u32
+            }))
         };
-        let key = match raw_key(OBSERVATION_TAG, system, &obs.code) {
+        let found = match raw_key(OBSERVATION_TAG, system, &obs.code) {
             Some(raw) => *keys.entry(raw).or_insert_with(resolve),
             None => resolve(),
         };
-        let Some(key) = key else { continue };
-        let Some(group) = out.get_mut(&key) else {
-            continue;
-        };
+        let Some(g) = found else { continue };
+        let group = &mut groups[g as usize].1;
         let reading = match group.kind {
             Some(kind) => {
                 // Most values of one code share one unit: convert the spelling once.
@@ -328,7 +333,7 @@ fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup<'_>> {
             reading,
         });
     }
-    out
+    groups.into_iter().collect()
 }
 
 /// The packed key of an observation code.

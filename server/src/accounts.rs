@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -356,7 +356,7 @@ pub async fn create_organisation(
     actor: &Actor,
     new: NewOrganisation,
 ) -> Result<organisation::Model, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let org = create_organisation_in(&txn, new).await?;
     let after = serde_json::json!({"name": org.name, "kind": org.kind});
     audit::append(
@@ -379,7 +379,7 @@ pub async fn create_user(
     actor: &Actor,
     new: NewUser,
 ) -> Result<user::Model, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let user = create_user_in(&txn, new).await?;
     let after = json(&UserView::from(user.clone()))?;
     audit::append(
@@ -403,7 +403,7 @@ pub async fn create_api_key(
     organisation_id: Uuid,
     label: &str,
 ) -> Result<(ApiKeyView, String), ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let (view, key) = create_api_key_in(&txn, organisation_id, label).await?;
     audit::append(
         &txn,
@@ -426,7 +426,7 @@ pub async fn revoke_api_key(
     actor: &Actor,
     id: Uuid,
 ) -> Result<ApiKeyView, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let before = practice_api_key::Entity::find_by_id(id).one(&txn).await?;
     let view = revoke_api_key_in(&txn, id).await?;
     if before.is_some_and(|b| b.revoked_at.is_none()) {

@@ -3,7 +3,9 @@
 
 use crate::config::DatabaseSettings;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+};
 use std::time::Duration;
 
 /// Connects to the configured database.
@@ -55,4 +57,19 @@ pub async fn ready(db: &DatabaseConnection) -> Result<(), String> {
             pending.len()
         ))
     }
+}
+
+/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a transaction that reads first and writes later would otherwise fail with
+/// "database is locked" when another writer got in between, instead of waiting for the busy
+/// timeout. Every server transaction writes (at least its audit row), so all use this.
+pub async fn write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+    })
+    .await
 }

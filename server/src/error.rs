@@ -161,7 +161,15 @@ impl fmt::Display for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> ApiError {
-        ApiError::Internal(e.into())
+        // A unique index refusing a row is a conflict the client can act on (two requests
+        // created the same thing at once, past the domain's own check), not a server fault.
+        // The database's message names the values; it is not repeated.
+        match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                ApiError::Conflict("this already exists (created by a concurrent request)".into())
+            }
+            _ => ApiError::Internal(e.into()),
+        }
     }
 }
 

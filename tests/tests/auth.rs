@@ -398,3 +398,60 @@ both!(bad_bodies_get_clear_4xx, |app: TestApp| async move {
     assert_eq!(r.status(), 413);
     assert_eq!(body(r).await["error"]["code"], "payload_too_large");
 });
+
+both!(
+    racing_creations_get_one_success_and_conflicts,
+    |app: TestApp| async move {
+        let cookie = app.logged_in("admin").await;
+        let new = json!({"email": "racer@example.org", "password": PASSWORD, "role": "admin"});
+        let requests = (0..8).map(|_| {
+            app.as_user(Method::POST, "/api/v1/users", &cookie)
+                .json(&new)
+                .send()
+        });
+        let statuses: Vec<u16> = futures_util_join(requests)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().status().as_u16())
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|&&s| s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|&s| s == 201 || s == 409),
+            "no 500 for a race: {statuses:?}"
+        );
+    }
+);
+
+/// Runs futures concurrently and collects their outputs in order.
+async fn futures_util_join<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.collect();
+    let mut out = Vec::with_capacity(handles.len());
+    let mut pinned: Vec<_> = handles.into_iter().map(Box::pin).collect();
+    // Poll all together: a simple join without an extra dependency.
+    let mut done: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if done[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => done[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.extend(done.into_iter().flatten());
+    out
+}

@@ -8,7 +8,6 @@ use crate::error::{ApiError, Detail};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -85,7 +84,7 @@ pub async fn add(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let last = consent_document::Entity::find()
         .filter(consent_document::Column::TrialId.eq(trial_id))
         .filter(consent_document::Column::Language.eq(&language))

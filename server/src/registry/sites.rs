@@ -7,7 +7,7 @@ use crate::error::{ApiError, Detail};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -114,7 +114,7 @@ pub async fn add(
             ));
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let s = site::ActiveModel {
         id: Set(Uuid::now_v7()),
         trial_id: Set(trial_id),
@@ -217,7 +217,7 @@ pub async fn add_coordinator(
     if exists {
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     site_coordinator::ActiveModel {
         site_id: Set(site_id),
         user_id: Set(coordinator),
@@ -254,7 +254,7 @@ pub async fn remove_coordinator(
     else {
         return Ok(());
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     row.delete(&txn).await?;
     let before = serde_json::json!({"site_id": site_id, "user_id": coordinator});
     audit::append(

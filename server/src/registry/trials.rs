@@ -10,7 +10,7 @@ use crate::lifecycle::{self, Mover, Status, TransitionError};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -154,7 +154,7 @@ pub async fn create(
     let now = Utc::now();
     let id = Uuid::now_v7();
     let definition = definition_json(checked.definition.clone(), 1)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let t = trial::ActiveModel {
         id: Set(id),
         slug: Set(slug),
@@ -260,7 +260,7 @@ pub async fn update(
     let title = definition.title.clone();
     let definition = definition_json(definition, version)?;
     let before = snapshot(&t);
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     insert_version(&txn, id, version, definition.clone(), user).await?;
     let mut active = t.into_active_model();
     active.current_version = Set(version);
@@ -444,7 +444,7 @@ pub async fn transition(
         )));
     }
     let before = snapshot(&t);
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let mut active = t.into_active_model();
     active.status = Set(to.as_str().into());
     active.updated_at = Set(Utc::now());
@@ -478,7 +478,7 @@ pub async fn close_expired(db: &DatabaseConnection, today: NaiveDate) -> Result<
         .await?;
     let n = expired.len();
     for t in expired {
-        let txn = db.begin().await?;
+        let txn = crate::db::write(db).await?;
         // Re-read inside the transaction: another replica may have closed it already.
         let Some(t) = trial::Entity::find_by_id(t.id)
             .one(&txn)
@@ -516,7 +516,7 @@ pub async fn close_if_target_reached(
     trial_id: Uuid,
     enrolled: u32,
 ) -> Result<bool, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let Some(t) = trial::Entity::find_by_id(trial_id).one(&txn).await? else {
         return Err(ApiError::NotFound(format!("trial {trial_id}")));
     };

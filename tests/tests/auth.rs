@@ -455,3 +455,29 @@ async fn futures_util_join<F: std::future::Future>(
     out.extend(done.into_iter().flatten());
     out
 }
+
+both!(
+    old_login_attempts_are_forgotten,
+    |app: TestApp| async move {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        use server::entities::login_attempt;
+        let email = app.seed_user("admin", None).await;
+        let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+        for _ in 0..10 {
+            server::auth::throttle::record(&app.db, &email, false, yesterday)
+                .await
+                .unwrap();
+        }
+        let cookie = app.login(&email, PASSWORD).await;
+        assert!(
+            !cookie.is_empty(),
+            "yesterday's failures do not throttle today"
+        );
+        let left = login_attempt::Entity::find()
+            .filter(login_attempt::Column::Email.eq(&email))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(left, 1, "only today's attempt is kept");
+    }
+);

@@ -34,13 +34,19 @@ pub async fn check<C: ConnectionTrait>(
     })
 }
 
-/// Records an attempt.
+/// Records an attempt, and forgets this email's attempts that have left the window (only
+/// the window is ever read, so the table stays small).
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     email: &str,
     succeeded: bool,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    login_attempt::Entity::delete_many()
+        .filter(login_attempt::Column::Email.eq(email))
+        .filter(login_attempt::Column::At.lte(now - Duration::seconds(WINDOW_SECS)))
+        .exec(db)
+        .await?;
     login_attempt::ActiveModel {
         email: Set(email.to_string()),
         at: Set(now),

@@ -70,6 +70,7 @@ impl Application {
                 .app_data(shared_settings.clone())
                 .app_data(bundle_cache.clone())
                 .configure(routes::configure)
+                .configure(crate::pages::configure)
                 .service(crate::openapi::service())
                 .default_service(web::to(not_found))
         })

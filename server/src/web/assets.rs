@@ -17,23 +17,25 @@ const ASSETS: &[Asset] = &[(
     include_bytes!("../../../static/app.css"),
 )];
 
-static BY_NAME: LazyLock<HashMap<&'static str, (&'static str, &'static [u8], String)>> =
-    LazyLock::new(|| {
-        ASSETS
-            .iter()
-            .map(|(name, ty, body)| {
-                let hash = Sha256::digest(body);
-                let etag = format!(
-                    "\"{}\"",
-                    hash.iter()
-                        .take(16)
-                        .map(|b| format!("{b:02x}"))
-                        .collect::<String>()
-                );
-                (*name, (*ty, *body, etag))
-            })
-            .collect()
-    });
+/// An asset ready to serve: content type, content, ETag.
+type Served = (&'static str, &'static [u8], String);
+
+static BY_NAME: LazyLock<HashMap<&'static str, Served>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .map(|(name, ty, body)| {
+            let hash = Sha256::digest(body);
+            let etag = format!(
+                "\"{}\"",
+                hash.iter()
+                    .take(16)
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            );
+            (*name, (*ty, *body, etag))
+        })
+        .collect()
+});
 
 /// `GET /static/{name}`: a compiled-in asset; 404 for any other name.
 #[get("/static/{name}")]

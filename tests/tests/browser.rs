@@ -34,3 +34,27 @@ async fn home_page_in_chromium() {
     assert!(std::fs::metadata(&path).unwrap().len() > 1000);
     browser.close().await;
 }
+
+/// A test that panics mid-way still leaves no browser behind.
+#[tokio::test]
+async fn a_dropped_browser_leaves_no_process() {
+    let browser = Browser::start().await;
+    let pid = browser
+        .client
+        .execute("return 1", vec![])
+        .await
+        .map(|_| ())
+        .ok();
+    assert!(pid.is_some());
+    let profile = browser.profile_dir();
+    drop(browser);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let out = std::process::Command::new("pgrep")
+        .args(["-f", &profile])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+        "Chromium still runs for {profile}"
+    );
+}

@@ -350,3 +350,17 @@ pub async fn coordinators(
         .map(|u| serde_json::json!({"id": u.id, "email": u.email}))
         .collect())
 }
+
+/// The research coordinator with this email, if there is one (to link a site's coordinator
+/// by email in the sponsor's form).
+pub async fn coordinator_by_email(
+    db: &DatabaseConnection,
+    email: &str,
+) -> Result<Option<Uuid>, ApiError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .filter(user::Column::Role.eq("coordinator"))
+        .one(db)
+        .await?
+        .map(|u| u.id))
+}

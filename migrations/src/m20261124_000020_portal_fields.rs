@@ -40,15 +40,31 @@ fn columns() -> Vec<(DynIden, DynIden, bool)> {
             Trials::TherapeuticArea.into_iden(),
             false,
         ),
-        (Trials::Table.into_iden(), Trials::Description.into_iden(), true),
+        (
+            Trials::Table.into_iden(),
+            Trials::Description.into_iden(),
+            true,
+        ),
         (
             Trials::Table.into_iden(),
             Trials::PatientInformation.into_iden(),
             true,
         ),
-        (Sites::Table.into_iden(), Sites::ContactName.into_iden(), false),
-        (Sites::Table.into_iden(), Sites::ContactEmail.into_iden(), false),
-        (Sites::Table.into_iden(), Sites::ContactPhone.into_iden(), false),
+        (
+            Sites::Table.into_iden(),
+            Sites::ContactName.into_iden(),
+            false,
+        ),
+        (
+            Sites::Table.into_iden(),
+            Sites::ContactEmail.into_iden(),
+            false,
+        ),
+        (
+            Sites::Table.into_iden(),
+            Sites::ContactPhone.into_iden(),
+            false,
+        ),
         (
             ConsentDocuments::Table.into_iden(),
             ConsentDocuments::VersionLabel.into_iden(),

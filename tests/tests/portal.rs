@@ -129,9 +129,18 @@ fn trial_fields(criteria: &str) -> Vec<(&'static str, String)> {
         ("registry_number", "NCT05123456".into()),
         ("phase", "phase_3".into()),
         ("therapeutic_area", "Diabetology".into()),
-        ("summary", "Adults with type 2 diabetes and HbA1c above 8 %.".into()),
-        ("description", "A pragmatic trial in general practice.".into()),
-        ("patient_information", "You may be offered a second medicine.".into()),
+        (
+            "summary",
+            "Adults with type 2 diabetes and HbA1c above 8 %.".into(),
+        ),
+        (
+            "description",
+            "A pragmatic trial in general practice.".into(),
+        ),
+        (
+            "patient_information",
+            "You may be offered a second medicine.".into(),
+        ),
         ("target_enrolment", "240".into()),
         ("recruitment_start", "2026-01-01".into()),
         ("recruitment_end", "2030-12-31".into()),
@@ -145,7 +154,10 @@ fn trial_fields(criteria: &str) -> Vec<(&'static str, String)> {
         ("site_0_contact_phone", "+33 4 72 11 00 00".into()),
         ("site_0_coordinator_email", String::new()),
         ("site_1_name", String::new()),
-        ("consent_fr", "Notice d'information et formulaire de consentement.".into()),
+        (
+            "consent_fr",
+            "Notice d'information et formulaire de consentement.".into(),
+        ),
         ("consent_fr_label", "v1.0 du 2026-01-01".into()),
         ("consent_en", String::new()),
     ]
@@ -180,7 +192,14 @@ async fn sponsor_with_trial(app: &TestApp) -> (String, String, String) {
     let form = get(app, "/sponsor/trials/new", &cookie).await;
     assert_eq!(form.status, 200);
     let csrf = input_value(&form.body, "csrf_token");
-    let r = post_trial(app, "/sponsor/trials", &cookie, &csrf, &trial_fields(&criteria())).await;
+    let r = post_trial(
+        app,
+        "/sponsor/trials",
+        &cookie,
+        &csrf,
+        &trial_fields(&criteria()),
+    )
+    .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let id = r
         .location
@@ -193,58 +212,93 @@ async fn sponsor_with_trial(app: &TestApp) -> (String, String, String) {
     (cookie, csrf, id)
 }
 
-both!(login_form_logs_in_by_role_and_honours_next, |app: TestApp| async move {
-    let (email, _) = sponsor_user(&app).await;
-    let (cookie, r) = page_login(&app, &email).await;
-    assert_eq!(r.status, 303);
-    assert_eq!(r.location, "/sponsor");
-    assert!(cookie.starts_with("inclusio_session="));
-    let home = get(&app, "/sponsor", &cookie).await;
-    assert_eq!(home.status, 200);
-    assert!(home.body.contains("id=\"nav-sponsor\""), "sponsor nav link");
-
-    let admin = app.seed_user("admin", None).await;
-    let (_, r) = page_login(&app, &admin).await;
-    assert_eq!(r.location, "/admin/review");
-
-    // `next` is honoured, and kept on this site.
-    let form = get(&app, "/login?next=/sponsor/trials/new", "").await;
-    let token = input_value(&form.body, "login_token");
-    assert_eq!(input_value(&form.body, "next"), "/sponsor/trials/new");
-    let c = format!("inclusio_login_csrf={token}");
-    for (next, want) in [("/sponsor/trials/new", "/sponsor/trials/new"), ("//evil.example", "/")] {
-        let r = post(&app, "/login", &c, &[("email", &email), ("password", PASSWORD), ("login_token", &token), ("next", next)]).await;
+both!(
+    login_form_logs_in_by_role_and_honours_next,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let (cookie, r) = page_login(&app, &email).await;
         assert_eq!(r.status, 303);
-        assert_eq!(r.location, want, "next={next}");
-    }
-});
+        assert_eq!(r.location, "/sponsor");
+        assert!(cookie.starts_with("inclusio_session="));
+        let home = get(&app, "/sponsor", &cookie).await;
+        assert_eq!(home.status, 200);
+        assert!(home.body.contains("id=\"nav-sponsor\""), "sponsor nav link");
 
-both!(login_errors_are_inline_and_throttled, |app: TestApp| async move {
-    let (email, _) = sponsor_user(&app).await;
-    let form = get(&app, "/login?lang=en", "").await;
-    let token = input_value(&form.body, "login_token");
-    let c = format!("inclusio_login_csrf={token}");
-    let bad = [("email", email.as_str()), ("password", "wrong password"), ("login_token", &token)];
-    let r = post(&app, "/login?lang=en", &c, &bad).await;
-    assert_eq!(r.status, 401);
-    assert!(r.body.contains("Wrong email or password."), "{}", r.body);
-    assert!(r.body.contains(&format!("value=\"{email}\"")), "the email is kept");
-    assert!(r.body.contains("aria-invalid=\"true\""));
-    let r = post(&app, "/login?lang=fr", &c, &bad).await;
-    assert!(r.body.contains("Adresse e-mail ou mot de passe incorrect."));
-    for _ in 0..3 {
-        assert_eq!(post(&app, "/login", &c, &bad).await.status, 401);
+        let admin = app.seed_user("admin", None).await;
+        let (_, r) = page_login(&app, &admin).await;
+        assert_eq!(r.location, "/admin/review");
+
+        // `next` is honoured, and kept on this site.
+        let form = get(&app, "/login?next=/sponsor/trials/new", "").await;
+        let token = input_value(&form.body, "login_token");
+        assert_eq!(input_value(&form.body, "next"), "/sponsor/trials/new");
+        let c = format!("inclusio_login_csrf={token}");
+        for (next, want) in [
+            ("/sponsor/trials/new", "/sponsor/trials/new"),
+            ("//evil.example", "/"),
+        ] {
+            let r = post(
+                &app,
+                "/login",
+                &c,
+                &[
+                    ("email", &email),
+                    ("password", PASSWORD),
+                    ("login_token", &token),
+                    ("next", next),
+                ],
+            )
+            .await;
+            assert_eq!(r.status, 303);
+            assert_eq!(r.location, want, "next={next}");
+        }
     }
-    // Five failures: even the right password is refused now.
-    let good = [("email", email.as_str()), ("password", PASSWORD), ("login_token", &token)];
-    let r = post(&app, "/login?lang=en", &c, &good).await;
-    assert_eq!(r.status, 429);
-    assert!(r.body.contains("Too many failed attempts"));
-    // Without the double-submit cookie, or with another value: refused before any check.
-    let other = [("email", email.as_str()), ("password", PASSWORD), ("login_token", "forged")];
-    assert_eq!(post(&app, "/login", &c, &other).await.status, 403);
-    assert_eq!(post(&app, "/login", "", &good).await.status, 403);
-});
+);
+
+both!(
+    login_errors_are_inline_and_throttled,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let form = get(&app, "/login?lang=en", "").await;
+        let token = input_value(&form.body, "login_token");
+        let c = format!("inclusio_login_csrf={token}");
+        let bad = [
+            ("email", email.as_str()),
+            ("password", "wrong password"),
+            ("login_token", &token),
+        ];
+        let r = post(&app, "/login?lang=en", &c, &bad).await;
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("Wrong email or password."), "{}", r.body);
+        assert!(
+            r.body.contains(&format!("value=\"{email}\"")),
+            "the email is kept"
+        );
+        assert!(r.body.contains("aria-invalid=\"true\""));
+        let r = post(&app, "/login?lang=fr", &c, &bad).await;
+        assert!(r.body.contains("Adresse e-mail ou mot de passe incorrect."));
+        for _ in 0..3 {
+            assert_eq!(post(&app, "/login", &c, &bad).await.status, 401);
+        }
+        // Five failures: even the right password is refused now.
+        let good = [
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("login_token", &token),
+        ];
+        let r = post(&app, "/login?lang=en", &c, &good).await;
+        assert_eq!(r.status, 429);
+        assert!(r.body.contains("Too many failed attempts"));
+        // Without the double-submit cookie, or with another value: refused before any check.
+        let other = [
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("login_token", "forged"),
+        ];
+        assert_eq!(post(&app, "/login", &c, &other).await.status, 403);
+        assert_eq!(post(&app, "/login", "", &good).await.status, 403);
+    }
+);
 
 both!(logout_needs_the_csrf_token, |app: TestApp| async move {
     let (email, _) = sponsor_user(&app).await;
@@ -252,11 +306,18 @@ both!(logout_needs_the_csrf_token, |app: TestApp| async move {
     let home = get(&app, "/sponsor", &cookie).await;
     let csrf = input_value(&home.body, "csrf_token");
     assert_eq!(post(&app, "/logout", &cookie, &[]).await.status, 403);
-    assert_eq!(post(&app, "/logout", &cookie, &[("csrf_token", "AAAA")]).await.status, 403);
+    assert_eq!(
+        post(&app, "/logout", &cookie, &[("csrf_token", "AAAA")])
+            .await
+            .status,
+        403
+    );
     let r = post(&app, "/logout", &cookie, &[("csrf_token", &csrf)]).await;
     assert_eq!(r.status, 303);
     assert!(
-        r.cookies.iter().any(|c| c.starts_with("inclusio_session=;") && c.contains("Max-Age=0")),
+        r.cookies
+            .iter()
+            .any(|c| c.starts_with("inclusio_session=;") && c.contains("Max-Age=0")),
         "{:?}",
         r.cookies
     );
@@ -267,7 +328,10 @@ both!(roles_are_enforced_on_the_pages, |app: TestApp| async move {
     let r = get(&app, "/sponsor", "").await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location, "/login?next=/sponsor");
-    assert_eq!(get(&app, "/admin/review", "").await.location, "/login?next=/admin/review");
+    assert_eq!(
+        get(&app, "/admin/review", "").await.location,
+        "/login?next=/admin/review"
+    );
     // A coordinator may not open the sponsor pages (403 page, in the reader's language).
     let coordinator = app.logged_in("coordinator").await;
     for path in ["/sponsor", "/sponsor/trials/new", "/sponsor/trials/import"] {
@@ -275,7 +339,12 @@ both!(roles_are_enforced_on_the_pages, |app: TestApp| async move {
         assert_eq!(r.status, 403, "{path}");
         assert!(r.body.contains("Not allowed"), "{path}");
     }
-    assert!(get(&app, "/sponsor?lang=fr", &coordinator).await.body.contains("Accès refusé"));
+    assert!(
+        get(&app, "/sponsor?lang=fr", &coordinator)
+            .await
+            .body
+            .contains("Accès refusé")
+    );
     // A sponsor may not open another sponsor's trial: 404, as if it did not exist.
     let (_, _, id) = sponsor_with_trial(&app).await;
     let (other, _) = sponsor_user(&app).await;
@@ -284,227 +353,432 @@ both!(roles_are_enforced_on_the_pages, |app: TestApp| async move {
     assert_eq!(r.status, 404);
     assert!(r.body.contains("Page introuvable"));
     let csrf = input_value(&get(&app, "/sponsor", &other).await.body, "csrf_token");
-    let r = post_trial(&app, &format!("/sponsor/trials/{id}"), &other, &csrf, &trial_fields(&criteria())).await;
+    let r = post_trial(
+        &app,
+        &format!("/sponsor/trials/{id}"),
+        &other,
+        &csrf,
+        &trial_fields(&criteria()),
+    )
+    .await;
     assert_eq!(r.status, 404);
-    assert_eq!(get(&app, "/sponsor/trials/not-a-uuid", &other).await.status, 404);
+    assert_eq!(
+        get(&app, "/sponsor/trials/not-a-uuid", &other).await.status,
+        404
+    );
     // Nor can a sponsor review.
     assert_eq!(get(&app, "/admin/review", &other).await.status, 403);
-    assert!(get(&app, "/sponsor", &other).await.body.contains("id=\"no-trials\""));
+    assert!(
+        get(&app, "/sponsor", &other)
+            .await
+            .body
+            .contains("id=\"no-trials\"")
+    );
 });
 
-both!(sponsors_create_trials_through_the_form, |app: TestApp| async move {
-    let (cookie, _, id) = sponsor_with_trial(&app).await;
-    let r = get(&app, &format!("/sponsor/trials/{id}?saved=1&lang=en"), &cookie).await;
-    assert_eq!(r.status, 200);
-    assert!(r.body.contains("Saved: a new version of the draft."));
-    assert!(r.body.contains("CHU de Lyon"), "the site is listed");
-    assert!(r.body.contains("v1.0 du 2026-01-01"), "the consent version label");
-    assert!(textarea(&r.body, "criteria-json").contains("inclusion"));
-    // The JSON API sees the same trial, with the portal's fields.
-    let t: Value = app
-        .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(t["slug"], "diamond-gp");
-    assert_eq!(t["status"], "draft");
-    assert_eq!(t["phase"], "phase_3");
-    assert_eq!(t["therapeutic_area"], "Diabetology");
-    assert_eq!(t["registry_number"], "NCT05123456");
-    assert_eq!(t["target_enrolment"], 240);
-    assert_eq!(t["definition"]["summary"], "Adults with type 2 diabetes and HbA1c above 8 %.");
-    let sites: Value = app
-        .as_user(Method::GET, &format!("/api/v1/trials/{id}/sites"), &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(sites.as_array().unwrap().len(), 1, "the empty row adds nothing");
-    assert_eq!(sites[0]["contact_email"], "marie.durand@chu-lyon.fr");
-    assert_eq!(sites[0]["latitude"], 45.7597);
-    let docs: Value = app
-        .as_user(Method::GET, &format!("/api/v1/trials/{id}/consent-documents"), &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(docs.as_array().unwrap().len(), 1, "French only");
-    assert_eq!(docs[0]["label"], "v1.0 du 2026-01-01");
-    // Saving again: a new version; the unchanged consent text adds no consent version, a
-    // changed one does.
-    let csrf = input_value(&r.body, "csrf_token");
-    let mut fields = trial_fields(&criteria());
-    fields.retain(|(k, _)| !k.starts_with("site_"));
-    for (k, v) in fields.iter_mut() {
-        if *k == "consent_en" {
-            *v = "Information sheet and consent form.".into();
+both!(
+    sponsors_create_trials_through_the_form,
+    |app: TestApp| async move {
+        let (cookie, _, id) = sponsor_with_trial(&app).await;
+        let r = get(
+            &app,
+            &format!("/sponsor/trials/{id}?saved=1&lang=en"),
+            &cookie,
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("Saved: a new version of the draft."));
+        assert!(r.body.contains("CHU de Lyon"), "the site is listed");
+        assert!(
+            r.body.contains("v1.0 du 2026-01-01"),
+            "the consent version label"
+        );
+        assert!(textarea(&r.body, "criteria-json").contains("inclusion"));
+        // The JSON API sees the same trial, with the portal's fields.
+        let t: Value = app
+            .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(t["slug"], "diamond-gp");
+        assert_eq!(t["status"], "draft");
+        assert_eq!(t["phase"], "phase_3");
+        assert_eq!(t["therapeutic_area"], "Diabetology");
+        assert_eq!(t["registry_number"], "NCT05123456");
+        assert_eq!(t["target_enrolment"], 240);
+        assert_eq!(
+            t["definition"]["summary"],
+            "Adults with type 2 diabetes and HbA1c above 8 %."
+        );
+        let sites: Value = app
+            .as_user(Method::GET, &format!("/api/v1/trials/{id}/sites"), &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            sites.as_array().unwrap().len(),
+            1,
+            "the empty row adds nothing"
+        );
+        assert_eq!(sites[0]["contact_email"], "marie.durand@chu-lyon.fr");
+        assert_eq!(sites[0]["latitude"], 45.7597);
+        let docs: Value = app
+            .as_user(
+                Method::GET,
+                &format!("/api/v1/trials/{id}/consent-documents"),
+                &cookie,
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(docs.as_array().unwrap().len(), 1, "French only");
+        assert_eq!(docs[0]["label"], "v1.0 du 2026-01-01");
+        // Saving again: a new version; the unchanged consent text adds no consent version, a
+        // changed one does.
+        let csrf = input_value(&r.body, "csrf_token");
+        let mut fields = trial_fields(&criteria());
+        fields.retain(|(k, _)| !k.starts_with("site_"));
+        for (k, v) in fields.iter_mut() {
+            if *k == "consent_en" {
+                *v = "Information sheet and consent form.".into();
+            }
         }
+        let r = post_trial(
+            &app,
+            &format!("/sponsor/trials/{id}"),
+            &cookie,
+            &csrf,
+            &fields,
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let trials = api_trials(&app, &cookie).await;
+        assert_eq!(trials[0]["current_version"], 2);
+        let docs: Value = app
+            .as_user(
+                Method::GET,
+                &format!("/api/v1/trials/{id}/consent-documents"),
+                &cookie,
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            docs.as_array().unwrap().len(),
+            2,
+            "one English version added"
+        );
+        // The sponsor's home lists it with its recruitment.
+        let home = get(&app, "/sponsor?lang=en", &cookie).await;
+        assert!(home.body.contains("DIAMOND GP"));
+        assert!(
+            home.body.contains("0 referred · 0 enrolled / 240 target"),
+            "{}",
+            home.body
+        );
+        assert!(
+            get(&app, "/sponsor?lang=fr", &cookie)
+                .await
+                .body
+                .contains("Brouillon")
+        );
     }
-    let r = post_trial(&app, &format!("/sponsor/trials/{id}"), &cookie, &csrf, &fields).await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let trials = api_trials(&app, &cookie).await;
-    assert_eq!(trials[0]["current_version"], 2);
-    let docs: Value = app
-        .as_user(Method::GET, &format!("/api/v1/trials/{id}/consent-documents"), &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(docs.as_array().unwrap().len(), 2, "one English version added");
-    // The sponsor's home lists it with its recruitment.
-    let home = get(&app, "/sponsor?lang=en", &cookie).await;
-    assert!(home.body.contains("DIAMOND GP"));
-    assert!(home.body.contains("0 referred · 0 enrolled / 240 target"), "{}", home.body);
-    assert!(get(&app, "/sponsor?lang=fr", &cookie).await.body.contains("Brouillon"));
-});
+);
 
-both!(errors_are_inline_and_keep_what_was_typed, |app: TestApp| async move {
-    let (email, _) = sponsor_user(&app).await;
-    let (cookie, _) = page_login(&app, &email).await;
-    let csrf = input_value(&get(&app, "/sponsor/trials/new", &cookie).await.body, "csrf_token");
-    // A bad registry number and a summary of three lines.
-    let mut fields = trial_fields(&criteria());
-    fields[2].1 = "NCT123".into();
-    fields[5].1 = "one\ntwo\nthree".into();
-    let r = post_trial(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("id=\"error-summary\""));
-    assert!(r.body.contains("href=\"#registry_number\""), "the summary links to the field");
-    assert!(r.body.contains("id=\"registry_number-error\""));
-    assert!(r.body.contains("value=\"NCT123\" aria-invalid=\"true\" aria-describedby=\"registry_number-error\""));
-    assert!(r.body.contains("id=\"summary-error\""));
-    assert!(r.body.contains("value=\"Early intensification in type 2 diabetes\""), "the title is kept");
-    assert!(r.body.contains("value=\"CHU de Lyon\""), "the site is kept");
-    assert!(textarea(&r.body, "criteria-json").contains("hba1c"), "the criteria are kept");
-    assert!(r.body.contains("Please correct the following"));
-    // Criteria that are not JSON: an inline error, the text kept as typed.
-    let mut fields = trial_fields("{\"inclusion\": [");
-    fields[4].1 = "Diabétologie".into();
-    let r = post_trial(&app, "/sponsor/trials?lang=fr", &cookie, &csrf, &fields).await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("id=\"criteria-errors\""));
-    assert!(r.body.contains("JSON invalide"));
-    assert_eq!(textarea(&r.body, "criteria-json"), "{&#34;inclusion&#34;: [");
-    assert!(r.body.contains("value=\"Diabétologie\""));
-    // Criteria the engine refuses: the error under `$.definition.criteria`.
-    let r = post_trial(&app, "/sponsor/trials", &cookie, &csrf, &trial_fields("{\"inclusion\": [{\"id\": \"a\", \"label\": \"Age\", \"age\": {}}]}")).await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("$.definition.criteria.inclusion[0].age"), "{}", r.body);
-    // A bad site row and a coordinator email nobody has.
-    let mut fields = trial_fields(&criteria());
-    fields.push(("site_1_address", "Somewhere".into()));
-    fields.push(("site_1_latitude", "north".into()));
-    fields[19].1 = "nobody@example.org".into();
-    let r = post_trial(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
-    assert_eq!(r.status, 422);
-    for id in ["site_1_name-error", "site_1_latitude-error", "site_0_coordinator_email-error"] {
-        assert!(r.body.contains(&format!("id=\"{id}\"")), "{id}");
+both!(
+    errors_are_inline_and_keep_what_was_typed,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let (cookie, _) = page_login(&app, &email).await;
+        let csrf = input_value(
+            &get(&app, "/sponsor/trials/new", &cookie).await.body,
+            "csrf_token",
+        );
+        // A bad registry number and a summary of three lines.
+        let mut fields = trial_fields(&criteria());
+        fields[2].1 = "NCT123".into();
+        fields[5].1 = "one\ntwo\nthree".into();
+        let r = post_trial(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("id=\"error-summary\""));
+        assert!(
+            r.body.contains("href=\"#registry_number\""),
+            "the summary links to the field"
+        );
+        assert!(r.body.contains("id=\"registry_number-error\""));
+        assert!(r.body.contains(
+            "value=\"NCT123\" aria-invalid=\"true\" aria-describedby=\"registry_number-error\""
+        ));
+        assert!(r.body.contains("id=\"summary-error\""));
+        assert!(
+            r.body
+                .contains("value=\"Early intensification in type 2 diabetes\""),
+            "the title is kept"
+        );
+        assert!(r.body.contains("value=\"CHU de Lyon\""), "the site is kept");
+        assert!(
+            textarea(&r.body, "criteria-json").contains("hba1c"),
+            "the criteria are kept"
+        );
+        assert!(r.body.contains("Please correct the following"));
+        // Criteria that are not JSON: an inline error, the text kept as typed.
+        let mut fields = trial_fields("{\"inclusion\": [");
+        fields[4].1 = "Diabétologie".into();
+        let r = post_trial(&app, "/sponsor/trials?lang=fr", &cookie, &csrf, &fields).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("id=\"criteria-errors\""));
+        assert!(r.body.contains("JSON invalide"));
+        assert_eq!(
+            textarea(&r.body, "criteria-json"),
+            "{&#34;inclusion&#34;: ["
+        );
+        assert!(r.body.contains("value=\"Diabétologie\""));
+        // Criteria the engine refuses: the error under `$.definition.criteria`.
+        let r = post_trial(
+            &app,
+            "/sponsor/trials",
+            &cookie,
+            &csrf,
+            &trial_fields("{\"inclusion\": [{\"id\": \"a\", \"label\": \"Age\", \"age\": {}}]}"),
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        assert!(
+            r.body.contains("$.definition.criteria.inclusion[0].age"),
+            "{}",
+            r.body
+        );
+        // A bad site row and a coordinator email nobody has.
+        let mut fields = trial_fields(&criteria());
+        fields.push(("site_1_address", "Somewhere".into()));
+        fields.push(("site_1_latitude", "north".into()));
+        fields[19].1 = "nobody@example.org".into();
+        let r = post_trial(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
+        assert_eq!(r.status, 422);
+        for id in [
+            "site_1_name-error",
+            "site_1_latitude-error",
+            "site_0_coordinator_email-error",
+        ] {
+            assert!(r.body.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        assert!(r.body.contains("No research coordinator has this email."));
+        assert!(api_trials(&app, &cookie).await.is_empty(), "nothing stored");
     }
-    assert!(r.body.contains("No research coordinator has this email."));
-    assert!(api_trials(&app, &cookie).await.is_empty(), "nothing stored");
-});
+);
 
-both!(forms_without_the_csrf_token_store_nothing, |app: TestApp| async move {
-    let (email, _) = sponsor_user(&app).await;
-    let (cookie, _) = page_login(&app, &email).await;
-    let fields = trial_fields(&criteria());
-    let all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = post(&app, "/sponsor/trials", &cookie, &all).await;
-    assert_eq!(r.status, 403);
-    let r = post_trial(&app, "/sponsor/trials", &cookie, "d3Jvbmc", &fields).await;
-    assert_eq!(r.status, 403);
-    // Another session's token does not do either.
-    let (other, _) = page_login(&app, &email).await;
-    let theirs = input_value(&get(&app, "/sponsor", &other).await.body, "csrf_token");
-    assert_eq!(post_trial(&app, "/sponsor/trials", &cookie, &theirs, &fields).await.status, 403);
-    assert!(api_trials(&app, &cookie).await.is_empty(), "nothing stored");
-});
+both!(
+    forms_without_the_csrf_token_store_nothing,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let (cookie, _) = page_login(&app, &email).await;
+        let fields = trial_fields(&criteria());
+        let all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post(&app, "/sponsor/trials", &cookie, &all).await;
+        assert_eq!(r.status, 403);
+        let r = post_trial(&app, "/sponsor/trials", &cookie, "d3Jvbmc", &fields).await;
+        assert_eq!(r.status, 403);
+        // Another session's token does not do either.
+        let (other, _) = page_login(&app, &email).await;
+        let theirs = input_value(&get(&app, "/sponsor", &other).await.body, "csrf_token");
+        assert_eq!(
+            post_trial(&app, "/sponsor/trials", &cookie, &theirs, &fields)
+                .await
+                .status,
+            403
+        );
+        assert!(api_trials(&app, &cookie).await.is_empty(), "nothing stored");
+    }
+);
 
-both!(admin_review_then_the_sponsor_recruits, |app: TestApp| async move {
-    let (cookie, csrf, id) = sponsor_with_trial(&app).await;
-    let admin_email = app.seed_user("admin", None).await;
-    let (admin, _) = page_login(&app, &admin_email).await;
-    // Nothing to review before the sponsor submits.
-    assert!(get(&app, "/admin/review", &admin).await.body.contains("id=\"nothing-to-review\""));
-    let r = post(&app, &format!("/sponsor/trials/{id}/submit"), &cookie, &[("csrf_token", &csrf)]).await;
-    assert_eq!(r.status, 303);
-    let list = get(&app, "/admin/review?lang=en", &admin).await;
-    assert!(list.body.contains(&format!("/admin/review/{id}")), "listed for review");
-    assert!(list.body.contains("Trials to review"));
-    let review = get(&app, &format!("/admin/review/{id}"), &admin).await;
-    assert_eq!(review.status, 200);
-    assert!(review.body.contains("CHU de Lyon") && review.body.contains("hba1c"));
-    let admin_csrf = input_value(&review.body, "csrf_token");
-    // Sending back needs a comment.
-    let path = format!("/admin/review/{id}?lang=en");
-    let r = post(&app, &path, &admin, &[("csrf_token", &admin_csrf), ("decision", "reject"), ("comment", " ")]).await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("Write a comment to send the trial back."));
-    // Without the token: refused.
-    assert_eq!(post(&app, &path, &admin, &[("decision", "approve")]).await.status, 403);
-    let r = post(&app, &path, &admin, &[("csrf_token", &admin_csrf), ("decision", "reject"), ("comment", "Add the eGFR exclusion.")]).await;
-    assert_eq!(r.status, 303);
-    let mine = get(&app, &format!("/sponsor/trials/{id}"), &cookie).await;
-    assert!(mine.body.contains("Add the eGFR exclusion."), "the sponsor reads the comment");
-    // Submit again, approve, and the sponsor starts recruiting.
-    post(&app, &format!("/sponsor/trials/{id}/submit"), &cookie, &[("csrf_token", &csrf)]).await;
-    let r = post(&app, &path, &admin, &[("csrf_token", &admin_csrf), ("decision", "approve")]).await;
-    assert_eq!(r.status, 303);
-    assert_eq!(r.location, "/admin/review?decided=1");
-    let mine = get(&app, &format!("/sponsor/trials/{id}?lang=en"), &cookie).await;
-    assert!(mine.body.contains("id=\"start-recruiting\""));
-    assert!(mine.body.contains("id=\"read-only\""), "an approved trial is not edited");
-    let r = post(&app, &format!("/sponsor/trials/{id}/recruit"), &cookie, &[("csrf_token", &csrf)]).await;
-    assert_eq!(r.status, 303);
-    let t: Value = app
-        .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
+both!(
+    admin_review_then_the_sponsor_recruits,
+    |app: TestApp| async move {
+        let (cookie, csrf, id) = sponsor_with_trial(&app).await;
+        let admin_email = app.seed_user("admin", None).await;
+        let (admin, _) = page_login(&app, &admin_email).await;
+        // Nothing to review before the sponsor submits.
+        assert!(
+            get(&app, "/admin/review", &admin)
+                .await
+                .body
+                .contains("id=\"nothing-to-review\"")
+        );
+        let r = post(
+            &app,
+            &format!("/sponsor/trials/{id}/submit"),
+            &cookie,
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        let list = get(&app, "/admin/review?lang=en", &admin).await;
+        assert!(
+            list.body.contains(&format!("/admin/review/{id}")),
+            "listed for review"
+        );
+        assert!(list.body.contains("Trials to review"));
+        let review = get(&app, &format!("/admin/review/{id}"), &admin).await;
+        assert_eq!(review.status, 200);
+        assert!(review.body.contains("CHU de Lyon") && review.body.contains("hba1c"));
+        let admin_csrf = input_value(&review.body, "csrf_token");
+        // Sending back needs a comment.
+        let path = format!("/admin/review/{id}?lang=en");
+        let r = post(
+            &app,
+            &path,
+            &admin,
+            &[
+                ("csrf_token", &admin_csrf),
+                ("decision", "reject"),
+                ("comment", " "),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("Write a comment to send the trial back."));
+        // Without the token: refused.
+        assert_eq!(
+            post(&app, &path, &admin, &[("decision", "approve")])
+                .await
+                .status,
+            403
+        );
+        let r = post(
+            &app,
+            &path,
+            &admin,
+            &[
+                ("csrf_token", &admin_csrf),
+                ("decision", "reject"),
+                ("comment", "Add the eGFR exclusion."),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        let mine = get(&app, &format!("/sponsor/trials/{id}"), &cookie).await;
+        assert!(
+            mine.body.contains("Add the eGFR exclusion."),
+            "the sponsor reads the comment"
+        );
+        // Submit again, approve, and the sponsor starts recruiting.
+        post(
+            &app,
+            &format!("/sponsor/trials/{id}/submit"),
+            &cookie,
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+        let r = post(
+            &app,
+            &path,
+            &admin,
+            &[("csrf_token", &admin_csrf), ("decision", "approve")],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(r.location, "/admin/review?decided=1");
+        let mine = get(&app, &format!("/sponsor/trials/{id}?lang=en"), &cookie).await;
+        assert!(mine.body.contains("id=\"start-recruiting\""));
+        assert!(
+            mine.body.contains("id=\"read-only\""),
+            "an approved trial is not edited"
+        );
+        let r = post(
+            &app,
+            &format!("/sponsor/trials/{id}/recruit"),
+            &cookie,
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        let t: Value = app
+            .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(t["status"], "recruiting");
+        assert!(
+            get(&app, "/sponsor?lang=fr", &cookie)
+                .await
+                .body
+                .contains("En recrutement")
+        );
+    }
+);
+
+both!(
+    import_prefills_the_new_trial_form,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let (cookie, _) = page_login(&app, &email).await;
+        let form = get(&app, "/sponsor/trials/import?lang=en", &cookie).await;
+        assert_eq!(form.status, 200);
+        assert!(form.body.contains("<label for=\"record\">"));
+        let csrf = input_value(&form.body, "csrf_token");
+        let record = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../server/tests/fixtures/ctgov-study.json"
+        ))
         .unwrap();
-    assert_eq!(t["status"], "recruiting");
-    assert!(get(&app, "/sponsor?lang=fr", &cookie).await.body.contains("En recrutement"));
-});
-
-both!(import_prefills_the_new_trial_form, |app: TestApp| async move {
-    let (email, _) = sponsor_user(&app).await;
-    let (cookie, _) = page_login(&app, &email).await;
-    let form = get(&app, "/sponsor/trials/import?lang=en", &cookie).await;
-    assert_eq!(form.status, 200);
-    assert!(form.body.contains("<label for=\"record\">"));
-    let csrf = input_value(&form.body, "csrf_token");
-    let record = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../server/tests/fixtures/ctgov-study.json"
-    ))
-    .unwrap();
-    let r = post(&app, "/sponsor/trials/import?lang=en", &cookie, &[("csrf_token", &csrf), ("record", &record)]).await;
-    assert_eq!(r.status, 200);
-    assert!(r.body.contains("action=\"/sponsor/trials\""), "the new-trial form");
-    assert!(r.body.contains("value=\"NCT05123456\""));
-    assert!(r.body.contains("value=\"DIAMOND-GP\""));
-    assert!(r.body.contains("<option value=\"phase_2_3\" selected>"));
-    assert!(r.body.contains("value=\"Hospices Civils de Lyon\""));
-    assert!(r.body.contains("value=\"CHU de Grenoble\""));
-    assert!(r.body.contains("value=\"marie.durand@chu-lyon.fr\""));
-    assert!(textarea(&r.body, "eligibility_text").contains("Inclusion Criteria"));
-    assert!(api_trials(&app, &cookie).await.is_empty(), "nothing saved yet");
-    // A malformed record: the error names the JSON path; the text is kept.
-    let bad = "{\"protocolSection\": {\"identificationModule\": {\"briefTitle\": 7}}}";
-    let r = post(&app, "/sponsor/trials/import", &cookie, &[("csrf_token", &csrf), ("record", bad)]).await;
-    assert_eq!(r.status, 422);
-    assert!(r.body.contains("$.protocolSection.identificationModule.briefTitle"));
-    assert!(textarea(&r.body, "record").contains("briefTitle"));
-    assert_eq!(post(&app, "/sponsor/trials/import", &cookie, &[("record", bad)]).await.status, 403);
-});
+        let r = post(
+            &app,
+            "/sponsor/trials/import?lang=en",
+            &cookie,
+            &[("csrf_token", &csrf), ("record", &record)],
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body.contains("action=\"/sponsor/trials\""),
+            "the new-trial form"
+        );
+        assert!(r.body.contains("value=\"NCT05123456\""));
+        assert!(r.body.contains("value=\"DIAMOND-GP\""));
+        assert!(r.body.contains("<option value=\"phase_2_3\" selected>"));
+        assert!(r.body.contains("value=\"Hospices Civils de Lyon\""));
+        assert!(r.body.contains("value=\"CHU de Grenoble\""));
+        assert!(r.body.contains("value=\"marie.durand@chu-lyon.fr\""));
+        assert!(textarea(&r.body, "eligibility_text").contains("Inclusion Criteria"));
+        assert!(
+            api_trials(&app, &cookie).await.is_empty(),
+            "nothing saved yet"
+        );
+        // A malformed record: the error names the JSON path; the text is kept.
+        let bad = "{\"protocolSection\": {\"identificationModule\": {\"briefTitle\": 7}}}";
+        let r = post(
+            &app,
+            "/sponsor/trials/import",
+            &cookie,
+            &[("csrf_token", &csrf), ("record", bad)],
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        assert!(
+            r.body
+                .contains("$.protocolSection.identificationModule.briefTitle")
+        );
+        assert!(textarea(&r.body, "record").contains("briefTitle"));
+        assert_eq!(
+            post(&app, "/sponsor/trials/import", &cookie, &[("record", bad)])
+                .await
+                .status,
+            403
+        );
+    }
+);

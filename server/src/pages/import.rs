@@ -52,7 +52,10 @@ pub async fn submit(
     match ctgov::parse(&record) {
         Ok(imported) => {
             let prefilled = TrialForm::from_import(&imported).with_new_site_rows();
-            Ok(render(StatusCode::OK, &TrialPage::new(ctx, &prefilled, None)))
+            Ok(render(
+                StatusCode::OK,
+                &TrialPage::new(ctx, &prefilled, None),
+            ))
         }
         Err(e) => {
             let page = ImportPage {

@@ -6,10 +6,10 @@ use crate::auth::session::SessionKey;
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
 use crate::pages::form::{Pairs, render, see_other};
+use crate::registry::Access;
 use crate::registry::consent::{self, DocumentView};
 use crate::registry::sites::{self, SiteView};
 use crate::registry::trials::{self, Filters, TransitionInput, TrialView};
-use crate::registry::Access;
 use crate::web::context::{PageContext, PageError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -85,7 +85,14 @@ pub async fn list(
         .await
         .map_err(|e| ctx.fail(e))?;
     let notice = q.decided.as_ref().map(|_| "review.decided");
-    Ok(render(StatusCode::OK, &ReviewList { ctx, trials, notice }))
+    Ok(render(
+        StatusCode::OK,
+        &ReviewList {
+            ctx,
+            trials,
+            notice,
+        },
+    ))
 }
 
 async fn page(
@@ -115,11 +122,17 @@ fn trial_id(ctx: &PageContext, id: &str) -> Result<Uuid, PageError> {
 
 /// `GET /admin/review/{id}`: the trial, its criteria, sites and consent documents.
 #[get("/admin/review/{id}")]
-pub async fn view(ctx: PageContext, db: Db, id: web::Path<String>) -> Result<HttpResponse, PageError> {
+pub async fn view(
+    ctx: PageContext,
+    db: Db,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
     let (_, access) = admin(&ctx, &db).await?;
     let id = trial_id(&ctx, &id)?;
     let fail = ctx.clone();
-    let p = page(ctx, &db, &access, id).await.map_err(|e| fail.fail(e))?;
+    let p = page(ctx, &db, &access, id)
+        .await
+        .map_err(|e| fail.fail(e))?;
     Ok(render(StatusCode::OK, &p))
 }
 
@@ -152,12 +165,18 @@ pub async fn decide(
         Err(ApiError::Validation(details)) => {
             let fail = ctx.clone();
             let lang = ctx.lang;
-            let mut p = page(ctx, &db, &access, id).await.map_err(|e| fail.fail(e))?;
+            let mut p = page(ctx, &db, &access, id)
+                .await
+                .map_err(|e| fail.fail(e))?;
             p.comment = comment;
             p.error = Some(if details.iter().any(|d| d.code == "comment_required") {
                 crate::web::i18n::t(lang, "review.comment_required").to_string()
             } else {
-                details.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; ")
+                details
+                    .iter()
+                    .map(|d| d.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             });
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
         }

@@ -69,7 +69,10 @@ pub async fn home(
                 version: t.current_version,
                 referred: c.referred,
                 enrolled: c.enrolled,
-                target: t.target_enrolment.map(|n| n.to_string()).unwrap_or_default(),
+                target: t
+                    .target_enrolment
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
             }
         })
         .collect();

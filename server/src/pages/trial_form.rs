@@ -24,10 +24,7 @@ pub const SECTIONS: &[(&str, &[(&str, &str)])] = &[
             ("therapeutic_area", "text"),
         ],
     ),
-    (
-        "gp",
-        &[("summary", "summary"), ("description", "textarea")],
-    ),
+    ("gp", &[("summary", "summary"), ("description", "textarea")]),
     ("patients", &[("patient_information", "textarea")]),
     (
         "recruitment",
@@ -260,7 +257,8 @@ impl TrialForm {
             }
             let field = match path.strip_prefix("definition") {
                 Some(rest) if rest.starts_with(".criteria") => {
-                    self.criteria_errors.push((d.path.clone(), d.message.clone()));
+                    self.criteria_errors
+                        .push((d.path.clone(), d.message.clone()));
                     continue;
                 }
                 Some(".title") => "title",
@@ -271,7 +269,8 @@ impl TrialForm {
                 None => "title",
             };
             if field == "criteria" {
-                self.criteria_errors.push((d.path.clone(), d.message.clone()));
+                self.criteria_errors
+                    .push((d.path.clone(), d.message.clone()));
             } else {
                 self.error(field, &d.message);
             }
@@ -451,7 +450,9 @@ impl TrialForm {
                 title: format!("{} {}", i18n::t(lang, "section.site"), i + 1),
                 fields: SITE_FIELDS
                     .iter()
-                    .map(|(f, k)| self.field(lang, format!("site_{i}_{f}"), &format!("site.{f}"), k))
+                    .map(|(f, k)| {
+                        self.field(lang, format!("site_{i}_{f}"), &format!("site.{f}"), k)
+                    })
                     .collect(),
             });
         }
@@ -505,17 +506,27 @@ mod tests {
         f.values.insert("registry_number".into(), String::new());
         let details = [
             Detail::new("$.registry_number", "invalid_registry_number", "bad"),
-            Detail::new("$.definition.criteria.inclusion[0].age", "age_no_bounds", "no bounds"),
+            Detail::new(
+                "$.definition.criteria.inclusion[0].age",
+                "age_no_bounds",
+                "no bounds",
+            ),
             Detail::new("$.definition.title", "empty_title", "empty"),
             Detail::new("$.definition.id", "empty_trial_id", "empty"),
         ];
         f.place(&details, None);
         f.place(&[Detail::new("$.address", "required", "empty")], Some(1));
         let fields: Vec<&str> = f.errors.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(fields, ["registry_number", "title", "slug", "site_1_address"]);
+        assert_eq!(
+            fields,
+            ["registry_number", "title", "slug", "site_1_address"]
+        );
         assert_eq!(
             f.criteria_errors,
-            [("$.definition.criteria.inclusion[0].age".to_string(), "no bounds".to_string())]
+            [(
+                "$.definition.criteria.inclusion[0].age".to_string(),
+                "no bounds".to_string()
+            )]
         );
     }
 }

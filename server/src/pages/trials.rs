@@ -63,9 +63,9 @@ impl TrialPage {
                 .map(|(p, m)| ("criteria-json".to_string(), format!("{p}: {m}"))),
         );
         TrialPage {
-            action: trial
-                .as_ref()
-                .map_or("/sponsor/trials".into(), |t| format!("/sponsor/trials/{}", t.id)),
+            action: trial.as_ref().map_or("/sponsor/trials".into(), |t| {
+                format!("/sponsor/trials/{}", t.id)
+            }),
             editable: trial.as_ref().is_none_or(|t| t.status == "draft"),
             sections: form.sections(lang, trial.is_none()),
             consent: form.consent_section(lang),
@@ -113,7 +113,11 @@ async fn latest_consents(
 ) -> Result<Vec<(String, String, String)>, ApiError> {
     let mut out = Vec::new();
     for lang in consent::LANGUAGES {
-        if let Some(last) = docs.iter().filter(|d| d.language == lang).max_by_key(|d| d.version) {
+        if let Some(last) = docs
+            .iter()
+            .filter(|d| d.language == lang)
+            .max_by_key(|d| d.version)
+        {
             let d = consent::get(db, access, id, lang, last.version).await?;
             out.push((
                 lang.to_string(),
@@ -222,7 +226,11 @@ async fn save(
     let (user, access) = sponsor(&ctx, db).await?;
     ctx.check_csrf(key, &pairs.get(crate::auth::csrf::FIELD))?;
     let stored = match id {
-        Some(id) => Some(trials::get(db, &access, id).await.map_err(|e| ctx.fail(e))?),
+        Some(id) => Some(
+            trials::get(db, &access, id)
+                .await
+                .map_err(|e| ctx.fail(e))?,
+        ),
         None => None,
     };
     let mut form = TrialForm::from_pairs(&pairs);
@@ -285,7 +293,9 @@ async fn save(
         }
         Err(e) => return Err(ctx.fail(e)),
     };
-    let docs = consent::list(db, &access, t.id).await.map_err(|e| ctx.fail(e))?;
+    let docs = consent::list(db, &access, t.id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let current = latest_consents(db, &access, t.id, &docs)
         .await
         .map_err(|e| ctx.fail(e))?;

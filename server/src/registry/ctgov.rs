@@ -152,11 +152,7 @@ pub fn parse(text: &str) -> Result<Imported, ImportError> {
     let root: Value = serde_json::from_str(text).map_err(|e| {
         err(
             "$",
-            format!(
-                "not JSON (line {}, column {}): {e}",
-                e.line(),
-                e.column()
-            ),
+            format!("not JSON (line {}, column {}): {e}", e.line(), e.column()),
         )
     })?;
     let (study, base) = match root.get("studies") {
@@ -275,8 +271,14 @@ pub fn parse(text: &str) -> Result<Imported, ImportError> {
                 .or(city)
                 .unwrap_or_else(|| format!("Site {}", i + 1)),
             address: place.join(", "),
-            latitude: geo.map(|g| number(g, "lat", &geo_path)).transpose()?.flatten(),
-            longitude: geo.map(|g| number(g, "lon", &geo_path)).transpose()?.flatten(),
+            latitude: geo
+                .map(|g| number(g, "lat", &geo_path))
+                .transpose()?
+                .flatten(),
+            longitude: geo
+                .map(|g| number(g, "lon", &geo_path))
+                .transpose()?
+                .flatten(),
             contact_name: contact_field("name")?,
             contact_email: contact_field("email")?,
             contact_phone: contact_field("phone")?,
@@ -291,7 +293,10 @@ mod tests {
     use super::*;
 
     fn fixture() -> String {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ctgov-study.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/ctgov-study.json"
+        );
         std::fs::read_to_string(path).expect("fixture")
     }
 
@@ -311,7 +316,10 @@ mod tests {
         assert!(super::super::input::summary_fits(&summary), "{summary}");
         assert!(summary.ends_with('…'), "a long brief summary is shortened");
         let description = i.description.unwrap();
-        assert!(description.contains("48 weeks"), "detailed description kept");
+        assert!(
+            description.contains("48 weeks"),
+            "detailed description kept"
+        );
         assert!(i.eligibility_text.contains("Inclusion Criteria"));
         assert!(i.eligibility_text.contains("Minimum age: 40 Years"));
         assert!(i.eligibility_text.contains("Sex: ALL"));
@@ -321,7 +329,10 @@ mod tests {
         assert_eq!(lyon.address, "69003, Lyon, France");
         assert_eq!(lyon.latitude, Some(45.74846));
         assert_eq!(lyon.longitude, Some(4.84671));
-        assert_eq!(lyon.contact_email.as_deref(), Some("marie.durand@chu-lyon.fr"));
+        assert_eq!(
+            lyon.contact_email.as_deref(),
+            Some("marie.durand@chu-lyon.fr")
+        );
         assert_eq!(i.sites[1].contact_name, None);
     }
 

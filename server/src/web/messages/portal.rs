@@ -19,7 +19,11 @@ pub const MESSAGES: &[Message] = &[
         "Too many failed attempts for this email. Try again in 15 minutes.",
         "Trop d’échecs pour cette adresse. Réessayez dans 15 minutes.",
     ),
-    ("sponsor.title", "My organisation’s trials", "Les essais de mon organisation"),
+    (
+        "sponsor.title",
+        "My organisation’s trials",
+        "Les essais de mon organisation",
+    ),
     ("sponsor.new_trial", "New trial", "Nouvel essai"),
     (
         "sponsor.import",
@@ -44,20 +48,32 @@ pub const MESSAGES: &[Message] = &[
     ("paused", "Paused", "Suspendu"),
     ("closed", "Closed", "Clos"),
     ("trial.new", "New trial", "Nouvel essai"),
-    ("trial.submit", "Submit for review", "Soumettre pour relecture"),
+    (
+        "trial.submit",
+        "Submit for review",
+        "Soumettre pour relecture",
+    ),
     ("trial.recruit", "Start recruiting", "Ouvrir le recrutement"),
     (
         "trial.read_only",
         "Only a draft can be edited. This trial is read only.",
         "Seul un brouillon peut être modifié. Cet essai est en lecture seule.",
     ),
-    ("trial.save_draft", "Save as draft", "Enregistrer le brouillon"),
+    (
+        "trial.save_draft",
+        "Save as draft",
+        "Enregistrer le brouillon",
+    ),
     (
         "trial.saved",
         "Saved: a new version of the draft.",
         "Enregistré : une nouvelle version du brouillon.",
     ),
-    ("trial.moved", "The trial’s status changed.", "Le statut de l’essai a changé."),
+    (
+        "trial.moved",
+        "The trial’s status changed.",
+        "Le statut de l’essai a changé.",
+    ),
     ("trial.existing_sites", "Sites", "Centres"),
     (
         "trial.add_sites",
@@ -71,7 +87,11 @@ pub const MESSAGES: &[Message] = &[
     ),
     ("form.choose", "— Choose —", "— Choisir —"),
     ("form.not_json", "Not valid JSON", "JSON invalide"),
-    ("form.not_a_number", "Enter a number.", "Saisissez un nombre."),
+    (
+        "form.not_a_number",
+        "Enter a number.",
+        "Saisissez un nombre.",
+    ),
     (
         "form.not_a_date",
         "Enter a date as YYYY-MM-DD.",
@@ -88,35 +108,95 @@ pub const MESSAGES: &[Message] = &[
     ("section.recruitment", "Recruitment", "Recrutement"),
     ("section.site", "Site", "Centre"),
     ("section.sites", "Sites", "Centres"),
-    ("section.criteria", "Eligibility criteria", "Critères d’éligibilité"),
-    ("section.consent", "Consent document", "Document de consentement"),
+    (
+        "section.criteria",
+        "Eligibility criteria",
+        "Critères d’éligibilité",
+    ),
+    (
+        "section.consent",
+        "Consent document",
+        "Document de consentement",
+    ),
     ("field.title", "Title", "Titre"),
     ("field.acronym", "Acronym", "Acronyme"),
     ("field.slug", "Trial identifier", "Identifiant de l’essai"),
-    ("field.registry_number", "Registry number", "Numéro d’enregistrement"),
+    (
+        "field.registry_number",
+        "Registry number",
+        "Numéro d’enregistrement",
+    ),
     ("field.phase", "Phase", "Phase"),
-    ("field.therapeutic_area", "Therapeutic area", "Aire thérapeutique"),
-    ("field.summary", "Summary for GPs", "Résumé pour les médecins"),
+    (
+        "field.therapeutic_area",
+        "Therapeutic area",
+        "Aire thérapeutique",
+    ),
+    (
+        "field.summary",
+        "Summary for GPs",
+        "Résumé pour les médecins",
+    ),
     ("field.description", "Description", "Description"),
     (
         "field.patient_information",
         "Information for patients",
         "Information pour les patients",
     ),
-    ("field.target_enrolment", "Target enrolment", "Objectif d’inclusions"),
-    ("field.recruitment_start", "Recruitment start", "Début du recrutement"),
-    ("field.recruitment_end", "Recruitment end", "Fin du recrutement"),
-    ("field.consent_fr", "Consent document in French", "Document de consentement en français"),
-    ("field.consent_fr_label", "Version label (French)", "Libellé de version (français)"),
-    ("field.consent_en", "Consent document in English", "Document de consentement en anglais"),
-    ("field.consent_en_label", "Version label (English)", "Libellé de version (anglais)"),
+    (
+        "field.target_enrolment",
+        "Target enrolment",
+        "Objectif d’inclusions",
+    ),
+    (
+        "field.recruitment_start",
+        "Recruitment start",
+        "Début du recrutement",
+    ),
+    (
+        "field.recruitment_end",
+        "Recruitment end",
+        "Fin du recrutement",
+    ),
+    (
+        "field.consent_fr",
+        "Consent document in French",
+        "Document de consentement en français",
+    ),
+    (
+        "field.consent_fr_label",
+        "Version label (French)",
+        "Libellé de version (français)",
+    ),
+    (
+        "field.consent_en",
+        "Consent document in English",
+        "Document de consentement en anglais",
+    ),
+    (
+        "field.consent_en_label",
+        "Version label (English)",
+        "Libellé de version (anglais)",
+    ),
     ("field.site.name", "Site name", "Nom du centre"),
     ("field.site.address", "Address", "Adresse"),
     ("field.site.latitude", "Latitude", "Latitude"),
     ("field.site.longitude", "Longitude", "Longitude"),
-    ("field.site.contact_name", "Coordinator name", "Nom de l’attaché de recherche"),
-    ("field.site.contact_email", "Coordinator email", "E-mail de l’attaché de recherche"),
-    ("field.site.contact_phone", "Coordinator phone", "Téléphone de l’attaché de recherche"),
+    (
+        "field.site.contact_name",
+        "Coordinator name",
+        "Nom de l’attaché de recherche",
+    ),
+    (
+        "field.site.contact_email",
+        "Coordinator email",
+        "E-mail de l’attaché de recherche",
+    ),
+    (
+        "field.site.contact_phone",
+        "Coordinator phone",
+        "Téléphone de l’attaché de recherche",
+    ),
     (
         "field.site.coordinator_email",
         "Link a coordinator account (email)",
@@ -169,37 +249,73 @@ pub const MESSAGES: &[Message] = &[
         "Le texte importé, à traduire en critères.",
     ),
     ("review.title", "Trials to review", "Essais à relire"),
-    ("review.empty", "No trial is waiting for review.", "Aucun essai n’attend de relecture."),
-    ("review.back", "Back to the trials to review", "Retour aux essais à relire"),
+    (
+        "review.empty",
+        "No trial is waiting for review.",
+        "Aucun essai n’attend de relecture.",
+    ),
+    (
+        "review.back",
+        "Back to the trials to review",
+        "Retour aux essais à relire",
+    ),
     ("review.decision", "Decision", "Décision"),
-    ("review.comment", "Reviewer’s comment", "Commentaire de relecture"),
+    (
+        "review.comment",
+        "Reviewer’s comment",
+        "Commentaire de relecture",
+    ),
     (
         "hint.review_comment",
         "Required to send the trial back to the sponsor.",
         "Obligatoire pour renvoyer l’essai au promoteur.",
     ),
     ("review.approve", "Approve", "Approuver"),
-    ("review.reject", "Send back to the sponsor", "Renvoyer au promoteur"),
+    (
+        "review.reject",
+        "Send back to the sponsor",
+        "Renvoyer au promoteur",
+    ),
     (
         "review.comment_required",
         "Write a comment to send the trial back.",
         "Écrivez un commentaire pour renvoyer l’essai.",
     ),
-    ("review.decided", "Decision recorded.", "Décision enregistrée."),
-    ("import.title", "Import from ClinicalTrials.gov", "Importer depuis ClinicalTrials.gov"),
+    (
+        "review.decided",
+        "Decision recorded.",
+        "Décision enregistrée.",
+    ),
+    (
+        "import.title",
+        "Import from ClinicalTrials.gov",
+        "Importer depuis ClinicalTrials.gov",
+    ),
     (
         "import.intro",
         "Paste a study record (API v2 JSON). The new-trial form opens prefilled; nothing is saved until you save it.",
         "Collez la fiche d’une étude (JSON de l’API v2). Le formulaire d’un nouvel essai s’ouvre prérempli ; rien n’est enregistré avant que vous l’enregistriez.",
     ),
-    ("import.file", "Or choose a file", "Ou choisissez un fichier"),
-    ("import.record", "Study record (JSON)", "Fiche de l’étude (JSON)"),
+    (
+        "import.file",
+        "Or choose a file",
+        "Ou choisissez un fichier",
+    ),
+    (
+        "import.record",
+        "Study record (JSON)",
+        "Fiche de l’étude (JSON)",
+    ),
     (
         "hint.import_record",
         "From https://clinicaltrials.gov/api/v2/studies/NCT…",
         "Depuis https://clinicaltrials.gov/api/v2/studies/NCT…",
     ),
-    ("import.submit", "Prefill the form", "Préremplir le formulaire"),
+    (
+        "import.submit",
+        "Prefill the form",
+        "Préremplir le formulaire",
+    ),
     ("phase.early_phase_1", "Early phase 1", "Phase 1 précoce"),
     ("phase.phase_1", "Phase 1", "Phase 1"),
     ("phase.phase_1_2", "Phase 1/2", "Phase 1/2"),
@@ -229,7 +345,11 @@ mod tests {
         keys.extend(CONSENT.iter().map(|(f, _)| format!("field.{f}")));
         keys.extend(SITE_FIELDS.iter().map(|(f, _)| format!("field.site.{f}")));
         keys.extend(PHASES.iter().map(|p| format!("phase.{p}")));
-        keys.extend(crate::lifecycle::Status::ALL.iter().map(|s| s.as_str().to_string()));
+        keys.extend(
+            crate::lifecycle::Status::ALL
+                .iter()
+                .map(|s| s.as_str().to_string()),
+        );
         let missing: Vec<_> = keys.iter().filter(|k| !has(k)).collect();
         assert!(missing.is_empty(), "{missing:?}");
     }

@@ -452,6 +452,15 @@ both!(
                 *v = "Information sheet and consent form.".into();
             }
         }
+        // A second site, its coordinator account linked by email.
+        let site_org = app.seed_organisation("CHU de Grenoble", "site").await;
+        let coordinator = app.seed_user("coordinator", Some(site_org)).await;
+        fields.push(("site_0_name", "CHU de Grenoble".into()));
+        fields.push((
+            "site_0_address",
+            "Boulevard de la Chantourne, La Tronche".into(),
+        ));
+        fields.push(("site_0_coordinator_email", coordinator.to_uppercase()));
         let r = post_trial(
             &app,
             &format!("/sponsor/trials/{id}"),
@@ -461,6 +470,33 @@ both!(
         )
         .await;
         assert_eq!(r.status, 303, "{}", r.body);
+        let sites: Value = app
+            .as_user(Method::GET, &format!("/api/v1/trials/{id}/sites"), &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let grenoble = sites
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "CHU de Grenoble")
+            .expect("the new site");
+        let path = format!(
+            "/api/v1/sites/{}/coordinators",
+            grenoble["id"].as_str().unwrap()
+        );
+        let linked: Value = app
+            .as_user(Method::GET, &path, &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(linked[0]["email"], coordinator.as_str());
         let trials = api_trials(&app, &cookie).await;
         assert_eq!(trials[0]["current_version"], 2);
         let docs: Value = app
@@ -780,5 +816,55 @@ both!(
                 .status,
             403
         );
+    }
+);
+
+both!(
+    the_json_api_takes_the_portal_fields_with_the_same_checks,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let cookie = app.login(&email, PASSWORD).await;
+        let mut definition = e2e::example_trial("diabetes-t2-hba1c");
+        definition["summary"] = Value::String("one\ntwo\nthree".into());
+        let body = serde_json::json!({
+            "definition": definition, "phase": "phase_9", "therapeutic_area": "Diabetology",
+        });
+        let r = app
+            .as_user(Method::POST, "/api/v1/trials", &cookie)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let e: Value = r.json().await.unwrap();
+        let codes: Vec<(&str, &str)> = e["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["path"].as_str().unwrap(), d["code"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("$.definition.summary", "summary_too_long"),
+                ("$.phase", "unknown_phase")
+            ]
+        );
+        definition["summary"] = Value::String("Two lines\nat most.".into());
+        let body = serde_json::json!({
+            "definition": definition, "phase": "Phase_2", "description": "  Longer text. ",
+            "patient_information": "For you.",
+        });
+        let r = app
+            .as_user(Method::POST, "/api/v1/trials", &cookie)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let t: Value = r.json().await.unwrap();
+        assert_eq!(t["phase"], "phase_2");
+        assert_eq!(t["description"], "Longer text.");
+        assert_eq!(t["patient_information"], "For you.");
     }
 );

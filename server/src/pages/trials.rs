@@ -187,10 +187,11 @@ async fn save_extras(
     user: Uuid,
     access: &Access,
     id: Uuid,
-    new_sites: Vec<(usize, sites::NewSite, Option<Uuid>)>,
+    new_sites: NewSites,
     form: &TrialForm,
-    current: &[(String, String, String)],
 ) -> Result<(), ApiError> {
+    let docs = consent::list(db, access, id).await?;
+    let current = latest_consents(db, access, id, &docs).await?;
     for (_, site, coordinator) in new_sites {
         let s = sites::add(db, user, access, id, site).await?;
         if let Some(c) = coordinator {
@@ -214,8 +215,55 @@ async fn save_extras(
     Ok(())
 }
 
-/// Checks and saves the form: creates a trial (`id` `None`) or a new version of a draft.
-/// On any error the form comes back with every typed value and the errors by their fields.
+/// The form's filled site rows, with their coordinators found by email (an unknown email
+/// is an error on its field).
+async fn site_rows(
+    db: &DatabaseConnection,
+    form: &mut TrialForm,
+    lang: crate::web::lang::Lang,
+) -> Result<NewSites, ApiError> {
+    let mut out = Vec::new();
+    for (i, site, email) in form.sites(lang) {
+        let coordinator = match &email {
+            Some(e) => sites::coordinator_by_email(db, e).await?,
+            None => None,
+        };
+        if email.is_some() && coordinator.is_none() {
+            let msg = crate::web::i18n::t(lang, "form.no_coordinator");
+            form.error(&format!("site_{i}_coordinator_email"), msg);
+        }
+        out.push((i, site, coordinator));
+    }
+    Ok(out)
+}
+
+/// New sites of the form: `(row, site, coordinator)`.
+type NewSites = Vec<(usize, sites::NewSite, Option<Uuid>)>;
+
+/// The form again, with its errors and every typed value (422).
+async fn refused(
+    ctx: PageContext,
+    db: &DatabaseConnection,
+    form: TrialForm,
+    stored: Option<TrialView>,
+) -> Result<HttpResponse, PageError> {
+    let page = match stored {
+        // Only the trial's sponsor gets here: `save` read it with their access.
+        Some(t) => {
+            let access = Access::Sponsor(t.sponsor_id);
+            stored_page(ctx.clone(), db, &access, t.id, Some(form)).await
+        }
+        None => Ok(TrialPage::new(ctx.clone(), &form, None)),
+    };
+    match page {
+        Ok(p) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p)),
+        Err(e) => Err(ctx.fail(e)),
+    }
+}
+
+/// Checks and saves the form: creates a trial (`id` `None`) or a new version of a draft,
+/// then its new sites and consent versions. Every check runs before anything is written;
+/// on any error the form comes back with every typed value and the errors by their fields.
 async fn save(
     ctx: PageContext,
     db: &DatabaseConnection,
@@ -234,44 +282,21 @@ async fn save(
         None => None,
     };
     let mut form = TrialForm::from_pairs(&pairs);
-    let lang = ctx.lang;
-    let input = form.input(lang, stored.as_ref().map(|t| t.slug.as_str()));
+    let input = form.input(ctx.lang, stored.as_ref().map(|t| t.slug.as_str()));
     let json_ok = form.criteria_errors.is_empty();
     if let Err(ApiError::Validation(details)) = input::check(input.clone()) {
+        // Criteria that are not JSON were replaced by an empty list: not the sponsor's error.
         let keep: Vec<_> = details
             .into_iter()
             .filter(|d| json_ok || !d.path.starts_with("$.definition"))
             .collect();
         form.place(&keep, None);
     }
-    let mut new_sites = Vec::new();
-    for (i, site, email) in form.sites(lang) {
-        let coordinator = match email {
-            Some(e) => match sites::coordinator_by_email(db, &e).await {
-                Ok(Some(c)) => Some(c),
-                Ok(None) => {
-                    let msg = crate::web::i18n::t(lang, "form.no_coordinator");
-                    form.error(&format!("site_{i}_coordinator_email"), msg);
-                    None
-                }
-                Err(e) => return Err(ctx.fail(e)),
-            },
-            None => None,
-        };
-        new_sites.push((i, site, coordinator));
-    }
-    let failed = |form: TrialForm, ctx: PageContext, stored: Option<TrialView>| async move {
-        let page = match stored {
-            Some(t) => stored_page(ctx.clone(), db, &access_of(&t), t.id, Some(form)).await,
-            None => Ok(TrialPage::new(ctx.clone(), &form, None)),
-        };
-        match page {
-            Ok(p) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p)),
-            Err(e) => Err(ctx.fail(e)),
-        }
-    };
+    let new_sites = site_rows(db, &mut form, ctx.lang)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     if form.has_errors() {
-        return failed(form, ctx, stored).await;
+        return refused(ctx, db, form, stored).await;
     }
     let saved = match &stored {
         Some(t) => trials::update(db, user, &access, t.id, input).await,
@@ -281,33 +306,18 @@ async fn save(
         Ok(t) => t,
         Err(ApiError::Validation(details)) => {
             form.place(&details, None);
-            return failed(form, ctx, stored).await;
+            return refused(ctx, db, form, stored).await;
         }
-        Err(ApiError::Conflict(msg)) => {
-            form.error("slug", msg);
-            return failed(form, ctx, stored).await;
-        }
-        Err(ApiError::InvalidState(msg)) => {
-            form.error("title", msg);
-            return failed(form, ctx, stored).await;
+        Err(ApiError::Conflict(msg) | ApiError::InvalidState(msg)) => {
+            form.error(if stored.is_none() { "slug" } else { "title" }, msg);
+            return refused(ctx, db, form, stored).await;
         }
         Err(e) => return Err(ctx.fail(e)),
     };
-    let docs = consent::list(db, &access, t.id)
-        .await
-        .map_err(|e| ctx.fail(e))?;
-    let current = latest_consents(db, &access, t.id, &docs)
-        .await
-        .map_err(|e| ctx.fail(e))?;
-    save_extras(db, user, &access, t.id, new_sites, &form, &current)
+    save_extras(db, user, &access, t.id, new_sites, &form)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok(see_other(&format!("/sponsor/trials/{}?saved=1", t.id)))
-}
-
-/// The sponsor's access to their own trial (re-reading pages after a failed save).
-fn access_of(t: &TrialView) -> Access {
-    Access::Sponsor(t.sponsor_id)
 }
 
 /// `POST /sponsor/trials`: creates a draft from the form.

@@ -102,6 +102,7 @@ pub(crate) async fn recruiting(
                 recruitment_start: None,
                 recruitment_end: None,
                 sponsor_id: None,
+                ..TrialInput::default()
             };
             let v = trials::create(db, a.sponsor, &sponsor, input)
                 .await
@@ -164,6 +165,7 @@ async fn site_with_coordinator(
                 organisation_id: Some(staff.site_org),
                 latitude: Some(45.7597),
                 longitude: Some(4.8422),
+                ..NewSite::default()
             };
             sites::add(db, a.sponsor, &sponsor, trial_id, new)
                 .await
@@ -204,6 +206,7 @@ async fn consent_documents(
         let new = NewDocument {
             language: language.into(),
             body,
+            ..NewDocument::default()
         };
         consent::add(db, a.sponsor, &sponsor, trial_id, new)
             .await

@@ -19,6 +19,8 @@ pub struct Model {
     pub body: String,
     /// SHA-256 of the body, hex.
     pub sha256: String,
+    /// The sponsor's label for this version ("v2.1 of 2026-03-01"), if any.
+    pub version_label: Option<String>,
     /// Creation time.
     pub created_at: DateTimeUtc,
 }

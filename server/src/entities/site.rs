@@ -21,6 +21,12 @@ pub struct Model {
     pub latitude: Option<f64>,
     /// Longitude.
     pub longitude: Option<f64>,
+    /// Contact name (the site's coordinator).
+    pub contact_name: Option<String>,
+    /// Contact email.
+    pub contact_email: Option<String>,
+    /// Contact phone.
+    pub contact_phone: Option<String>,
     /// Creation time.
     pub created_at: DateTimeUtc,
 }

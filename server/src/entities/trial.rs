@@ -30,6 +30,14 @@ pub struct Model {
     pub recruitment_start: Option<Date>,
     /// Last day of recruitment.
     pub recruitment_end: Option<Date>,
+    /// Phase (`phase_1`… see `registry::input::PHASES`).
+    pub phase: Option<String>,
+    /// Therapeutic area (free text: "Cardiology").
+    pub therapeutic_area: Option<String>,
+    /// Description for GPs (longer than the pop-up summary).
+    pub description: Option<String>,
+    /// Information written for patients.
+    pub patient_information: Option<String>,
     /// The reviewer comment of the last rejection.
     pub review_comment: Option<String>,
     /// Creation time.

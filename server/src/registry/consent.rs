@@ -18,13 +18,16 @@ use uuid::Uuid;
 pub const LANGUAGES: [&str; 2] = ["fr", "en"];
 
 /// A new consent document version.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDocument {
     /// `fr` or `en`.
     pub language: String,
     /// The full text shown to the patient.
     pub body: String,
+    /// The sponsor's label for this version ("v2.1 of 2026-03-01"), if any.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// A consent document version.
@@ -38,6 +41,9 @@ pub struct DocumentView {
     pub language: String,
     /// SHA-256 of the body, hex.
     pub sha256: String,
+    /// The sponsor's label for this version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// Creation time.
     pub created_at: chrono::DateTime<Utc>,
     /// The text (omitted in lists).
@@ -51,6 +57,7 @@ fn view(d: consent_document::Model, with_body: bool) -> DocumentView {
         version: d.version,
         language: d.language,
         sha256: d.sha256,
+        label: d.version_label,
         created_at: d.created_at,
         body: with_body.then_some(d.body),
     }
@@ -98,11 +105,15 @@ pub async fn add(
         language: Set(language),
         body: Set(new.body),
         sha256: Set(sha256),
+        version_label: Set(new
+            .label
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())),
         created_at: Set(Utc::now()),
     }
     .insert(&txn)
     .await?;
-    let after = serde_json::json!({"trial_id": trial_id, "version": d.version, "language": d.language, "sha256": d.sha256});
+    let after = serde_json::json!({"trial_id": trial_id, "version": d.version, "language": d.language, "sha256": d.sha256, "label": d.version_label});
     audit::append(
         &txn,
         &Actor::user(user.to_string()),

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A trial as sponsors send it.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrialInput {
     /// The criteria engine's definition: id, title, summary, criteria (a `trials::Trial`;
@@ -33,6 +33,44 @@ pub struct TrialInput {
     /// The sponsor (administrators only; sponsors create for their own organisation).
     #[serde(default)]
     pub sponsor_id: Option<Uuid>,
+    /// Phase: one of [`PHASES`].
+    #[serde(default)]
+    pub phase: Option<String>,
+    /// Therapeutic area ("Cardiology").
+    #[serde(default)]
+    pub therapeutic_area: Option<String>,
+    /// Description for GPs (the pop-up shows only the definition's `summary`).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Information written for patients.
+    #[serde(default)]
+    pub patient_information: Option<String>,
+}
+
+/// The phases a trial may declare (ClinicalTrials.gov's list, lower case).
+pub const PHASES: [&str; 8] = [
+    "early_phase_1",
+    "phase_1",
+    "phase_1_2",
+    "phase_2",
+    "phase_2_3",
+    "phase_3",
+    "phase_4",
+    "not_applicable",
+];
+
+/// The most characters a GP summary may have (the pop-up shows two lines).
+pub const SUMMARY_MAX_CHARS: usize = 200;
+/// The most line breaks a GP summary may have.
+pub const SUMMARY_MAX_BREAKS: usize = 1;
+
+/// Whether a GP summary fits the pop-up's two lines.
+pub fn summary_fits(s: &str) -> bool {
+    s.chars().count() <= SUMMARY_MAX_CHARS && s.matches('\n').count() <= SUMMARY_MAX_BREAKS
+}
+
+fn trimmed(s: Option<String>) -> Option<String> {
+    s.map(|a| a.trim().to_string()).filter(|a| !a.is_empty())
 }
 
 /// A checked input.
@@ -50,6 +88,14 @@ pub struct Checked {
     pub recruitment_start: Option<NaiveDate>,
     /// Last day of recruitment.
     pub recruitment_end: Option<NaiveDate>,
+    /// Phase, one of [`PHASES`].
+    pub phase: Option<String>,
+    /// Therapeutic area.
+    pub therapeutic_area: Option<String>,
+    /// Description for GPs.
+    pub description: Option<String>,
+    /// Information for patients.
+    pub patient_information: Option<String>,
 }
 
 /// Whether a registry number has the form of an NCT, EU CT or EudraCT number.
@@ -82,6 +128,13 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
                     e.message,
                 ));
             }
+            if t.summary.as_deref().is_some_and(|s| !summary_fits(s)) {
+                details.push(Detail::new(
+                    "$.definition.summary",
+                    "summary_too_long",
+                    format!("the GP summary fits two lines: at most {SUMMARY_MAX_CHARS} characters and {SUMMARY_MAX_BREAKS} line break"),
+                ));
+            }
             Some(t)
         }
         Err(e) => {
@@ -102,6 +155,16 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
     {
         details.push(Detail::new("$.registry_number", "invalid_registry_number", format!("`{n}` is neither an NCT number (NCT01234567) nor an EU CT number (2023-501234-12-00)")));
     }
+    let phase = trimmed(input.phase).map(|p| p.to_lowercase());
+    if let Some(p) = &phase
+        && !PHASES.contains(&p.as_str())
+    {
+        details.push(Detail::new(
+            "$.phase",
+            "unknown_phase",
+            format!("`{p}` is not a phase: {}", PHASES.join(", ")),
+        ));
+    }
     if input.target_enrolment.is_some_and(|t| t < 1) {
         details.push(Detail::new(
             "$.target_enrolment",
@@ -121,14 +184,15 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
     match definition {
         Some(definition) if details.is_empty() => Ok(Checked {
             definition,
-            acronym: input
-                .acronym
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty()),
+            acronym: trimmed(input.acronym),
             registry_number,
             target_enrolment: input.target_enrolment,
             recruitment_start: input.recruitment_start,
             recruitment_end: input.recruitment_end,
+            phase,
+            therapeutic_area: trimmed(input.therapeutic_area),
+            description: trimmed(input.description),
+            patient_information: trimmed(input.patient_information),
         }),
         _ => Err(ApiError::Validation(details)),
     }
@@ -152,6 +216,20 @@ mod tests {
             "",
         ] {
             assert!(!registry_number_ok(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn summaries_fit_two_lines() {
+        let cases = [
+            ("Adults with type 2 diabetes and HbA1c above 8 %.", true),
+            ("line one\nline two", true),
+            ("one\ntwo\nthree", false),
+            (&"x".repeat(SUMMARY_MAX_CHARS), true),
+            (&"é".repeat(SUMMARY_MAX_CHARS + 1), false),
+        ];
+        for (s, want) in cases {
+            assert_eq!(summary_fits(s), want, "{s}");
         }
     }
 }

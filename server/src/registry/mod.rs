@@ -4,7 +4,9 @@
 
 pub mod access;
 pub mod consent;
+pub mod ctgov;
 pub mod input;
+pub mod recruitment;
 pub mod sites;
 pub mod trials;
 

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A new site.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSite {
     /// Name ("CHU de Lyon — centre d'investigation clinique").
@@ -30,6 +30,15 @@ pub struct NewSite {
     /// Longitude.
     #[serde(default)]
     pub longitude: Option<f64>,
+    /// Contact name (the site's research coordinator).
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    /// Contact email.
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    /// Contact phone.
+    #[serde(default)]
+    pub contact_phone: Option<String>,
 }
 
 /// A site as clients see it.
@@ -52,6 +61,15 @@ pub struct SiteView {
     /// Longitude.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
+    /// Contact name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    /// Contact email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    /// Contact phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<String>,
 }
 
 impl From<site::Model> for SiteView {
@@ -64,6 +82,9 @@ impl From<site::Model> for SiteView {
             organisation_id: s.organisation_id,
             latitude: s.latitude,
             longitude: s.longitude,
+            contact_name: s.contact_name,
+            contact_email: s.contact_email,
+            contact_phone: s.contact_phone,
         }
     }
 }
@@ -77,6 +98,55 @@ pub async fn add(
     new: NewSite,
 ) -> Result<SiteView, ApiError> {
     access.editable(trial::Entity::find_by_id(trial_id).one(db).await?, trial_id)?;
+    let details = check(&new);
+    if !details.is_empty() {
+        return Err(ApiError::Validation(details));
+    }
+    if let Some(org) = new.organisation_id {
+        let found = organisation::Entity::find_by_id(org).one(db).await?;
+        if found.is_none_or(|o| o.kind != "site") {
+            return Err(ApiError::invalid(
+                "$.organisation_id",
+                "unknown_site_organisation",
+                format!("no site organisation {org}"),
+            ));
+        }
+    }
+    let clean = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let txn = crate::db::write(db).await?;
+    let s = site::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        trial_id: Set(trial_id),
+        organisation_id: Set(new.organisation_id),
+        name: Set(new.name.trim().into()),
+        address: Set(new.address.trim().into()),
+        latitude: Set(new.latitude),
+        longitude: Set(new.longitude),
+        contact_name: Set(clean(new.contact_name)),
+        contact_email: Set(clean(new.contact_email).map(|e| e.to_lowercase())),
+        contact_phone: Set(clean(new.contact_phone)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let view = SiteView::from(s);
+    let after = serde_json::to_value(&view).map_err(|e| ApiError::Internal(e.into()))?;
+    audit::append(
+        &txn,
+        &Actor::user(user.to_string()),
+        "site.create",
+        "site",
+        &view.id.to_string(),
+        None,
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// The checks of a new site that need no database: every problem, with its path.
+pub fn check(new: &NewSite) -> Vec<Detail> {
     let mut details = Vec::new();
     if new.name.trim().is_empty() {
         details.push(Detail::new("$.name", "required", "the name is empty"));
@@ -101,46 +171,19 @@ pub async fn add(
             "a longitude lies between -180 and 180",
         ));
     }
-    if !details.is_empty() {
-        return Err(ApiError::Validation(details));
+    if new
+        .contact_email
+        .as_deref()
+        .map(str::trim)
+        .is_some_and(|e| !e.is_empty() && crate::accounts::normalise_email(e).is_err())
+    {
+        details.push(Detail::new(
+            "$.contact_email",
+            "invalid_email",
+            "the contact email is not an email address",
+        ));
     }
-    if let Some(org) = new.organisation_id {
-        let found = organisation::Entity::find_by_id(org).one(db).await?;
-        if found.is_none_or(|o| o.kind != "site") {
-            return Err(ApiError::invalid(
-                "$.organisation_id",
-                "unknown_site_organisation",
-                format!("no site organisation {org}"),
-            ));
-        }
-    }
-    let txn = crate::db::write(db).await?;
-    let s = site::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        trial_id: Set(trial_id),
-        organisation_id: Set(new.organisation_id),
-        name: Set(new.name.trim().into()),
-        address: Set(new.address.trim().into()),
-        latitude: Set(new.latitude),
-        longitude: Set(new.longitude),
-        created_at: Set(Utc::now()),
-    }
-    .insert(&txn)
-    .await?;
-    let view = SiteView::from(s);
-    let after = serde_json::to_value(&view).map_err(|e| ApiError::Internal(e.into()))?;
-    audit::append(
-        &txn,
-        &Actor::user(user.to_string()),
-        "site.create",
-        "site",
-        &view.id.to_string(),
-        None,
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(view)
+    details
 }
 
 /// A trial's sites.
@@ -306,4 +349,18 @@ pub async fn coordinators(
         .into_iter()
         .map(|u| serde_json::json!({"id": u.id, "email": u.email}))
         .collect())
+}
+
+/// The research coordinator with this email, if there is one (to link a site's coordinator
+/// by email in the sponsor's form).
+pub async fn coordinator_by_email(
+    db: &DatabaseConnection,
+    email: &str,
+) -> Result<Option<Uuid>, ApiError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .filter(user::Column::Role.eq("coordinator"))
+        .one(db)
+        .await?
+        .map(|u| u.id))
 }

@@ -49,6 +49,18 @@ pub struct TrialView {
     /// The reviewer's comment after a rejection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review_comment: Option<String>,
+    /// Phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// Therapeutic area.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub therapeutic_area: Option<String>,
+    /// Description for GPs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Information for patients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient_information: Option<String>,
     /// Creation time.
     pub created_at: chrono::DateTime<Utc>,
     /// Last change.
@@ -74,6 +86,10 @@ impl TrialView {
             recruitment_start: t.recruitment_start,
             recruitment_end: t.recruitment_end,
             review_comment: t.review_comment,
+            phase: t.phase,
+            therapeutic_area: t.therapeutic_area,
+            description: t.description,
+            patient_information: t.patient_information,
             created_at: t.created_at,
             updated_at: t.updated_at,
             definition,
@@ -90,6 +106,8 @@ fn snapshot(t: &trial::Model) -> serde_json::Value {
         "status": t.status, "current_version": t.current_version, "title": t.title, "acronym": t.acronym,
         "registry_number": t.registry_number, "target_enrolment": t.target_enrolment,
         "recruitment_start": t.recruitment_start, "recruitment_end": t.recruitment_end, "review_comment": t.review_comment,
+        "phase": t.phase, "therapeutic_area": t.therapeutic_area, "description": t.description,
+        "patient_information": t.patient_information,
     })
 }
 
@@ -168,6 +186,10 @@ pub async fn create(
         recruitment_start: Set(checked.recruitment_start),
         recruitment_end: Set(checked.recruitment_end),
         review_comment: Set(None),
+        phase: Set(checked.phase.clone()),
+        therapeutic_area: Set(checked.therapeutic_area.clone()),
+        description: Set(checked.description.clone()),
+        patient_information: Set(checked.patient_information.clone()),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -248,6 +270,10 @@ pub async fn update(
         target_enrolment,
         recruitment_start,
         recruitment_end,
+        phase,
+        therapeutic_area,
+        description,
+        patient_information,
     } = check(input)?;
     if definition.id != t.slug {
         return Err(ApiError::invalid(
@@ -270,6 +296,10 @@ pub async fn update(
     active.target_enrolment = Set(target_enrolment);
     active.recruitment_start = Set(recruitment_start);
     active.recruitment_end = Set(recruitment_end);
+    active.phase = Set(phase);
+    active.therapeutic_area = Set(therapeutic_area);
+    active.description = Set(description);
+    active.patient_information = Set(patient_information);
     active.updated_at = Set(Utc::now());
     let t = active.update(&txn).await?;
     audit::append(

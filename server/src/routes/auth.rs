@@ -23,7 +23,8 @@ pub struct Credentials {
     password: String,
 }
 
-fn session_cookie(value: String, max_age: i64, settings: &Settings) -> Cookie<'static> {
+/// The session cookie (empty value and age 0 to clear it).
+pub(crate) fn session_cookie(value: String, max_age: i64, settings: &Settings) -> Cookie<'static> {
     Cookie::build(COOKIE, value)
         .path("/")
         .http_only(true)

@@ -1,0 +1,870 @@
+//! The sponsor portal's pages over HTTP: login and logout, the sponsor's trials, the trial
+//! form (CSRF, inline errors that keep what was typed), roles, the review by an
+//! administrator through to recruiting, and the ClinicalTrials.gov import.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use e2e::{PASSWORD, TestApp, both};
+use reqwest::{Method, header};
+use serde_json::Value;
+use server::web::assets::url_encode;
+
+/// A page: status, `Location`, body.
+struct Page {
+    status: u16,
+    location: String,
+    body: String,
+    cookies: Vec<String>,
+}
+
+async fn page(r: reqwest::Response) -> Page {
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let cookies = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    Page {
+        status,
+        location,
+        body: r.text().await.unwrap(),
+        cookies,
+    }
+}
+
+async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
+    let mut req = app.request(Method::GET, path);
+    if !cookie.is_empty() {
+        req = req.header(header::COOKIE, cookie);
+    }
+    page(req.send().await.unwrap()).await
+}
+
+async fn post(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut req = app
+        .request(Method::POST, path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body);
+    if !cookie.is_empty() {
+        req = req.header(header::COOKIE, cookie);
+    }
+    page(req.send().await.unwrap()).await
+}
+
+/// The `value` of the input named `name` (the first one).
+fn input_value(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let rest = &html[at..];
+    let v = rest.split("value=\"").nth(1).unwrap();
+    v.split('"').next().unwrap().to_string()
+}
+
+/// The text of the textarea `id`.
+fn textarea(html: &str, id: &str) -> String {
+    let at = html
+        .find(&format!("<textarea id=\"{id}\""))
+        .or_else(|| html.find(&format!("id=\"{id}\" name=")))
+        .unwrap_or_else(|| panic!("no textarea {id}"));
+    let rest = &html[at..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest.find("</textarea>").unwrap();
+    rest[start..end].to_string()
+}
+
+/// A sponsor organisation with one user: `(email, organisation id)`.
+async fn sponsor_user(app: &TestApp) -> (String, uuid::Uuid) {
+    let org = app
+        .seed_organisation(&format!("Sponsor {}", uuid::Uuid::now_v7()), "sponsor")
+        .await;
+    (app.seed_user("sponsor", Some(org)).await, org)
+}
+
+/// Logs in through the login page: the `Cookie` header of the session.
+async fn page_login(app: &TestApp, email: &str) -> (String, Page) {
+    let form = get(app, "/login", "").await;
+    let token = input_value(&form.body, "login_token");
+    let cookie = format!("inclusio_login_csrf={token}");
+    let r = post(
+        app,
+        "/login",
+        &cookie,
+        &[
+            ("email", email),
+            ("password", PASSWORD),
+            ("login_token", &token),
+        ],
+    )
+    .await;
+    let session = r
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("inclusio_session="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .unwrap_or_default();
+    (session, r)
+}
+
+fn criteria() -> String {
+    serde_json::to_string_pretty(&e2e::example_trial("diabetes-t2-hba1c")["criteria"]).unwrap()
+}
+
+/// The fields of a valid new trial.
+fn trial_fields(criteria: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", "Early intensification in type 2 diabetes".into()),
+        ("acronym", "DIAMOND GP".into()),
+        ("registry_number", "NCT05123456".into()),
+        ("phase", "phase_3".into()),
+        ("therapeutic_area", "Diabetology".into()),
+        (
+            "summary",
+            "Adults with type 2 diabetes and HbA1c above 8 %.".into(),
+        ),
+        (
+            "description",
+            "A pragmatic trial in general practice.".into(),
+        ),
+        (
+            "patient_information",
+            "You may be offered a second medicine.".into(),
+        ),
+        ("target_enrolment", "240".into()),
+        ("recruitment_start", "2026-01-01".into()),
+        ("recruitment_end", "2030-12-31".into()),
+        ("criteria", criteria.into()),
+        ("site_0_name", "CHU de Lyon".into()),
+        ("site_0_address", "1 place de l'Hôpital, 69003 Lyon".into()),
+        ("site_0_latitude", "45.7597".into()),
+        ("site_0_longitude", "4.8422".into()),
+        ("site_0_contact_name", "Marie Durand".into()),
+        ("site_0_contact_email", "marie.durand@chu-lyon.fr".into()),
+        ("site_0_contact_phone", "+33 4 72 11 00 00".into()),
+        ("site_0_coordinator_email", String::new()),
+        ("site_1_name", String::new()),
+        (
+            "consent_fr",
+            "Notice d'information et formulaire de consentement.".into(),
+        ),
+        ("consent_fr_label", "v1.0 du 2026-01-01".into()),
+        ("consent_en", String::new()),
+    ]
+}
+
+async fn post_trial(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    csrf: &str,
+    fields: &[(&'static str, String)],
+) -> Page {
+    let mut all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    all.push(("csrf_token", csrf));
+    post(app, path, cookie, &all).await
+}
+
+async fn api_trials(app: &TestApp, cookie: &str) -> Vec<Value> {
+    app.as_user(Method::GET, "/api/v1/trials", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A sponsor logged in through the page, with a created trial: `(cookie, csrf, trial id)`.
+async fn sponsor_with_trial(app: &TestApp) -> (String, String, String) {
+    let (email, _) = sponsor_user(app).await;
+    let (cookie, _) = page_login(app, &email).await;
+    let form = get(app, "/sponsor/trials/new", &cookie).await;
+    assert_eq!(form.status, 200);
+    let csrf = input_value(&form.body, "csrf_token");
+    let r = post_trial(
+        app,
+        "/sponsor/trials",
+        &cookie,
+        &csrf,
+        &trial_fields(&criteria()),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let id = r
+        .location
+        .strip_prefix("/sponsor/trials/")
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    (cookie, csrf, id)
+}
+
+both!(
+    login_form_logs_in_by_role_and_honours_next,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let (cookie, r) = page_login(&app, &email).await;
+        assert_eq!(r.status, 303);
+        assert_eq!(r.location, "/sponsor");
+        assert!(cookie.starts_with("inclusio_session="));
+        let home = get(&app, "/sponsor", &cookie).await;
+        assert_eq!(home.status, 200);
+        assert!(home.body.contains("id=\"nav-sponsor\""), "sponsor nav link");
+
+        let admin = app.seed_user("admin", None).await;
+        let (_, r) = page_login(&app, &admin).await;
+        assert_eq!(r.location, "/admin/review");
+
+        // `next` is honoured, and kept on this site.
+        let form = get(&app, "/login?next=/sponsor/trials/new", "").await;
+        let token = input_value(&form.body, "login_token");
+        assert_eq!(input_value(&form.body, "next"), "/sponsor/trials/new");
+        let c = format!("inclusio_login_csrf={token}");
+        for (next, want) in [
+            ("/sponsor/trials/new", "/sponsor/trials/new"),
+            ("//evil.example", "/"),
+        ] {
+            let r = post(
+                &app,
+                "/login",
+                &c,
+                &[
+                    ("email", &email),
+                    ("password", PASSWORD),
+                    ("login_token", &token),
+                    ("next", next),
+                ],
+            )
+            .await;
+            assert_eq!(r.status, 303);
+            assert_eq!(r.location, want, "next={next}");
+        }
+    }
+);
+
+both!(
+    login_errors_are_inline_and_throttled,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let form = get(&app, "/login?lang=en", "").await;
+        let token = input_value(&form.body, "login_token");
+        let c = format!("inclusio_login_csrf={token}");
+        let bad = [
+            ("email", email.as_str()),
+            ("password", "wrong password"),
+            ("login_token", &token),
+        ];
+        let r = post(&app, "/login?lang=en", &c, &bad).await;
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("Wrong email or password."), "{}", r.body);
+        assert!(
+            r.body.contains(&format!("value=\"{email}\"")),
+            "the email is kept"
+        );
+        assert!(r.body.contains("aria-invalid=\"true\""));
+        let r = post(&app, "/login?lang=fr", &c, &bad).await;
+        assert!(r.body.contains("Adresse e-mail ou mot de passe incorrect."));
+        for _ in 0..3 {
+            assert_eq!(post(&app, "/login", &c, &bad).await.status, 401);
+        }
+        // Five failures: even the right password is refused now.
+        let good = [
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("login_token", &token),
+        ];
+        let r = post(&app, "/login?lang=en", &c, &good).await;
+        assert_eq!(r.status, 429);
+        assert!(r.body.contains("Too many failed attempts"));
+        // Without the double-submit cookie, or with another value: refused before any check.
+        let other = [
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("login_token", "forged"),
+        ];
+        assert_eq!(post(&app, "/login", &c, &other).await.status, 403);
+        assert_eq!(post(&app, "/login", "", &good).await.status, 403);
+    }
+);
+
+both!(logout_needs_the_csrf_token, |app: TestApp| async move {
+    let (email, _) = sponsor_user(&app).await;
+    let (cookie, _) = page_login(&app, &email).await;
+    let home = get(&app, "/sponsor", &cookie).await;
+    let csrf = input_value(&home.body, "csrf_token");
+    assert_eq!(post(&app, "/logout", &cookie, &[]).await.status, 403);
+    assert_eq!(
+        post(&app, "/logout", &cookie, &[("csrf_token", "AAAA")])
+            .await
+            .status,
+        403
+    );
+    let r = post(&app, "/logout", &cookie, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status, 303);
+    assert!(
+        r.cookies
+            .iter()
+            .any(|c| c.starts_with("inclusio_session=;") && c.contains("Max-Age=0")),
+        "{:?}",
+        r.cookies
+    );
+});
+
+both!(roles_are_enforced_on_the_pages, |app: TestApp| async move {
+    // Anonymous readers go to the login page, and come back.
+    let r = get(&app, "/sponsor", "").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location, "/login?next=/sponsor");
+    assert_eq!(
+        get(&app, "/admin/review", "").await.location,
+        "/login?next=/admin/review"
+    );
+    // A coordinator may not open the sponsor pages (403 page, in the reader's language).
+    let coordinator = app.logged_in("coordinator").await;
+    for path in ["/sponsor", "/sponsor/trials/new", "/sponsor/trials/import"] {
+        let r = get(&app, &format!("{path}?lang=en"), &coordinator).await;
+        assert_eq!(r.status, 403, "{path}");
+        assert!(r.body.contains("Not allowed"), "{path}");
+    }
+    assert!(
+        get(&app, "/sponsor?lang=fr", &coordinator)
+            .await
+            .body
+            .contains("Accès refusé")
+    );
+    // A sponsor may not open another sponsor's trial: 404, as if it did not exist.
+    let (_, _, id) = sponsor_with_trial(&app).await;
+    let (other, _) = sponsor_user(&app).await;
+    let (other, _) = page_login(&app, &other).await;
+    let r = get(&app, &format!("/sponsor/trials/{id}"), &other).await;
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("Page introuvable"));
+    let csrf = input_value(&get(&app, "/sponsor", &other).await.body, "csrf_token");
+    let r = post_trial(
+        &app,
+        &format!("/sponsor/trials/{id}"),
+        &other,
+        &csrf,
+        &trial_fields(&criteria()),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        get(&app, "/sponsor/trials/not-a-uuid", &other).await.status,
+        404
+    );
+    // Nor can a sponsor review.
+    assert_eq!(get(&app, "/admin/review", &other).await.status, 403);
+    assert!(
+        get(&app, "/sponsor", &other)
+            .await
+            .body
+            .contains("id=\"no-trials\"")
+    );
+});
+
+both!(
+    sponsors_create_trials_through_the_form,
+    |app: TestApp| async move {
+        let (cookie, _, id) = sponsor_with_trial(&app).await;
+        let r = get(
+            &app,
+            &format!("/sponsor/trials/{id}?saved=1&lang=en"),
+            &cookie,
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("Saved: a new version of the draft."));
+        assert!(r.body.contains("CHU de Lyon"), "the site is listed");
+        assert!(
+            r.body.contains("v1.0 du 2026-01-01"),
+            "the consent version label"
+        );
+        assert!(textarea(&r.body, "criteria-json").contains("inclusion"));
+        // The JSON API sees the same trial, with the portal's fields.
+        let t: Value = app
+            .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(t["slug"], "diamond-gp");
+        assert_eq!(t["status"], "draft");
+        assert_eq!(t["phase"], "phase_3");
+        assert_eq!(t["therapeutic_area"], "Diabetology");
+        assert_eq!(t["registry_number"], "NCT05123456");
+        assert_eq!(t["target_enrolment"], 240);
+        assert_eq!(
+            t["definition"]["summary"],
+            "Adults with type 2 diabetes and HbA1c above 8 %."
+        );
+        let sites: Value = app
+            .as_user(Method::GET, &format!("/api/v1/trials/{id}/sites"), &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            sites.as_array().unwrap().len(),
+            1,
+            "the empty row adds nothing"
+        );
+        assert_eq!(sites[0]["contact_email"], "marie.durand@chu-lyon.fr");
+        assert_eq!(sites[0]["latitude"], 45.7597);
+        let docs: Value = app
+            .as_user(
+                Method::GET,
+                &format!("/api/v1/trials/{id}/consent-documents"),
+                &cookie,
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(docs.as_array().unwrap().len(), 1, "French only");
+        assert_eq!(docs[0]["label"], "v1.0 du 2026-01-01");
+        // Saving again: a new version; the unchanged consent text adds no consent version, a
+        // changed one does.
+        let csrf = input_value(&r.body, "csrf_token");
+        let mut fields = trial_fields(&criteria());
+        fields.retain(|(k, _)| !k.starts_with("site_"));
+        for (k, v) in fields.iter_mut() {
+            if *k == "consent_en" {
+                *v = "Information sheet and consent form.".into();
+            }
+        }
+        // A second site, its coordinator account linked by email.
+        let site_org = app.seed_organisation("CHU de Grenoble", "site").await;
+        let coordinator = app.seed_user("coordinator", Some(site_org)).await;
+        fields.push(("site_0_name", "CHU de Grenoble".into()));
+        fields.push((
+            "site_0_address",
+            "Boulevard de la Chantourne, La Tronche".into(),
+        ));
+        fields.push(("site_0_coordinator_email", coordinator.to_uppercase()));
+        let r = post_trial(
+            &app,
+            &format!("/sponsor/trials/{id}"),
+            &cookie,
+            &csrf,
+            &fields,
+        )
+        .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let sites: Value = app
+            .as_user(Method::GET, &format!("/api/v1/trials/{id}/sites"), &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let grenoble = sites
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "CHU de Grenoble")
+            .expect("the new site");
+        let path = format!(
+            "/api/v1/sites/{}/coordinators",
+            grenoble["id"].as_str().unwrap()
+        );
+        let linked: Value = app
+            .as_user(Method::GET, &path, &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(linked[0]["email"], coordinator.as_str());
+        let trials = api_trials(&app, &cookie).await;
+        assert_eq!(trials[0]["current_version"], 2);
+        let docs: Value = app
+            .as_user(
+                Method::GET,
+                &format!("/api/v1/trials/{id}/consent-documents"),
+                &cookie,
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            docs.as_array().unwrap().len(),
+            2,
+            "one English version added"
+        );
+        // The sponsor's home lists it with its recruitment.
+        let home = get(&app, "/sponsor?lang=en", &cookie).await;
+        assert!(home.body.contains("DIAMOND GP"));
+        assert!(
+            home.body.contains("0 referred · 0 enrolled / 240 target"),
+            "{}",
+            home.body
+        );
+        assert!(
+            get(&app, "/sponsor?lang=fr", &cookie)
+                .await
+                .body
+                .contains("Brouillon")
+        );
+    }
+);
+
+both!(
+    errors_are_inline_and_keep_what_was_typed,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let (cookie, _) = page_login(&app, &email).await;
+        let csrf = input_value(
+            &get(&app, "/sponsor/trials/new", &cookie).await.body,
+            "csrf_token",
+        );
+        // A bad registry number and a summary of three lines.
+        let mut fields = trial_fields(&criteria());
+        fields[2].1 = "NCT123".into();
+        fields[5].1 = "one\ntwo\nthree".into();
+        let r = post_trial(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("id=\"error-summary\""));
+        assert!(
+            r.body.contains("href=\"#registry_number\""),
+            "the summary links to the field"
+        );
+        assert!(r.body.contains("id=\"registry_number-error\""));
+        assert!(r.body.contains(
+            "value=\"NCT123\" aria-invalid=\"true\" aria-describedby=\"registry_number-error\""
+        ));
+        assert!(r.body.contains("id=\"summary-error\""));
+        assert!(
+            r.body
+                .contains("value=\"Early intensification in type 2 diabetes\""),
+            "the title is kept"
+        );
+        assert!(r.body.contains("value=\"CHU de Lyon\""), "the site is kept");
+        assert!(
+            textarea(&r.body, "criteria-json").contains("hba1c"),
+            "the criteria are kept"
+        );
+        assert!(r.body.contains("Please correct the following"));
+        // Criteria that are not JSON: an inline error, the text kept as typed.
+        let mut fields = trial_fields("{\"inclusion\": [");
+        fields[4].1 = "Diabétologie".into();
+        let r = post_trial(&app, "/sponsor/trials?lang=fr", &cookie, &csrf, &fields).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("id=\"criteria-errors\""));
+        assert!(r.body.contains("JSON invalide"));
+        assert_eq!(
+            textarea(&r.body, "criteria-json"),
+            "{&#34;inclusion&#34;: ["
+        );
+        assert!(r.body.contains("value=\"Diabétologie\""));
+        // Criteria the engine refuses: the error under `$.definition.criteria`.
+        let r = post_trial(
+            &app,
+            "/sponsor/trials",
+            &cookie,
+            &csrf,
+            &trial_fields("{\"inclusion\": [{\"id\": \"a\", \"label\": \"Age\", \"age\": {}}]}"),
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        assert!(
+            r.body.contains("$.definition.criteria.inclusion[0].age"),
+            "{}",
+            r.body
+        );
+        // A bad site row and a coordinator email nobody has.
+        let mut fields = trial_fields(&criteria());
+        fields.push(("site_1_address", "Somewhere".into()));
+        fields.push(("site_1_latitude", "north".into()));
+        fields[19].1 = "nobody@example.org".into();
+        let r = post_trial(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
+        assert_eq!(r.status, 422);
+        for id in [
+            "site_1_name-error",
+            "site_1_latitude-error",
+            "site_0_coordinator_email-error",
+        ] {
+            assert!(r.body.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        assert!(r.body.contains("No research coordinator has this email."));
+        assert!(api_trials(&app, &cookie).await.is_empty(), "nothing stored");
+    }
+);
+
+both!(
+    forms_without_the_csrf_token_store_nothing,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let (cookie, _) = page_login(&app, &email).await;
+        let fields = trial_fields(&criteria());
+        let all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post(&app, "/sponsor/trials", &cookie, &all).await;
+        assert_eq!(r.status, 403);
+        let r = post_trial(&app, "/sponsor/trials", &cookie, "d3Jvbmc", &fields).await;
+        assert_eq!(r.status, 403);
+        // Another session's token does not do either.
+        let (other, _) = page_login(&app, &email).await;
+        let theirs = input_value(&get(&app, "/sponsor", &other).await.body, "csrf_token");
+        assert_eq!(
+            post_trial(&app, "/sponsor/trials", &cookie, &theirs, &fields)
+                .await
+                .status,
+            403
+        );
+        assert!(api_trials(&app, &cookie).await.is_empty(), "nothing stored");
+    }
+);
+
+both!(
+    admin_review_then_the_sponsor_recruits,
+    |app: TestApp| async move {
+        let (cookie, csrf, id) = sponsor_with_trial(&app).await;
+        let admin_email = app.seed_user("admin", None).await;
+        let (admin, _) = page_login(&app, &admin_email).await;
+        // Nothing to review before the sponsor submits.
+        assert!(
+            get(&app, "/admin/review", &admin)
+                .await
+                .body
+                .contains("id=\"nothing-to-review\"")
+        );
+        let r = post(
+            &app,
+            &format!("/sponsor/trials/{id}/submit"),
+            &cookie,
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        let list = get(&app, "/admin/review?lang=en", &admin).await;
+        assert!(
+            list.body.contains(&format!("/admin/review/{id}")),
+            "listed for review"
+        );
+        assert!(list.body.contains("Trials to review"));
+        let review = get(&app, &format!("/admin/review/{id}"), &admin).await;
+        assert_eq!(review.status, 200);
+        assert!(review.body.contains("CHU de Lyon") && review.body.contains("hba1c"));
+        let admin_csrf = input_value(&review.body, "csrf_token");
+        // Sending back needs a comment.
+        let path = format!("/admin/review/{id}?lang=en");
+        let r = post(
+            &app,
+            &path,
+            &admin,
+            &[
+                ("csrf_token", &admin_csrf),
+                ("decision", "reject"),
+                ("comment", " "),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("Write a comment to send the trial back."));
+        // Without the token: refused.
+        assert_eq!(
+            post(&app, &path, &admin, &[("decision", "approve")])
+                .await
+                .status,
+            403
+        );
+        let r = post(
+            &app,
+            &path,
+            &admin,
+            &[
+                ("csrf_token", &admin_csrf),
+                ("decision", "reject"),
+                ("comment", "Add the eGFR exclusion."),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        let mine = get(&app, &format!("/sponsor/trials/{id}"), &cookie).await;
+        assert!(
+            mine.body.contains("Add the eGFR exclusion."),
+            "the sponsor reads the comment"
+        );
+        // Submit again, approve, and the sponsor starts recruiting.
+        post(
+            &app,
+            &format!("/sponsor/trials/{id}/submit"),
+            &cookie,
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+        let r = post(
+            &app,
+            &path,
+            &admin,
+            &[("csrf_token", &admin_csrf), ("decision", "approve")],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(r.location, "/admin/review?decided=1");
+        let mine = get(&app, &format!("/sponsor/trials/{id}?lang=en"), &cookie).await;
+        assert!(mine.body.contains("id=\"start-recruiting\""));
+        assert!(
+            mine.body.contains("id=\"read-only\""),
+            "an approved trial is not edited"
+        );
+        let r = post(
+            &app,
+            &format!("/sponsor/trials/{id}/recruit"),
+            &cookie,
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        let t: Value = app
+            .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(t["status"], "recruiting");
+        assert!(
+            get(&app, "/sponsor?lang=fr", &cookie)
+                .await
+                .body
+                .contains("En recrutement")
+        );
+    }
+);
+
+both!(
+    import_prefills_the_new_trial_form,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let (cookie, _) = page_login(&app, &email).await;
+        let form = get(&app, "/sponsor/trials/import?lang=en", &cookie).await;
+        assert_eq!(form.status, 200);
+        assert!(form.body.contains("<label for=\"record\">"));
+        let csrf = input_value(&form.body, "csrf_token");
+        let record = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../server/tests/fixtures/ctgov-study.json"
+        ))
+        .unwrap();
+        let r = post(
+            &app,
+            "/sponsor/trials/import?lang=en",
+            &cookie,
+            &[("csrf_token", &csrf), ("record", &record)],
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body.contains("action=\"/sponsor/trials\""),
+            "the new-trial form"
+        );
+        assert!(r.body.contains("value=\"NCT05123456\""));
+        assert!(r.body.contains("value=\"DIAMOND-GP\""));
+        assert!(r.body.contains("<option value=\"phase_2_3\" selected>"));
+        assert!(r.body.contains("value=\"Hospices Civils de Lyon\""));
+        assert!(r.body.contains("value=\"CHU de Grenoble\""));
+        assert!(r.body.contains("value=\"marie.durand@chu-lyon.fr\""));
+        assert!(textarea(&r.body, "eligibility_text").contains("Inclusion Criteria"));
+        assert!(
+            api_trials(&app, &cookie).await.is_empty(),
+            "nothing saved yet"
+        );
+        // A malformed record: the error names the JSON path; the text is kept.
+        let bad = "{\"protocolSection\": {\"identificationModule\": {\"briefTitle\": 7}}}";
+        let r = post(
+            &app,
+            "/sponsor/trials/import",
+            &cookie,
+            &[("csrf_token", &csrf), ("record", bad)],
+        )
+        .await;
+        assert_eq!(r.status, 422);
+        assert!(
+            r.body
+                .contains("$.protocolSection.identificationModule.briefTitle")
+        );
+        assert!(textarea(&r.body, "record").contains("briefTitle"));
+        assert_eq!(
+            post(&app, "/sponsor/trials/import", &cookie, &[("record", bad)])
+                .await
+                .status,
+            403
+        );
+    }
+);
+
+both!(
+    the_json_api_takes_the_portal_fields_with_the_same_checks,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        let cookie = app.login(&email, PASSWORD).await;
+        let mut definition = e2e::example_trial("diabetes-t2-hba1c");
+        definition["summary"] = Value::String("one\ntwo\nthree".into());
+        let body = serde_json::json!({
+            "definition": definition, "phase": "phase_9", "therapeutic_area": "Diabetology",
+        });
+        let r = app
+            .as_user(Method::POST, "/api/v1/trials", &cookie)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let e: Value = r.json().await.unwrap();
+        let codes: Vec<(&str, &str)> = e["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["path"].as_str().unwrap(), d["code"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("$.definition.summary", "summary_too_long"),
+                ("$.phase", "unknown_phase")
+            ]
+        );
+        definition["summary"] = Value::String("Two lines\nat most.".into());
+        let body = serde_json::json!({
+            "definition": definition, "phase": "Phase_2", "description": "  Longer text. ",
+            "patient_information": "For you.",
+        });
+        let r = app
+            .as_user(Method::POST, "/api/v1/trials", &cookie)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let t: Value = r.json().await.unwrap();
+        assert_eq!(t["phase"], "phase_2");
+        assert_eq!(t["description"], "Longer text.");
+        assert_eq!(t["patient_information"], "For you.");
+    }
+);

@@ -554,6 +554,12 @@ both!(
             "the summary links to the field"
         );
         assert!(r.body.contains("id=\"registry_number-error\""));
+        assert!(r.body.contains("Neither an NCT number (NCT01234567)"));
+        let fr = post_trial(&app, "/sponsor/trials?lang=fr", &cookie, &csrf, &fields).await;
+        assert!(
+            fr.body.contains("Ni un numéro NCT"),
+            "domain errors in French"
+        );
         assert!(r.body.contains(
             "value=\"NCT123\" aria-invalid=\"true\" aria-describedby=\"registry_number-error\""
         ));

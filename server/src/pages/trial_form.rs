@@ -240,10 +240,18 @@ impl TrialForm {
         self.errors.push((field.to_string(), message.into()));
     }
 
-    /// Places the details of a validation error next to their fields. `site` names the row
-    /// for the details of a site.
-    pub fn place(&mut self, details: &[Detail], site: Option<usize>) {
+    /// Places the details of a validation error next to their fields, in the reader's
+    /// language when the catalogue has the detail code (`detail.{code}`), else the domain's
+    /// message. `site` names the row for the details of a site.
+    pub fn place(&mut self, lang: Lang, details: &[Detail], site: Option<usize>) {
         for d in details {
+            let key = format!("detail.{}", d.code);
+            let message = if i18n::has(&key) {
+                i18n::t(lang, &key).to_string()
+            } else {
+                d.message.clone()
+            };
+            let d = Detail::new(&d.path, &d.code, message);
             let path = d.path.trim_start_matches('$').trim_start_matches('.');
             if let Some(i) = site {
                 let field = format!("site_{i}_{path}");
@@ -386,7 +394,7 @@ impl TrialForm {
                 ..NewSite::default()
             };
             let details = crate::registry::sites::check(&new);
-            self.place(&details, Some(i));
+            self.place(lang, &details, Some(i));
             out.push((i, new, self.opt(&key("coordinator_email"))));
         }
         out
@@ -504,6 +512,7 @@ mod tests {
     fn details_go_next_to_their_fields() {
         let mut f = TrialForm::default().with_new_site_rows();
         f.values.insert("registry_number".into(), String::new());
+        f.values.insert("phase".into(), String::new());
         let details = [
             Detail::new("$.registry_number", "invalid_registry_number", "bad"),
             Detail::new(
@@ -513,14 +522,28 @@ mod tests {
             ),
             Detail::new("$.definition.title", "empty_title", "empty"),
             Detail::new("$.definition.id", "empty_trial_id", "empty"),
+            Detail::new("$.phase", "unknown_phase", "bad phase"),
         ];
-        f.place(&details, None);
-        f.place(&[Detail::new("$.address", "required", "empty")], Some(1));
+        f.place(Lang::En, &details, None);
+        f.place(
+            Lang::Fr,
+            &[Detail::new("$.address", "required", "empty")],
+            Some(1),
+        );
         let fields: Vec<&str> = f.errors.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             fields,
-            ["registry_number", "title", "slug", "site_1_address"]
+            [
+                "registry_number",
+                "title",
+                "slug",
+                "phase",
+                "site_1_address"
+            ]
         );
+        assert!(f.errors[0].1.starts_with("Neither an NCT"), "translated");
+        assert_eq!(f.errors[3].1, "bad phase", "untranslated: the domain's");
+        assert_eq!(f.errors[4].1, "Ce champ est obligatoire.");
         assert_eq!(
             f.criteria_errors,
             [(

@@ -290,7 +290,7 @@ async fn save(
             .into_iter()
             .filter(|d| json_ok || !d.path.starts_with("$.definition"))
             .collect();
-        form.place(&keep, None);
+        form.place(ctx.lang, &keep, None);
     }
     let new_sites = site_rows(db, &mut form, ctx.lang)
         .await
@@ -305,7 +305,7 @@ async fn save(
     let t = match saved {
         Ok(t) => t,
         Err(ApiError::Validation(details)) => {
-            form.place(&details, None);
+            form.place(ctx.lang, &details, None);
             return refused(ctx, db, form, stored).await;
         }
         Err(ApiError::Conflict(msg) | ApiError::InvalidState(msg)) => {

@@ -316,6 +316,51 @@ pub const MESSAGES: &[Message] = &[
         "Prefill the form",
         "Préremplir le formulaire",
     ),
+    (
+        "detail.required",
+        "This field is required.",
+        "Ce champ est obligatoire.",
+    ),
+    (
+        "detail.invalid_registry_number",
+        "Neither an NCT number (NCT01234567) nor an EU CT number (2023-501234-12-00).",
+        "Ni un numéro NCT (NCT01234567) ni un numéro EU CT (2023-501234-12-00).",
+    ),
+    (
+        "detail.summary_too_long",
+        "The summary must fit two lines: at most 200 characters and one line break.",
+        "Le résumé doit tenir en deux lignes : 200 caractères et un retour à la ligne au plus.",
+    ),
+    (
+        "detail.invalid_target",
+        "The enrolment target is at least 1.",
+        "L’objectif d’inclusions est d’au moins 1.",
+    ),
+    (
+        "detail.end_before_start",
+        "Recruitment ends before it starts.",
+        "Le recrutement se termine avant de commencer.",
+    ),
+    (
+        "detail.empty_title",
+        "Give the trial a title.",
+        "Donnez un titre à l’essai.",
+    ),
+    (
+        "detail.empty_trial_id",
+        "Give the trial an identifier (or an acronym or title to make one from).",
+        "Donnez un identifiant à l’essai (ou un acronyme ou un titre pour le construire).",
+    ),
+    (
+        "detail.out_of_range",
+        "Latitudes lie between -90 and 90, longitudes between -180 and 180.",
+        "Les latitudes sont entre -90 et 90, les longitudes entre -180 et 180.",
+    ),
+    (
+        "detail.invalid_email",
+        "Not an email address.",
+        "Ce n’est pas une adresse e-mail.",
+    ),
     ("phase.early_phase_1", "Early phase 1", "Phase 1 précoce"),
     ("phase.phase_1", "Phase 1", "Phase 1"),
     ("phase.phase_1_2", "Phase 1/2", "Phase 1/2"),

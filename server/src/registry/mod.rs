@@ -5,6 +5,7 @@
 pub mod access;
 pub mod consent;
 pub mod input;
+pub mod review_mail;
 pub mod sites;
 pub mod trials;
 

@@ -397,6 +397,15 @@ impl Settings {
                 message: "must be at least 1".into(),
             });
         }
+        if self.email.lease_secs <= self.smtp.timeout_secs {
+            return Err(ConfigError::Invalid {
+                key: "email.lease_secs",
+                message: format!(
+                    "must be longer than smtp.timeout_secs ({}), or a slow send could be repeated",
+                    self.smtp.timeout_secs
+                ),
+            });
+        }
         if self.resolved_transport() == TransportKind::Smtp && self.smtp.host.is_none() {
             return Err(ConfigError::Invalid {
                 key: "smtp.host",
@@ -578,6 +587,7 @@ mod tests {
             ("[email]\ntransport = \"smtp\"\n", "smtp.host"),
             ("[email]\ndefault_locale = \"de\"\n", "email.default_locale"),
             ("[email]\nmax_attempts = 0\n", "email.max_attempts"),
+            ("[email]\nlease_secs = 30\n", "email.lease_secs"),
             ("[email]\ntransport = \"pigeon\"\n", "pigeon"),
             ("[email]\nfoldr = \"x\"\n", "foldr"),
             ("[smtp]\ntls = \"ssl\"\n", "ssl"),

@@ -30,10 +30,10 @@ impl Received {
                 }
                 return value;
             }
-            if let Some((k, v)) = line.split_once(':') {
-                if k.eq_ignore_ascii_case(name) {
-                    value = Some(v.trim().to_string());
-                }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case(name)
+            {
+                value = Some(v.trim().to_string());
             }
         }
         value

@@ -102,7 +102,10 @@ both!(
         emails.sort();
 
         let comment = "Criterion 3 needs a unit.";
-        assert_eq!(move_to(&app, &admin, &id, "draft", Some(comment)).await, 200);
+        assert_eq!(
+            move_to(&app, &admin, &id, "draft", Some(comment)).await,
+            200
+        );
         let sent = wait_until_sent(&app, 2).await;
         let outbox = Outbox::from_settings(&app.settings);
         let mut opened: Vec<_> = sent.iter().map(|r| outbox.open(r).unwrap()).collect();
@@ -112,10 +115,17 @@ both!(
             emails
         );
         for (row, o) in sent.iter().zip(&opened) {
-            assert_eq!((row.kind.as_str(), row.locale.as_str()), ("trial_rejected", "fr"));
+            assert_eq!(
+                (row.kind.as_str(), row.locale.as_str()),
+                ("trial_rejected", "fr")
+            );
             assert_eq!(row.attempts, 1);
             assert!(row.sent_at.is_some() && row.last_error.is_none());
-            assert!(o.body.subject.starts_with("Essai à revoir"), "{}", o.body.subject);
+            assert!(
+                o.body.subject.starts_with("Essai à revoir"),
+                "{}",
+                o.body.subject
+            );
             assert!(o.body.text.contains(comment) && o.body.html.contains(comment));
             // Sealed: neither the recipient nor the content is readable in the row.
             assert!(!row.sealed.contains(&o.to) && !row.sealed.contains("Criterion"));
@@ -126,7 +136,10 @@ both!(
         for row in &sent {
             let id_header = format!("Message-ID: <{}@inclusio.localhost>", row.id);
             assert_eq!(
-                delivered.iter().filter(|d| d.raw.contains(&id_header)).count(),
+                delivered
+                    .iter()
+                    .filter(|d| d.raw.contains(&id_header))
+                    .count(),
                 1,
                 "{id_header}"
             );
@@ -168,14 +181,20 @@ both!(
             sponsor_name: "S".into(),
         };
         let txn = app.db.begin().await.unwrap();
-        outbox.enqueue(&txn, &emails[0], Locale::En, &email).await.unwrap();
+        outbox
+            .enqueue(&txn, &emails[0], Locale::En, &email)
+            .await
+            .unwrap();
         txn.rollback().await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(rows(&app).await.is_empty());
         assert!(app.mailbox.as_ref().unwrap().all().is_empty());
         // The same, committed, is sent.
         let txn = app.db.begin().await.unwrap();
-        outbox.enqueue(&txn, &emails[0], Locale::En, &email).await.unwrap();
+        outbox
+            .enqueue(&txn, &emails[0], Locale::En, &email)
+            .await
+            .unwrap();
         txn.commit().await.unwrap();
         wait_until_sent(&app, 1).await;
         assert_eq!(app.mailbox.as_ref().unwrap().all().len(), 1);
@@ -192,7 +211,10 @@ fn assert_is_approval(server: &SmtpServer, row: &email_outbox::Model, to: &str) 
         Some(format!("<{}@inclusio.localhost>", row.id))
     );
     let content_type = got[0].header("Content-Type").unwrap();
-    assert!(content_type.starts_with("multipart/alternative"), "{content_type}");
+    assert!(
+        content_type.starts_with("multipart/alternative"),
+        "{content_type}"
+    );
 }
 
 async fn smtp_delivers_to_a_real_server(backend: Backend) {
@@ -282,7 +304,10 @@ async fn two_replicas_deliver_each_email_once(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let got = server.received();
     assert_eq!(got.len(), N, "each email exactly once");
-    let mut ids: Vec<_> = got.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    let mut ids: Vec<_> = got
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), N);

@@ -85,3 +85,72 @@ pub async fn report<C: ConnectionTrait>(db: &C) -> Result<OutboxReport, DbErr> {
         problems,
     })
 }
+
+impl std::fmt::Display for OutboxReport {
+    /// For a terminal (`server outbox`): the counts, then one line per troubled email.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "pending {}, sent {}, failed {}",
+            self.pending, self.sent, self.failed
+        )?;
+        for p in &self.problems {
+            let next = p
+                .next_attempt_at
+                .map(|t| format!(", next attempt {}", t.format("%Y-%m-%d %H:%M:%S UTC")))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "{} {} {} after {} attempt(s): {}{next}",
+                p.id,
+                p.kind,
+                p.status,
+                p.attempts,
+                p.last_error.as_deref().unwrap_or("-"),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prints_counts_then_problems() {
+        let at = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let report = OutboxReport {
+            pending: 1,
+            sent: 5,
+            failed: 1,
+            problems: vec![
+                OutboxProblem {
+                    id: Uuid::nil(),
+                    kind: "trial_approved".into(),
+                    status: PENDING.into(),
+                    attempts: 2,
+                    last_error: Some("smtp connection failed".into()),
+                    next_attempt_at: Some(at),
+                    created_at: at,
+                },
+                OutboxProblem {
+                    id: Uuid::max(),
+                    kind: "trial_rejected".into(),
+                    status: FAILED.into(),
+                    attempts: 1,
+                    last_error: Some("smtp 550".into()),
+                    next_attempt_at: None,
+                    created_at: at,
+                },
+            ],
+        };
+        assert_eq!(
+            report.to_string(),
+            "pending 1, sent 5, failed 1\n\
+             00000000-0000-0000-0000-000000000000 trial_approved pending after 2 attempt(s): \
+             smtp connection failed, next attempt 2027-01-15 08:00:00 UTC\n\
+             ffffffff-ffff-ffff-ffff-ffffffffffff trial_rejected failed after 1 attempt(s): smtp 550\n"
+        );
+    }
+}

@@ -46,9 +46,18 @@ struct Recorder {
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
+    refuse_recipients: bool,
 }
 
 impl Handler for Recorder {
+    fn rcpt(&mut self, _to: &str) -> Response {
+        if self.refuse_recipients {
+            response::NO_MAILBOX
+        } else {
+            response::OK
+        }
+    }
+
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
         self.from = from.to_string();
         self.to = to.to_vec();
@@ -87,12 +96,22 @@ impl SmtpServer {
         SmtpServer::start_on(free_port())
     }
 
+    /// Starts a server on a free port that refuses every recipient (550, permanent).
+    pub fn start_refusing() -> SmtpServer {
+        SmtpServer::serve(free_port(), true)
+    }
+
     /// Starts a server on `port`.
     pub fn start_on(port: u16) -> SmtpServer {
+        SmtpServer::serve(port, false)
+    }
+
+    fn serve(port: u16, refuse_recipients: bool) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the SMTP port");
         let received = Arc::new(Mutex::new(Vec::new()));
         let handler = Recorder {
             received: received.clone(),
+            refuse_recipients,
             ..Recorder::default()
         };
         let mut server = Server::new(handler);

@@ -2,7 +2,8 @@
 //! of the trial's organisation, in the transition's transaction; delivery through the memory
 //! transport, the file transport and a real SMTP server on loopback; retries while the SMTP
 //! server is down, then exactly one delivery; two replicas on one database deliver each
-//! email once; failures are visible to admins.
+//! email once; a dead worker's lease expires and its email is sent once; a 5xx refusal fails
+//! at once, repeated failures after `max_attempts`, both visible to admins.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
@@ -398,4 +399,72 @@ async fn file_transport_writes_eml_files() {
         assert_eq!(files.iter().filter(|f| f.contains(&header)).count(), 1);
     }
     std::fs::remove_dir_all(&folder).unwrap();
+}
+
+both!(
+    a_dead_workers_claim_expires_and_the_email_is_sent_once,
+    |app: TestApp| async move {
+        // A row claimed by a worker that died: its lease holds the email back until it ends.
+        let outbox = Outbox::from_settings(&app.settings);
+        let email = TrialApproved {
+            trial_title: "T".into(),
+            trial_slug: "t".into(),
+            sponsor_name: "S".into(),
+        };
+        let txn = app.db.begin().await.unwrap();
+        let id = outbox
+            .enqueue(&txn, "sponsor@example.org", Locale::Fr, &email)
+            .await
+            .unwrap();
+        let claim = |until: chrono::DateTime<chrono::Utc>| {
+            email_outbox::Entity::update_many()
+                .col_expr(
+                    email_outbox::Column::ClaimedBy,
+                    Expr::value(uuid::Uuid::now_v7()),
+                )
+                .col_expr(email_outbox::Column::ClaimedUntil, Expr::value(until))
+                .filter(email_outbox::Column::Id.eq(id))
+        };
+        claim(chrono::Utc::now() + chrono::Duration::hours(1))
+            .exec(&txn)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(app.mailbox.as_ref().unwrap().all().is_empty());
+        assert_eq!(rows(&app).await[0].status, "pending");
+        // The lease ends: another worker sends it, once.
+        claim(chrono::Utc::now() - chrono::Duration::seconds(1))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let sent = wait_until_sent(&app, 1).await;
+        assert_eq!((sent[0].attempts, sent[0].claimed_by), (1, None));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(app.mailbox.as_ref().unwrap().all().len(), 1);
+    }
+);
+
+async fn a_permanent_smtp_refusal_fails_at_once(backend: Backend) {
+    let server = SmtpServer::start_refusing();
+    let app = e2e::spawn_app_with(backend, smtp_to(server.port)).await;
+    let (id, _, _, admin) = submitted_trial(&app, 1).await;
+    assert_eq!(move_to(&app, &admin, &id, "approved", None).await, 200);
+    let row = eventually("the email to fail", WAIT, || async {
+        rows(&app).await.into_iter().find(|r| r.status == "failed")
+    })
+    .await;
+    assert_eq!(row.attempts, 1, "a 5xx is not retried");
+    assert_eq!(row.last_error.as_deref(), Some("smtp 550"));
+    assert!(server.received().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_smtp_refusal_fails_at_once_sqlite() {
+    a_permanent_smtp_refusal_fails_at_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_smtp_refusal_fails_at_once_postgres() {
+    a_permanent_smtp_refusal_fails_at_once(Backend::Postgres).await;
 }

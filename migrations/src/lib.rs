@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_init;
 mod m20261123_000002_bundle_generation;
+mod m20261124_000010_email_outbox;
 mod m20261124_000020_portal_fields;
 
 /// Every migration, in order.
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_init::Migration),
             Box::new(m20261123_000002_bundle_generation::Migration),
+            Box::new(m20261124_000010_email_outbox::Migration),
             Box::new(m20261124_000020_portal_fields::Migration),
         ]
     }

@@ -23,6 +23,7 @@ pub async fn seed(
         admin: people::user(db, BENCH_ADMIN, None).await?,
         sponsor: people::user(db, BENCH_SPONSOR, Some(sponsor_org)).await?,
         sponsor_org,
+        outbox: crate::email::Outbox::from_settings(settings),
     };
     for t in trials::synth::trials(n, 42) {
         let definition = serde_json::to_value(&t)?;

@@ -35,8 +35,86 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Keys.
     pub secrets: SecretSettings,
-    /// Outgoing email.
+    /// Outgoing email: the SMTP server.
     pub smtp: SmtpSettings,
+    /// Outgoing email: transport, outbox worker.
+    pub email: EmailSettings,
+}
+
+/// How emails leave the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    /// Through the `[smtp]` server.
+    Smtp,
+    /// As `.eml` files in `email.folder` (development).
+    File,
+    /// Kept in memory (tests).
+    Memory,
+}
+
+/// The outbox worker and the transport. Without `transport`, the server uses SMTP when
+/// `smtp.host` is set, else the file transport in development; in production it refuses to
+/// start, so that production never writes emails to files silently.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailSettings {
+    /// `smtp`, `file` or `memory`; see [`EmailSettings::resolved_transport`].
+    pub transport: Option<TransportKind>,
+    /// Where the file transport writes `.eml` files.
+    pub folder: PathBuf,
+    /// The language of emails to users (`fr` or `en`).
+    pub default_locale: String,
+    /// How often the worker looks for due emails, in milliseconds (it is also woken on enqueue).
+    pub poll_interval_ms: u64,
+    /// First retry delay, in milliseconds; doubles at each failure.
+    pub backoff_base_ms: u64,
+    /// Longest retry delay, in milliseconds.
+    pub backoff_cap_ms: u64,
+    /// Attempts before an email is marked failed.
+    pub max_attempts: i32,
+    /// How long a worker's claim on an email lasts, in seconds (longer than a send).
+    pub lease_secs: u64,
+}
+
+impl Default for EmailSettings {
+    fn default() -> EmailSettings {
+        EmailSettings {
+            transport: None,
+            folder: PathBuf::from("mail"),
+            default_locale: "fr".into(),
+            poll_interval_ms: 5_000,
+            backoff_base_ms: 30_000,
+            backoff_cap_ms: 3_600_000,
+            max_attempts: 10,
+            lease_secs: 120,
+        }
+    }
+}
+
+impl Settings {
+    /// The transport in force: `email.transport`, else SMTP when `smtp.host` is set, else
+    /// the file transport (production refuses the last case at load time).
+    pub fn resolved_transport(&self) -> TransportKind {
+        match (self.email.transport, &self.smtp.host) {
+            (Some(kind), _) => kind,
+            (None, Some(_)) => TransportKind::Smtp,
+            (None, None) => TransportKind::File,
+        }
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (required), usually port 587.
+    #[default]
+    Starttls,
+    /// TLS from the first byte, usually port 465.
+    Tls,
+    /// No encryption (a local relay or a test server only).
+    None,
 }
 
 /// Outgoing email (SMTP). Without a host, emails are written as files in development.
@@ -53,6 +131,10 @@ pub struct SmtpSettings {
     pub password: Option<Secret<String>>,
     /// Sender address.
     pub from: String,
+    /// `starttls` (default), `tls` or `none`.
+    pub tls: SmtpTls,
+    /// Seconds before an SMTP exchange is abandoned (shorter than `email.lease_secs`).
+    pub timeout_secs: u64,
 }
 
 impl Default for SmtpSettings {
@@ -63,6 +145,8 @@ impl Default for SmtpSettings {
             username: None,
             password: None,
             from: "Inclusio <no-reply@inclusio.localhost>".into(),
+            tls: SmtpTls::Starttls,
+            timeout_secs: 30,
         }
     }
 }
@@ -163,6 +247,14 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// A setting that is required, or has an impossible value.
+    #[error("{key}: {message}")]
+    Invalid {
+        /// The setting.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// A production start with a development default secret.
     #[error(
         "refusing to start in production with the development default for {0}: set it in the configuration file or the environment"
@@ -251,6 +343,38 @@ impl Settings {
         if let Some(v) = env("INCLUSIO_SMTP_PASSWORD") {
             self.smtp.password = Some(Secret::new(v));
         }
+        if let Some(v) = env("INCLUSIO_SMTP_FROM") {
+            self.smtp.from = v;
+        }
+        if let Some(v) = env("INCLUSIO_SMTP_TLS") {
+            self.smtp.tls = match v.trim() {
+                "starttls" => SmtpTls::Starttls,
+                "tls" => SmtpTls::Tls,
+                "none" => SmtpTls::None,
+                other => {
+                    return Err(ConfigError::Env {
+                        name: "INCLUSIO_SMTP_TLS",
+                        message: format!("`{other}` is not `starttls`, `tls` or `none`"),
+                    });
+                }
+            };
+        }
+        if let Some(v) = env("INCLUSIO_EMAIL_TRANSPORT") {
+            self.email.transport = Some(match v.trim() {
+                "smtp" => TransportKind::Smtp,
+                "file" => TransportKind::File,
+                "memory" => TransportKind::Memory,
+                other => {
+                    return Err(ConfigError::Env {
+                        name: "INCLUSIO_EMAIL_TRANSPORT",
+                        message: format!("`{other}` is not `smtp`, `file` or `memory`"),
+                    });
+                }
+            });
+        }
+        if let Some(v) = env("INCLUSIO_EMAIL_FOLDER") {
+            self.email.folder = PathBuf::from(v);
+        }
         if let Some(v) = env("INCLUSIO_SESSION_KEY") {
             self.secrets.session_key = Secret::new(v);
         }
@@ -261,6 +385,33 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        if !matches!(self.email.default_locale.as_str(), "fr" | "en") {
+            return Err(ConfigError::Invalid {
+                key: "email.default_locale",
+                message: format!("`{}` is not `fr` or `en`", self.email.default_locale),
+            });
+        }
+        if self.email.max_attempts < 1 {
+            return Err(ConfigError::Invalid {
+                key: "email.max_attempts",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.email.lease_secs <= self.smtp.timeout_secs {
+            return Err(ConfigError::Invalid {
+                key: "email.lease_secs",
+                message: format!(
+                    "must be longer than smtp.timeout_secs ({}), or a slow send could be repeated",
+                    self.smtp.timeout_secs
+                ),
+            });
+        }
+        if self.resolved_transport() == TransportKind::Smtp && self.smtp.host.is_none() {
+            return Err(ConfigError::Invalid {
+                key: "smtp.host",
+                message: "the SMTP transport needs a host (INCLUSIO_SMTP_HOST)".into(),
+            });
+        }
         if self.environment == Environment::Production {
             if self.secrets.session_key.expose() == DEV_SESSION_KEY {
                 return Err(ConfigError::DefaultSecret(
@@ -271,6 +422,14 @@ impl Settings {
                 return Err(ConfigError::DefaultSecret(
                     "the encryption key (INCLUSIO_ENCRYPTION_KEY)",
                 ));
+            }
+            if self.email.transport.is_none() && self.smtp.host.is_none() {
+                return Err(ConfigError::Invalid {
+                    key: "email.transport",
+                    message: "production needs an SMTP host (INCLUSIO_SMTP_HOST) or an explicit \
+                              email transport (INCLUSIO_EMAIL_TRANSPORT)"
+                        .into(),
+                });
             }
         }
         Ok(())
@@ -371,9 +530,74 @@ mod tests {
                 ("INCLUSIO_ENV", "production"),
                 ("INCLUSIO_SESSION_KEY", "k".repeat(64).as_str()),
                 ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).as_str()),
+                ("INCLUSIO_SMTP_HOST", "smtp.example.org"),
             ]),
         );
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn email_transport_defaults_and_choices() {
+        let s = Settings::load(None, &env(&[])).unwrap();
+        assert_eq!(s.resolved_transport(), TransportKind::File);
+        assert_eq!(s.email.folder, PathBuf::from("mail"));
+        assert_eq!(s.smtp.tls, SmtpTls::Starttls);
+        let s = Settings::load(None, &env(&[("INCLUSIO_SMTP_HOST", "mx.example.org")])).unwrap();
+        assert_eq!(s.resolved_transport(), TransportKind::Smtp);
+        let f = file(
+            "[email]\ntransport = \"memory\"\nbackoff_base_ms = 10\nmax_attempts = 3\n[smtp]\ntls = \"none\"\n",
+        );
+        let s = Settings::load(Some(&f.0), &env(&[])).unwrap();
+        assert_eq!(
+            (
+                s.resolved_transport(),
+                s.email.backoff_base_ms,
+                s.email.max_attempts,
+                s.smtp.tls
+            ),
+            (TransportKind::Memory, 10, 3, SmtpTls::None)
+        );
+        let s = Settings::load(
+            Some(&f.0),
+            &env(&[
+                ("INCLUSIO_EMAIL_TRANSPORT", "file"),
+                ("INCLUSIO_SMTP_TLS", "tls"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (s.resolved_transport(), s.smtp.tls),
+            (TransportKind::File, SmtpTls::Tls)
+        );
+    }
+
+    #[test]
+    fn email_settings_are_checked() {
+        let production = [
+            ("INCLUSIO_ENV", "production"),
+            ("INCLUSIO_SESSION_KEY", "k"),
+            ("INCLUSIO_ENCRYPTION_KEY", "e"),
+        ];
+        let err = Settings::load(None, &env(&production)).unwrap_err();
+        assert!(err.to_string().contains("email.transport"), "{err}");
+        let mut explicit = production.to_vec();
+        explicit.push(("INCLUSIO_EMAIL_TRANSPORT", "file"));
+        assert!(Settings::load(None, &env(&explicit)).is_ok());
+        for (text, key) in [
+            ("[email]\ntransport = \"smtp\"\n", "smtp.host"),
+            ("[email]\ndefault_locale = \"de\"\n", "email.default_locale"),
+            ("[email]\nmax_attempts = 0\n", "email.max_attempts"),
+            ("[email]\nlease_secs = 30\n", "email.lease_secs"),
+            ("[email]\ntransport = \"pigeon\"\n", "pigeon"),
+            ("[email]\nfoldr = \"x\"\n", "foldr"),
+            ("[smtp]\ntls = \"ssl\"\n", "ssl"),
+        ] {
+            let f = file(text);
+            let err = Settings::load(Some(&f.0), &env(&[])).unwrap_err();
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
+        let err = Settings::load(None, &env(&[("INCLUSIO_SMTP_TLS", "ssl")])).unwrap_err();
+        assert!(err.to_string().contains("INCLUSIO_SMTP_TLS"), "{err}");
     }
 
     #[test]

@@ -144,6 +144,7 @@ pub async fn seed(
         admin: people::user(db, admin, None).await?,
         sponsor: people::user(db, sponsor, Some(sponsor_org)).await?,
         sponsor_org,
+        outbox: crate::email::Outbox::from_settings(settings),
     };
     let staff = registry::SiteStaff {
         site_org,

@@ -62,6 +62,8 @@ enum Command {
         #[arg(long)]
         organisation: Option<String>,
     },
+    /// Show the email outbox: counts per status, failed and retrying emails (no content).
+    Outbox,
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -139,6 +141,12 @@ fn main() -> ExitCode {
                     server::cli::create_user(&db, &email, &role, organisation.as_deref(), password)
                         .await?;
                 println!("created {} {} ({})", user.role, user.email, user.id);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Outbox => {
+                let db = db::connect(&settings.database).await?;
+                let report = server::email::report::report(&db).await?;
+                print!("{report}");
                 Ok(ExitCode::SUCCESS)
             }
             Command::Audit {

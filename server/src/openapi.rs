@@ -64,6 +64,7 @@ sets the `inclusio_session` cookie; EHR plugins send `Authorization: Bearer <pra
         routes::trials::add_consent,
         routes::trials::list_consents,
         routes::trials::get_consent,
+        routes::outbox::outbox,
         routes::plugin::bundle,
     ),
     components(schemas(ErrorBody, crate::error::ErrorInfo, crate::error::Detail)),
@@ -71,7 +72,7 @@ sets the `inclusio_session` cookie; EHR plugins send `Authorization: Bearer <pra
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Logging in and out; who is calling"),
-        (name = "admin", description = "Organisations, users and practice API keys (administrators)"),
+        (name = "admin", description = "Organisations, users, practice API keys and the email outbox (administrators)"),
         (name = "trials", description = "The trial registry: trials, versions, lifecycle"),
         (name = "sites", description = "A trial's sites and their coordinators"),
         (name = "consent", description = "Versioned consent documents"),

@@ -3,6 +3,8 @@
 use crate::auth::session::SessionKey;
 use crate::bundle::cache::BundleCache;
 use crate::config::Settings;
+use crate::email::worker::{Worker, WorkerSettings};
+use crate::email::{MemoryMailbox, Outbox, Transport};
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::routes;
@@ -13,12 +15,15 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 use std::net::TcpListener;
+use std::sync::Arc;
 use tracing_actix_web::{RequestId, TracingLogger};
 
-/// A server bound to its port, ready to run.
+/// A server bound to its port, ready to run, with its email outbox worker.
 pub struct Application {
     port: u16,
     server: Server,
+    worker: Worker,
+    mailbox: Option<MemoryMailbox>,
 }
 
 impl Application {
@@ -33,6 +38,16 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let outbox = Outbox::from_settings(settings);
+        let transport = Transport::from_settings(settings)?;
+        let mailbox = transport.mailbox();
+        let worker = Worker::new(
+            db.clone(),
+            Arc::new(transport),
+            outbox.clone(),
+            WorkerSettings::from_settings(settings),
+        );
+        let outbox = web::Data::new(outbox);
         let db = web::Data::new(db);
         let limit = web::Data::new(BodyLimit(settings.http.max_body_bytes));
         let key = web::Data::new(SessionKey::from_secret(
@@ -69,6 +84,7 @@ impl Application {
                 .app_data(key.clone())
                 .app_data(shared_settings.clone())
                 .app_data(bundle_cache.clone())
+                .app_data(outbox.clone())
                 .configure(routes::configure)
                 .configure(crate::pages::configure)
                 .service(crate::openapi::service())
@@ -77,7 +93,12 @@ impl Application {
         .shutdown_timeout(settings.http.shutdown_timeout_secs)
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            worker,
+            mailbox,
+        })
     }
 
     /// The port actually bound (useful with port 0).
@@ -85,9 +106,18 @@ impl Application {
         self.port
     }
 
-    /// Runs until a shutdown signal (SIGINT, SIGTERM): in-flight requests finish first.
+    /// The memory transport's store, when `email.transport = "memory"` (tests).
+    pub fn mailbox(&self) -> Option<MemoryMailbox> {
+        self.mailbox.clone()
+    }
+
+    /// Runs until a shutdown signal (SIGINT, SIGTERM): in-flight requests finish first, then
+    /// the outbox worker finishes the email in hand and stops.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = self.worker.spawn();
+        let result = self.server.await;
+        worker.shutdown().await;
+        result
     }
 }
 

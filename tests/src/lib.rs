@@ -6,9 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
 pub mod browser;
+pub mod mail;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use server::config::Settings;
+use server::config::{Settings, TransportKind};
+use server::email::MemoryMailbox;
 use server::secret::Secret;
 use server::startup::Application;
 
@@ -31,6 +33,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The settings the application runs with.
     pub settings: Settings,
+    /// The emails sent, when the transport is `memory` (the default in tests).
+    pub mailbox: Option<MemoryMailbox>,
 }
 
 impl TestApp {
@@ -54,6 +58,11 @@ pub fn postgres_admin_url() -> String {
 pub async fn fresh_settings(backend: Backend) -> Settings {
     let mut settings = Settings::load(None, &|_| None).expect("default settings");
     settings.http.port = 0;
+    // Emails stay in memory, and the outbox worker is quick (tests poll with a deadline).
+    settings.email.transport = Some(TransportKind::Memory);
+    settings.email.poll_interval_ms = 100;
+    settings.email.backoff_base_ms = 200;
+    settings.email.backoff_cap_ms = 1_000;
     let name = format!("inclusio_test_{}", uuid::Uuid::now_v7().simple());
     match backend {
         Backend::Sqlite => {
@@ -80,13 +89,26 @@ pub async fn fresh_settings(backend: Backend) -> Settings {
 
 /// Starts the application on a fresh, migrated database.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let settings = fresh_settings(backend).await;
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts the application on a fresh, migrated database, with settings changed by `change`.
+pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = fresh_settings(backend).await;
+    change(&mut settings);
+    spawn_on(settings).await
+}
+
+/// Starts the application with these settings (its database migrated first). Two calls with
+/// the same database settings make two replicas sharing one database.
+pub async fn spawn_on(settings: Settings) -> TestApp {
     let db = server::db::connect(&settings.database)
         .await
         .expect("connect");
     server::db::migrate(&db).await.expect("migrate");
     let app = Application::build(&settings, db.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let mailbox = app.mailbox();
     tokio::spawn(app.run());
     TestApp {
         address,
@@ -96,6 +118,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             .build()
             .expect("client"),
         settings,
+        mailbox,
     }
 }
 

@@ -231,6 +231,12 @@ both!(every_route_with_every_caller, |app: TestApp| async move {
             [401, 200, 403, 403, 403, 403, 403, 403],
         ),
         (
+            Method::GET,
+            "/api/v1/admin/outbox".into(),
+            None,
+            [401, 200, 403, 403, 403, 403, 403, 403],
+        ),
+        (
             Method::POST,
             "/api/v1/users".into(),
             Some(json!({"email": "bad", "password": PASSWORD, "role": "gp"})),

@@ -43,6 +43,7 @@ const ROUTES: &[(&str, &str)] = &[
         "GET",
         "/api/v1/trials/{id}/consent-documents/{language}/{version}",
     ),
+    ("GET", "/api/v1/admin/outbox"),
     ("GET", "/api/v1/plugin/bundle"),
 ];
 

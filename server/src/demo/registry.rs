@@ -22,6 +22,8 @@ pub(crate) struct Actors {
     pub sponsor: Uuid,
     /// The sponsor organisation.
     pub sponsor_org: Uuid,
+    /// Where the approval emails go (sent when the server runs).
+    pub outbox: crate::email::Outbox,
 }
 
 /// The site every demo trial gets.
@@ -137,7 +139,7 @@ async fn to_recruiting(
             to: to.into(),
             comment: None,
         };
-        status = trials::transition(db, user, &access, id, input, today)
+        status = trials::transition(db, &a.outbox, user, &access, id, input, today)
             .await
             .map_err(terminal)?
             .status;

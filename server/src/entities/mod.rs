@@ -2,6 +2,7 @@
 
 pub mod audit_log;
 pub mod consent_document;
+pub mod email_outbox;
 pub mod login_attempt;
 pub mod organisation;
 pub mod practice_api_key;

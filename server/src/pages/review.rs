@@ -2,6 +2,7 @@
 //! (everything about one) and `POST /admin/review/{id}` (approve, or send back to draft with
 //! a comment) through `registry::trials::transition`, as the JSON API.
 
+use crate::email::Outbox;
 use crate::auth::session::SessionKey;
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
@@ -142,6 +143,7 @@ pub async fn view(
 pub async fn decide(
     ctx: PageContext,
     db: Db,
+    outbox: web::Data<Outbox>,
     key: web::Data<SessionKey>,
     id: web::Path<String>,
     web::Form(pairs): web::Form<Pairs>,
@@ -160,7 +162,7 @@ pub async fn decide(
         comment: Some(comment.clone()).filter(|c| !c.trim().is_empty()),
     };
     let today = chrono::Utc::now().date_naive();
-    match trials::transition(&db, user, &access, id, input, today).await {
+    match trials::transition(&db, &outbox, user, &access, id, input, today).await {
         Ok(_) => Ok(see_other("/admin/review?decided=1")),
         Err(ApiError::Validation(details)) => {
             let fail = ctx.clone();

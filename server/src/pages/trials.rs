@@ -2,6 +2,7 @@
 //! `GET/POST /sponsor/trials/{id}`, `POST /sponsor/trials/{id}/submit` and
 //! `POST /sponsor/trials/{id}/recruit`. They call the registry functions the JSON API calls.
 
+use crate::email::Outbox;
 use crate::auth::session::SessionKey;
 use crate::auth::{Principal, Role};
 use crate::error::ApiError;
@@ -347,6 +348,7 @@ pub async fn update(
 async fn transition(
     ctx: PageContext,
     db: &DatabaseConnection,
+    outbox: &Outbox,
     key: &SessionKey,
     id: &str,
     pairs: Pairs,
@@ -360,7 +362,7 @@ async fn transition(
         comment: None,
     };
     let today = chrono::Utc::now().date_naive();
-    trials::transition(db, user, &access, id, input, today)
+    trials::transition(db, outbox, user, &access, id, input, today)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok(see_other(&format!("/sponsor/trials/{id}?moved=1")))
@@ -371,11 +373,12 @@ async fn transition(
 pub async fn submit(
     ctx: PageContext,
     db: Db,
+    outbox: web::Data<Outbox>,
     key: web::Data<SessionKey>,
     id: web::Path<String>,
     web::Form(pairs): web::Form<Pairs>,
 ) -> Result<HttpResponse, PageError> {
-    transition(ctx, &db, &key, &id, pairs, "submitted").await
+    transition(ctx, &db, &outbox, &key, &id, pairs, "submitted").await
 }
 
 /// `POST /sponsor/trials/{id}/recruit`: starts recruiting an approved trial.
@@ -383,9 +386,10 @@ pub async fn submit(
 pub async fn recruit(
     ctx: PageContext,
     db: Db,
+    outbox: web::Data<Outbox>,
     key: web::Data<SessionKey>,
     id: web::Path<String>,
     web::Form(pairs): web::Form<Pairs>,
 ) -> Result<HttpResponse, PageError> {
-    transition(ctx, &db, &key, &id, pairs, "recruiting").await
+    transition(ctx, &db, &outbox, &key, &id, pairs, "recruiting").await
 }

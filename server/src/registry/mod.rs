@@ -7,6 +7,7 @@ pub mod consent;
 pub mod ctgov;
 pub mod input;
 pub mod recruitment;
+pub mod review_mail;
 pub mod sites;
 pub mod trials;
 

@@ -437,8 +437,12 @@ pub struct TransitionInput {
 }
 
 /// Moves a trial along its lifecycle.
+///
+/// An approval or a rejection also enqueues one email per sponsor user in the same
+/// transaction (see [`super::review_mail`]); the outbox worker is woken after the commit.
 pub async fn transition(
     db: &DatabaseConnection,
+    outbox: &crate::email::Outbox,
     user: Uuid,
     access: &Access,
     id: Uuid,
@@ -495,7 +499,11 @@ pub async fn transition(
         Some(&snapshot(&t)),
     )
     .await?;
+    let emails = super::review_mail::enqueue(&txn, outbox, &t, from, to).await?;
     txn.commit().await?;
+    if emails > 0 {
+        outbox.wake();
+    }
     Ok(TrialView::of(t, None))
 }
 

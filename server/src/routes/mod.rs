@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod health;
+pub mod outbox;
 pub mod plugin;
 pub mod trials;
 
@@ -36,5 +37,6 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(trials::add_consent)
         .service(trials::list_consents)
         .service(trials::get_consent)
+        .service(outbox::outbox)
         .service(plugin::bundle);
 }

@@ -1,6 +1,7 @@
 //! The trial registry API.
 
 use crate::auth::Principal;
+use crate::email::Outbox;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::openapi::{Coordinator, JsonBodyErrors, SessionErrors, VersionSummary};
@@ -174,12 +175,13 @@ pub async fn transition(
     db: Db,
     p: Principal,
     id: web::Path<Uuid>,
+    outbox: web::Data<Outbox>,
     ApiJson(input): ApiJson<trials::TransitionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
-    Ok(HttpResponse::Ok().json(
-        trials::transition(db.get_ref(), user, &access, id.into_inner(), input, today()).await?,
-    ))
+    let id = id.into_inner();
+    Ok(HttpResponse::Ok()
+        .json(trials::transition(db.get_ref(), &outbox, user, &access, id, input, today()).await?))
 }
 
 /// Adds a site.

@@ -1,0 +1,26 @@
+//! Outgoing email through a transactional outbox.
+//!
+//! An email is a struct with subject, text and HTML templates in French and English
+//! ([`message::Email`], `templates/email/`). [`outbox::Outbox::enqueue`] renders it, seals
+//! recipient and content with the [`crate::crypto::Cipher`], and writes one `email_outbox`
+//! row in the caller's transaction: the email exists if and only if its cause committed.
+//! The [`worker`] claims due rows with a lease (so replicas sharing one database never send
+//! the same email twice), sends them through the [`transport::Transport`], and retries
+//! failures with exponential backoff until `email.max_attempts`. Admins see the outbox's
+//! state at `GET /api/v1/admin/outbox` ([`report`]).
+//!
+//! Adding an email: a struct in [`kinds`], its six templates, one `email_templates!` line,
+//! and one `enqueue` call in the transaction that causes it.
+
+#[macro_use]
+pub mod message;
+pub mod compose;
+pub mod kinds;
+pub mod outbox;
+pub mod report;
+pub mod transport;
+pub mod worker;
+
+pub use message::{Email, Locale, Rendered};
+pub use outbox::Outbox;
+pub use transport::{MemoryMailbox, Transport};

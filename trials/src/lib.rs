@@ -23,6 +23,7 @@
 //! ```
 
 pub mod catalogue;
+pub mod codelists;
 pub mod codes;
 mod compile;
 pub mod criteria;

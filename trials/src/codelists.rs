@@ -253,7 +253,9 @@ mod tests {
             assert!(list.iter().any(|e| e.code == c), "chapter {c}");
             let diagnoses = list
                 .iter()
-                .filter(|e| e.code.starts_with(chapter) && e.code.len() == 3 && e.code[1..] >= *"70")
+                .filter(|e| {
+                    e.code.starts_with(chapter) && e.code.len() == 3 && e.code[1..] >= *"70"
+                })
                 .count();
             assert!(chapter == 'Z' || diagnoses >= 9, "{c}: {diagnoses}");
         }
@@ -324,6 +326,9 @@ mod tests {
     #[test]
     fn folding_drops_case_and_accents() {
         assert_eq!(fold("Œil Été Çà"), "oeil ete ca");
-        assert_eq!(lookup(CodeSystem::Icpc2, "t90").map(|e| e.en), Some("Diabetes non-insulin dependent"));
+        assert_eq!(
+            lookup(CodeSystem::Icpc2, "t90").map(|e| e.en),
+            Some("Diabetes non-insulin dependent")
+        );
     }
 }

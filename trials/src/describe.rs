@@ -11,9 +11,7 @@
 use crate::catalogue;
 use crate::codes::{CodeEntry, CodeSet, CodeSystem};
 use crate::compile::default_missing;
-use crate::criteria::{
-    Aggregate, Codes, Count, Criteria, Criterion, Missing, Node, ValueTest,
-};
+use crate::criteria::{Aggregate, Codes, Count, Criteria, Criterion, Missing, Node, ValueTest};
 use crate::explain::{
     Locale, age_unit, count_text, display_unit, num, sex_name, test_text, window_text,
 };
@@ -118,10 +116,9 @@ pub fn sentence(c: &Criterion, criteria: &Criteria, l: Locale) -> String {
         }
         Node::Sex(t) => {
             let missing = match t.missing {
-                Some(Missing::NotMet) => l.pick(
-                    "; not met if not recorded",
-                    "; non rempli si non renseigné",
-                ),
+                Some(Missing::NotMet) => {
+                    l.pick("; not met if not recorded", "; non rempli si non renseigné")
+                }
                 _ => "",
             };
             format!(
@@ -173,15 +170,8 @@ pub fn sentence(c: &Criterion, criteria: &Criteria, l: Locale) -> String {
                 .or_else(|| kinds.first().map(|k| k.unit.to_string()))
                 .map(|u| display_unit(&u))
                 .unwrap_or_default();
-            let mut s = value_sentence(
-                &subject,
-                codes,
-                &t.value,
-                &t.aggregate,
-                &t.window,
-                &unit,
-                l,
-            );
+            let mut s =
+                value_sentence(&subject, codes, &t.value, &t.aggregate, &t.window, &unit, l);
             if let Some(n) = t.min_results.filter(|n| *n > 1) {
                 s.push_str(&match l {
                     Locale::En => format!("; at least {n} values needed"),
@@ -265,7 +255,10 @@ fn event_subject(
             Codes::Inline(_) => String::new(),
         };
         return (
-            format!("{name} ({})", l.pick("undefined code set", "liste de codes non définie")),
+            format!(
+                "{name} ({})",
+                l.pick("undefined code set", "liste de codes non définie")
+            ),
             None,
         );
     };
@@ -317,8 +310,9 @@ fn entries_text(entries: &[CodeEntry], l: Locale) -> String {
     let mut parts = Vec::new();
     let mut last_system: Option<String> = None;
     for e in entries.iter().take(SHOWN) {
-        let system = CodeSystem::from_uri(&e.system)
-            .map_or(e.system.trim().to_string(), |s| system_name(s, l).to_string());
+        let system = CodeSystem::from_uri(&e.system).map_or(e.system.trim().to_string(), |s| {
+            system_name(s, l).to_string()
+        });
         let mut part = if last_system.as_deref() == Some(system.as_str()) {
             e.code.trim().to_string()
         } else {
@@ -366,11 +360,7 @@ fn event_tail(kind: EventKind, window: &Window, count: Option<Count>, l: Locale)
                 " {verb}{times}{}",
                 when.map(|w| format!(" {w}")).unwrap_or_default()
             );
-            if none {
-                format!("{base}: none")
-            } else {
-                base
-            }
+            if none { format!("{base}: none") } else { base }
         }
         Locale::Fr => {
             let noun = match kind {
@@ -436,11 +426,9 @@ fn value_sentence(
             num(r.low, l),
             num(r.high, l)
         ),
-        (Aggregate::ShareOutside(r), Locale::Fr) => format!(
-            "part des valeurs hors {}–{}",
-            num(r.low, l),
-            num(r.high, l)
-        ),
+        (Aggregate::ShareOutside(r), Locale::Fr) => {
+            format!("part des valeurs hors {}–{}", num(r.low, l), num(r.high, l))
+        }
     };
     let when = window_text(window, l)
         .map(|w| format!(" {w}"))

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod criteria;
 pub mod health;
 pub mod plugin;
 pub mod trials;
@@ -36,5 +37,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(trials::add_consent)
         .service(trials::list_consents)
         .service(trials::get_consent)
+        .service(criteria::codes)
+        .service(criteria::preview)
+        .service(criteria::test)
+        .service(criteria::example_patients)
         .service(plugin::bundle);
 }

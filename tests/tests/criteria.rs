@@ -408,3 +408,130 @@ both!(
         assert_eq!(r.status(), 401);
     }
 );
+
+/// An `application/x-www-form-urlencoded` body.
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", server::web::assets::url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn page(app: &TestApp, cookie: Option<&str>, path: &str) -> (u16, String) {
+    let mut req = app.request(Method::GET, path);
+    if let Some(c) = cookie {
+        req = req.header(reqwest::header::COOKIE, c);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+both!(
+    the_playground_page_works_without_javascript,
+    |app: TestApp| async move {
+        let sponsor = app.logged_in("sponsor").await;
+        let (status, html) =
+            page(&app, Some(&sponsor), "/sponsor/criteria-playground?lang=en").await;
+        assert_eq!(status, 200);
+        // The partial's contract: the textarea carries the criteria, the hooks are there.
+        for hook in [
+            "<textarea name=\"criteria\" id=\"criteria-json\"",
+            "id=\"add-inclusion\"",
+            "id=\"tab-json\"",
+            "id=\"preview\"",
+            "id=\"test-run\"",
+            "src=\"/static/criteria-builder.js\"",
+            "href=\"/static/criteria-builder.css\"",
+            "data-kind-observation=\"Lab or biometric value\"",
+        ] {
+            assert!(html.contains(hook), "{hook}");
+        }
+        assert!(
+            html.contains("&quot;inclusion&quot;") || html.contains("&#34;inclusion&#34;"),
+            "the criteria JSON, escaped"
+        );
+        for asset in [
+            "/static/criteria-builder.js",
+            "/static/criteria-builder.css",
+        ] {
+            let r = app.get(asset).await;
+            assert_eq!(r.status(), 200, "{asset}");
+        }
+        let token = html
+            .split("name=\"csrf_token\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let submit = |criteria: &str| {
+            app.as_user(
+                Method::POST,
+                "/sponsor/criteria-playground?lang=en",
+                &sponsor,
+            )
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(form(&[
+                ("csrf_token", token.as_str()),
+                ("criteria", criteria),
+            ]))
+            .send()
+        };
+        // Problems are listed by path, and what was typed comes back as typed.
+        let typed =
+            r#"{"inclusion": [{"id": "a", "age": {}}, {"id": "b", "sex": {"is": "female"}}]}"#;
+        let html = submit(typed).await.unwrap().text().await.unwrap();
+        assert!(
+            html.contains("data-path=\"$.criteria.inclusion[0].age\""),
+            "{html}"
+        );
+        assert!(!html.contains("id=\"criteria-valid\""));
+        assert!(
+            html.contains("{&quot;id&quot;: &quot;a&quot;")
+                || html.contains("{&#34;id&#34;: &#34;a&#34;"),
+            "typed text kept"
+        );
+        let html = submit("{\"inclusion\": [")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("id=\"criteria-errors\""));
+        // Valid criteria: a notice, and the plain-language reading for readers without scripts.
+        let valid = r#"{"inclusion": [{"id": "age", "age": {"min": 40, "max": 75}}]}"#;
+        let html = submit(valid).await.unwrap().text().await.unwrap();
+        assert!(html.contains("id=\"criteria-valid\""));
+        assert!(html.contains("Age between 40 and 75 years"));
+        // A forged form is refused.
+        let r = app
+            .as_user(Method::POST, "/sponsor/criteria-playground", &sponsor)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(form(&[("csrf_token", "forged"), ("criteria", valid)]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        // Builders only.
+        let gp = app.logged_in("gp").await;
+        assert_eq!(
+            page(&app, Some(&gp), "/sponsor/criteria-playground")
+                .await
+                .0,
+            403
+        );
+        assert_eq!(
+            page(&app, None, "/sponsor/criteria-playground").await.0,
+            303
+        );
+    }
+);

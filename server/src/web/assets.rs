@@ -11,11 +11,23 @@ use std::sync::LazyLock;
 type Asset = (&'static str, &'static str, &'static [u8]);
 
 /// Every asset, from the workspace's `static/` folder.
-const ASSETS: &[Asset] = &[(
-    "app.css",
-    "text/css; charset=utf-8",
-    include_bytes!("../../../static/app.css"),
-)];
+const ASSETS: &[Asset] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../static/app.css"),
+    ),
+    (
+        "criteria-builder.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../static/criteria-builder.css"),
+    ),
+    (
+        "criteria-builder.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/criteria-builder.js"),
+    ),
+];
 
 /// An asset ready to serve: content type, content, ETag.
 type Served = (&'static str, &'static [u8], String);

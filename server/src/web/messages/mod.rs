@@ -1,9 +1,10 @@
 //! The catalogue's messages, one file per area of the site (so that areas change
 //! independently): `(key, English, French)`.
 
+mod builder;
 mod common;
 
 use super::i18n::Message;
 
 /// Every area's messages.
-pub const ALL: &[&[Message]] = &[common::MESSAGES];
+pub const ALL: &[&[Message]] = &[common::MESSAGES, builder::MESSAGES];

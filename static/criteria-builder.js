@@ -382,10 +382,13 @@
   }
 
   // ---------- codes: a named set, or entries written in place, with a search combobox ----------
+  var SYSTEM_NAMES = { icpc2: "ICPC-2", icd10: "ICD-10", atc: "ATC", loinc: "LOINC" };
   function systemKey(uri) {
     var key = Object.keys(SYSTEMS).filter(function (k) { return SYSTEMS[k] === uri || k === String(uri).toLowerCase().replace("-", ""); })[0];
     return key || uri;
   }
+  function systemName(uri) { return SYSTEM_NAMES[systemKey(uri)] || uri; }
+  function hierarchical(uri) { var k = systemKey(uri); return k === "icpc2" || k === "icd10" || k === "atc"; }
 
   function renderCodes(owner, defaultSystem, path) {
     var wrap = h("fieldset", { "class": "cb-codes", "data-path": path + ".codes" }, [h("legend", { text: t("codes") })]);
@@ -420,8 +423,8 @@
       var desc = h("input", { type: "checkbox", id: sub, "class": "code-entry-descendants", checked: !!e.descendants });
       desc.addEventListener("change", function () { setOrDelete(e, "descendants", desc.checked); changed(); });
       list.appendChild(h("li", { "class": "code-entry", "data-path": ePath }, [
-        h("span", { "class": "code-entry-text" }, [h("code", { text: systemKey(e.system) + " " + e.code }), e.display ? " " + e.display : ""]),
-        h("span", { "class": "cb-check" }, [desc, h("label", { "for": sub, text: t("sub-codes") })]),
+        h("span", { "class": "code-entry-text" }, [h("code", { text: systemName(e.system) + " " + e.code }), e.display ? " " + e.display : ""]),
+        hierarchical(e.system) || e.descendants ? h("span", { "class": "cb-check" }, [desc, h("label", { "for": sub, text: t("sub-codes") })]) : null,
         h("button", { type: "button", "class": "code-remove", "aria-label": t("remove-code") + " " + e.code, text: "×", onclick: function () { set.include.splice(i, 1); changed(); } }),
         h("div", { "class": "cb-errors-slot" })
       ]));
@@ -440,6 +443,8 @@
     var input = h("input", { id: inputId, type: "text", "class": "code-search", role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listId, autocomplete: "off", placeholder: t("code-search-placeholder") });
     var listbox = h("ul", { id: listId, role: "listbox", "class": "code-options", hidden: true, "aria-label": t("code-results") });
     var sub = h("input", { type: "checkbox", id: subId, "class": "code-descendants", checked: true });
+    var subWrap = h("span", { "class": "cb-check", hidden: defaultSystem === "loinc" }, [sub, h("label", { "for": subId, text: t("sub-codes") })]);
+    system.addEventListener("change", function () { subWrap.hidden = system.value === "loinc"; });
     var active = -1;
     var results = [];
     var timer = null;
@@ -498,7 +503,7 @@
       system,
       h("label", { "for": inputId, "class": "cb-visually-hidden", text: t("code-search") }),
       input,
-      h("span", { "class": "cb-check" }, [sub, h("label", { "for": subId, text: t("sub-codes") })]),
+      subWrap,
       listbox
     ]);
   }

@@ -65,6 +65,10 @@ sets the `inclusio_session` cookie; EHR plugins send `Authorization: Bearer <pra
         routes::trials::list_consents,
         routes::trials::get_consent,
         routes::outbox::outbox,
+        routes::criteria::codes,
+        routes::criteria::preview,
+        routes::criteria::test,
+        routes::criteria::example_patients,
         routes::plugin::bundle,
     ),
     components(schemas(ErrorBody, crate::error::ErrorInfo, crate::error::Detail)),
@@ -76,6 +80,7 @@ sets the `inclusio_session` cookie; EHR plugins send `Authorization: Bearer <pra
         (name = "trials", description = "The trial registry: trials, versions, lifecycle"),
         (name = "sites", description = "A trial's sites and their coordinators"),
         (name = "consent", description = "Versioned consent documents"),
+        (name = "criteria", description = "The criteria builder: code search, plain-language preview, tests against example patients (sponsors and administrators)"),
         (name = "plugin", description = "For EHR plugins (practice API keys)"),
     )
 )]

@@ -376,6 +376,30 @@ both!(every_route_with_every_caller, |app: TestApp| async move {
         ),
         (
             Method::GET,
+            "/api/v1/codes?system=icpc2&q=T90".into(),
+            None,
+            [401, 200, 200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::POST,
+            "/api/v1/criteria/preview".into(),
+            Some(json!({"criteria": {"inclusion": []}, "lang": "en"})),
+            [401, 200, 200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::POST,
+            "/api/v1/criteria/test".into(),
+            Some(json!({"criteria": {"inclusion": []}, "patient": {}})),
+            [401, 422, 422, 422, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/api/v1/example-patients".into(),
+            None,
+            [401, 200, 200, 200, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
             "/api/v1/plugin/bundle".into(),
             None,
             [401, 403, 403, 403, 403, 403, 403, 200],

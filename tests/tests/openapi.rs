@@ -44,6 +44,10 @@ const ROUTES: &[(&str, &str)] = &[
         "/api/v1/trials/{id}/consent-documents/{language}/{version}",
     ),
     ("GET", "/api/v1/admin/outbox"),
+    ("GET", "/api/v1/codes"),
+    ("POST", "/api/v1/criteria/preview"),
+    ("POST", "/api/v1/criteria/test"),
+    ("GET", "/api/v1/example-patients"),
     ("GET", "/api/v1/plugin/bundle"),
 ];
 

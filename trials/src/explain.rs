@@ -31,7 +31,7 @@ impl Locale {
         }
     }
 
-    fn pick<'a>(self, en: &'a str, fr: &'a str) -> &'a str {
+    pub(crate) fn pick<'a>(self, en: &'a str, fr: &'a str) -> &'a str {
         match self {
             Locale::En => en,
             Locale::Fr => fr,
@@ -560,7 +560,7 @@ pub fn date(d: NaiveDate, l: Locale) -> String {
     }
 }
 
-fn display_unit(u: &str) -> String {
+pub(crate) fn display_unit(u: &str) -> String {
     match u {
         "kg/m2" => "kg/m²".into(),
         "mm[Hg]" => "mmHg".into(),
@@ -572,7 +572,7 @@ fn display_unit(u: &str) -> String {
     }
 }
 
-fn test_text(t: &ValueTest, aggregate: &Aggregate, unit: &str, l: Locale) -> String {
+pub(crate) fn test_text(t: &ValueTest, aggregate: &Aggregate, unit: &str, l: Locale) -> String {
     let unit = if matches!(aggregate, Aggregate::ShareOutside(_)) {
         "%"
     } else {
@@ -606,7 +606,7 @@ fn test_text(t: &ValueTest, aggregate: &Aggregate, unit: &str, l: Locale) -> Str
     parts.join(l.pick(" and ", " et "))
 }
 
-fn age_unit(unit: AgeUnit, n: u32, l: Locale) -> &'static str {
+pub(crate) fn age_unit(unit: AgeUnit, n: u32, l: Locale) -> &'static str {
     match (unit, l) {
         (AgeUnit::Years, Locale::En) => {
             if n == 1 {
@@ -643,7 +643,7 @@ fn age_bounds(min: Option<u32>, max: Option<u32>, unit: AgeUnit, l: Locale) -> S
     }
 }
 
-fn sex_name(s: Sex, l: Locale) -> &'static str {
+pub(crate) fn sex_name(s: Sex, l: Locale) -> &'static str {
     match s {
         Sex::Female => l.pick("female", "féminin"),
         Sex::Male => l.pick("male", "masculin"),
@@ -652,7 +652,7 @@ fn sex_name(s: Sex, l: Locale) -> &'static str {
     }
 }
 
-fn count_text(min: Option<u32>, max: Option<u32>, l: Locale) -> String {
+pub(crate) fn count_text(min: Option<u32>, max: Option<u32>, l: Locale) -> String {
     match (min.filter(|m| *m > 0), max, l) {
         (Some(a), Some(b), Locale::En) => format!("{a} to {b}"),
         (Some(a), Some(b), Locale::Fr) => format!("de {a} à {b}"),
@@ -664,7 +664,7 @@ fn count_text(min: Option<u32>, max: Option<u32>, l: Locale) -> String {
     }
 }
 
-fn offset_text(o: &Offset, l: Locale) -> String {
+pub(crate) fn offset_text(o: &Offset, l: Locale) -> String {
     let n = o.amount.unsigned_abs();
     let unit = match (o.unit, l) {
         (OffsetUnit::Days, Locale::En) => {

@@ -23,9 +23,11 @@
 //! ```
 
 pub mod catalogue;
+pub mod codelists;
 pub mod codes;
 mod compile;
 pub mod criteria;
+pub mod describe;
 mod detail;
 mod eval;
 pub mod explain;
@@ -42,6 +44,7 @@ pub mod validate;
 pub mod window;
 
 pub use criteria::{Criteria, Criterion, Node, Trial};
+pub use describe::{DescribedLine, Section, describe};
 pub use eval::age_at;
 pub use explain::{Explanation, Locale};
 pub use index::{InvalidTrial, TrialIndex, evaluate};

@@ -2,6 +2,7 @@
 //! handlers. Shared chrome, language and errors are in `crate::web`.
 
 pub mod form;
+pub mod criteria_playground;
 pub mod home;
 pub mod import;
 pub mod lang;
@@ -36,5 +37,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(trials::recruit)
         .service(review::list)
         .service(review::view)
-        .service(review::decide);
+        .service(review::decide)
+        .service(criteria_playground::show)
+        .service(criteria_playground::check);
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod criteria;
 pub mod health;
 pub mod outbox;
 pub mod plugin;
@@ -38,5 +39,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(trials::list_consents)
         .service(trials::get_consent)
         .service(outbox::outbox)
+        .service(criteria::codes)
+        .service(criteria::preview)
+        .service(criteria::test)
+        .service(criteria::example_patients)
         .service(plugin::bundle);
 }

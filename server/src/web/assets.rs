@@ -22,6 +22,16 @@ const ASSETS: &[Asset] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../../static/import.js"),
     ),
+    (
+        "criteria-builder.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../static/criteria-builder.css"),
+    ),
+    (
+        "criteria-builder.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/criteria-builder.js"),
+    ),
 ];
 
 /// An asset ready to serve: content type, content, ETag.

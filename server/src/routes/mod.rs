@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod events;
 pub mod health;
 pub mod plugin;
 pub mod trials;
@@ -36,5 +37,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(trials::add_consent)
         .service(trials::list_consents)
         .service(trials::get_consent)
-        .service(plugin::bundle);
+        .service(admin::set_plugin_settings)
+        .service(plugin::bundle)
+        .service(plugin::suppressions)
+        .service(plugin::settings)
+        .service(events::record);
 }

@@ -6,6 +6,7 @@
 
 pub mod consent_token;
 pub mod events;
+pub mod landing;
 pub mod settings;
 pub mod suppressions;
 

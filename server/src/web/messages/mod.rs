@@ -2,8 +2,9 @@
 //! independently): `(key, English, French)`.
 
 mod common;
+mod plugin;
 
 use super::i18n::Message;
 
 /// Every area's messages.
-pub const ALL: &[&[Message]] = &[common::MESSAGES];
+pub const ALL: &[&[Message]] = &[common::MESSAGES, plugin::MESSAGES];

@@ -40,6 +40,11 @@ impl Application {
         ));
         let shared_settings = web::Data::new(settings.clone());
         let bundle_cache = web::Data::new(BundleCache::new());
+        let matcher_cache = web::Data::new(crate::plugin::matching::MatcherCache::new());
+        let popup_sealer = web::Data::new(crate::plugin::popup_token::PopupSealer::new(
+            settings.secrets.encryption_key.expose(),
+            settings.plugin.popup_token_ttl_secs,
+        ));
         let token_key = web::Data::new(crate::plugin::consent_token::TokenKey::from_secret(
             settings.secrets.session_key.expose(),
         ));
@@ -73,6 +78,8 @@ impl Application {
                 .app_data(shared_settings.clone())
                 .app_data(bundle_cache.clone())
                 .app_data(token_key.clone())
+                .app_data(matcher_cache.clone())
+                .app_data(popup_sealer.clone())
                 .configure(routes::configure)
                 .configure(crate::pages::configure)
                 .service(crate::openapi::service())

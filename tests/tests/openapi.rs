@@ -48,6 +48,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/plugin/suppressions"),
     ("GET", "/api/v1/plugin/settings"),
     ("POST", "/api/v1/events"),
+    ("POST", "/api/v1/match"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

@@ -54,20 +54,17 @@ impl Application {
             App::new()
                 .wrap_fn(move |req, srv| {
                     // CORS for the routes web EHRs call from their own origin.
-                    let origin = crate::web::cors::allowed_origin(
-                        req.path(),
-                        req.headers(),
-                        &cors_origins,
-                    );
+                    let origin =
+                        crate::web::cors::allowed_origin(req.path(), req.headers(), &cors_origins);
                     let preflight = req.method() == actix_web::http::Method::OPTIONS;
                     let early = match (&origin, preflight) {
                         (Some(o), true) => Some(crate::web::cors::preflight(o.clone())),
                         _ => None,
                     };
                     let fut = match early {
-                        Some(res) => futures_util::future::Either::Left(
-                            std::future::ready(Ok(req.into_response(res))),
-                        ),
+                        Some(res) => futures_util::future::Either::Left(std::future::ready(Ok(
+                            req.into_response(res),
+                        ))),
                         None => futures_util::future::Either::Right(srv.call(req)),
                     };
                     async move {

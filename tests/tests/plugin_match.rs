@@ -141,60 +141,77 @@ fn fhir_record() -> Value {
     ]})
 }
 
-both!(a_match_leaves_no_trace_in_the_database_or_the_logs, |app: TestApp| async move {
-    e2e::capture_logs();
-    let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
-    let r = post_match(
+both!(
+    a_match_leaves_no_trace_in_the_database_or_the_logs,
+    |app: TestApp| async move {
+        e2e::capture_logs();
+        let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
+        let r = post_match(
         &app,
         &f.key,
         json!({"fhir": fhir_record(), "pseudonym": pseudonym(1), "date": "2026-11-20", "lang": "en"}),
     )
     .await;
-    let v = ok(r).await;
-    let alerts = v["alerts"].as_array().unwrap();
-    assert_eq!(alerts.len(), 1, "{v}");
-    let a = &alerts[0];
-    assert_eq!(a["trial"], f.trial("diabetes-t2-hba1c"));
-    // No eGFR in the record: the exclusion is to confirm.
-    assert_eq!(a["verdict"], "possibly_eligible", "{a}");
-    assert!(a["reasons"][2]["en"].as_str().unwrap().contains("HbA1c 8.43 %"));
-    assert!(a["popup_html"].as_str().unwrap().contains("Propose now"));
-    // The pop-up page renders the same alert from its sealed token.
-    let page = app
-        .client
-        .get(a["popup_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
-    assert!(html.contains("/static/inclusio.js") && html.contains("data-inclusio-action"));
-    // Nothing of the record is stored, nor logged.
-    let dump = e2e::dump_database(&app).await;
-    assert!(dump.contains("plugin_settings") || dump.contains("trials"), "the dump reads tables");
-    let logs = e2e::capture_logs();
-    assert!(logs.contains("/api/v1/match"), "the capture sees the request: {logs}");
-    for value in DISTINCTIVE {
-        assert!(!dump.contains(value), "`{value}` is in the database");
-        assert!(!logs.contains(value), "`{value}` is in the logs");
+        let v = ok(r).await;
+        let alerts = v["alerts"].as_array().unwrap();
+        assert_eq!(alerts.len(), 1, "{v}");
+        let a = &alerts[0];
+        assert_eq!(a["trial"], f.trial("diabetes-t2-hba1c"));
+        // No eGFR in the record: the exclusion is to confirm.
+        assert_eq!(a["verdict"], "possibly_eligible", "{a}");
+        assert!(
+            a["reasons"][2]["en"]
+                .as_str()
+                .unwrap()
+                .contains("HbA1c 8.43 %")
+        );
+        assert!(a["popup_html"].as_str().unwrap().contains("Propose now"));
+        // The pop-up page renders the same alert from its sealed token.
+        let page = app
+            .client
+            .get(a["popup_url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("/static/inclusio.js") && html.contains("data-inclusio-action"));
+        // Nothing of the record is stored, nor logged.
+        let dump = e2e::dump_database(&app).await;
+        assert!(
+            dump.contains("plugin_settings") || dump.contains("trials"),
+            "the dump reads tables"
+        );
+        let logs = e2e::capture_logs();
+        assert!(
+            logs.contains("/api/v1/match"),
+            "the capture sees the request: {logs}"
+        );
+        for value in DISTINCTIVE {
+            assert!(!dump.contains(value), "`{value}` is in the database");
+            assert!(!logs.contains(value), "`{value}` is in the logs");
+        }
+        // Not even when the record is refused.
+        let mut bad = fhir_record();
+        bad["resourceType"] = json!("Patient");
+        let r = post_match(&app, &f.key, json!({"fhir": bad, "pseudonym": "Zéphyrine"})).await;
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        let logs = e2e::capture_logs();
+        for value in DISTINCTIVE {
+            assert!(
+                !body.contains(value),
+                "`{value}` echoed in the error: {body}"
+            );
+            assert!(!logs.contains(value), "`{value}` is in the logs");
+        }
+        assert_eq!(
+            e2e::dump_database(&app).await.lines().count(),
+            dump.lines().count(),
+            "a match writes nothing"
+        );
     }
-    // Not even when the record is refused.
-    let mut bad = fhir_record();
-    bad["resourceType"] = json!("Patient");
-    let r = post_match(&app, &f.key, json!({"fhir": bad, "pseudonym": "Zéphyrine"})).await;
-    assert_eq!(r.status(), 422);
-    let body = r.text().await.unwrap();
-    let logs = e2e::capture_logs();
-    for value in DISTINCTIVE {
-        assert!(!body.contains(value), "`{value}` echoed in the error: {body}");
-        assert!(!logs.contains(value), "`{value}` is in the logs");
-    }
-    assert_eq!(
-        e2e::dump_database(&app).await.lines().count(),
-        dump.lines().count(),
-        "a match writes nothing"
-    );
-});
+);
 
 async fn alerts_for(app: &TestApp, f: &Fx, patient: &str) -> Vec<String> {
     let v = ok(post_match(
@@ -248,33 +265,40 @@ async fn set_settings(app: &TestApp, f: &Fx, body: Value) {
     .await;
 }
 
-both!(match_applies_every_fatigue_rule, |app: TestApp| async move {
-    let names = [
-        "diabetes-t2-hba1c",
-        "hypertension-uncontrolled",
-        "influenza-vaccine-65",
-    ];
-    let f = fixture(&app, &names).await;
-    let (p, q) = (pseudonym(2), pseudonym(3));
-    // Default: one alert per consultation.
-    assert_eq!(alerts_for(&app, &f, &p).await.len(), 1);
-    set_settings(&app, &f, json!({"max_alerts": 3, "max_unanswered_shows": 2})).await;
-    let mut all = alerts_for(&app, &f, &p).await;
-    all.sort();
-    assert_eq!(all, names, "the three eligible trials");
-    // A decline: never again for this patient, still for another.
-    send_event(&app, &f, "diabetes-t2-hba1c", &p, "declined").await;
-    // Not now: not before its date.
-    send_event(&app, &f, "hypertension-uncontrolled", &p, "not_now").await;
-    assert_eq!(alerts_for(&app, &f, &p).await, ["influenza-vaccine-65"]);
-    assert_eq!(alerts_for(&app, &f, &q).await.len(), 3);
-    // Shown twice without an answer: no more.
-    send_event(&app, &f, "influenza-vaccine-65", &p, "shown").await;
-    assert_eq!(alerts_for(&app, &f, &p).await, ["influenza-vaccine-65"]);
-    send_event(&app, &f, "influenza-vaccine-65", &p, "shown").await;
-    assert!(alerts_for(&app, &f, &p).await.is_empty());
-    // Near the practice only: a trial whose only site is far away is not shown.
-    let sponsor_site = app
+both!(
+    match_applies_every_fatigue_rule,
+    |app: TestApp| async move {
+        let names = [
+            "diabetes-t2-hba1c",
+            "hypertension-uncontrolled",
+            "influenza-vaccine-65",
+        ];
+        let f = fixture(&app, &names).await;
+        let (p, q) = (pseudonym(2), pseudonym(3));
+        // Default: one alert per consultation.
+        assert_eq!(alerts_for(&app, &f, &p).await.len(), 1);
+        set_settings(
+            &app,
+            &f,
+            json!({"max_alerts": 3, "max_unanswered_shows": 2}),
+        )
+        .await;
+        let mut all = alerts_for(&app, &f, &p).await;
+        all.sort();
+        assert_eq!(all, names, "the three eligible trials");
+        // A decline: never again for this patient, still for another.
+        send_event(&app, &f, "diabetes-t2-hba1c", &p, "declined").await;
+        // Not now: not before its date.
+        send_event(&app, &f, "hypertension-uncontrolled", &p, "not_now").await;
+        assert_eq!(alerts_for(&app, &f, &p).await, ["influenza-vaccine-65"]);
+        assert_eq!(alerts_for(&app, &f, &q).await.len(), 3);
+        // Shown twice without an answer: no more.
+        send_event(&app, &f, "influenza-vaccine-65", &p, "shown").await;
+        assert_eq!(alerts_for(&app, &f, &p).await, ["influenza-vaccine-65"]);
+        send_event(&app, &f, "influenza-vaccine-65", &p, "shown").await;
+        assert!(alerts_for(&app, &f, &p).await.is_empty());
+        // Near the practice only: a trial whose only site is far away is not shown.
+        let sponsor_site = app
         .as_user(
             Method::POST,
             &format!("/api/v1/trials/{}/sites", f.trial("diabetes-t2-hba1c")),
@@ -284,30 +308,31 @@ both!(match_applies_every_fatigue_rule, |app: TestApp| async move {
         .send()
         .await
         .unwrap();
-    assert!(sponsor_site.status().is_success() || sponsor_site.status() == 404);
-    if sponsor_site.status().is_success() {
-        // The practice in Marseille, 50 km at most.
-        set_settings(
-            &app,
-            &f,
-            json!({"max_alerts": 3, "max_unanswered_shows": 2, "max_distance_km": 50.0,
+        assert!(sponsor_site.status().is_success() || sponsor_site.status() == 404);
+        if sponsor_site.status().is_success() {
+            // The practice in Marseille, 50 km at most.
+            set_settings(
+                &app,
+                &f,
+                json!({"max_alerts": 3, "max_unanswered_shows": 2, "max_distance_km": 50.0,
                 "latitude": 43.30, "longitude": 5.37}),
+            )
+            .await;
+            let mut got = alerts_for(&app, &f, &q).await;
+            got.sort();
+            assert_eq!(got, ["hypertension-uncontrolled", "influenza-vaccine-65"]);
+        }
+        // Without a pseudonym, only the practice's limits apply.
+        let v = ok(post_match(
+            &app,
+            &f.key,
+            json!({"patient": example_patient("dupont-jean"), "date": "2026-11-23"}),
         )
+        .await)
         .await;
-        let mut got = alerts_for(&app, &f, &q).await;
-        got.sort();
-        assert_eq!(got, ["hypertension-uncontrolled", "influenza-vaccine-65"]);
+        assert!(!v["alerts"].as_array().unwrap().is_empty());
     }
-    // Without a pseudonym, only the practice's limits apply.
-    let v = ok(post_match(
-        &app,
-        &f.key,
-        json!({"patient": example_patient("dupont-jean"), "date": "2026-11-23"}),
-    )
-    .await)
-    .await;
-    assert!(!v["alerts"].as_array().unwrap().is_empty());
-});
+);
 
 both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
     let f = fixture(&app, &[]).await;
@@ -343,7 +368,10 @@ both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
         assert_eq!(v["error"]["details"][0]["code"], code, "{v}");
     }
     for (body, path) in [
-        (json!({"patient": {"birth_date": "yesterday"}}), "$.patient.birth_date"),
+        (
+            json!({"patient": {"birth_date": "yesterday"}}),
+            "$.patient.birth_date",
+        ),
         (json!({"patient": {}, "date": "soon"}), "$.date"),
         (json!({"patient": {}, "extra": 1}), "$"),
     ] {
@@ -357,64 +385,67 @@ both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
     }
 });
 
-both!(the_popup_page_records_answers_from_its_token, |app: TestApp| async move {
-    let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
-    let p = pseudonym(4);
-    let v = ok(post_match(
+both!(
+    the_popup_page_records_answers_from_its_token,
+    |app: TestApp| async move {
+        let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
+        let p = pseudonym(4);
+        let v = ok(post_match(
         &app,
         &f.key,
         json!({"patient": example_patient("dupont-jean"), "pseudonym": p, "date": "2026-11-23"}),
     )
     .await)
     .await;
-    let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
-    let token = url.rsplit('/').next().unwrap().to_string();
-    assert!(url.starts_with(&format!("{}/popup/", app.address)));
-    // Tampered or foreign tokens: 404.
-    let mut bad = token.clone().into_bytes();
-    bad[20] = if bad[20] == b'A' { b'B' } else { b'A' };
-    let bad = String::from_utf8(bad).unwrap();
-    assert_eq!(app.get(&format!("/popup/{bad}")).await.status(), 404);
-    assert_eq!(app.get("/popup/nothing").await.status(), 404);
-    // A decline through the page's answer route.
-    let answer = json!({"id": Uuid::now_v7(), "response": "declined", "reason": "no_time", "at": "2026-11-23T10:00:00Z"});
-    let r = ok(app
-        .request(Method::POST, &format!("/popup/{token}/answer"))
-        .json(&answer)
-        .send()
-        .await
-        .unwrap())
-    .await;
-    assert_eq!(r["status"], "recorded");
-    let again = ok(app
-        .request(Method::POST, &format!("/popup/{token}/answer"))
-        .json(&answer)
-        .send()
-        .await
-        .unwrap())
-    .await;
-    assert_eq!(again["status"], "duplicate");
-    let s = ok(app
-        .request(Method::GET, "/api/v1/plugin/suppressions")
-        .bearer_auth(&f.key)
-        .send()
-        .await
-        .unwrap())
-    .await;
-    assert_eq!(s["suppressions"][0]["patient"], p.as_str());
-    assert_eq!(s["suppressions"][0]["declined"], true);
-    let r = app
-        .request(Method::POST, &format!("/popup/{bad}/answer"))
-        .json(&answer)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    // The script the page loads is served.
-    let js = app.get("/static/inclusio.js").await;
-    assert_eq!(js.status(), 200);
-    assert!(js.text().await.unwrap().contains("Inclusio"));
-});
+        let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
+        let token = url.rsplit('/').next().unwrap().to_string();
+        assert!(url.starts_with(&format!("{}/popup/", app.address)));
+        // Tampered or foreign tokens: 404.
+        let mut bad = token.clone().into_bytes();
+        bad[20] = if bad[20] == b'A' { b'B' } else { b'A' };
+        let bad = String::from_utf8(bad).unwrap();
+        assert_eq!(app.get(&format!("/popup/{bad}")).await.status(), 404);
+        assert_eq!(app.get("/popup/nothing").await.status(), 404);
+        // A decline through the page's answer route.
+        let answer = json!({"id": Uuid::now_v7(), "response": "declined", "reason": "no_time", "at": "2026-11-23T10:00:00Z"});
+        let r = ok(app
+            .request(Method::POST, &format!("/popup/{token}/answer"))
+            .json(&answer)
+            .send()
+            .await
+            .unwrap())
+        .await;
+        assert_eq!(r["status"], "recorded");
+        let again = ok(app
+            .request(Method::POST, &format!("/popup/{token}/answer"))
+            .json(&answer)
+            .send()
+            .await
+            .unwrap())
+        .await;
+        assert_eq!(again["status"], "duplicate");
+        let s = ok(app
+            .request(Method::GET, "/api/v1/plugin/suppressions")
+            .bearer_auth(&f.key)
+            .send()
+            .await
+            .unwrap())
+        .await;
+        assert_eq!(s["suppressions"][0]["patient"], p.as_str());
+        assert_eq!(s["suppressions"][0]["declined"], true);
+        let r = app
+            .request(Method::POST, &format!("/popup/{bad}/answer"))
+            .json(&answer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        // The script the page loads is served.
+        let js = app.get("/static/inclusio.js").await;
+        assert_eq!(js.status(), 200);
+        assert!(js.text().await.unwrap().contains("Inclusio"));
+    }
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_allows_configured_origins_on_match_and_events() {
@@ -427,14 +458,22 @@ async fn cors_allows_configured_origins_on_match_and_events() {
             .request(Method::OPTIONS, path)
             .header("origin", "https://ehr.example")
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization, content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 204, "{path}");
         let h = r.headers();
         assert_eq!(h["access-control-allow-origin"], "https://ehr.example");
-        assert!(h["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+        assert!(
+            h["access-control-allow-headers"]
+                .to_str()
+                .unwrap()
+                .contains("authorization")
+        );
         // The actual request carries the header too (here a 401: no key).
         let r = app
             .request(Method::POST, path)
@@ -444,7 +483,10 @@ async fn cors_allows_configured_origins_on_match_and_events() {
             .await
             .unwrap();
         assert_eq!(r.status(), 401);
-        assert_eq!(r.headers()["access-control-allow-origin"], "https://ehr.example");
+        assert_eq!(
+            r.headers()["access-control-allow-origin"],
+            "https://ehr.example"
+        );
         // Another origin gets no CORS header.
         let r = app
             .request(Method::OPTIONS, path)

@@ -120,6 +120,8 @@ pub async fn answer(
     let mut results = events::record(db.get_ref(), s.practice, vec![event], &how).await?;
     match results.results.pop() {
         Some(r) => Ok(HttpResponse::Ok().json(r)),
-        None => Err(ApiError::Internal(anyhow::anyhow!("no result for one event"))),
+        None => Err(ApiError::Internal(anyhow::anyhow!(
+            "no result for one event"
+        ))),
     }
 }

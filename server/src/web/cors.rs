@@ -53,7 +53,10 @@ mod tests {
     #[test]
     fn only_listed_origins_on_listed_paths() {
         let mut h = HeaderMap::new();
-        h.insert(header::ORIGIN, HeaderValue::from_static("https://ehr.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://ehr.example"),
+        );
         let listed = vec!["https://ehr.example".to_string()];
         assert!(allowed_origin("/api/v1/match", &h, &listed).is_some());
         assert!(allowed_origin("/api/v1/trials", &h, &listed).is_none());

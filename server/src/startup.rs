@@ -40,6 +40,9 @@ impl Application {
         ));
         let shared_settings = web::Data::new(settings.clone());
         let bundle_cache = web::Data::new(BundleCache::new());
+        let token_key = web::Data::new(crate::plugin::consent_token::TokenKey::from_secret(
+            settings.secrets.session_key.expose(),
+        ));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap_fn(|req, srv| {
@@ -69,7 +72,9 @@ impl Application {
                 .app_data(key.clone())
                 .app_data(shared_settings.clone())
                 .app_data(bundle_cache.clone())
+                .app_data(token_key.clone())
                 .configure(routes::configure)
+                .configure(crate::pages::configure)
                 .service(crate::openapi::service())
                 .default_service(web::to(not_found))
         })

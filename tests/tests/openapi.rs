@@ -44,6 +44,10 @@ const ROUTES: &[(&str, &str)] = &[
         "/api/v1/trials/{id}/consent-documents/{language}/{version}",
     ),
     ("GET", "/api/v1/plugin/bundle"),
+    ("PUT", "/api/v1/organisations/{id}/plugin-settings"),
+    ("GET", "/api/v1/plugin/suppressions"),
+    ("GET", "/api/v1/plugin/settings"),
+    ("POST", "/api/v1/events"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

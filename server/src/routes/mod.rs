@@ -1,7 +1,9 @@
-//! HTTP routes, one file per resource. Handlers stay thin: extract, call the domain, map.
+//! The JSON API's routes (all in the OpenAPI document), one file per resource. HTML pages
+//! are registered by `crate::pages::configure`. Handlers stay thin: extract, call the domain, map.
 
 pub mod admin;
 pub mod auth;
+pub mod events;
 pub mod health;
 pub mod plugin;
 pub mod trials;
@@ -35,5 +37,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(trials::add_consent)
         .service(trials::list_consents)
         .service(trials::get_consent)
-        .service(plugin::bundle);
+        .service(admin::set_plugin_settings)
+        .service(plugin::bundle)
+        .service(plugin::suppressions)
+        .service(plugin::settings)
+        .service(events::record);
 }

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
+pub mod proxy;
+
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::config::Settings;
 use server::secret::Secret;
@@ -233,10 +235,13 @@ pub async fn dump_database(app: &TestApp) -> String {
         }
     };
     let tables: Vec<String> = match backend {
-        DbBackend::Postgres => query(
-            "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()".into(),
-        )
-        .await,
+        DbBackend::Postgres => {
+            query(
+                "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+                    .into(),
+            )
+            .await
+        }
         _ => query("SELECT name FROM sqlite_master WHERE type = 'table'".into()).await,
     }
     .iter()
@@ -245,18 +250,24 @@ pub async fn dump_database(app: &TestApp) -> String {
     let mut out = String::new();
     for table in tables {
         let sql = match backend {
-            DbBackend::Postgres => format!("SELECT row_to_json(t)::text AS line FROM \"{table}\" t"),
+            DbBackend::Postgres => {
+                format!("SELECT row_to_json(t)::text AS line FROM \"{table}\" t")
+            }
             _ => {
-                let columns: Vec<String> = query(format!("SELECT name FROM pragma_table_info('{table}')"))
-                    .await
-                    .iter()
-                    .map(|r| r.try_get::<String>("", "name").expect("column"))
-                    .collect();
+                let columns: Vec<String> =
+                    query(format!("SELECT name FROM pragma_table_info('{table}')"))
+                        .await
+                        .iter()
+                        .map(|r| r.try_get::<String>("", "name").expect("column"))
+                        .collect();
                 let parts: Vec<String> = columns
                     .iter()
                     .map(|c| format!("COALESCE(CASE typeof(\"{c}\") WHEN 'blob' THEN hex(\"{c}\") ELSE CAST(\"{c}\" AS TEXT) END, 'NULL')"))
                     .collect();
-                format!("SELECT {} AS line FROM \"{table}\"", parts.join(" || '|' || "))
+                format!(
+                    "SELECT {} AS line FROM \"{table}\"",
+                    parts.join(" || '|' || ")
+                )
             }
         };
         for row in query(sql).await {

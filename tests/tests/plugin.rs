@@ -140,26 +140,29 @@ async fn count(app: &TestApp, table: &str) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
-both!(events_are_idempotent_and_conflicts_refused, |app: TestApp| async move {
-    let f = fixture(&app).await;
-    let e = event(&f.trial, &pseudonym(1), "shown");
-    let first = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
-    assert_eq!(first["results"][0]["status"], "recorded");
-    assert_eq!(first["results"][0]["id"], e["id"]);
-    let again = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
-    assert_eq!(again["results"][0]["status"], "duplicate");
-    assert_eq!(count(&app, "plugin_events").await, 1);
-    // The same id with other content.
-    let mut changed = e.clone();
-    changed["response"] = json!("not_now");
-    let r = post_events(&app, &f.key, vec![changed]).await;
-    assert_eq!(r.status(), 409);
-    assert_eq!(error_code(r).await, "conflict");
-    // The same id from another practice is not the same event: a conflict too.
-    let r = post_events(&app, &f.other_key, vec![e]).await;
-    assert_eq!(r.status(), 409);
-    assert_eq!(count(&app, "plugin_events").await, 1);
-});
+both!(
+    events_are_idempotent_and_conflicts_refused,
+    |app: TestApp| async move {
+        let f = fixture(&app).await;
+        let e = event(&f.trial, &pseudonym(1), "shown");
+        let first = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
+        assert_eq!(first["results"][0]["status"], "recorded");
+        assert_eq!(first["results"][0]["id"], e["id"]);
+        let again = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
+        assert_eq!(again["results"][0]["status"], "duplicate");
+        assert_eq!(count(&app, "plugin_events").await, 1);
+        // The same id with other content.
+        let mut changed = e.clone();
+        changed["response"] = json!("not_now");
+        let r = post_events(&app, &f.key, vec![changed]).await;
+        assert_eq!(r.status(), 409);
+        assert_eq!(error_code(r).await, "conflict");
+        // The same id from another practice is not the same event: a conflict too.
+        let r = post_events(&app, &f.other_key, vec![e]).await;
+        assert_eq!(r.status(), 409);
+        assert_eq!(count(&app, "plugin_events").await, 1);
+    }
+);
 
 both!(bad_events_name_the_field, |app: TestApp| async move {
     let f = fixture(&app).await;
@@ -301,210 +304,217 @@ async fn set_token(app: &TestApp, column: &str, at: &str) {
         .unwrap();
 }
 
-both!(accept_returns_a_consent_url_bound_to_the_alert, |app: TestApp| async move {
-    let f = fixture(&app).await;
-    let e = event(&f.trial, &pseudonym(3), "accepted");
-    let first = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
-    let url = first["results"][0]["consent_url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        url.starts_with(&format!("{}/consent/", app.address)),
-        "{url}"
-    );
-    let again = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
-    assert_eq!(
-        again["results"][0]["consent_url"],
-        url.as_str(),
-        "a retry gets the same URL"
-    );
-    let token = url.rsplit('/').next().unwrap().to_string();
-    assert_eq!(count(&app, "consent_tokens").await, 1);
-    let dump = e2e::dump_database(&app).await;
-    assert!(!dump.contains(&token), "the token is stored in clear");
-    let page = app.get(&format!("/consent/{token}")).await;
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
-    let title = e2e::example_trial("diabetes-t2-hba1c")["title"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        html.contains(&title) || html.contains(&title.replace('\'', "&#x27;")),
-        "the page names the trial: {html}"
-    );
-    // GET does not consume it.
-    assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 200);
-    // Unknown → 404; expired → 410; used → 410.
-    assert_eq!(app.get("/consent/nope").await.status(), 404);
-    set_token(&app, "expires_at", "2000-01-01T00:00:00Z").await;
-    assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 410);
-    set_token(&app, "expires_at", "2100-01-01T00:00:00Z").await;
-    assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 200);
-    set_token(&app, "used_at", "2026-01-01T00:00:00Z").await;
-    assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 410);
-    // Other responses get no URL.
-    let shown = ok(post_events(
-        &app,
-        &f.key,
-        vec![event(&f.trial, &pseudonym(3), "shown")],
-    )
-    .await)
-    .await;
-    assert!(shown["results"][0].get("consent_url").is_none());
-});
-
-both!(accepting_a_trial_no_longer_recruiting_is_refused, |app: TestApp| async move {
-    let f = fixture(&app).await;
-    ok(app
-        .as_user(
-            Method::POST,
-            &format!("/api/v1/trials/{}/transitions", f.trial),
-            &f.admin,
-        )
-        .json(&json!({"to": "closed"}))
-        .send()
-        .await
-        .unwrap())
-    .await;
-    let r = post_events(
-        &app,
-        &f.key,
-        vec![event(&f.trial, &pseudonym(4), "accepted")],
-    )
-    .await;
-    assert_eq!(r.status(), 422);
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["error"]["details"][0]["code"], "not_recruiting");
-    assert_eq!(v["error"]["details"][0]["path"], "$.events[0].trial");
-    // A decline still records (a late delivery must not be refused forever).
-    ok(post_events(
-        &app,
-        &f.key,
-        vec![event(&f.trial, &pseudonym(4), "declined")],
-    )
-    .await)
-    .await;
-});
-
-both!(suppressions_follow_answers_per_practice, |app: TestApp| async move {
-    let f = fixture(&app).await;
-    let (a, b, c) = (pseudonym(5), pseudonym(6), pseudonym(7));
-    let mut snooze = event(&f.trial, &b, "not_now");
-    snooze["snooze_until"] = json!("2099-03-01");
-    let mut events = vec![
-        event(&f.trial, &a, "shown"),
-        event(&f.trial, &a, "declined"),
-        snooze,
-        event(&f.trial, &c, "shown"),
-        event(&f.trial, &c, "shown"),
-    ];
-    // In time order.
-    for (i, e) in events.iter_mut().enumerate() {
-        e["at"] = json!(format!("2026-11-24T09:3{i}:00Z"));
+both!(
+    accept_returns_a_consent_url_bound_to_the_alert,
+    |app: TestApp| async move {
+        let f = fixture(&app).await;
+        let e = event(&f.trial, &pseudonym(3), "accepted");
+        let first = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
+        let url = first["results"][0]["consent_url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            url.starts_with(&format!("{}/consent/", app.address)),
+            "{url}"
+        );
+        let again = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
+        assert_eq!(
+            again["results"][0]["consent_url"],
+            url.as_str(),
+            "a retry gets the same URL"
+        );
+        let token = url.rsplit('/').next().unwrap().to_string();
+        assert_eq!(count(&app, "consent_tokens").await, 1);
+        let dump = e2e::dump_database(&app).await;
+        assert!(!dump.contains(&token), "the token is stored in clear");
+        let page = app.get(&format!("/consent/{token}")).await;
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        let title = e2e::example_trial("diabetes-t2-hba1c")["title"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            html.contains(&title) || html.contains(&title.replace('\'', "&#x27;")),
+            "the page names the trial: {html}"
+        );
+        // GET does not consume it.
+        assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 200);
+        // Unknown → 404; expired → 410; used → 410.
+        assert_eq!(app.get("/consent/nope").await.status(), 404);
+        set_token(&app, "expires_at", "2000-01-01T00:00:00Z").await;
+        assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 410);
+        set_token(&app, "expires_at", "2100-01-01T00:00:00Z").await;
+        assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 200);
+        set_token(&app, "used_at", "2026-01-01T00:00:00Z").await;
+        assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 410);
+        // Other responses get no URL.
+        let shown =
+            ok(post_events(&app, &f.key, vec![event(&f.trial, &pseudonym(3), "shown")]).await)
+                .await;
+        assert!(shown["results"][0].get("consent_url").is_none());
     }
-    ok(post_events(&app, &f.key, events).await).await;
-    // Another practice's patients never show.
-    ok(post_events(
-        &app,
-        &f.other_key,
-        vec![event(&f.trial, &pseudonym(8), "declined")],
-    )
-    .await)
-    .await;
-    let got = ok(app
-        .request(Method::GET, "/api/v1/plugin/suppressions")
-        .bearer_auth(&f.key)
-        .send()
-        .await
-        .unwrap())
-    .await;
-    let list = got["suppressions"].as_array().unwrap();
-    assert_eq!(list.len(), 3, "{got}");
-    let of = |p: &str| list.iter().find(|s| s["patient"] == p).unwrap().clone();
-    assert_eq!(of(&a)["declined"], true);
-    assert_eq!(of(&a)["trial"], f.trial.as_str());
-    assert_eq!(of(&b)["snoozed_until"], "2099-03-01");
-    assert_eq!(of(&b)["declined"], false);
-    assert_eq!(of(&c)["shown_unanswered"], 2);
-});
+);
 
-both!(settings_default_then_set_by_an_admin_audited, |app: TestApp| async move {
-    let f = fixture(&app).await;
-    let get = || async {
+both!(
+    accepting_a_trial_no_longer_recruiting_is_refused,
+    |app: TestApp| async move {
+        let f = fixture(&app).await;
         ok(app
-            .request(Method::GET, "/api/v1/plugin/settings")
+            .as_user(
+                Method::POST,
+                &format!("/api/v1/trials/{}/transitions", f.trial),
+                &f.admin,
+            )
+            .json(&json!({"to": "closed"}))
+            .send()
+            .await
+            .unwrap())
+        .await;
+        let r = post_events(
+            &app,
+            &f.key,
+            vec![event(&f.trial, &pseudonym(4), "accepted")],
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["details"][0]["code"], "not_recruiting");
+        assert_eq!(v["error"]["details"][0]["path"], "$.events[0].trial");
+        // A decline still records (a late delivery must not be refused forever).
+        ok(post_events(
+            &app,
+            &f.key,
+            vec![event(&f.trial, &pseudonym(4), "declined")],
+        )
+        .await)
+        .await;
+    }
+);
+
+both!(
+    suppressions_follow_answers_per_practice,
+    |app: TestApp| async move {
+        let f = fixture(&app).await;
+        let (a, b, c) = (pseudonym(5), pseudonym(6), pseudonym(7));
+        let mut snooze = event(&f.trial, &b, "not_now");
+        snooze["snooze_until"] = json!("2099-03-01");
+        let mut events = vec![
+            event(&f.trial, &a, "shown"),
+            event(&f.trial, &a, "declined"),
+            snooze,
+            event(&f.trial, &c, "shown"),
+            event(&f.trial, &c, "shown"),
+        ];
+        // In time order.
+        for (i, e) in events.iter_mut().enumerate() {
+            e["at"] = json!(format!("2026-11-24T09:3{i}:00Z"));
+        }
+        ok(post_events(&app, &f.key, events).await).await;
+        // Another practice's patients never show.
+        ok(post_events(
+            &app,
+            &f.other_key,
+            vec![event(&f.trial, &pseudonym(8), "declined")],
+        )
+        .await)
+        .await;
+        let got = ok(app
+            .request(Method::GET, "/api/v1/plugin/suppressions")
             .bearer_auth(&f.key)
             .send()
             .await
             .unwrap())
-        .await
-    };
-    assert_eq!(
-        get().await,
-        json!({"max_alerts": 1, "max_unanswered_shows": 3})
-    );
-    let path = format!("/api/v1/organisations/{}/plugin-settings", f.practice);
-    let put = |body: Value| {
-        app.as_user(Method::PUT, &path, &f.admin)
-            .json(&body)
-            .send()
-    };
-    let new = json!({"max_alerts": 2, "max_unanswered_shows": 5, "max_distance_km": 50.0, "latitude": 50.63, "longitude": 3.06});
-    assert_eq!(ok(put(new.clone()).await.unwrap()).await, new);
-    assert_eq!(get().await, new);
-    for (body, path, code) in [
-        (
-            json!({"max_alerts": 0, "max_unanswered_shows": 3}),
-            "$.max_alerts",
-            "out_of_range",
-        ),
-        (
-            json!({"max_alerts": 1, "max_unanswered_shows": 0}),
-            "$.max_unanswered_shows",
-            "out_of_range",
-        ),
-        (
-            json!({"max_alerts": 1, "max_unanswered_shows": 3, "max_distance_km": 10.0}),
-            "$.max_distance_km",
-            "location_required",
-        ),
-        (
-            json!({"max_alerts": 1, "max_unanswered_shows": 3, "latitude": 91.0, "longitude": 0.0}),
-            "$.latitude",
-            "out_of_range",
-        ),
-    ] {
-        let r = put(body.clone()).await.unwrap();
-        assert_eq!(r.status(), 422, "{body}");
-        let v: Value = r.json().await.unwrap();
-        assert_eq!(v["error"]["details"][0]["path"], path, "{v}");
-        assert_eq!(v["error"]["details"][0]["code"], code, "{v}");
+        .await;
+        let list = got["suppressions"].as_array().unwrap();
+        assert_eq!(list.len(), 3, "{got}");
+        let of = |p: &str| list.iter().find(|s| s["patient"] == p).unwrap().clone();
+        assert_eq!(of(&a)["declined"], true);
+        assert_eq!(of(&a)["trial"], f.trial.as_str());
+        assert_eq!(of(&b)["snoozed_until"], "2099-03-01");
+        assert_eq!(of(&b)["declined"], false);
+        assert_eq!(of(&c)["shown_unanswered"], 2);
     }
-    let sponsor_org = app.seed_organisation("Pharma", "sponsor").await;
-    let r = app
-        .as_user(
-            Method::PUT,
-            &format!("/api/v1/organisations/{sponsor_org}/plugin-settings"),
-            &f.admin,
-        )
-        .json(&json!({"max_alerts": 1, "max_unanswered_shows": 3}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    let r = app
-        .as_user(
-            Method::PUT,
-            &format!("/api/v1/organisations/{}/plugin-settings", Uuid::now_v7()),
-            &f.admin,
-        )
-        .json(&json!({"max_alerts": 1, "max_unanswered_shows": 3}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let dump = e2e::dump_database(&app).await;
-    assert!(dump.contains("plugin_settings.set"), "the change is audited");
-});
+);
+
+both!(
+    settings_default_then_set_by_an_admin_audited,
+    |app: TestApp| async move {
+        let f = fixture(&app).await;
+        let get = || async {
+            ok(app
+                .request(Method::GET, "/api/v1/plugin/settings")
+                .bearer_auth(&f.key)
+                .send()
+                .await
+                .unwrap())
+            .await
+        };
+        assert_eq!(
+            get().await,
+            json!({"max_alerts": 1, "max_unanswered_shows": 3})
+        );
+        let path = format!("/api/v1/organisations/{}/plugin-settings", f.practice);
+        let put = |body: Value| app.as_user(Method::PUT, &path, &f.admin).json(&body).send();
+        let new = json!({"max_alerts": 2, "max_unanswered_shows": 5, "max_distance_km": 50.0, "latitude": 50.63, "longitude": 3.06});
+        assert_eq!(ok(put(new.clone()).await.unwrap()).await, new);
+        assert_eq!(get().await, new);
+        for (body, path, code) in [
+            (
+                json!({"max_alerts": 0, "max_unanswered_shows": 3}),
+                "$.max_alerts",
+                "out_of_range",
+            ),
+            (
+                json!({"max_alerts": 1, "max_unanswered_shows": 0}),
+                "$.max_unanswered_shows",
+                "out_of_range",
+            ),
+            (
+                json!({"max_alerts": 1, "max_unanswered_shows": 3, "max_distance_km": 10.0}),
+                "$.max_distance_km",
+                "location_required",
+            ),
+            (
+                json!({"max_alerts": 1, "max_unanswered_shows": 3, "latitude": 91.0, "longitude": 0.0}),
+                "$.latitude",
+                "out_of_range",
+            ),
+        ] {
+            let r = put(body.clone()).await.unwrap();
+            assert_eq!(r.status(), 422, "{body}");
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["error"]["details"][0]["path"], path, "{v}");
+            assert_eq!(v["error"]["details"][0]["code"], code, "{v}");
+        }
+        let sponsor_org = app.seed_organisation("Pharma", "sponsor").await;
+        let r = app
+            .as_user(
+                Method::PUT,
+                &format!("/api/v1/organisations/{sponsor_org}/plugin-settings"),
+                &f.admin,
+            )
+            .json(&json!({"max_alerts": 1, "max_unanswered_shows": 3}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let r = app
+            .as_user(
+                Method::PUT,
+                &format!("/api/v1/organisations/{}/plugin-settings", Uuid::now_v7()),
+                &f.admin,
+            )
+            .json(&json!({"max_alerts": 1, "max_unanswered_shows": 3}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        let dump = e2e::dump_database(&app).await;
+        assert!(
+            dump.contains("plugin_settings.set"),
+            "the change is audited"
+        );
+    }
+);

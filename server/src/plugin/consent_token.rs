@@ -70,7 +70,9 @@ pub async fn lookup<C: ConnectionTrait>(
     if token.len() > 64 {
         return Ok(Lookup::Unknown);
     }
-    let found = consent_token::Entity::find_by_id(hash(token)).one(db).await?;
+    let found = consent_token::Entity::find_by_id(hash(token))
+        .one(db)
+        .await?;
     Ok(match found {
         None => Lookup::Unknown,
         Some(t) if t.used_at.is_some() => Lookup::Used,

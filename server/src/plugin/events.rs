@@ -105,7 +105,10 @@ fn check_fields(events: &[Event]) -> Vec<Detail> {
             details.push(Detail::new(
                 &path("verdict"),
                 "unknown_verdict",
-                format!("`{}` is not a verdict: use eligible or possibly_eligible", e.verdict),
+                format!(
+                    "`{}` is not a verdict: use eligible or possibly_eligible",
+                    e.verdict
+                ),
             ));
         }
         if !RESPONSES.contains(&e.response.as_str()) {
@@ -134,7 +137,9 @@ fn check_fields(events: &[Event]) -> Vec<Detail> {
             (Some(r), true) if !REASONS.contains(&r.as_str()) => details.push(Detail::new(
                 &path("reason"),
                 "unknown_reason",
-                format!("`{r}` is not a reason: use not_eligible, not_interested, no_time or other"),
+                format!(
+                    "`{r}` is not a reason: use not_eligible, not_interested, no_time or other"
+                ),
             )),
             (Some(_), false) => details.push(Detail::new(
                 &path("reason"),

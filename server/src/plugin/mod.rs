@@ -27,7 +27,9 @@ pub fn base_url(settings: &Settings, req: &actix_web::HttpRequest) -> String {
 
 /// Whether `s` is a pseudonym: 64 lowercase hexadecimal characters (an HMAC-SHA-256).
 pub fn is_pseudonym(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The detail for a malformed pseudonym at `path`.

@@ -67,7 +67,11 @@ impl PluginSettings {
     pub fn check(&self) -> Vec<Detail> {
         let mut d = Vec::new();
         if !(1..=10).contains(&self.max_alerts) {
-            d.push(Detail::new("$.max_alerts", "out_of_range", "between 1 and 10"));
+            d.push(Detail::new(
+                "$.max_alerts",
+                "out_of_range",
+                "between 1 and 10",
+            ));
         }
         if !(1..=100).contains(&self.max_unanswered_shows) {
             d.push(Detail::new(
@@ -93,10 +97,21 @@ impl PluginSettings {
             }
         }
         if self.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
-            d.push(Detail::new("$.latitude", "out_of_range", "between -90 and 90"));
+            d.push(Detail::new(
+                "$.latitude",
+                "out_of_range",
+                "between -90 and 90",
+            ));
         }
-        if self.longitude.is_some_and(|l| !(-180.0..=180.0).contains(&l)) {
-            d.push(Detail::new("$.longitude", "out_of_range", "between -180 and 180"));
+        if self
+            .longitude
+            .is_some_and(|l| !(-180.0..=180.0).contains(&l))
+        {
+            d.push(Detail::new(
+                "$.longitude",
+                "out_of_range",
+                "between -180 and 180",
+            ));
         }
         d
     }
@@ -134,7 +149,9 @@ pub async fn set(
             "plugin settings are for practice organisations only",
         ));
     }
-    let existing = plugin_settings::Entity::find_by_id(practice).one(&txn).await?;
+    let existing = plugin_settings::Entity::find_by_id(practice)
+        .one(&txn)
+        .await?;
     let before = existing.clone().map(PluginSettings::from);
     let model = plugin_settings::ActiveModel {
         organisation_id: Set(practice),

@@ -5,11 +5,11 @@ use crate::bundle::cache::BundleCache;
 use crate::bundle::{self as plugin_bundle, Bundle};
 use crate::error::ApiError;
 use crate::openapi::PracticeErrors;
+use crate::plugin::settings::PluginSettings;
+use crate::plugin::suppressions::Suppressions;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
-use crate::plugin::settings::PluginSettings;
-use crate::plugin::suppressions::Suppressions;
 use sea_orm::DatabaseConnection;
 
 /// `GET /api/v1/plugin/bundle`: every recruiting trial's current version, with a strong

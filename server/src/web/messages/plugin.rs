@@ -5,7 +5,11 @@ use crate::web::i18n::Message;
 
 /// `(key, English, French)`.
 pub const MESSAGES: &[Message] = &[
-    ("error.gone.title", "This link has expired", "Ce lien a expiré"),
+    (
+        "error.gone.title",
+        "This link has expired",
+        "Ce lien a expiré",
+    ),
     (
         "error.gone.body",
         "This link is no longer valid: it expired or was already used. Ask your doctor for a new one.",
@@ -22,7 +26,11 @@ pub const MESSAGES: &[Message] = &[
         "Votre médecin pense que vous pourriez participer à cet essai. Lisez les informations ci-dessous : rien vous concernant n’est transmis sans votre accord.",
     ),
     ("consent.about", "About the trial", "À propos de l’essai"),
-    ("consent.document", "Information and consent", "Information et consentement"),
+    (
+        "consent.document",
+        "Information and consent",
+        "Information et consentement",
+    ),
     (
         "consent.no_document",
         "The consent document of this trial is not available yet.",

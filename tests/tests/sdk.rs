@@ -112,8 +112,8 @@ async fn closed_port() -> String {
     format!("http://{a}")
 }
 
-fn client(url: &str, key: &str, secret: &[u8], dir: &PathBuf) -> Client {
-    Client::new(Config::new(url, key, secret.to_vec(), dir.clone())).unwrap()
+fn client(url: &str, key: &str, secret: &[u8], dir: &std::path::Path) -> Client {
+    Client::new(Config::new(url, key, secret.to_vec(), dir)).unwrap()
 }
 
 /// Rows of `plugin_events`: `(patient, response)`.
@@ -268,7 +268,7 @@ fn assert_nothing_clinical(requests: &[Recorded], patients: &[&Value]) {
                     continue;
                 };
                 for c in &clinical {
-                    assert!(!gives_away(&leaf, c), "`{c}` sent as {k}: {text}");
+                    assert!(!gives_away(leaf, c), "`{c}` sent as {k}: {text}");
                 }
             }
         }

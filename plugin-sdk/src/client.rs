@@ -423,43 +423,72 @@ impl Client {
     }
 
     /// Sends the queued events, oldest first, and removes those the server lists in its
-    /// reply (recorded now or before). Returns how many were delivered.
+    /// reply (recorded now or before). An event the server refuses as invalid (400, 409,
+    /// 422, alone in its request) is set aside in `queue/rejected/` rather than blocking the
+    /// queue for ever. Returns how many were delivered.
     pub fn flush(&mut self) -> Result<usize, Error> {
         let pending = self.store.pending()?;
         let mut delivered = 0;
         for chunk in pending.chunks(100) {
-            let body = serde_json::to_vec(&EventBatch {
-                events: chunk.to_vec(),
-            })
-            .map_err(|e| Error::Reply {
-                path: EVENTS,
-                message: e.to_string(),
-            })?;
-            let reply = self.request("POST", EVENTS, None, Some(body))?;
-            if reply.status != 200 {
-                return Err(Error::Status {
-                    path: EVENTS,
-                    status: reply.status,
-                });
-            }
-            let results: EventResults =
-                serde_json::from_slice(&reply.body).map_err(|e| Error::Reply {
-                    path: EVENTS,
-                    message: e.to_string(),
-                })?;
-            for r in results.results {
-                if !chunk.iter().any(|e| e.id == r.id) {
-                    continue;
+            match self.post_events(chunk) {
+                Ok(n) => delivered += n,
+                Err(Error::Status { status, .. }) if refused(status) => {
+                    // Find the culprits one by one; deliver the others.
+                    for e in chunk {
+                        match self.post_events(std::slice::from_ref(e)) {
+                            Ok(n) => delivered += n,
+                            Err(Error::Status { status, .. }) if refused(status) => {
+                                self.store.reject(e)?;
+                            }
+                            Err(err) => return Err(err),
+                        }
+                    }
                 }
-                if let Some(url) = r.consent_url {
-                    self.consent_urls.insert(r.id, url);
-                }
-                self.store.dequeue(r.id)?;
-                delivered += 1;
+                Err(err) => return Err(err),
             }
         }
         Ok(delivered)
     }
+
+    /// Posts events; dequeues those the reply lists. Returns how many.
+    fn post_events(&mut self, events: &[Event]) -> Result<usize, Error> {
+        let body = serde_json::to_vec(&EventBatch {
+            events: events.to_vec(),
+        })
+        .map_err(|e| Error::Reply {
+            path: EVENTS,
+            message: e.to_string(),
+        })?;
+        let reply = self.request("POST", EVENTS, None, Some(body))?;
+        if reply.status != 200 {
+            return Err(Error::Status {
+                path: EVENTS,
+                status: reply.status,
+            });
+        }
+        let results: EventResults =
+            serde_json::from_slice(&reply.body).map_err(|e| Error::Reply {
+                path: EVENTS,
+                message: e.to_string(),
+            })?;
+        let mut delivered = 0;
+        for r in results.results {
+            if !events.iter().any(|e| e.id == r.id) {
+                continue;
+            }
+            if let Some(url) = r.consent_url {
+                self.consent_urls.insert(r.id, url);
+            }
+            self.store.dequeue(r.id)?;
+            delivered += 1;
+        }
+        Ok(delivered)
+    }
+}
+
+/// Statuses that refuse an event for what it is: resending it cannot succeed.
+fn refused(status: u16) -> bool {
+    matches!(status, 400 | 409 | 422)
 }
 
 fn event(

@@ -135,6 +135,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Sets aside an event the server refuses (`queue/rejected/`), out of the queue.
+    pub(crate) fn reject(&self, e: &Event) -> io::Result<()> {
+        let dir = self.dir.join("queue").join("rejected");
+        fs::create_dir_all(&dir)?;
+        let bytes = serde_json::to_vec(e).map_err(io::Error::other)?;
+        self.write(&dir.join(format!("{}.json", e.id)), &bytes)?;
+        self.dequeue(e.id)
+    }
+
     /// Removes a delivered event.
     pub(crate) fn dequeue(&self, id: Uuid) -> io::Result<()> {
         match fs::remove_file(self.queued(id)) {

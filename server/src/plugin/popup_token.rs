@@ -138,7 +138,7 @@ mod tests {
         let t = s.seal(&a, Locale::En, Uuid::nil(), "p").unwrap();
         let now = chrono::Utc::now().timestamp();
         let got = s.open(&t, now).unwrap();
-        assert_eq!((got.alert, got.locale()), (a, Locale::En));
+        assert_eq!((got.locale(), got.alert), (Locale::En, a));
         assert_eq!(s.open(&t, now + 61).unwrap_err(), Unusable::Expired);
         assert_eq!(
             PopupSealer::new("other", 60).open(&t, now).unwrap_err(),

@@ -328,9 +328,24 @@ both!(
         assert_eq!(count(&app, "consent_tokens").await, 1);
         let dump = e2e::dump_database(&app).await;
         assert!(!dump.contains(&token), "the token is stored in clear");
+        ok(app
+            .as_user(
+                Method::POST,
+                &format!("/api/v1/trials/{}/consent-documents", f.trial),
+                &f.admin,
+            )
+            .json(&json!({"language": "en", "body": "You may join.\n\nYou may leave: Xylophone clause."}))
+            .send()
+            .await
+            .unwrap())
+        .await;
         let page = app.get(&format!("/consent/{token}")).await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
+        assert!(
+            html.contains("<p>You may leave: Xylophone clause.</p>"),
+            "the consent document, in paragraphs: {html}"
+        );
         let title = e2e::example_trial("diabetes-t2-hba1c")["title"]
             .as_str()
             .unwrap()

@@ -21,6 +21,16 @@ pub struct Landing {
     pub document: Option<(String, i32, String)>,
 }
 
+impl Landing {
+    /// The consent document's paragraphs (separated by blank lines).
+    pub fn paragraphs(&self) -> Vec<&str> {
+        self.document
+            .as_ref()
+            .map(|(_, _, body)| body.split("\n\n").map(str::trim).collect())
+            .unwrap_or_default()
+    }
+}
+
 /// The landing content of a token: 404 when unknown, 410 when expired or used.
 pub async fn landing(
     db: &DatabaseConnection,

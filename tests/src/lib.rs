@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
 pub mod proxy;
+pub mod browser;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::config::Settings;

@@ -79,10 +79,26 @@ impl PageContext {
             Lang::Fr => Lang::En,
             Lang::En => Lang::Fr,
         };
+        // The page to come back to, without a `lang=` parameter (which would override the
+        // choice just made).
+        let back = match self.path.split_once('?') {
+            Some((path, query)) => {
+                let kept: Vec<&str> = query
+                    .split('&')
+                    .filter(|kv| !kv.starts_with("lang=") && !kv.is_empty())
+                    .collect();
+                if kept.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{path}?{}", kept.join("&"))
+                }
+            }
+            None => self.path.clone(),
+        };
         format!(
             "/lang/{}?next={}",
             other.code(),
-            super::assets::url_encode(&self.path)
+            super::assets::url_encode(&back)
         )
     }
 

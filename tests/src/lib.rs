@@ -5,8 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
-pub mod proxy;
 pub mod browser;
+pub mod proxy;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::config::Settings;

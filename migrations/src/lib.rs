@@ -7,6 +7,7 @@ mod m20261123_000001_init;
 mod m20261123_000002_bundle_generation;
 mod m20261124_000010_email_outbox;
 mod m20261124_000020_portal_fields;
+mod m20261124_000030_plugin_events;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_bundle_generation::Migration),
             Box::new(m20261124_000010_email_outbox::Migration),
             Box::new(m20261124_000020_portal_fields::Migration),
+            Box::new(m20261124_000030_plugin_events::Migration),
         ]
     }
 }

@@ -39,6 +39,8 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     /// Outgoing email: transport, outbox worker.
     pub email: EmailSettings,
+    /// EHR plugin routes: token lifetimes.
+    pub plugin: PluginConfig,
 }
 
 /// How emails leave the server.
@@ -117,6 +119,25 @@ pub enum SmtpTls {
     None,
 }
 
+/// EHR plugin settings (server side; a practice's alert-fatigue settings are in the database).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginConfig {
+    /// Lifetime of the consent-flow token returned for an accepted alert, in seconds.
+    pub consent_token_ttl_secs: i64,
+    /// Lifetime of a sealed pop-up token (`/popup/{token}`), in seconds.
+    pub popup_token_ttl_secs: i64,
+}
+
+impl Default for PluginConfig {
+    fn default() -> PluginConfig {
+        PluginConfig {
+            consent_token_ttl_secs: 30 * 60,
+            popup_token_ttl_secs: 15 * 60,
+        }
+    }
+}
+
 /// Outgoing email (SMTP). Without a host, emails are written as files in development.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -163,6 +184,12 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Seconds to let requests finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// The server's public address (`https://inclusio.example.org`), used in the links it
+    /// returns (consent URLs, pop-up URLs); when absent, the request's own scheme and host.
+    pub public_url: Option<String>,
+    /// Origins (`https://ehr.example.org`) allowed to call `/api/v1/match` and
+    /// `/api/v1/events` from a browser (CORS); `*` allows any.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for HttpSettings {
@@ -172,6 +199,8 @@ impl Default for HttpSettings {
             port: 8080,
             max_body_bytes: 1024 * 1024,
             shutdown_timeout_secs: 10,
+            public_url: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -321,6 +350,17 @@ impl Settings {
         }
         if let Some(v) = env("INCLUSIO_HTTP_PORT") {
             self.http.port = parse("INCLUSIO_HTTP_PORT", v)?;
+        }
+        if let Some(v) = env("INCLUSIO_PUBLIC_URL") {
+            self.http.public_url = Some(v);
+        }
+        if let Some(v) = env("INCLUSIO_CORS_ORIGINS") {
+            self.http.cors_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_string)
+                .collect();
         }
         if let Some(v) = env("DATABASE_URL").filter(|v| !v.trim().is_empty()) {
             self.database.url = Some(Secret::new(v));

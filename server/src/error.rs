@@ -54,6 +54,8 @@ pub enum ApiError {
     InvalidTransition(String),
     /// 409 `invalid_state`: not possible in the resource's current state.
     InvalidState(String),
+    /// 410 `gone`: a link that was valid but no longer is (expired or already used).
+    Gone(String),
     /// 429 `too_many_attempts`, with the seconds to wait.
     TooManyAttempts(i64),
     /// 405 `method_not_allowed`.
@@ -85,6 +87,7 @@ impl ApiError {
             ("not_ready", 503),
             ("internal", 500),
             ("malformed_query", 400),
+            ("gone", 410),
         ]
     }
 
@@ -107,6 +110,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::NotReady(_) => "not_ready",
             ApiError::Internal(_) => "internal",
+            ApiError::Gone(_) => "gone",
         }
     }
 
@@ -123,7 +127,8 @@ impl ApiError {
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::Conflict(why)
             | ApiError::InvalidTransition(why)
-            | ApiError::InvalidState(why) => why.clone(),
+            | ApiError::InvalidState(why)
+            | ApiError::Gone(why) => why.clone(),
             ApiError::TooManyAttempts(secs) => format!(
                 "too many failed attempts: try again in {} minutes",
                 (secs + 59) / 60
@@ -216,6 +221,7 @@ impl ResponseError for ApiError {
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -281,6 +287,7 @@ mod tests {
             ApiError::NotReady(_) => 13,
             ApiError::Internal(_) => 14,
             ApiError::MalformedQuery(_) => 15,
+            ApiError::Gone(_) => 16,
         }
     }
 
@@ -306,6 +313,7 @@ mod tests {
             ApiError::NotReady("x".into()),
             ApiError::Internal(anyhow::anyhow!("x")),
             ApiError::MalformedQuery("x".into()),
+            ApiError::Gone("x".into()),
         ];
         let all = ApiError::all_codes();
         assert_eq!(samples.len(), all.len());

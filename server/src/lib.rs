@@ -23,6 +23,7 @@ pub mod extract;
 pub mod lifecycle;
 pub mod openapi;
 pub mod pages;
+pub mod plugin;
 pub mod registry;
 pub mod routes;
 pub mod secret;

@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod mail;
+pub mod proxy;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::config::{Settings, TransportKind};
@@ -242,4 +243,101 @@ pub fn example_trial(name: &str) -> serde_json::Value {
     );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
         .expect("example JSON")
+}
+
+/// Every row of every table of the app's database as text, one line per row (for tests
+/// that prove something is *not* stored). Works on both backends.
+pub async fn dump_database(app: &TestApp) -> String {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = app.db.get_database_backend();
+    let query = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            db.query_all_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("dump query")
+        }
+    };
+    let tables: Vec<String> = match backend {
+        DbBackend::Postgres => {
+            query(
+                "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+                    .into(),
+            )
+            .await
+        }
+        _ => query("SELECT name FROM sqlite_master WHERE type = 'table'".into()).await,
+    }
+    .iter()
+    .map(|r| r.try_get::<String>("", "name").expect("table name"))
+    .collect();
+    let mut out = String::new();
+    for table in tables {
+        let sql = match backend {
+            DbBackend::Postgres => {
+                format!("SELECT row_to_json(t)::text AS line FROM \"{table}\" t")
+            }
+            _ => {
+                let columns: Vec<String> =
+                    query(format!("SELECT name FROM pragma_table_info('{table}')"))
+                        .await
+                        .iter()
+                        .map(|r| r.try_get::<String>("", "name").expect("column"))
+                        .collect();
+                let parts: Vec<String> = columns
+                    .iter()
+                    .map(|c| format!("COALESCE(CASE typeof(\"{c}\") WHEN 'blob' THEN hex(\"{c}\") ELSE CAST(\"{c}\" AS TEXT) END, 'NULL')"))
+                    .collect();
+                format!(
+                    "SELECT {} AS line FROM \"{table}\"",
+                    parts.join(" || '|' || ")
+                )
+            }
+        };
+        for row in query(sql).await {
+            out.push_str(&table);
+            out.push_str(": ");
+            out.push_str(&row.try_get::<String>("", "line").expect("line"));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The log output of this test process, captured from the moment [`capture_logs`] is first
+/// called: the server's request spans and events, formatted as the server formats them.
+static LOGS: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
+    std::sync::OnceLock::new();
+
+/// A writer appending to the shared log buffer.
+#[derive(Clone)]
+struct LogWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs (once per process) a global subscriber that records every log line at DEBUG
+/// and above, with span closings as the server logs them; returns everything captured so
+/// far. Call it before starting the app whose logs you inspect.
+pub fn capture_logs() -> String {
+    let buffer = LOGS.get_or_init(|| {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = LogWriter(buffer.clone());
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init()
+            .expect("no other global subscriber");
+        buffer
+    });
+    String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned()
 }

@@ -3,8 +3,11 @@
 pub mod audit_log;
 pub mod consent_document;
 pub mod email_outbox;
+pub mod consent_token;
 pub mod login_attempt;
 pub mod organisation;
+pub mod plugin_event;
+pub mod plugin_settings;
 pub mod practice_api_key;
 pub mod site;
 pub mod site_coordinator;

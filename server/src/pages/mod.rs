@@ -1,11 +1,13 @@
 //! Server-rendered pages: one askama struct per page (templates in `templates/`), thin
 //! handlers. Shared chrome, language and errors are in `crate::web`.
 
-pub mod form;
+pub mod consent;
 pub mod criteria_playground;
+pub mod form;
 pub mod home;
 pub mod import;
 pub mod lang;
+pub mod popup;
 pub mod login;
 pub mod review;
 pub mod sponsor;
@@ -39,5 +41,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(review::view)
         .service(review::decide)
         .service(criteria_playground::show)
-        .service(criteria_playground::check);
+        .service(criteria_playground::check)
+        .service(consent::consent)
+        .service(popup::page)
+        .service(popup::answer);
 }

@@ -6,7 +6,8 @@ use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::openapi::{CreatedApiKey, JsonBodyErrors, OrganisationView, SessionErrors};
-use actix_web::{HttpResponse, delete, get, post, web};
+use crate::plugin::settings::PluginSettings;
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -177,4 +178,30 @@ pub async fn revoke_api_key(
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
     Ok(HttpResponse::Ok()
         .json(accounts::revoke_api_key(db.get_ref(), &actor, path.into_inner()).await?))
+}
+
+/// Sets a practice's plugin settings (alert fatigue and distance to trial sites); audited.
+#[utoipa::path(
+    tag = "admin",
+    security(("session_cookie" = [])),
+    request_body = PluginSettings,
+    params(("id" = Uuid, Path, description = "The practice organisation")),
+    responses(
+        (status = 200, description = "The settings now in force", body = PluginSettings),
+        (status = 404, description = "`not_found`: no such organisation", body = ErrorBody),
+        (status = 422, description = "`validation_failed`; details: `out_of_range`, `location_required`, `not_a_practice`", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
+#[put("/api/v1/organisations/{id}/plugin-settings")]
+pub async fn set_plugin_settings(
+    db: web::Data<DatabaseConnection>,
+    p: Principal,
+    id: web::Path<Uuid>,
+    ApiJson(new): ApiJson<PluginSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
+    let set = crate::plugin::settings::set(db.get_ref(), &actor, id.into_inner(), new).await?;
+    Ok(HttpResponse::Ok().json(set))
 }

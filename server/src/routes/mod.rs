@@ -4,7 +4,9 @@
 pub mod admin;
 pub mod auth;
 pub mod criteria;
+pub mod events;
 pub mod health;
+pub mod matching;
 pub mod outbox;
 pub mod plugin;
 pub mod trials;
@@ -43,5 +45,10 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(criteria::preview)
         .service(criteria::test)
         .service(criteria::example_patients)
-        .service(plugin::bundle);
+        .service(admin::set_plugin_settings)
+        .service(plugin::bundle)
+        .service(plugin::suppressions)
+        .service(plugin::settings)
+        .service(events::record)
+        .service(matching::run);
 }

@@ -5,6 +5,8 @@ use crate::bundle::cache::BundleCache;
 use crate::bundle::{self as plugin_bundle, Bundle};
 use crate::error::ApiError;
 use crate::openapi::PracticeErrors;
+use crate::plugin::settings::PluginSettings;
+use crate::plugin::suppressions::Suppressions;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
@@ -82,4 +84,45 @@ pub async fn bundle(
         .insert_header(cache)
         .insert_header(header::ContentType::json())
         .body(body))
+}
+
+/// `GET /api/v1/plugin/suppressions`: what the calling practice's past answers suppress, per
+/// patient pseudonym and trial (declined, snoozed until a date, shown without an answer), so
+/// that a decline on one workstation holds on every workstation of the practice.
+#[utoipa::path(
+    tag = "plugin",
+    security(("practice_api_key" = [])),
+    responses(
+        (status = 200, description = "The calling practice's suppressions", body = Suppressions),
+        PracticeErrors,
+    )
+)]
+#[get("/api/v1/plugin/suppressions")]
+pub async fn suppressions(
+    db: web::Data<DatabaseConnection>,
+    p: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let practice = p.practice()?;
+    let today = chrono::Utc::now().date_naive();
+    let list = crate::plugin::suppressions::of_practice(db.get_ref(), practice, today).await?;
+    Ok(HttpResponse::Ok().json(Suppressions { suppressions: list }))
+}
+
+/// `GET /api/v1/plugin/settings`: the calling practice's alert-fatigue settings (the
+/// defaults until an administrator sets them).
+#[utoipa::path(
+    tag = "plugin",
+    security(("practice_api_key" = [])),
+    responses(
+        (status = 200, description = "The calling practice's settings", body = PluginSettings),
+        PracticeErrors,
+    )
+)]
+#[get("/api/v1/plugin/settings")]
+pub async fn settings(
+    db: web::Data<DatabaseConnection>,
+    p: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let practice = p.practice()?;
+    Ok(HttpResponse::Ok().json(crate::plugin::settings::get(db.get_ref(), practice).await?))
 }

@@ -32,6 +32,11 @@ const ASSETS: &[Asset] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../../static/criteria-builder.js"),
     ),
+    (
+        "inclusio.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/inclusio.js"),
+    ),
 ];
 
 /// An asset ready to serve: content type, content, ETag.

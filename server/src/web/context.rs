@@ -200,6 +200,7 @@ impl ResponseError for PageError {
         let (title, body) = match status {
             StatusCode::NOT_FOUND => ("error.not_found.title", "error.not_found.body"),
             StatusCode::FORBIDDEN => ("error.forbidden.title", "error.forbidden.body"),
+            StatusCode::GONE => ("error.gone.title", "error.gone.body"),
             _ => ("error.generic.title", "error.generic.body"),
         };
         let ctx = PageContext {

@@ -3,9 +3,15 @@
 
 mod builder;
 mod common;
+mod plugin;
 mod portal;
 
 use super::i18n::Message;
 
 /// Every area's messages.
-pub const ALL: &[&[Message]] = &[common::MESSAGES, portal::MESSAGES, builder::MESSAGES];
+pub const ALL: &[&[Message]] = &[
+    common::MESSAGES,
+    portal::MESSAGES,
+    builder::MESSAGES,
+    plugin::MESSAGES,
+];

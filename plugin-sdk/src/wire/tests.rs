@@ -1,0 +1,66 @@
+//! The wire contract, field by field.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use serde_json::json;
+
+fn round_trip<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+    value: serde_json::Value,
+) -> T {
+    let parsed: T = serde_json::from_value(value.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), value);
+    parsed
+}
+
+#[test]
+fn events() {
+    let id = "0193a0c4-7e1a-7000-8000-000000000001";
+    let declined = json!({"events": [{
+        "id": id, "alert_id": "0193a0c4-7e1a-7000-8000-000000000002",
+        "trial": "0193a0c4-7e1a-7000-8000-000000000003", "trial_version": 2,
+        "patient": "ab".repeat(32), "verdict": "possibly_eligible", "response": "declined",
+        "reason": "not_interested", "at": "2026-11-23T10:15:00Z"
+    }]});
+    let b: EventBatch = round_trip(declined);
+    assert_eq!(b.events[0].reason, Some(DeclineReason::NotInterested));
+    let snoozed = json!({
+        "id": id, "alert_id": id, "trial": id, "trial_version": 1, "patient": "00".repeat(32),
+        "verdict": "eligible", "response": "not_now", "snooze_until": "2026-12-23",
+        "at": "2026-11-23T10:15:00Z"
+    });
+    let e: Event = round_trip(snoozed);
+    assert_eq!(e.snooze_until, Some("2026-12-23".parse().unwrap()));
+    for r in ["shown", "accepted", "not_now", "declined"] {
+        let v: ResponseKind = serde_json::from_value(json!(r)).unwrap();
+        assert_eq!(serde_json::to_value(v).unwrap(), json!(r));
+    }
+    for r in DeclineReason::ALL {
+        assert_eq!(serde_json::to_value(r).unwrap(), json!(r.as_str()));
+    }
+}
+
+#[test]
+fn replies() {
+    let r: EventResults = round_trip(json!({"results": [
+        {"id": "0193a0c4-7e1a-7000-8000-000000000001", "status": "recorded",
+         "consent_url": "https://inclusio.example/consent/abc"},
+        {"id": "0193a0c4-7e1a-7000-8000-000000000002", "status": "duplicate"}
+    ]}));
+    assert_eq!(r.results[1].status, EventStatus::Duplicate);
+    let s: Suppressions = round_trip(json!({"suppressions": [
+        {"patient": "ab".repeat(32), "trial": "0193a0c4-7e1a-7000-8000-000000000003",
+         "declined": false, "snoozed_until": "2027-01-01", "shown_unanswered": 2}
+    ]}));
+    assert_eq!(s.suppressions[0].shown_unanswered, 2);
+    let p: PracticeSettings = round_trip(json!({"max_alerts": 2, "max_unanswered_shows": 3,
+        "max_distance_km": 40.5, "latitude": 48.85, "longitude": 2.35}));
+    assert_eq!(p.max_distance_km, Some(40.5));
+    let _: PracticeSettings = round_trip(json!({"max_alerts": 1, "max_unanswered_shows": 3}));
+}
+
+#[test]
+fn unknown_verdicts_are_refused() {
+    assert!(serde_json::from_value::<AlertVerdict>(json!("ineligible")).is_err());
+    assert!(serde_json::from_value::<ResponseKind>(json!("maybe")).is_err());
+}

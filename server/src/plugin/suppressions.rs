@@ -1,0 +1,152 @@
+//! What a practice's past answers suppress, per patient and trial: a decline forever, a
+//! `not_now` until its date, and repeated unanswered shows (counted since the last answer).
+//! Derived from the events, so a decline on one workstation holds on every workstation.
+
+use crate::entities::plugin_event;
+use crate::error::ApiError;
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The suppression state of one trial for one patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Suppression {
+    /// The patient's pseudonym.
+    pub patient: String,
+    /// The trial's registry id.
+    pub trial: Uuid,
+    /// Declined: never show again for this patient.
+    pub declined: bool,
+    /// Answered "not now": not before this date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub snoozed_until: Option<NaiveDate>,
+    /// Times shown since the last answer.
+    pub shown_unanswered: u32,
+}
+
+/// The answer of `GET /api/v1/plugin/suppressions`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Suppressions {
+    /// Every (patient, trial) with something to suppress, by patient then trial.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// Folds events (in time order) into suppressions; pairs with nothing to suppress on
+/// `today` are left out.
+pub fn fold(events: &[plugin_event::Model], today: NaiveDate) -> Vec<Suppression> {
+    let mut by_pair: BTreeMap<(String, Uuid), Suppression> = BTreeMap::new();
+    for e in events {
+        let s = by_pair
+            .entry((e.patient.clone(), e.trial_id))
+            .or_insert_with(|| Suppression {
+                patient: e.patient.clone(),
+                trial: e.trial_id,
+                declined: false,
+                snoozed_until: None,
+                shown_unanswered: 0,
+            });
+        match e.response.as_str() {
+            "shown" => s.shown_unanswered += 1,
+            "declined" => {
+                s.declined = true;
+                s.shown_unanswered = 0;
+            }
+            "not_now" => {
+                s.snoozed_until = e.snooze_until;
+                s.shown_unanswered = 0;
+            }
+            _ => {
+                s.snoozed_until = None;
+                s.shown_unanswered = 0;
+            }
+        }
+    }
+    by_pair
+        .into_values()
+        .map(|mut s| {
+            s.snoozed_until = s.snoozed_until.filter(|d| *d > today);
+            s
+        })
+        .filter(|s| s.declined || s.snoozed_until.is_some() || s.shown_unanswered > 0)
+        .collect()
+}
+
+/// The suppressions of one practice (patients of other practices are never read).
+pub async fn of_practice<C: ConnectionTrait>(
+    db: &C,
+    practice: Uuid,
+    today: NaiveDate,
+) -> Result<Vec<Suppression>, ApiError> {
+    let events = plugin_event::Entity::find()
+        .filter(plugin_event::Column::OrganisationId.eq(practice))
+        .order_by_asc(plugin_event::Column::At)
+        .order_by_asc(plugin_event::Column::Id)
+        .all(db)
+        .await?;
+    Ok(fold(&events, today))
+}
+
+/// The suppressions of one patient of one practice.
+pub async fn of_patient<C: ConnectionTrait>(
+    db: &C,
+    practice: Uuid,
+    patient: &str,
+    today: NaiveDate,
+) -> Result<Vec<Suppression>, ApiError> {
+    let events = plugin_event::Entity::find()
+        .filter(plugin_event::Column::OrganisationId.eq(practice))
+        .filter(plugin_event::Column::Patient.eq(patient))
+        .order_by_asc(plugin_event::Column::At)
+        .order_by_asc(plugin_event::Column::Id)
+        .all(db)
+        .await?;
+    Ok(fold(&events, today))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn ev(trial: Uuid, response: &str, snooze: Option<NaiveDate>) -> plugin_event::Model {
+        plugin_event::Model {
+            id: Uuid::now_v7(),
+            organisation_id: Uuid::nil(),
+            alert_id: Uuid::nil(),
+            trial_id: trial,
+            trial_version: 1,
+            patient: "p".into(),
+            verdict: "eligible".into(),
+            response: response.into(),
+            reason: None,
+            snooze_until: snooze,
+            at: Utc::now(),
+            received_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn answers_fold_into_suppressions() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let later = NaiveDate::from_ymd_opt(2026, 12, 24);
+        let past = NaiveDate::from_ymd_opt(2026, 11, 1);
+        let events = [
+            ev(a, "shown", None),
+            ev(a, "declined", None),
+            ev(b, "shown", None),
+            ev(b, "not_now", later),
+            ev(b, "shown", None),
+            ev(c, "not_now", past),
+        ];
+        let got = fold(&events, today);
+        assert_eq!(got.len(), 2, "{got:?}");
+        let of = |t| got.iter().find(|s| s.trial == t).unwrap();
+        assert!(of(a).declined && of(a).shown_unanswered == 0);
+        assert_eq!((of(b).snoozed_until, of(b).shown_unanswered), (later, 1));
+    }
+}

@@ -554,3 +554,63 @@ both!(
         assert_nothing_clinical(&proxy.requests(), &[&raw, &other_raw]);
     }
 );
+
+/// The clinical check itself can fail: a pseudonym field holding the local id, an extra
+/// field, a code in a header.
+mod the_clinical_check_fails {
+    use super::*;
+
+    fn request(body: Value, headers: Vec<(&str, &str)>) -> Recorded {
+        Recorded {
+            method: "POST".into(),
+            target: "/api/v1/events".into(),
+            headers: headers
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: serde_json::to_vec(&body).unwrap(),
+            status: Some(200),
+        }
+    }
+
+    fn event() -> Value {
+        json!({"id": Uuid::now_v7(), "alert_id": Uuid::now_v7(), "trial": Uuid::now_v7(),
+            "trial_version": 1, "patient": "ab".repeat(32), "verdict": "eligible",
+            "response": "shown", "at": chrono::Utc::now().to_rfc3339()})
+    }
+
+    #[test]
+    fn passes_on_a_clean_event() {
+        let (_, _, raw) = example_patient("dupont-jean");
+        assert_nothing_clinical(&[request(json!({"events": [event()]}), vec![])], &[&raw]);
+    }
+
+    #[test]
+    #[should_panic(expected = "P01-DUPONT")]
+    fn on_the_local_id() {
+        let (_, _, raw) = example_patient("dupont-jean");
+        let mut e = event();
+        e["alert_id"] = json!("P01-DUPONT");
+        assert_nothing_clinical(&[request(json!({"events": [e]}), vec![])], &[&raw]);
+    }
+
+    #[test]
+    #[should_panic(expected = "birth_date")]
+    fn on_a_clinical_field() {
+        let (_, _, raw) = example_patient("dupont-jean");
+        let mut e = event();
+        e["birth_date"] = json!("1961-04-12");
+        assert_nothing_clinical(&[request(json!({"events": [e]}), vec![])], &[&raw]);
+    }
+
+    #[test]
+    #[should_panic(expected = "T90")]
+    fn on_a_code_in_a_header() {
+        let (_, _, raw) = example_patient("dupont-jean");
+        let r = request(
+            json!({"events": [event()]}),
+            vec![("user-agent", "ehr T90")],
+        );
+        assert_nothing_clinical(&[r], &[&raw]);
+    }
+}

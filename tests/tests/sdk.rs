@@ -555,6 +555,53 @@ both!(
     }
 );
 
+both!(
+    an_event_the_server_refuses_is_set_aside_not_retried_for_ever,
+    |app: TestApp| async move {
+        let (key, proxy) = fixture(&app).await;
+        let (patient, consultation, _) = example_patient("dupont-jean");
+        let dir = cache();
+        let (url, d) = (proxy.address.clone(), dir.clone());
+        let bogus = Uuid::now_v7();
+        let (delivered, pending) = blocking(move || {
+            let mut c = client(&url, &key, SECRET_A, &d);
+            c.sync().unwrap();
+            // An event for a trial the server does not know, queued before a good one.
+            let e = json!({"id": bogus, "alert_id": Uuid::now_v7(), "trial": Uuid::now_v7(),
+                "trial_version": 1, "patient": "ab".repeat(32), "verdict": "eligible",
+                "response": "shown", "at": "2026-11-23T09:00:00Z"});
+            std::fs::write(
+                d.join("queue").join(format!("{bogus}.json")),
+                serde_json::to_vec(&e).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(c.check(&patient, &consultation).unwrap().len(), 1);
+            assert_eq!(c.pending_events().unwrap(), 2);
+            (c.flush().unwrap(), c.pending_events().unwrap())
+        })
+        .await;
+        assert_eq!((delivered, pending), (1, 0));
+        assert!(
+            dir.join("queue/rejected")
+                .join(format!("{bogus}.json"))
+                .exists()
+        );
+        let rows = events(&app).await;
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let refused: Vec<Option<u16>> = proxy
+            .requests()
+            .iter()
+            .filter(|r| r.target == "/api/v1/events")
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(
+            refused,
+            [Some(422), Some(422), Some(200)],
+            "batch, then one by one"
+        );
+    }
+);
+
 /// The clinical check itself can fail: a pseudonym field holding the local id, an extra
 /// field, a code in a header.
 mod the_clinical_check_fails {

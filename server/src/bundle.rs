@@ -6,7 +6,7 @@
 
 pub mod cache;
 
-use crate::entities::{trial, trial_version};
+use crate::entities::{site, trial, trial_version};
 use crate::error::ApiError;
 use crate::lifecycle::Status;
 use sea_orm::{
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Bumped when the bundle's shape changes, so old ETags stop matching.
-const FORMAT: &str = "inclusio.bundle.v1";
+const FORMAT: &str = "inclusio.bundle.v2";
 
 /// One trial in the bundle.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,6 +41,23 @@ pub struct BundleTrial {
     /// The criteria (a `trials::Trial`).
     #[schema(value_type = Object)]
     pub definition: serde_json::Value,
+    /// The sites that recruit, with their coordinates when known (for the distance rule).
+    pub sites: Vec<BundleSite>,
+}
+
+/// A recruiting site of a bundle trial.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleSite {
+    /// Site id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Latitude.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    /// Longitude.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
 }
 
 /// The bundle body.
@@ -127,6 +144,21 @@ pub async fn build(db: &DatabaseConnection) -> Result<(String, Bundle), ApiError
         .all(db)
         .await?;
     let ids: Vec<Uuid> = recruiting.iter().map(|t| t.id).collect();
+    let mut sites: std::collections::HashMap<Uuid, Vec<BundleSite>> =
+        std::collections::HashMap::new();
+    for s in site::Entity::find()
+        .filter(site::Column::TrialId.is_in(ids.clone()))
+        .order_by_asc(site::Column::Id)
+        .all(db)
+        .await?
+    {
+        sites.entry(s.trial_id).or_default().push(BundleSite {
+            id: s.id,
+            name: s.name,
+            latitude: s.latitude,
+            longitude: s.longitude,
+        });
+    }
     let mut versions: std::collections::HashMap<(Uuid, i32), serde_json::Value> =
         trial_version::Entity::find()
             .filter(trial_version::Column::TrialId.is_in(ids))
@@ -144,6 +176,7 @@ pub async fn build(db: &DatabaseConnection) -> Result<(String, Bundle), ApiError
                 .and_then(|s| s.as_str())
                 .map(str::to_string);
             Some(BundleTrial {
+                sites: sites.remove(&t.id).unwrap_or_default(),
                 id: t.id,
                 trial_id: t.slug,
                 version: t.current_version,

@@ -11,6 +11,7 @@ pub mod bench_seed;
 pub mod bundle;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod entities;

@@ -69,6 +69,7 @@ sets the `inclusio_session` cookie; EHR plugins send `Authorization: Bearer <pra
         routes::plugin::suppressions,
         routes::plugin::settings,
         routes::events::record,
+        routes::matching::run,
     ),
     components(schemas(ErrorBody, crate::error::ErrorInfo, crate::error::Detail)),
     modifiers(&SecuritySchemes),

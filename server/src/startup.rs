@@ -40,11 +40,41 @@ impl Application {
         ));
         let shared_settings = web::Data::new(settings.clone());
         let bundle_cache = web::Data::new(BundleCache::new());
+        let matcher_cache = web::Data::new(crate::plugin::matching::MatcherCache::new());
+        let popup_sealer = web::Data::new(crate::plugin::popup_token::PopupSealer::new(
+            settings.secrets.encryption_key.expose(),
+            settings.plugin.popup_token_ttl_secs,
+        ));
         let token_key = web::Data::new(crate::plugin::consent_token::TokenKey::from_secret(
             settings.secrets.session_key.expose(),
         ));
+        let cors_origins = std::sync::Arc::new(settings.http.cors_origins.clone());
         let server = HttpServer::new(move || {
+            let cors_origins = cors_origins.clone();
             App::new()
+                .wrap_fn(move |req, srv| {
+                    // CORS for the routes web EHRs call from their own origin.
+                    let origin =
+                        crate::web::cors::allowed_origin(req.path(), req.headers(), &cors_origins);
+                    let preflight = req.method() == actix_web::http::Method::OPTIONS;
+                    let early = match (&origin, preflight) {
+                        (Some(o), true) => Some(crate::web::cors::preflight(o.clone())),
+                        _ => None,
+                    };
+                    let fut = match early {
+                        Some(res) => futures_util::future::Either::Left(std::future::ready(Ok(
+                            req.into_response(res),
+                        ))),
+                        None => futures_util::future::Either::Right(srv.call(req)),
+                    };
+                    async move {
+                        let mut res = fut.await?.map_into_boxed_body();
+                        if let Some(o) = origin {
+                            crate::web::cors::decorate(res.headers_mut(), o);
+                        }
+                        Ok(res)
+                    }
+                })
                 .wrap_fn(|req, srv| {
                     // The request id of the log span, echoed to the client for support.
                     let id = req.extensions().get::<RequestId>().map(|r| r.to_string());
@@ -73,6 +103,8 @@ impl Application {
                 .app_data(shared_settings.clone())
                 .app_data(bundle_cache.clone())
                 .app_data(token_key.clone())
+                .app_data(matcher_cache.clone())
+                .app_data(popup_sealer.clone())
                 .configure(routes::configure)
                 .configure(crate::pages::configure)
                 .service(crate::openapi::service())

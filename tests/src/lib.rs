@@ -80,7 +80,13 @@ pub async fn fresh_settings(backend: Backend) -> Settings {
 
 /// Starts the application on a fresh, migrated database.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let settings = fresh_settings(backend).await;
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts the application on a fresh, migrated database, with settings adjusted by `adjust`.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = fresh_settings(backend).await;
+    adjust(&mut settings);
     let db = server::db::connect(&settings.database)
         .await
         .expect("connect");
@@ -278,4 +284,42 @@ pub async fn dump_database(app: &TestApp) -> String {
         }
     }
     out
+}
+
+/// The log output of this test process, captured from the moment [`capture_logs`] is first
+/// called: the server's request spans and events, formatted as the server formats them.
+static LOGS: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
+    std::sync::OnceLock::new();
+
+/// A writer appending to the shared log buffer.
+#[derive(Clone)]
+struct LogWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs (once per process) a global subscriber that records every log line at DEBUG
+/// and above, with span closings as the server logs them; returns everything captured so
+/// far. Call it before starting the app whose logs you inspect.
+pub fn capture_logs() -> String {
+    let buffer = LOGS.get_or_init(|| {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = LogWriter(buffer.clone());
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init()
+            .expect("no other global subscriber");
+        buffer
+    });
+    String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned()
 }

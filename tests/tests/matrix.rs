@@ -393,6 +393,12 @@ both!(every_route_with_every_caller, |app: TestApp| async move {
             [401, 403, 403, 403, 403, 403, 403, 200],
         ),
         (
+            Method::POST,
+            "/api/v1/match".into(),
+            Some(json!({"patient": {"birth_date": "1960-01-01", "sex": "female"}})),
+            [401, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        (
             Method::PUT,
             format!("/api/v1/organisations/{p}/plugin-settings"),
             Some(json!({"max_alerts": 0, "max_unanswered_shows": 3})),

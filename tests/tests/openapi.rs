@@ -48,6 +48,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/plugin/suppressions"),
     ("GET", "/api/v1/plugin/settings"),
     ("POST", "/api/v1/events"),
+    ("POST", "/api/v1/match"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
@@ -262,7 +263,11 @@ async fn operations_are_documented_with_responses_parameters_and_security() {
             "/api/v1/auth/me" => ["session_cookie", "practice_api_key"]
                 .map(String::from)
                 .into(),
-            "/api/v1/plugin/bundle" => ["practice_api_key".to_string()].into(),
+            "/api/v1/plugin/bundle"
+            | "/api/v1/plugin/suppressions"
+            | "/api/v1/plugin/settings"
+            | "/api/v1/events"
+            | "/api/v1/match" => ["practice_api_key".to_string()].into(),
             _ => ["session_cookie".to_string()].into(),
         };
         assert_eq!(security, expected, "{at}: security");

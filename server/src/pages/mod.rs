@@ -4,11 +4,14 @@
 pub mod consent;
 pub mod home;
 pub mod lang;
+pub mod popup;
 
 /// Registers every page and the static assets (HTML, not part of the OpenAPI document).
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     cfg.service(crate::web::assets::asset)
         .service(home::home)
         .service(consent::consent)
+        .service(popup::page)
+        .service(popup::answer)
         .service(lang::switch);
 }

@@ -7,6 +7,8 @@
 pub mod consent_token;
 pub mod events;
 pub mod landing;
+pub mod matching;
+pub mod popup_token;
 pub mod settings;
 pub mod suppressions;
 

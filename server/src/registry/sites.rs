@@ -127,6 +127,8 @@ pub async fn add(
     }
     .insert(&txn)
     .await?;
+    // The bundle lists each recruiting trial's sites: a new site is a new bundle.
+    crate::bundle::bump(&txn).await?;
     let view = SiteView::from(s);
     let after = serde_json::to_value(&view).map_err(|e| ApiError::Internal(e.into()))?;
     audit::append(

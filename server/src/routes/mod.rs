@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod events;
 pub mod health;
+pub mod matching;
 pub mod plugin;
 pub mod trials;
 
@@ -41,5 +42,6 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(plugin::bundle)
         .service(plugin::suppressions)
         .service(plugin::settings)
-        .service(events::record);
+        .service(events::record)
+        .service(matching::run);
 }

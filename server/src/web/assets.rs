@@ -11,11 +11,18 @@ use std::sync::LazyLock;
 type Asset = (&'static str, &'static str, &'static [u8]);
 
 /// Every asset, from the workspace's `static/` folder.
-const ASSETS: &[Asset] = &[(
-    "app.css",
-    "text/css; charset=utf-8",
-    include_bytes!("../../../static/app.css"),
-)];
+const ASSETS: &[Asset] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../static/app.css"),
+    ),
+    (
+        "inclusio.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/inclusio.js"),
+    ),
+];
 
 /// An asset ready to serve: content type, content, ETag.
 type Served = (&'static str, &'static [u8], String);

@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod context;
+pub mod cors;
 pub mod i18n;
 pub mod lang;
 pub mod messages;

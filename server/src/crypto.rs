@@ -1,0 +1,126 @@
+//! Sealing data at rest with AES-256-GCM: [`Cipher`] seals bytes with the configured
+//! `secrets.encryption_key` and opens them again, failing on any tampering.
+//!
+//! Key: when the configured key is exactly 32 bytes it is the AES key; otherwise the key is
+//! SHA-256 of the configured text (so a passphrase of any length gives a 256-bit key).
+//! Sealed form (version 1): `[0x01] ‖ nonce (12 random bytes) ‖ ciphertext ‖ tag (16 bytes)`.
+//! The leading version byte lets a later key or algorithm coexist with stored data.
+
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+use sha2::{Digest, Sha256};
+
+/// The version byte of the current sealed form.
+const VERSION: u8 = 1;
+/// AES-GCM nonce length (96 bits).
+const NONCE_LEN: usize = 12;
+/// AES-GCM tag length.
+const TAG_LEN: usize = 16;
+
+/// Why sealed data could not be opened (or sealed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// Too short, or an unknown version byte.
+    #[error("sealed data of an unknown form")]
+    Malformed,
+    /// Tampered with, or sealed with another key.
+    #[error("sealed data does not authenticate")]
+    Tampered,
+}
+
+/// AES-256-GCM with one key; cheap to share behind an `Arc`.
+#[derive(Clone)]
+pub struct Cipher {
+    aead: Aes256Gcm,
+}
+
+impl std::fmt::Debug for Cipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cipher(…)")
+    }
+}
+
+impl Cipher {
+    /// A cipher for the configured key text (used as is when 32 bytes, else SHA-256 of it).
+    pub fn from_secret(key: &str) -> Cipher {
+        let bytes: [u8; 32] = match <[u8; 32]>::try_from(key.as_bytes()) {
+            Ok(raw) => raw,
+            Err(_) => Sha256::digest(key.as_bytes()).into(),
+        };
+        Cipher {
+            aead: Aes256Gcm::new(&Key::<Aes256Gcm>::from(bytes)),
+        }
+    }
+
+    /// Seals `plaintext` under a fresh random nonce.
+    pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let sealed = self
+            .aead
+            .encrypt(&nonce, plaintext)
+            .map_err(|_| CryptoError::Malformed)?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        out.push(VERSION);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens what [`Cipher::seal`] produced; any change to it is an error.
+    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if sealed.len() < 1 + NONCE_LEN + TAG_LEN {
+            return Err(CryptoError::Malformed);
+        }
+        let (version, rest) = sealed.split_at(1);
+        if version != [VERSION] {
+            return Err(CryptoError::Malformed);
+        }
+        let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed)?;
+        self.aead
+            .decrypt(&Nonce::from(nonce), ciphertext)
+            .map_err(|_| CryptoError::Tampered)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn seals_and_opens_with_either_kind_of_key() {
+        for key in ["short passphrase", "0123456789abcdef0123456789abcdef"] {
+            let c = Cipher::from_secret(key);
+            let sealed = c.seal(b"Jeanne Martin").unwrap();
+            assert_eq!(sealed[0], VERSION);
+            assert!(!sealed.windows(6).any(|w| w == b"Jeanne"), "{key}");
+            assert_eq!(c.open(&sealed).unwrap(), b"Jeanne Martin");
+        }
+    }
+
+    #[test]
+    fn nonces_are_fresh() {
+        let c = Cipher::from_secret("k");
+        assert_ne!(c.seal(b"same").unwrap(), c.seal(b"same").unwrap());
+    }
+
+    #[test]
+    fn every_tampering_is_refused() {
+        let c = Cipher::from_secret("k");
+        let sealed = c.seal(b"hello").unwrap();
+        for i in 1..sealed.len() {
+            let mut bad = sealed.clone();
+            bad[i] ^= 0x01;
+            assert_eq!(c.open(&bad), Err(CryptoError::Tampered), "byte {i}");
+        }
+        let mut bad = sealed.clone();
+        bad[0] = 2;
+        assert_eq!(c.open(&bad), Err(CryptoError::Malformed));
+        assert_eq!(c.open(&sealed[..20]), Err(CryptoError::Malformed));
+        assert_eq!(
+            Cipher::from_secret("other").open(&sealed),
+            Err(CryptoError::Tampered)
+        );
+    }
+}

@@ -1,0 +1,508 @@
+//! `POST /api/v1/match` over HTTP: the record leaves no trace in the database or the logs,
+//! every alert-fatigue rule applies, bad bodies are 4xx naming the field; the sealed pop-up
+//! page and its answers; CORS for web EHRs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use e2e::{Backend, PASSWORD, TestApp, both};
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+async fn ok(r: reqwest::Response) -> Value {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+struct Fx {
+    admin: String,
+    key: String,
+    practice: Uuid,
+    /// Registry ids by example name.
+    trials: Vec<(String, String)>,
+}
+
+impl Fx {
+    fn trial(&self, name: &str) -> &str {
+        &self.trials.iter().find(|(n, _)| n == name).unwrap().1
+    }
+}
+
+async fn fixture(app: &TestApp, names: &[&str]) -> Fx {
+    let admin = app
+        .login(&app.seed_user("admin", None).await, PASSWORD)
+        .await;
+    let practice = app.seed_organisation("Cabinet du Port", "practice").await;
+    let key = ok(app
+        .as_user(
+            Method::POST,
+            &format!("/api/v1/organisations/{practice}/api-keys"),
+            &admin,
+        )
+        .json(&json!({"label": "accueil"}))
+        .send()
+        .await
+        .unwrap())
+    .await["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let org = app.seed_organisation("Sponsor", "sponsor").await;
+    let sponsor = app
+        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
+        .await;
+    let mut trials = Vec::new();
+    for name in names {
+        let t = ok(app
+            .as_user(Method::POST, "/api/v1/trials", &sponsor)
+            .json(&json!({"definition": e2e::example_trial(name)}))
+            .send()
+            .await
+            .unwrap())
+        .await;
+        let id = t["id"].as_str().unwrap().to_string();
+        for (cookie, to) in [
+            (&sponsor, "submitted"),
+            (&admin, "approved"),
+            (&sponsor, "recruiting"),
+        ] {
+            ok(app
+                .as_user(
+                    Method::POST,
+                    &format!("/api/v1/trials/{id}/transitions"),
+                    cookie,
+                )
+                .json(&json!({"to": to}))
+                .send()
+                .await
+                .unwrap())
+            .await;
+        }
+        trials.push((name.to_string(), id));
+    }
+    Fx {
+        admin,
+        key,
+        practice,
+        trials,
+    }
+}
+
+fn example_patient(name: &str) -> Value {
+    let path = format!(
+        "{}/../trials/examples/patients/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+async fn post_match(app: &TestApp, key: &str, body: Value) -> reqwest::Response {
+    app.request(Method::POST, "/api/v1/match")
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn pseudonym(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+/// Values that exist nowhere but in this test's record.
+const DISTINCTIVE: [&str; 6] = [
+    "Quatremare",
+    "Zéphyrine",
+    "1958-03-17",
+    "MRN-7741-QZ",
+    "8.43217",
+    "Rue des Glycines 77",
+];
+
+fn fhir_record() -> Value {
+    json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "pat-1",
+            "identifier": [{"system": "urn:mrn", "value": "MRN-7741-QZ"}],
+            "name": [{"family": "Quatremare", "given": ["Zéphyrine"]}],
+            "address": [{"line": ["Rue des Glycines 77"], "city": "Lille"}],
+            "gender": "female", "birthDate": "1958-03-17"}},
+        {"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/pat-1"},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "E11.9"}]},
+            "onsetDateTime": "2015-05-04"}},
+        {"resource": {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/pat-1"},
+            "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
+            "valueQuantity": {"value": 8.43217, "unit": "%"}, "effectiveDateTime": "2026-10-02"}},
+        {"resource": {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/pat-1"},
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "A10BA02"}]},
+            "authoredOn": "2026-10-15"}}
+    ]})
+}
+
+both!(
+    a_match_leaves_no_trace_in_the_database_or_the_logs,
+    |app: TestApp| async move {
+        e2e::capture_logs();
+        let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
+        let r = post_match(
+        &app,
+        &f.key,
+        json!({"fhir": fhir_record(), "pseudonym": pseudonym(1), "date": "2026-11-20", "lang": "en"}),
+    )
+    .await;
+        let v = ok(r).await;
+        let alerts = v["alerts"].as_array().unwrap();
+        assert_eq!(alerts.len(), 1, "{v}");
+        let a = &alerts[0];
+        assert_eq!(a["trial"], f.trial("diabetes-t2-hba1c"));
+        // No eGFR in the record: the exclusion is to confirm.
+        assert_eq!(a["verdict"], "possibly_eligible", "{a}");
+        assert!(
+            a["reasons"][2]["en"]
+                .as_str()
+                .unwrap()
+                .contains("HbA1c 8.43 %")
+        );
+        assert!(a["popup_html"].as_str().unwrap().contains("Propose now"));
+        // The pop-up page renders the same alert from its sealed token.
+        let page = app
+            .client
+            .get(a["popup_url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("/static/inclusio.js") && html.contains("data-inclusio-action"));
+        // Nothing of the record is stored, nor logged.
+        let dump = e2e::dump_database(&app).await;
+        assert!(
+            dump.contains("plugin_settings") || dump.contains("trials"),
+            "the dump reads tables"
+        );
+        let logs = e2e::capture_logs();
+        assert!(
+            logs.contains("/api/v1/match"),
+            "the capture sees the request: {logs}"
+        );
+        for value in DISTINCTIVE {
+            assert!(!dump.contains(value), "`{value}` is in the database");
+            assert!(!logs.contains(value), "`{value}` is in the logs");
+        }
+        // Not even when the record is refused.
+        let mut bad = fhir_record();
+        bad["resourceType"] = json!("Patient");
+        let r = post_match(&app, &f.key, json!({"fhir": bad, "pseudonym": "Zéphyrine"})).await;
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        let logs = e2e::capture_logs();
+        for value in DISTINCTIVE {
+            assert!(
+                !body.contains(value),
+                "`{value}` echoed in the error: {body}"
+            );
+            assert!(!logs.contains(value), "`{value}` is in the logs");
+        }
+        assert_eq!(
+            e2e::dump_database(&app).await.lines().count(),
+            dump.lines().count(),
+            "a match writes nothing"
+        );
+    }
+);
+
+async fn alerts_for(app: &TestApp, f: &Fx, patient: &str) -> Vec<String> {
+    let v = ok(post_match(
+        app,
+        &f.key,
+        json!({"patient": example_patient("dupont-jean"), "pseudonym": patient, "date": "2026-11-23"}),
+    )
+    .await)
+    .await;
+    v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let id = a["trial"].as_str().unwrap();
+            f.trials.iter().find(|(_, t)| t == id).unwrap().0.clone()
+        })
+        .collect()
+}
+
+async fn send_event(app: &TestApp, f: &Fx, trial: &str, patient: &str, response: &str) {
+    let mut e = json!({"id": Uuid::now_v7(), "alert_id": Uuid::now_v7(), "trial": f.trial(trial),
+        "trial_version": 1, "patient": patient, "verdict": "eligible", "response": response,
+        "at": chrono::Utc::now().to_rfc3339()});
+    match response {
+        "declined" => e["reason"] = json!("not_interested"),
+        "not_now" => e["snooze_until"] = json!("2099-01-01"),
+        _ => {}
+    }
+    ok(app
+        .request(Method::POST, "/api/v1/events")
+        .bearer_auth(&f.key)
+        .json(&json!({"events": [e]}))
+        .send()
+        .await
+        .unwrap())
+    .await;
+}
+
+async fn set_settings(app: &TestApp, f: &Fx, body: Value) {
+    ok(app
+        .as_user(
+            Method::PUT,
+            &format!("/api/v1/organisations/{}/plugin-settings", f.practice),
+            &f.admin,
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap())
+    .await;
+}
+
+both!(
+    match_applies_every_fatigue_rule,
+    |app: TestApp| async move {
+        let names = [
+            "diabetes-t2-hba1c",
+            "hypertension-uncontrolled",
+            "influenza-vaccine-65",
+        ];
+        let f = fixture(&app, &names).await;
+        let (p, q) = (pseudonym(2), pseudonym(3));
+        // Default: one alert per consultation.
+        assert_eq!(alerts_for(&app, &f, &p).await.len(), 1);
+        set_settings(
+            &app,
+            &f,
+            json!({"max_alerts": 3, "max_unanswered_shows": 2}),
+        )
+        .await;
+        let mut all = alerts_for(&app, &f, &p).await;
+        all.sort();
+        assert_eq!(all, names, "the three eligible trials");
+        // A decline: never again for this patient, still for another.
+        send_event(&app, &f, "diabetes-t2-hba1c", &p, "declined").await;
+        // Not now: not before its date.
+        send_event(&app, &f, "hypertension-uncontrolled", &p, "not_now").await;
+        assert_eq!(alerts_for(&app, &f, &p).await, ["influenza-vaccine-65"]);
+        assert_eq!(alerts_for(&app, &f, &q).await.len(), 3);
+        // Shown twice without an answer: no more.
+        send_event(&app, &f, "influenza-vaccine-65", &p, "shown").await;
+        assert_eq!(alerts_for(&app, &f, &p).await, ["influenza-vaccine-65"]);
+        send_event(&app, &f, "influenza-vaccine-65", &p, "shown").await;
+        assert!(alerts_for(&app, &f, &p).await.is_empty());
+        // Near the practice only: a trial whose only site is far away is not shown.
+        let sponsor_site = app
+        .as_user(
+            Method::POST,
+            &format!("/api/v1/trials/{}/sites", f.trial("diabetes-t2-hba1c")),
+            &f.admin,
+        )
+        .json(&json!({"name": "CHU Lille", "address": "Lille", "latitude": 50.63, "longitude": 3.06}))
+        .send()
+        .await
+        .unwrap();
+        assert!(sponsor_site.status().is_success() || sponsor_site.status() == 404);
+        if sponsor_site.status().is_success() {
+            // The practice in Marseille, 50 km at most.
+            set_settings(
+                &app,
+                &f,
+                json!({"max_alerts": 3, "max_unanswered_shows": 2, "max_distance_km": 50.0,
+                "latitude": 43.30, "longitude": 5.37}),
+            )
+            .await;
+            let mut got = alerts_for(&app, &f, &q).await;
+            got.sort();
+            assert_eq!(got, ["hypertension-uncontrolled", "influenza-vaccine-65"]);
+        }
+        // Without a pseudonym, only the practice's limits apply.
+        let v = ok(post_match(
+            &app,
+            &f.key,
+            json!({"patient": example_patient("dupont-jean"), "date": "2026-11-23"}),
+        )
+        .await)
+        .await;
+        assert!(!v["alerts"].as_array().unwrap().is_empty());
+    }
+);
+
+both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
+    let f = fixture(&app, &[]).await;
+    let patient = example_patient("dupont-jean");
+    let cases = [
+        (json!({}), "$.patient", "required"),
+        (
+            json!({"patient": patient, "fhir": fhir_record()}),
+            "$.fhir",
+            "patient_and_fhir",
+        ),
+        (
+            json!({"fhir": {"resourceType": "Patient"}}),
+            "$.fhir",
+            "invalid_fhir",
+        ),
+        (
+            json!({"patient": patient, "pseudonym": "local-42"}),
+            "$.pseudonym",
+            "invalid_pseudonym",
+        ),
+        (
+            json!({"patient": patient, "lang": "de"}),
+            "$.lang",
+            "unknown_language",
+        ),
+    ];
+    for (body, path, code) in cases {
+        let r = post_match(&app, &f.key, body.clone()).await;
+        assert_eq!(r.status(), 422, "{body}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["details"][0]["path"], path, "{v}");
+        assert_eq!(v["error"]["details"][0]["code"], code, "{v}");
+    }
+    for (body, path) in [
+        (
+            json!({"patient": {"birth_date": "yesterday"}}),
+            "$.patient.birth_date",
+        ),
+        (json!({"patient": {}, "date": "soon"}), "$.date"),
+        (json!({"patient": {}, "extra": 1}), "$"),
+    ] {
+        let r = post_match(&app, &f.key, body.clone()).await;
+        assert_eq!(r.status(), 400, "{body}");
+        let v: Value = r.json().await.unwrap();
+        assert!(
+            v["error"]["message"].as_str().unwrap().starts_with(path),
+            "{v}"
+        );
+    }
+});
+
+both!(
+    the_popup_page_records_answers_from_its_token,
+    |app: TestApp| async move {
+        let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
+        let p = pseudonym(4);
+        let v = ok(post_match(
+        &app,
+        &f.key,
+        json!({"patient": example_patient("dupont-jean"), "pseudonym": p, "date": "2026-11-23"}),
+    )
+    .await)
+    .await;
+        let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
+        let token = url.rsplit('/').next().unwrap().to_string();
+        assert!(url.starts_with(&format!("{}/popup/", app.address)));
+        // Tampered or foreign tokens: 404.
+        let mut bad = token.clone().into_bytes();
+        bad[20] = if bad[20] == b'A' { b'B' } else { b'A' };
+        let bad = String::from_utf8(bad).unwrap();
+        assert_eq!(app.get(&format!("/popup/{bad}")).await.status(), 404);
+        assert_eq!(app.get("/popup/nothing").await.status(), 404);
+        // A decline through the page's answer route.
+        let answer = json!({"id": Uuid::now_v7(), "response": "declined", "reason": "no_time", "at": "2026-11-23T10:00:00Z"});
+        let r = ok(app
+            .request(Method::POST, &format!("/popup/{token}/answer"))
+            .json(&answer)
+            .send()
+            .await
+            .unwrap())
+        .await;
+        assert_eq!(r["status"], "recorded");
+        let again = ok(app
+            .request(Method::POST, &format!("/popup/{token}/answer"))
+            .json(&answer)
+            .send()
+            .await
+            .unwrap())
+        .await;
+        assert_eq!(again["status"], "duplicate");
+        let s = ok(app
+            .request(Method::GET, "/api/v1/plugin/suppressions")
+            .bearer_auth(&f.key)
+            .send()
+            .await
+            .unwrap())
+        .await;
+        assert_eq!(s["suppressions"][0]["patient"], p.as_str());
+        assert_eq!(s["suppressions"][0]["declined"], true);
+        let r = app
+            .request(Method::POST, &format!("/popup/{bad}/answer"))
+            .json(&answer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        // The script the page loads is served.
+        let js = app.get("/static/inclusio.js").await;
+        assert_eq!(js.status(), 200);
+        assert!(js.text().await.unwrap().contains("Inclusio"));
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_allows_configured_origins_on_match_and_events() {
+    let app = e2e::spawn_app_with(Backend::Sqlite, |s| {
+        s.http.cors_origins = vec!["https://ehr.example".into()];
+    })
+    .await;
+    for path in ["/api/v1/match", "/api/v1/events"] {
+        let r = app
+            .request(Method::OPTIONS, path)
+            .header("origin", "https://ehr.example")
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "{path}");
+        let h = r.headers();
+        assert_eq!(h["access-control-allow-origin"], "https://ehr.example");
+        assert!(
+            h["access-control-allow-headers"]
+                .to_str()
+                .unwrap()
+                .contains("authorization")
+        );
+        // The actual request carries the header too (here a 401: no key).
+        let r = app
+            .request(Method::POST, path)
+            .header("origin", "https://ehr.example")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(
+            r.headers()["access-control-allow-origin"],
+            "https://ehr.example"
+        );
+        // Another origin gets no CORS header.
+        let r = app
+            .request(Method::OPTIONS, path)
+            .header("origin", "https://evil.example")
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.headers().get("access-control-allow-origin").is_none());
+    }
+    // Other routes never get CORS headers.
+    let r = app
+        .request(Method::GET, "/api/v1/trials")
+        .header("origin", "https://ehr.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+}

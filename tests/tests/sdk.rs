@@ -74,9 +74,9 @@ async fn admin(app: &TestApp) -> String {
 }
 
 /// A second practice with its own API key.
-async fn other_practice(app: &TestApp, settings: Option<Value>) -> String {
+async fn other_practice(app: &TestApp, name: &str, settings: Option<Value>) -> String {
     let admin = admin(app).await;
-    let org = app.seed_organisation("Cabinet des Lilas", "practice").await;
+    let org = app.seed_organisation(name, "practice").await;
     if let Some(s) = settings {
         let r = app
             .as_user(
@@ -486,6 +486,7 @@ both!(
         let (key, proxy) = fixture(&app).await;
         let other_key = other_practice(
             &app,
+            "Cabinet des Lilas",
             Some(json!({"max_alerts": 2, "max_unanswered_shows": 3})),
         )
         .await;
@@ -599,6 +600,38 @@ both!(
             [Some(422), Some(422), Some(200)],
             "batch, then one by one"
         );
+    }
+);
+
+both!(
+    trials_far_from_the_practice_are_not_shown,
+    |app: TestApp| async move {
+        let (_, proxy) = fixture(&app).await;
+        // The demo site is in Lyon.
+        let paris = json!({"max_alerts": 1, "max_unanswered_shows": 3, "max_distance_km": 50.0,
+            "latitude": 48.8566, "longitude": 2.3522});
+        let villeurbanne = json!({"max_alerts": 1, "max_unanswered_shows": 3,
+            "max_distance_km": 50.0, "latitude": 45.7719, "longitude": 4.8902});
+        let far = other_practice(&app, "Cabinet de Paris", Some(paris)).await;
+        let near = other_practice(&app, "Cabinet de Villeurbanne", Some(villeurbanne)).await;
+        let (patient, consultation, _) = example_patient("dupont-jean");
+        let url = proxy.address.clone();
+        let (sites, far_alerts, near_alerts) = blocking(move || {
+            let mut f = client(&url, &far, SECRET_A, &cache());
+            f.sync().unwrap();
+            let sites = f.bundle().unwrap().trials[0].sites.clone();
+            let mut n = client(&url, &near, SECRET_B, &cache());
+            n.sync().unwrap();
+            (
+                sites,
+                f.check(&patient, &consultation).unwrap(),
+                n.check(&patient, &consultation).unwrap(),
+            )
+        })
+        .await;
+        assert!(sites.iter().any(|s| s.latitude.is_some()), "{sites:?}");
+        assert!(far_alerts.is_empty(), "{far_alerts:?}");
+        assert_eq!(near_alerts.len(), 1);
     }
 );
 

@@ -152,3 +152,91 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::wire::{AlertVerdict, ResponseKind};
+
+    fn event(n: u128) -> Event {
+        Event {
+            id: Uuid::from_u128(n),
+            alert_id: Uuid::from_u128(100),
+            trial: Uuid::from_u128(200),
+            trial_version: 1,
+            patient: "ab".repeat(32),
+            verdict: AlertVerdict::Eligible,
+            response: ResponseKind::Shown,
+            reason: None,
+            snooze_until: None,
+            at: "2026-11-23T10:00:00Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn queue_in_order_atomic_and_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for n in [3, 1, 2] {
+            store.enqueue(&event(n)).unwrap();
+        }
+        // A stray temporary file from a crash is not an event.
+        fs::write(dir.path().join("queue/.x.json.1.tmp"), b"{").unwrap();
+        let ids: Vec<u128> = store
+            .pending()
+            .unwrap()
+            .iter()
+            .map(|e| e.id.as_u128())
+            .collect();
+        assert_eq!(ids, [1, 2, 3]);
+        store.dequeue(Uuid::from_u128(2)).unwrap();
+        store.dequeue(Uuid::from_u128(2)).unwrap(); // Twice is fine.
+        store.reject(&event(3)).unwrap();
+        let ids: Vec<u128> = store
+            .pending()
+            .unwrap()
+            .iter()
+            .map(|e| e.id.as_u128())
+            .collect();
+        assert_eq!(ids, [1]);
+        assert!(
+            dir.path()
+                .join(format!("queue/rejected/{}.json", Uuid::from_u128(3)))
+                .exists()
+        );
+        // No temporary file of ours is left behind.
+        let leftovers = fs::read_dir(dir.path().join("queue"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
+            .count();
+        assert_eq!(leftovers, 1, "only the stray one");
+    }
+
+    #[test]
+    fn bundle_etag_and_age_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.bundle().is_none());
+        store
+            .save_bundle(br#"{"version": "v1", "trials": []}"#, Some("\"abc\""))
+            .unwrap();
+        let at = Utc::now();
+        store.save_fetched_at(at).unwrap();
+        let again = Store::open(dir.path()).unwrap();
+        let (bundle, etag, fetched) = again.bundle().unwrap();
+        assert_eq!(bundle.version, "v1");
+        assert_eq!(etag.as_deref(), Some("\"abc\""));
+        assert_eq!(fetched, Some(at));
+        // A corrupt bundle is treated as none (refetched), not an error.
+        fs::write(dir.path().join("bundle.json"), b"{not json").unwrap();
+        assert!(again.bundle().is_none());
+    }
+}

@@ -74,9 +74,9 @@ async fn admin(app: &TestApp) -> String {
 }
 
 /// A second practice with its own API key.
-async fn other_practice(app: &TestApp, settings: Option<Value>) -> String {
+async fn other_practice(app: &TestApp, name: &str, settings: Option<Value>) -> String {
     let admin = admin(app).await;
-    let org = app.seed_organisation("Cabinet des Lilas", "practice").await;
+    let org = app.seed_organisation(name, "practice").await;
     if let Some(s) = settings {
         let r = app
             .as_user(
@@ -486,6 +486,7 @@ both!(
         let (key, proxy) = fixture(&app).await;
         let other_key = other_practice(
             &app,
+            "Cabinet des Lilas",
             Some(json!({"max_alerts": 2, "max_unanswered_shows": 3})),
         )
         .await;
@@ -554,3 +555,142 @@ both!(
         assert_nothing_clinical(&proxy.requests(), &[&raw, &other_raw]);
     }
 );
+
+both!(
+    an_event_the_server_refuses_is_set_aside_not_retried_for_ever,
+    |app: TestApp| async move {
+        let (key, proxy) = fixture(&app).await;
+        let (patient, consultation, _) = example_patient("dupont-jean");
+        let dir = cache();
+        let (url, d) = (proxy.address.clone(), dir.clone());
+        let bogus = Uuid::now_v7();
+        let (delivered, pending) = blocking(move || {
+            let mut c = client(&url, &key, SECRET_A, &d);
+            c.sync().unwrap();
+            // An event for a trial the server does not know, queued before a good one.
+            let e = json!({"id": bogus, "alert_id": Uuid::now_v7(), "trial": Uuid::now_v7(),
+                "trial_version": 1, "patient": "ab".repeat(32), "verdict": "eligible",
+                "response": "shown", "at": "2026-11-23T09:00:00Z"});
+            std::fs::write(
+                d.join("queue").join(format!("{bogus}.json")),
+                serde_json::to_vec(&e).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(c.check(&patient, &consultation).unwrap().len(), 1);
+            assert_eq!(c.pending_events().unwrap(), 2);
+            (c.flush().unwrap(), c.pending_events().unwrap())
+        })
+        .await;
+        assert_eq!((delivered, pending), (1, 0));
+        assert!(
+            dir.join("queue/rejected")
+                .join(format!("{bogus}.json"))
+                .exists()
+        );
+        let rows = events(&app).await;
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let refused: Vec<Option<u16>> = proxy
+            .requests()
+            .iter()
+            .filter(|r| r.target == "/api/v1/events")
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(
+            refused,
+            [Some(422), Some(422), Some(200)],
+            "batch, then one by one"
+        );
+    }
+);
+
+both!(
+    trials_far_from_the_practice_are_not_shown,
+    |app: TestApp| async move {
+        let (_, proxy) = fixture(&app).await;
+        // The demo site is in Lyon.
+        let paris = json!({"max_alerts": 1, "max_unanswered_shows": 3, "max_distance_km": 50.0,
+            "latitude": 48.8566, "longitude": 2.3522});
+        let villeurbanne = json!({"max_alerts": 1, "max_unanswered_shows": 3,
+            "max_distance_km": 50.0, "latitude": 45.7719, "longitude": 4.8902});
+        let far = other_practice(&app, "Cabinet de Paris", Some(paris)).await;
+        let near = other_practice(&app, "Cabinet de Villeurbanne", Some(villeurbanne)).await;
+        let (patient, consultation, _) = example_patient("dupont-jean");
+        let url = proxy.address.clone();
+        let (sites, far_alerts, near_alerts) = blocking(move || {
+            let mut f = client(&url, &far, SECRET_A, &cache());
+            f.sync().unwrap();
+            let sites = f.bundle().unwrap().trials[0].sites.clone();
+            let mut n = client(&url, &near, SECRET_B, &cache());
+            n.sync().unwrap();
+            (
+                sites,
+                f.check(&patient, &consultation).unwrap(),
+                n.check(&patient, &consultation).unwrap(),
+            )
+        })
+        .await;
+        assert!(sites.iter().any(|s| s.latitude.is_some()), "{sites:?}");
+        assert!(far_alerts.is_empty(), "{far_alerts:?}");
+        assert_eq!(near_alerts.len(), 1);
+    }
+);
+
+/// The clinical check itself can fail: a pseudonym field holding the local id, an extra
+/// field, a code in a header.
+mod the_clinical_check_fails {
+    use super::*;
+
+    fn request(body: Value, headers: Vec<(&str, &str)>) -> Recorded {
+        Recorded {
+            method: "POST".into(),
+            target: "/api/v1/events".into(),
+            headers: headers
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: serde_json::to_vec(&body).unwrap(),
+            status: Some(200),
+        }
+    }
+
+    fn event() -> Value {
+        json!({"id": Uuid::now_v7(), "alert_id": Uuid::now_v7(), "trial": Uuid::now_v7(),
+            "trial_version": 1, "patient": "ab".repeat(32), "verdict": "eligible",
+            "response": "shown", "at": chrono::Utc::now().to_rfc3339()})
+    }
+
+    #[test]
+    fn passes_on_a_clean_event() {
+        let (_, _, raw) = example_patient("dupont-jean");
+        assert_nothing_clinical(&[request(json!({"events": [event()]}), vec![])], &[&raw]);
+    }
+
+    #[test]
+    #[should_panic(expected = "P01-DUPONT")]
+    fn on_the_local_id() {
+        let (_, _, raw) = example_patient("dupont-jean");
+        let mut e = event();
+        e["alert_id"] = json!("P01-DUPONT");
+        assert_nothing_clinical(&[request(json!({"events": [e]}), vec![])], &[&raw]);
+    }
+
+    #[test]
+    #[should_panic(expected = "birth_date")]
+    fn on_a_clinical_field() {
+        let (_, _, raw) = example_patient("dupont-jean");
+        let mut e = event();
+        e["birth_date"] = json!("1961-04-12");
+        assert_nothing_clinical(&[request(json!({"events": [e]}), vec![])], &[&raw]);
+    }
+
+    #[test]
+    #[should_panic(expected = "T90")]
+    fn on_a_code_in_a_header() {
+        let (_, _, raw) = example_patient("dupont-jean");
+        let r = request(
+            json!({"events": [event()]}),
+            vec![("user-agent", "ehr T90")],
+        );
+        assert_nothing_clinical(&[r], &[&raw]);
+    }
+}

@@ -86,6 +86,7 @@ impl Application {
                 .app_data(bundle_cache.clone())
                 .app_data(outbox.clone())
                 .configure(routes::configure)
+                .configure(crate::pages::configure)
                 .service(crate::openapi::service())
                 .default_service(web::to(not_found))
         })

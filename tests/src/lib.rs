@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
+pub mod browser;
 pub mod mail;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};

@@ -14,4 +14,4 @@ mod principal;
 pub mod session;
 pub mod throttle;
 
-pub use principal::{Principal, Role};
+pub use principal::{Principal, Role, UserPrincipal};

@@ -1,4 +1,5 @@
-//! HTTP routes, one file per resource. Handlers stay thin: extract, call the domain, map.
+//! The JSON API's routes (all in the OpenAPI document), one file per resource. HTML pages
+//! are registered by `crate::pages::configure`. Handlers stay thin: extract, call the domain, map.
 
 pub mod admin;
 pub mod auth;

@@ -1,0 +1,92 @@
+//! The page chrome: language negotiation and switch, static assets, HTML error pages.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use e2e::{Backend, TestApp, both};
+use reqwest::header;
+
+async fn html(app: &TestApp, path: &str, accept_language: Option<&str>) -> (u16, String) {
+    let mut req = app.request(reqwest::Method::GET, path);
+    if let Some(al) = accept_language {
+        req = req.header(header::ACCEPT_LANGUAGE, al);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+both!(
+    pages_speak_the_readers_language,
+    |app: TestApp| async move {
+        let (status, body) = html(&app, "/", None).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("<html lang=\"fr\">"), "French by default");
+        assert!(body.contains("Bienvenue"));
+        let (_, body) = html(&app, "/", Some("en-GB,en;q=0.9")).await;
+        assert!(body.contains("<html lang=\"en\">"));
+        assert!(body.contains("Welcome"));
+        let (_, body) = html(&app, "/?lang=fr", Some("en")).await;
+        assert!(body.contains("Bienvenue"), "?lang= wins over the header");
+        // The switch remembers the choice in a cookie and goes back to the page.
+        let r = app.get("/lang/en?next=/%3Flang%3Den").await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()[header::LOCATION], "/?lang=en");
+        let cookie = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(cookie.starts_with("inclusio_lang=en"), "{cookie}");
+        let r = app
+            .request(reqwest::Method::GET, "/")
+            .header(header::COOKIE, "inclusio_lang=en")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.text().await.unwrap().contains("Welcome"));
+    }
+);
+
+both!(
+    the_language_switch_stays_on_site,
+    |app: TestApp| async move {
+        for next in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/%5Cevil.example",
+        ] {
+            let r = app.get(&format!("/lang/fr?next={next}")).await;
+            assert_eq!(r.status(), 303);
+            assert_eq!(r.headers()[header::LOCATION], "/", "next={next}");
+        }
+        let r = app.get("/lang/xx?next=/").await;
+        assert_eq!(r.status(), 303);
+        assert!(
+            r.headers().get(header::SET_COOKIE).is_none(),
+            "unknown language"
+        );
+    }
+);
+
+#[tokio::test]
+async fn static_assets_are_compiled_in_with_etags() {
+    let app = e2e::spawn_app(Backend::Sqlite).await;
+    let r = app.get("/static/app.css").await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    let etag = r.headers()[header::ETAG].to_str().unwrap().to_string();
+    assert!(r.text().await.unwrap().contains("--accent"));
+    let r = app
+        .request(reqwest::Method::GET, "/static/app.css")
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(app.get("/static/nothing.js").await.status(), 404);
+    assert_eq!(app.get("/static/..%2FCargo.toml").await.status(), 404);
+}

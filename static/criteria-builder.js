@@ -557,6 +557,9 @@
       out.removeAttribute("aria-busy");
       if (res.status !== 200) { out.textContent = (res.body.error && res.body.error.message) || t("preview-failed"); return; }
       renderLines(out, res.body.lines, function (l) { return l.text; });
+      // The live check supersedes the list the server rendered with the last save.
+      var stale = document.getElementById("criteria-errors");
+      if (stale) { stale.hidden = true; }
       showErrors(res.body.errors);
     }).catch(function () { out.removeAttribute("aria-busy"); out.textContent = t("preview-failed"); });
   }

@@ -41,6 +41,8 @@ fn production_logs_json_and_stops_gracefully_on_sigterm() {
         .env("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32))
         .env("INCLUSIO_SQLITE_PATH", temp_db())
         .env("INCLUSIO_HTTP_PORT", "0")
+        // Production sends email through SMTP (it refuses to start without a transport).
+        .env("INCLUSIO_SMTP_HOST", "127.0.0.1")
         .arg("serve")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

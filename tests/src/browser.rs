@@ -136,13 +136,20 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
-    /// The page's visible text.
+    /// The page's visible text (read by script, so a page being replaced never leaves a
+    /// stale element behind; empty while there is no body).
     pub async fn text(&self) -> String {
-        self.find("body")
+        match self
+            .client
+            .execute(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
             .await
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("page text: {e}"))
+        {
+            Ok(v) => v.as_str().unwrap_or_default().to_string(),
+            Err(_) => String::new(),
+        }
     }
 
     /// Waits until the page's visible text contains `needle` (10 s at most).

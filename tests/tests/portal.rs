@@ -72,11 +72,18 @@ fn input_value(html: &str, name: &str) -> String {
     v.split('"').next().unwrap().to_string()
 }
 
-/// The text of the textarea `id`.
+/// The text of the textarea `id` (whatever the order of its attributes).
 fn textarea(html: &str, id: &str) -> String {
+    let wanted = format!("id=\"{id}\"");
     let at = html
-        .find(&format!("<textarea id=\"{id}\""))
-        .or_else(|| html.find(&format!("id=\"{id}\" name=")))
+        .match_indices("<textarea")
+        .map(|(i, _)| i)
+        .find(|&i| {
+            html[i..]
+                .split('>')
+                .next()
+                .is_some_and(|tag| tag.contains(&wanted))
+        })
         .unwrap_or_else(|| panic!("no textarea {id}"));
     let rest = &html[at..];
     let start = rest.find('>').unwrap() + 1;

@@ -2,8 +2,8 @@
 
 pub mod audit_log;
 pub mod consent_document;
-pub mod email_outbox;
 pub mod consent_token;
+pub mod email_outbox;
 pub mod login_attempt;
 pub mod organisation;
 pub mod plugin_event;

@@ -2,9 +2,9 @@
 //! (everything about one) and `POST /admin/review/{id}` (approve, or send back to draft with
 //! a comment) through `registry::trials::transition`, as the JSON API.
 
-use crate::email::Outbox;
 use crate::auth::session::SessionKey;
 use crate::auth::{Principal, Role};
+use crate::email::Outbox;
 use crate::error::ApiError;
 use crate::pages::form::{Pairs, render, see_other};
 use crate::registry::Access;

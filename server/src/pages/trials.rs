@@ -2,9 +2,9 @@
 //! `GET/POST /sponsor/trials/{id}`, `POST /sponsor/trials/{id}/submit` and
 //! `POST /sponsor/trials/{id}/recruit`. They call the registry functions the JSON API calls.
 
-use crate::email::Outbox;
 use crate::auth::session::SessionKey;
 use crate::auth::{Principal, Role};
+use crate::email::Outbox;
 use crate::error::ApiError;
 use crate::pages::form::{Pairs, render, see_other};
 use crate::pages::trial_form::{Section, TrialForm};

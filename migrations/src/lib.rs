@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_init;
 mod m20261123_000002_bundle_generation;
+mod m20261124_000040_cds_jti;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_init::Migration),
             Box::new(m20261123_000002_bundle_generation::Migration),
+            Box::new(m20261124_000040_cds_jti::Migration),
         ]
     }
 }

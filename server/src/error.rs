@@ -62,6 +62,9 @@ pub enum ApiError {
     NotReady(String),
     /// 500 `internal`: details are logged, never sent.
     Internal(anyhow::Error),
+    /// 412 `fhir_unavailable`: a CDS Hooks call without the data it needs (no prefetch and no
+    /// FHIR server that answers).
+    FhirUnavailable(String),
 }
 
 impl ApiError {
@@ -85,6 +88,7 @@ impl ApiError {
             ("not_ready", 503),
             ("internal", 500),
             ("malformed_query", 400),
+            ("fhir_unavailable", 412),
         ]
     }
 
@@ -107,6 +111,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::NotReady(_) => "not_ready",
             ApiError::Internal(_) => "internal",
+            ApiError::FhirUnavailable(_) => "fhir_unavailable",
         }
     }
 
@@ -129,7 +134,7 @@ impl ApiError {
                 (secs + 59) / 60
             ),
             ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
-            ApiError::NotReady(why) => why.clone(),
+            ApiError::NotReady(why) | ApiError::FhirUnavailable(why) => why.clone(),
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
         }
     }
@@ -217,6 +222,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::FhirUnavailable(_) => StatusCode::PRECONDITION_FAILED,
         }
     }
 
@@ -281,6 +287,7 @@ mod tests {
             ApiError::NotReady(_) => 13,
             ApiError::Internal(_) => 14,
             ApiError::MalformedQuery(_) => 15,
+            ApiError::FhirUnavailable(_) => 16,
         }
     }
 
@@ -306,6 +313,7 @@ mod tests {
             ApiError::NotReady("x".into()),
             ApiError::Internal(anyhow::anyhow!("x")),
             ApiError::MalformedQuery("x".into()),
+            ApiError::FhirUnavailable("x".into()),
         ];
         let all = ApiError::all_codes();
         assert_eq!(samples.len(), all.len());

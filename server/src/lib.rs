@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench_seed;
 pub mod bundle;
+pub mod cds;
 pub mod cli;
 pub mod config;
 pub mod db;

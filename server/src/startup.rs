@@ -40,6 +40,7 @@ impl Application {
         ));
         let shared_settings = web::Data::new(settings.clone());
         let bundle_cache = web::Data::new(BundleCache::new());
+        let cds_settings = settings.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap_fn(|req, srv| {
@@ -71,6 +72,7 @@ impl Application {
                 .app_data(bundle_cache.clone())
                 .configure(routes::configure)
                 .configure(crate::pages::configure)
+                .configure(|cfg| routes::cds::configure(cfg, &cds_settings))
                 .service(crate::openapi::service())
                 .default_service(web::to(not_found))
         })

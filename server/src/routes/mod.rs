@@ -1,8 +1,9 @@
 //! The JSON API's routes (all in the OpenAPI document), one file per resource. HTML pages
-//! are registered by `crate::pages::configure`. Handlers stay thin: extract, call the domain, map.
+//! are registered by `crate::pages::configure`, the CDS Hooks endpoints by `cds::configure`. Handlers stay thin: extract, call the domain, map.
 
 pub mod admin;
 pub mod auth;
+pub mod cds;
 pub mod health;
 pub mod plugin;
 pub mod trials;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
 pub mod browser;
+pub mod cds;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::config::Settings;
@@ -80,7 +81,13 @@ pub async fn fresh_settings(backend: Backend) -> Settings {
 
 /// Starts the application on a fresh, migrated database.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let settings = fresh_settings(backend).await;
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts the application on a fresh, migrated database, with settings changed by `change`.
+pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = fresh_settings(backend).await;
+    change(&mut settings);
     let db = server::db::connect(&settings.database)
         .await
         .expect("connect");

@@ -109,13 +109,16 @@ pub fn hmac_signed(claims: &Value, kid: &str) -> String {
     jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(b"shared secret")).unwrap()
 }
 
+/// A request the loopback EHR received: path-and-query and `Authorization` header.
+pub type Seen = (String, Option<String>);
+
 /// The loopback stand-in for the EHR: JWKS and FHIR resources by path and query.
 #[derive(Clone, Default)]
 pub struct Ehr {
     /// Body by path-and-query.
     pub pages: Arc<Mutex<HashMap<String, Value>>>,
     /// Every request received: path-and-query and `Authorization` header.
-    pub seen: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Ehr {

@@ -96,9 +96,9 @@ pub fn gather(
             )));
         }
     }
-    if !entries
+    if entries
         .first()
-        .is_some_and(|e| resource_type(&e["resource"]) == Some("Patient"))
+        .is_none_or(|e| resource_type(&e["resource"]) != Some("Patient"))
     {
         return Err(unavailable("no Patient resource under `patient`".into()));
     }

@@ -167,7 +167,8 @@ mod tests {
     #[test]
     fn each_malformed_request_names_its_field() {
         let auth = json!({"access_token": "t", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "inclusio"});
-        let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(Change, &str)> = vec![
             (
                 Box::new(|v| {
                     v.as_object_mut().unwrap().remove("hook");

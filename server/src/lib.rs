@@ -17,6 +17,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod extract;
+pub mod fhir_export;
 pub mod lifecycle;
 pub mod openapi;
 pub mod pages;

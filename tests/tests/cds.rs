@@ -604,6 +604,60 @@ async fn feedback_and_cors(backend: Backend) {
     );
 }
 
+async fn fhir_export(backend: Backend) {
+    let c = Cds::start(backend).await;
+    let admin = c.app.logged_in("admin").await;
+    let list: Value = c
+        .app
+        .as_user(Method::GET, "/api/v1/trials", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = list.as_array().unwrap();
+    assert!(list.len() >= 10, "the example trials");
+    for t in list {
+        let r = c
+            .app
+            .as_user(
+                Method::GET,
+                &format!("/api/v1/trials/{}/fhir", t["id"].as_str().unwrap()),
+                &admin,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/fhir+json")
+        );
+        let study: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        assert_no_empty(&study, "$");
+        assert_eq!(study["resourceType"], "ResearchStudy");
+        assert_eq!(
+            study["status"] == "active",
+            t["status"] == "recruiting",
+            "only recruiting is active"
+        );
+        let group = &study["contained"][0];
+        assert_eq!(group["resourceType"], "Group");
+        assert!(
+            group["characteristic"]
+                .as_array()
+                .is_some_and(|c| !c.is_empty())
+        );
+        keep(
+            &format!("research-study-{}", t["slug"].as_str().unwrap()),
+            &study,
+        );
+    }
+}
+
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
@@ -622,3 +676,4 @@ macro_rules! on_both {
 on_both!(discovery_and_every_jwt_rule);
 on_both!(requests_prefetch_and_cards);
 on_both!(feedback_and_cors);
+on_both!(fhir_export);

@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(trials::create)
         .service(trials::list)
         .service(trials::get)
+        .service(trials::fhir)
         .service(trials::update)
         .service(trials::versions)
         .service(trials::version)

@@ -215,12 +215,23 @@ async fn discovery_and_every_jwt_rule(backend: Backend) {
             assert_eq!(s["id"], "inclusio-trials", "one id for both hooks");
             assert!(s["description"].is_string() && s["title"].is_string());
             for (_, q) in s["prefetch"].as_object().unwrap() {
+                // Only root-level context tokens, and only the `patient` search parameter.
                 let q = q.as_str().unwrap();
+                let tokens: Vec<&str> = q
+                    .split("{{")
+                    .skip(1)
+                    .map(|t| t.split("}}").next().unwrap())
+                    .collect();
                 assert!(
-                    q.contains("{{context.patientId}}") && !q.contains("{{context.")
-                        || q.matches("{{").count() == 1,
+                    !tokens.is_empty()
+                        && tokens.iter().all(|t| *t == "context.patientId"
+                            || *t == "context.userId"
+                            || t.starts_with("user")),
                     "{q}"
                 );
+                if let Some((_, query)) = q.split_once('?') {
+                    assert!(query.split('&').all(|p| p.starts_with("patient=")), "{q}");
+                }
             }
         }
         keep("discovery", &doc);

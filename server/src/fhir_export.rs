@@ -276,7 +276,7 @@ fn value(v: &ValueTest) -> Option<(&'static str, Value)> {
     if let Some(high) = v.lte.or(v.lt) {
         range.insert("high".into(), q(high));
     }
-    (!range.is_empty()).then(|| ("valueRange", Value::Object(range)))
+    (!range.is_empty()).then_some(("valueRange", Value::Object(range)))
 }
 
 /// The included codes of a leaf as codings (canonical system URIs).

@@ -8,6 +8,7 @@ mod m20261123_000002_bundle_generation;
 mod m20261124_000010_email_outbox;
 mod m20261124_000020_portal_fields;
 mod m20261124_000030_plugin_events;
+mod m20261124_000040_cds_jti;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_email_outbox::Migration),
             Box::new(m20261124_000020_portal_fields::Migration),
             Box::new(m20261124_000030_plugin_events::Migration),
+            Box::new(m20261124_000040_cds_jti::Migration),
         ]
     }
 }

@@ -41,6 +41,8 @@ pub struct Settings {
     pub email: EmailSettings,
     /// EHR plugin routes: token lifetimes.
     pub plugin: PluginConfig,
+    /// The CDS Hooks service.
+    pub cds: CdsSettings,
 }
 
 /// How emails leave the server.
@@ -137,6 +139,71 @@ impl Default for PluginConfig {
         }
     }
 }
+
+/// The CDS Hooks service (`/cds-services`): who may call it and how it fetches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CdsSettings {
+    /// This server's base URL as EHRs call it (`https://inclusio.example.org`): a JWT's
+    /// `aud` must be exactly this plus the endpoint's path. When absent (development only),
+    /// the scheme and `Host` of the request are used.
+    pub public_url: Option<String>,
+    /// Largest CDS Hooks request body, in bytes (prefetch can be large).
+    pub max_body_bytes: usize,
+    /// Seconds a JWK Set fetched from an allowed `jku` is kept.
+    pub jwks_cache_secs: u64,
+    /// Seconds of clock skew allowed on `exp` and `iat`.
+    pub leeway_secs: u64,
+    /// Seconds allowed for one FHIR server or JWKS request.
+    pub fetch_timeout_secs: u64,
+    /// Most resources read from a FHIR server (prefetch pages included) for one call.
+    pub max_resources: usize,
+    /// The EHRs whose JWTs are accepted.
+    pub issuers: Vec<TrustedIssuer>,
+}
+
+impl Default for CdsSettings {
+    fn default() -> CdsSettings {
+        CdsSettings {
+            public_url: None,
+            max_body_bytes: 8 * 1024 * 1024,
+            jwks_cache_secs: 300,
+            leeway_secs: 30,
+            fetch_timeout_secs: 5,
+            max_resources: 5_000,
+            issuers: Vec::new(),
+        }
+    }
+}
+
+/// An EHR trusted to call the CDS Hooks service: its JWTs' `iss`, where its keys are.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedIssuer {
+    /// The exact `iss` of its JWTs.
+    pub iss: String,
+    /// The `jku` URLs its JWTs may name, fetched (and cached) to find the key.
+    #[serde(default)]
+    pub jku: Vec<String>,
+    /// Its JWK Set inline, as JSON text (`{"keys": [...]}`), used when a JWT has no `jku`.
+    #[serde(default)]
+    pub jwks: Option<String>,
+    /// Signature algorithms accepted from it: among `ES384`, `RS384`, `ES256`.
+    #[serde(default = "default_algorithms")]
+    pub algorithms: Vec<String>,
+    /// The practice organisation this EHR belongs to (pseudonyms and events are per practice).
+    #[serde(default)]
+    pub practice_id: Option<uuid::Uuid>,
+}
+
+/// The algorithms CDS Hooks 2.0 requires services to accept.
+fn default_algorithms() -> Vec<String> {
+    vec!["ES384".into(), "RS384".into()]
+}
+
+/// The only JWT algorithms the CDS Hooks service can be configured to accept (asymmetric;
+/// never `none` nor HMAC).
+pub const CDS_ALGORITHMS: [&str; 3] = ["ES384", "RS384", "ES256"];
 
 /// Outgoing email (SMTP). Without a host, emails are written as files in development.
 #[derive(Debug, Clone, Deserialize)]
@@ -284,6 +351,9 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// The CDS Hooks settings are not usable (names the issuer and the key).
+    #[error("cds: {0}")]
+    Cds(String),
     /// A production start with a development default secret.
     #[error(
         "refusing to start in production with the development default for {0}: set it in the configuration file or the environment"
@@ -415,6 +485,9 @@ impl Settings {
         if let Some(v) = env("INCLUSIO_EMAIL_FOLDER") {
             self.email.folder = PathBuf::from(v);
         }
+        if let Some(v) = env("INCLUSIO_CDS_PUBLIC_URL") {
+            self.cds.public_url = Some(v);
+        }
         if let Some(v) = env("INCLUSIO_SESSION_KEY") {
             self.secrets.session_key = Secret::new(v);
         }
@@ -452,6 +525,7 @@ impl Settings {
                 message: "the SMTP transport needs a host (INCLUSIO_SMTP_HOST)".into(),
             });
         }
+        self.check_cds()?;
         if self.environment == Environment::Production {
             if self.secrets.session_key.expose() == DEV_SESSION_KEY {
                 return Err(ConfigError::DefaultSecret(
@@ -471,6 +545,59 @@ impl Settings {
                         .into(),
                 });
             }
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    fn check_cds(&self) -> Result<(), ConfigError> {
+        let cds = &self.cds;
+        for (i, issuer) in cds.issuers.iter().enumerate() {
+            let at = format!("issuers[{i}]");
+            if issuer.iss.trim().is_empty() {
+                return Err(ConfigError::Cds(format!("{at}.iss is empty")));
+            }
+            if issuer.algorithms.is_empty() {
+                return Err(ConfigError::Cds(format!("{at}.algorithms is empty")));
+            }
+            if let Some(bad) = issuer
+                .algorithms
+                .iter()
+                .find(|a| !CDS_ALGORITHMS.contains(&a.as_str()))
+            {
+                return Err(ConfigError::Cds(format!(
+                    "{at}.algorithms: `{bad}` is not one of {CDS_ALGORITHMS:?}"
+                )));
+            }
+            if issuer.jku.is_empty() && issuer.jwks.is_none() {
+                return Err(ConfigError::Cds(format!(
+                    "{at} has neither `jku` URLs nor an inline `jwks`"
+                )));
+            }
+            if let Some(jwks) = &issuer.jwks
+                && let Err(e) = serde_json::from_str::<jsonwebtoken::jwk::JwkSet>(jwks)
+            {
+                return Err(ConfigError::Cds(format!("{at}.jwks is not a JWK Set: {e}")));
+            }
+            if self.environment == Environment::Production
+                && let Some(url) = issuer.jku.iter().find(|u| !u.starts_with("https://"))
+            {
+                return Err(ConfigError::Cds(format!(
+                    "{at}.jku: `{url}` is not https (TLS only in production)"
+                )));
+            }
+        }
+        if self.environment == Environment::Production
+            && !cds.issuers.is_empty()
+            && !cds
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
+        {
+            return Err(ConfigError::Cds(
+                "public_url must be set to an https:// URL in production".into(),
+            ));
         }
         Ok(())
     }
@@ -649,5 +776,44 @@ mod tests {
         assert!(err.to_string().contains("prot"), "{err}");
         let err = Settings::load(None, &env(&[("INCLUSIO_ENV", "staging")])).unwrap_err();
         assert!(err.to_string().contains("staging"), "{err}");
+    }
+
+    #[test]
+    fn cds_issuers_are_checked() {
+        let ok = file(
+            "[[cds.issuers]]\niss = \"https://ehr.example\"\njku = [\"https://ehr.example/jwks\"]\n",
+        );
+        let s = Settings::load(Some(&ok.0), &env(&[])).unwrap();
+        assert_eq!(s.cds.issuers[0].algorithms, ["ES384", "RS384"]);
+        for (text, named) in [
+            ("iss = \"\"\njku = [\"https://a\"]", "iss"),
+            ("iss = \"x\"", "neither"),
+            (
+                "iss = \"x\"\njku = [\"https://a\"]\nalgorithms = [\"HS256\"]",
+                "HS256",
+            ),
+            (
+                "iss = \"x\"\njku = [\"https://a\"]\nalgorithms = [\"none\"]",
+                "none",
+            ),
+            ("iss = \"x\"\njwks = \"{}\"", "jwks"),
+        ] {
+            let f = file(&format!("[[cds.issuers]]\n{text}\n"));
+            let err = Settings::load(Some(&f.0), &env(&[])).unwrap_err();
+            assert!(err.to_string().contains(named), "{text}: {err}");
+        }
+        let prod = [
+            ("INCLUSIO_ENV", "production"),
+            ("INCLUSIO_SESSION_KEY", "k".repeat(64).leak() as &str),
+            ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).leak() as &str),
+        ];
+        let err = Settings::load(Some(&ok.0), &env(&prod)).unwrap_err();
+        assert!(err.to_string().contains("public_url"), "{err}");
+        let mut with_url = prod.to_vec();
+        with_url.push(("INCLUSIO_CDS_PUBLIC_URL", "https://inclusio.example"));
+        assert!(Settings::load(Some(&ok.0), &env(&with_url)).is_ok());
+        let http = file("[[cds.issuers]]\niss = \"x\"\njku = [\"http://ehr/jwks\"]\n");
+        let err = Settings::load(Some(&http.0), &env(&with_url)).unwrap_err();
+        assert!(err.to_string().contains("https"), "{err}");
     }
 }

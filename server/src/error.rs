@@ -64,6 +64,9 @@ pub enum ApiError {
     NotReady(String),
     /// 500 `internal`: details are logged, never sent.
     Internal(anyhow::Error),
+    /// 412 `fhir_unavailable`: a CDS Hooks call without the data it needs (no prefetch and no
+    /// FHIR server that answers).
+    FhirUnavailable(String),
 }
 
 impl ApiError {
@@ -88,6 +91,7 @@ impl ApiError {
             ("internal", 500),
             ("malformed_query", 400),
             ("gone", 410),
+            ("fhir_unavailable", 412),
         ]
     }
 
@@ -111,6 +115,7 @@ impl ApiError {
             ApiError::NotReady(_) => "not_ready",
             ApiError::Internal(_) => "internal",
             ApiError::Gone(_) => "gone",
+            ApiError::FhirUnavailable(_) => "fhir_unavailable",
         }
     }
 
@@ -134,7 +139,7 @@ impl ApiError {
                 (secs + 59) / 60
             ),
             ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
-            ApiError::NotReady(why) => why.clone(),
+            ApiError::NotReady(why) | ApiError::FhirUnavailable(why) => why.clone(),
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
         }
     }
@@ -223,6 +228,7 @@ impl ResponseError for ApiError {
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::FhirUnavailable(_) => StatusCode::PRECONDITION_FAILED,
         }
     }
 
@@ -288,6 +294,7 @@ mod tests {
             ApiError::Internal(_) => 14,
             ApiError::MalformedQuery(_) => 15,
             ApiError::Gone(_) => 16,
+            ApiError::FhirUnavailable(_) => 17,
         }
     }
 
@@ -314,6 +321,7 @@ mod tests {
             ApiError::Internal(anyhow::anyhow!("x")),
             ApiError::MalformedQuery("x".into()),
             ApiError::Gone("x".into()),
+            ApiError::FhirUnavailable("x".into()),
         ];
         let all = ApiError::all_codes();
         assert_eq!(samples.len(), all.len());

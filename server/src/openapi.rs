@@ -52,6 +52,7 @@ sets the `inclusio_session` cookie; EHR plugins send `Authorization: Bearer <pra
         routes::trials::create,
         routes::trials::list,
         routes::trials::get,
+        routes::trials::fhir,
         routes::trials::update,
         routes::trials::versions,
         routes::trials::version,

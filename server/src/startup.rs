@@ -64,6 +64,7 @@ impl Application {
             settings.secrets.session_key.expose(),
         ));
         let cors_origins = std::sync::Arc::new(settings.http.cors_origins.clone());
+        let cds_settings = settings.clone();
         let server = HttpServer::new(move || {
             let cors_origins = cors_origins.clone();
             App::new()
@@ -123,6 +124,7 @@ impl Application {
                 .app_data(popup_sealer.clone())
                 .configure(routes::configure)
                 .configure(crate::pages::configure)
+                .configure(|cfg| routes::cds::configure(cfg, &cds_settings))
                 .service(crate::openapi::service())
                 .default_service(web::to(not_found))
         })

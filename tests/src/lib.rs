@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
 pub mod browser;
+pub mod cds;
 pub mod mail;
 pub mod proxy;
 

@@ -310,6 +310,18 @@ both!(every_route_with_every_caller, |app: TestApp| async move {
         ),
         (
             Method::GET,
+            format!("/api/v1/trials/{r}/fhir"),
+            None,
+            [401, 200, 200, 404, 200, 404, 200, 403],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/trials/{d}/fhir"),
+            None,
+            [401, 200, 200, 404, 404, 404, 404, 403],
+        ),
+        (
+            Method::GET,
             format!("/api/v1/trials/{r}/versions"),
             None,
             [401, 200, 200, 404, 200, 404, 200, 403],

@@ -29,6 +29,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/trials"),
     ("GET", "/api/v1/trials/{id}"),
     ("PUT", "/api/v1/trials/{id}"),
+    ("GET", "/api/v1/trials/{id}/fhir"),
     ("GET", "/api/v1/trials/{id}/versions"),
     ("GET", "/api/v1/trials/{id}/versions/{version}"),
     ("POST", "/api/v1/trials/{id}/transitions"),

@@ -1,10 +1,11 @@
 //! The JSON API's routes (all in the OpenAPI document), one file per resource. HTML pages
-//! are registered by `crate::pages::configure`. Handlers stay thin: extract, call the domain, map.
+//! are registered by `crate::pages::configure`, the CDS Hooks endpoints by `cds::configure`. Handlers stay thin: extract, call the domain, map.
 
 pub mod admin;
 pub mod auth;
 pub mod criteria;
 pub mod events;
+pub mod cds;
 pub mod health;
 pub mod matching;
 pub mod outbox;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(trials::create)
         .service(trials::list)
         .service(trials::get)
+        .service(trials::fhir)
         .service(trials::update)
         .service(trials::versions)
         .service(trials::version)

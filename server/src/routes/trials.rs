@@ -88,6 +88,42 @@ pub async fn get(db: Db, p: Principal, id: web::Path<Uuid>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(trials::get(db.get_ref(), &access, id.into_inner()).await?))
 }
 
+/// The trial as a FHIR R4 ResearchStudy, its criteria as a contained best-effort Group.
+#[utoipa::path(
+    tag = "trials",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The trial")),
+    responses(
+        (status = 200, description = "A FHIR R4 `ResearchStudy` (only a recruiting trial is `active`) whose `enrollment` is a contained `Group` (`type: person`, `actual: false`) of characteristics with `exclude`; what the Group cannot express is listed in `note`", body = Object, content_type = "application/fhir+json"),
+        (status = 404, description = "`not_found`: no such trial, or not visible to the caller", body = ErrorBody),
+        SessionErrors,
+    )
+)]
+#[get("/api/v1/trials/{id}/fhir")]
+pub async fn fhir(db: Db, p: Principal, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (_, access) = access(&db, &p).await?;
+    let t = trials::get(db.get_ref(), &access, id.into_inner()).await?;
+    let definition: ::trials::Trial = t
+        .definition
+        .clone()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("trial {} has no current version", t.id)))
+        .and_then(|d| serde_json::from_value(d).map_err(|e| ApiError::Internal(e.into())))?;
+    let study = crate::fhir_export::research_study(&crate::fhir_export::StudyInput {
+        id: t.id,
+        slug: &t.slug,
+        status: &t.status,
+        title: &t.title,
+        acronym: t.acronym.as_deref(),
+        registry_number: t.registry_number.as_deref(),
+        start: t.recruitment_start,
+        end: t.recruitment_end,
+        trial: &definition,
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/fhir+json")
+        .body(study.to_string()))
+}
+
 /// Updates a draft: a new version.
 #[utoipa::path(
     tag = "trials",

@@ -1,0 +1,344 @@
+//! The patient's resources for one call, as one FHIR Bundle for `trials::fhir`. For each
+//! prefetch key of [`crate::cds::discovery::PREFETCH`]:
+//! - a Patient (for `patient`) or a searchset Bundle is read, an empty Bundle meaning "none";
+//! - a Bundle with a `next` link has its further pages read from the `fhirServer` (only
+//!   links under that base URL: the access token goes nowhere else);
+//! - an absent key, a `null` or an OperationOutcome (the EHR could not prefetch) is queried
+//!   from the `fhirServer` with the access token;
+//! - when that is impossible (no `fhirServer`, or it fails), the call answers 412
+//!   `fhir_unavailable`: evaluating a partial record could show trials the patient is
+//!   excluded from.
+//!
+//! OperationOutcome entries inside a Bundle are warnings; `trials::fhir` skips them.
+
+use crate::error::ApiError;
+use serde_json::{Map, Value, json};
+
+/// Where missing data can be read: a FHIR server's GET (blocking).
+pub trait Fetch {
+    /// GETs an absolute URL as JSON.
+    fn get(&mut self, url: &str) -> Result<Value, String>;
+}
+
+/// The FHIR server of the request, with its base URL.
+pub struct Source<'a> {
+    /// Base URL, without a trailing slash.
+    pub base: &'a str,
+    /// The client.
+    pub fetch: &'a mut dyn Fetch,
+}
+
+fn unavailable(message: String) -> ApiError {
+    ApiError::FhirUnavailable(message)
+}
+
+fn malformed(key: &str, message: &str) -> ApiError {
+    ApiError::MalformedJson {
+        path: format!("$.prefetch.{key}"),
+        message: message.into(),
+    }
+}
+
+fn resource_type(v: &Value) -> Option<&str> {
+    v.get("resourceType").and_then(Value::as_str)
+}
+
+/// Gathers every key's resources into one Bundle (the Patient first). `max` caps the
+/// resources read (prefetch included).
+pub fn gather(
+    prefetch: &Map<String, Value>,
+    patient_id: &str,
+    mut source: Option<Source<'_>>,
+    max: usize,
+) -> Result<Value, ApiError> {
+    let mut entries: Vec<Value> = Vec::new();
+    for (key, template) in crate::cds::discovery::PREFETCH {
+        let sent = prefetch
+            .get(key)
+            .filter(|v| !v.is_null() && resource_type(v) != Some("OperationOutcome"));
+        let value = match sent {
+            Some(v) => v.clone(),
+            None => {
+                let Some(src) = source.as_mut() else {
+                    return Err(unavailable(format!(
+                        "prefetch `{key}` is missing and the request has no fhirServer"
+                    )));
+                };
+                let url = format!(
+                    "{}/{}",
+                    src.base,
+                    template.replace("{{context.patientId}}", &encode(patient_id))
+                );
+                let v = src.fetch.get(&url).map_err(|e| {
+                    unavailable(format!("reading `{key}` from the fhirServer: {e}"))
+                })?;
+                if resource_type(&v) == Some("OperationOutcome") {
+                    return Err(unavailable(format!(
+                        "the fhirServer answered `{key}` with an OperationOutcome"
+                    )));
+                }
+                v
+            }
+        };
+        match resource_type(&value) {
+            Some("Bundle") => read_pages(key, value, &mut source, &mut entries, max)?,
+            Some("Patient") if key == "patient" => entries.push(json!({ "resource": value })),
+            _ => {
+                return Err(malformed(
+                    key,
+                    "must be a FHIR Bundle (or the Patient), an OperationOutcome or null",
+                ));
+            }
+        }
+        if entries.len() > max {
+            return Err(unavailable(format!(
+                "more than {max} resources for one call"
+            )));
+        }
+    }
+    if entries
+        .first()
+        .is_none_or(|e| resource_type(&e["resource"]) != Some("Patient"))
+    {
+        return Err(unavailable("no Patient resource under `patient`".into()));
+    }
+    Ok(json!({ "resourceType": "Bundle", "type": "collection", "entry": entries }))
+}
+
+/// Appends a Bundle's entries, following its `next` links from the FHIR server.
+fn read_pages(
+    key: &str,
+    mut page: Value,
+    source: &mut Option<Source<'_>>,
+    entries: &mut Vec<Value>,
+    max: usize,
+) -> Result<(), ApiError> {
+    loop {
+        match page.get_mut("entry").map(Value::take) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(list)) => entries.extend(list),
+            Some(_) => return Err(malformed(key, "`entry` must be an array")),
+        }
+        if entries.len() > max {
+            return Err(unavailable(format!(
+                "more than {max} resources for one call"
+            )));
+        }
+        let Some(next) = next_link(&page) else {
+            return Ok(());
+        };
+        let Some(src) = source.as_mut() else {
+            return Err(unavailable(format!(
+                "prefetch `{key}` has further pages and the request has no fhirServer"
+            )));
+        };
+        if !next.starts_with(&format!("{}/", src.base))
+            && !next.starts_with(&format!("{}?", src.base))
+        {
+            return Err(unavailable(format!(
+                "prefetch `{key}`: the next page is not on the fhirServer"
+            )));
+        }
+        page = src
+            .fetch
+            .get(&next)
+            .map_err(|e| unavailable(format!("reading `{key}`'s next page: {e}")))?;
+        if resource_type(&page) != Some("Bundle") {
+            return Err(unavailable(format!("`{key}`'s next page is not a Bundle")));
+        }
+    }
+}
+
+/// The `next` link of a Bundle page.
+fn next_link(page: &Value) -> Option<String> {
+    page.get("link")?
+        .as_array()?
+        .iter()
+        .find(|l| l.get("relation").and_then(Value::as_str) == Some("next"))?
+        .get("url")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Percent-encodes an id for a URL path or query (FHIR ids are `[A-Za-z0-9\-\.]`, but an
+/// EHR may send anything).
+fn encode(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Fake {
+        pages: HashMap<String, Value>,
+        asked: Vec<String>,
+    }
+
+    impl Fetch for Fake {
+        fn get(&mut self, url: &str) -> Result<Value, String> {
+            self.asked.push(url.to_string());
+            self.pages
+                .get(url)
+                .cloned()
+                .ok_or_else(|| "HTTP 404".into())
+        }
+    }
+
+    fn patient() -> Value {
+        json!({"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1960-01-01"})
+    }
+
+    fn bundle(entries: Vec<Value>) -> Value {
+        json!({"resourceType": "Bundle", "type": "searchset",
+               "entry": entries.into_iter().map(|r| json!({"resource": r})).collect::<Vec<_>>()})
+    }
+
+    fn condition(code: &str) -> Value {
+        json!({"resourceType": "Condition", "subject": {"reference": "Patient/p1"},
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icpc-2", "code": code}]}})
+    }
+
+    fn full() -> Map<String, Value> {
+        let mut m = Map::new();
+        for (key, _) in crate::cds::discovery::PREFETCH {
+            m.insert(key.into(), bundle(vec![]));
+        }
+        m.insert("patient".into(), patient());
+        m
+    }
+
+    fn count(v: &Value) -> usize {
+        v["entry"].as_array().unwrap().len()
+    }
+
+    #[test]
+    fn empty_bundles_mean_no_data() {
+        let v = gather(&full(), "p1", None, 100).unwrap();
+        assert_eq!(count(&v), 1);
+        assert_eq!(v["entry"][0]["resource"]["resourceType"], "Patient");
+    }
+
+    #[test]
+    fn absent_null_or_outcome_without_a_server_is_412() {
+        for missing in [
+            None,
+            Some(Value::Null),
+            Some(
+                json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing"}]}),
+            ),
+        ] {
+            let mut m = full();
+            match missing {
+                None => {
+                    m.remove("conditions");
+                }
+                Some(v) => {
+                    m.insert("conditions".into(), v);
+                }
+            }
+            let err = gather(&m, "p1", None, 100).unwrap_err();
+            assert_eq!(err.code(), "fhir_unavailable");
+        }
+    }
+
+    #[test]
+    fn absent_keys_are_queried_from_the_server() {
+        let mut m = full();
+        m.remove("conditions");
+        m.insert("patient".into(), Value::Null);
+        let mut fake = Fake {
+            pages: HashMap::from([
+                ("https://ehr/fhir/Patient/p%201".to_string(), patient()),
+                (
+                    "https://ehr/fhir/Condition?patient=p%201".to_string(),
+                    bundle(vec![condition("T90")]),
+                ),
+            ]),
+            asked: Vec::new(),
+        };
+        let v = gather(
+            &m,
+            "p 1",
+            Some(Source {
+                base: "https://ehr/fhir",
+                fetch: &mut fake,
+            }),
+            100,
+        )
+        .unwrap();
+        assert_eq!(count(&v), 2);
+        assert_eq!(fake.asked.len(), 2);
+    }
+
+    #[test]
+    fn next_links_are_followed_on_the_server_only() {
+        let mut m = full();
+        let mut first = bundle(vec![condition("T90")]);
+        first["link"] = json!([{"relation": "next", "url": "https://ehr/fhir?page=2"}]);
+        m.insert("conditions".into(), first.clone());
+        let mut fake = Fake {
+            pages: HashMap::from([(
+                "https://ehr/fhir?page=2".to_string(),
+                bundle(vec![condition("K86")]),
+            )]),
+            asked: Vec::new(),
+        };
+        let v = gather(
+            &m,
+            "p1",
+            Some(Source {
+                base: "https://ehr/fhir",
+                fetch: &mut fake,
+            }),
+            100,
+        )
+        .unwrap();
+        assert_eq!(count(&v), 3);
+        assert_eq!(
+            gather(&m, "p1", None, 100).unwrap_err().code(),
+            "fhir_unavailable"
+        );
+        first["link"] = json!([{"relation": "next", "url": "https://elsewhere/fhir?page=2"}]);
+        m.insert("conditions".into(), first);
+        let err = gather(
+            &m,
+            "p1",
+            Some(Source {
+                base: "https://ehr/fhir",
+                fetch: &mut fake,
+            }),
+            100,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "fhir_unavailable");
+        assert_eq!(fake.asked.len(), 1, "nothing sent elsewhere");
+    }
+
+    #[test]
+    fn wrong_shapes_are_400_and_too_much_is_412() {
+        let mut m = full();
+        m.insert("conditions".into(), json!([1]));
+        assert_eq!(
+            gather(&m, "p1", None, 100).unwrap_err().code(),
+            "malformed_json"
+        );
+        let mut m = full();
+        m.insert(
+            "conditions".into(),
+            bundle((0..20).map(|_| condition("T90")).collect()),
+        );
+        assert_eq!(
+            gather(&m, "p1", None, 10).unwrap_err().code(),
+            "fhir_unavailable"
+        );
+    }
+}

@@ -1,0 +1,690 @@
+//! The CDS Hooks 2.0 checklist (shared/STANDARDS.md, "CDS Hooks service"), walked by a client
+//! that signs real JWTs (ES384, RS384, ES256) against the real server, with a loopback EHR
+//! playing the JWKS endpoint and the FHIR server. On SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use e2e::cds::{Ehr, ISSUER, SigningKey, claims, hmac_signed, jwks, unsigned};
+use e2e::{Backend, TestApp, spawn_app_with};
+use jsonwebtoken::Algorithm;
+use reqwest::Method;
+use serde_json::{Value, json};
+use server::config::TrustedIssuer;
+use std::path::Path;
+
+const SERVICE: &str = "/cds-services/inclusio-trials";
+
+struct Cds {
+    app: TestApp,
+    ehr: Ehr,
+    ehr_url: String,
+    es384: SigningKey,
+    rs384: SigningKey,
+    es256: SigningKey,
+    /// Known to nobody.
+    stranger: SigningKey,
+    /// Served only at the allow-listed `jku`.
+    rotated: SigningKey,
+}
+
+impl Cds {
+    async fn start(backend: Backend) -> Cds {
+        let (ehr, ehr_url) = Ehr::start().await;
+        let es384 = SigningKey::generate(Algorithm::ES384);
+        let rs384 = SigningKey::generate(Algorithm::RS384);
+        let es256 = SigningKey::generate(Algorithm::ES256);
+        let stranger = SigningKey::generate(Algorithm::ES384);
+        let rotated = SigningKey::generate(Algorithm::ES384);
+        let inline = serde_json::to_string(&jwks(&[&es384, &rs384, &es256])).unwrap();
+        ehr.serve(
+            "/jwks.json",
+            serde_json::to_value(jwks(&[&rotated])).unwrap(),
+        );
+        let jku = format!("{ehr_url}/jwks.json");
+        let app = spawn_app_with(backend, |s| {
+            s.cds.issuers = vec![TrustedIssuer {
+                iss: ISSUER.into(),
+                jku: vec![jku],
+                jwks: Some(inline),
+                algorithms: vec!["ES384".into(), "RS384".into(), "ES256".into()],
+                practice_id: None,
+            }];
+        })
+        .await;
+        let trials = Path::new(env!("CARGO_MANIFEST_DIR")).join("../trials/examples/trials");
+        server::demo::seed(&app.db, &app.settings, &trials, false)
+            .await
+            .expect("demo trials recruiting");
+        Cds {
+            app,
+            ehr,
+            ehr_url,
+            es384,
+            rs384,
+            es256,
+            stranger,
+            rotated,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.app.address)
+    }
+
+    fn token(&self, path: &str) -> String {
+        self.es384.sign_with(&claims(&self.url(path)), None)
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<String>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut r = self.app.request(method, path);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send().await.unwrap()
+    }
+
+    async fn call(&self, body: Value) -> reqwest::Response {
+        self.send(Method::POST, SERVICE, Some(self.token(SERVICE)), Some(body))
+            .await
+    }
+}
+
+/// No `null`, `""`, `[]` or `{}` anywhere, but `"cards": []`.
+fn assert_no_empty(v: &Value, at: &str) {
+    match v {
+        Value::Null => panic!("null at {at}"),
+        Value::String(s) => assert!(!s.is_empty(), "empty string at {at}"),
+        Value::Array(a) => {
+            assert!(!a.is_empty() || at == "$.cards", "empty array at {at}");
+            for (i, x) in a.iter().enumerate() {
+                assert_no_empty(x, &format!("{at}[{i}]"));
+            }
+        }
+        Value::Object(o) => {
+            assert!(!o.is_empty(), "empty object at {at}");
+            for (k, x) in o {
+                assert_no_empty(x, &format!("{at}.{k}"));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn patient(id: &str, birth: &str, sex: &str) -> Value {
+    json!({"resourceType": "Patient", "id": id, "birthDate": birth, "gender": sex})
+}
+
+fn searchset(resources: Vec<Value>) -> Value {
+    json!({"resourceType": "Bundle", "type": "searchset", "total": resources.len(),
+           "entry": resources.into_iter().map(|r| json!({"resource": r})).collect::<Vec<_>>()})
+}
+
+const KEYS: [&str; 6] = [
+    "conditions",
+    "observations",
+    "medications",
+    "immunizations",
+    "procedures",
+    "allergies",
+];
+
+/// A request with every prefetch key: the Patient and empty searchsets.
+fn request(patient_id: &str, birth: &str) -> Value {
+    let mut prefetch = serde_json::Map::new();
+    prefetch.insert("patient".into(), patient(patient_id, birth, "male"));
+    for k in KEYS {
+        prefetch.insert(k.into(), searchset(vec![]));
+    }
+    json!({
+        "hook": "patient-view",
+        "hookInstance": uuid::Uuid::new_v4().to_string(),
+        "context": {"userId": "Practitioner/gp-1", "patientId": patient_id},
+        "prefetch": prefetch,
+    })
+}
+
+fn check_cards(body: &Value) {
+    assert_no_empty(body, "$");
+    for card in body["cards"].as_array().unwrap() {
+        uuid::Uuid::parse_str(card["uuid"].as_str().unwrap()).expect("uuid");
+        assert!(card["summary"].as_str().unwrap().chars().count() < 140);
+        assert!(["info", "warning", "critical"].contains(&card["indicator"].as_str().unwrap()));
+        assert_eq!(card["source"]["label"], "Inclusio");
+        for r in card["overrideReasons"].as_array().unwrap() {
+            assert!(r["display"].as_str().is_some_and(|d| !d.is_empty()));
+        }
+        if let Some(s) = card.get("suggestions") {
+            assert!(card.get("selectionBehavior").is_some());
+            assert!(
+                s.as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|s| s.get("uuid").is_some())
+            );
+        }
+        if let Some(links) = card.get("links") {
+            for l in links.as_array().unwrap() {
+                assert!(l["type"] == "smart" || l.get("appContext").is_none());
+            }
+        }
+    }
+}
+
+/// Writes a response for the independent validators run by scripts/test.sh.
+fn keep(name: &str, v: &Value) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-output/cds");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_vec_pretty(v).unwrap(),
+    )
+    .unwrap();
+}
+
+async fn discovery_and_every_jwt_rule(backend: Backend) {
+    let c = Cds::start(backend).await;
+    // Discovery, signed with each accepted algorithm.
+    for key in [&c.es384, &c.rs384, &c.es256] {
+        let t = key.sign_with(&claims(&c.url("/cds-services")), None);
+        let r = c.send(Method::GET, "/cds-services", Some(t), None).await;
+        assert_eq!(r.status(), 200, "{:?}", key.alg);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let doc: Value = r.json().await.unwrap();
+        assert_no_empty(&doc, "$");
+        let services = doc["services"].as_array().unwrap();
+        let hooks: Vec<&str> = services
+            .iter()
+            .map(|s| s["hook"].as_str().unwrap())
+            .collect();
+        assert_eq!(hooks, ["patient-view", "encounter-start"]);
+        for s in services {
+            assert_eq!(s["id"], "inclusio-trials", "one id for both hooks");
+            assert!(s["description"].is_string() && s["title"].is_string());
+            for (_, q) in s["prefetch"].as_object().unwrap() {
+                // Only root-level context tokens, and only the `patient` search parameter.
+                let q = q.as_str().unwrap();
+                let tokens: Vec<&str> = q
+                    .split("{{")
+                    .skip(1)
+                    .map(|t| t.split("}}").next().unwrap())
+                    .collect();
+                assert!(
+                    !tokens.is_empty()
+                        && tokens.iter().all(|t| *t == "context.patientId"
+                            || *t == "context.userId"
+                            || t.starts_with("user")),
+                    "{q}"
+                );
+                if let Some((_, query)) = q.split_once('?') {
+                    assert!(query.split('&').all(|p| p.starts_with("patient=")), "{q}");
+                }
+            }
+        }
+        keep("discovery", &doc);
+    }
+    // The key at the allow-listed jku, fetched.
+    let t = c.rotated.sign_with(
+        &claims(&c.url(SERVICE)),
+        Some(&format!("{}/jwks.json", c.ehr_url)),
+    );
+    let r = c
+        .send(
+            Method::POST,
+            SERVICE,
+            Some(t),
+            Some(request("p-jku", "1950-01-01")),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // An audience given as an array holding the endpoint.
+    let mut cl = claims(&c.url(SERVICE));
+    cl["aud"] = json!(["https://other.example", c.url(SERVICE)]);
+    let r = c.call_with(c.es384.sign_with(&cl, None)).await;
+    assert_eq!(r.status(), 200);
+
+    // Every rejection: 401, with no detail.
+    let now = chrono::Utc::now().timestamp();
+    let good = claims(&c.url(SERVICE));
+    let with = |k: &str, v: Value| {
+        let mut x = good.clone();
+        if v.is_null() {
+            x.as_object_mut().unwrap().remove(k);
+        } else {
+            x[k] = v;
+        }
+        x
+    };
+    let replayed = c.es384.sign_with(&good, None);
+    assert_eq!(c.call_with(replayed.clone()).await.status(), 200);
+    let cases: Vec<(&str, Option<String>)> = vec![
+        ("no token", None),
+        ("alg none", Some(unsigned(&with("jti", json!("n1"))))),
+        (
+            "HS256 with a known kid",
+            Some(hmac_signed(&with("jti", json!("h1")), &c.es384.kid)),
+        ),
+        ("unknown kid", Some(c.stranger.sign_with(&good, None))),
+        (
+            "jku not allow-listed",
+            Some(c.rotated.sign_with(
+                &with("jti", json!("j1")),
+                Some(&format!("{}/other.json", c.ehr_url)),
+            )),
+        ),
+        (
+            "iss not allow-listed",
+            Some(
+                c.es384
+                    .sign_with(&with("iss", json!("https://evil.example")), None),
+            ),
+        ),
+        (
+            "aud another endpoint",
+            Some(
+                c.es384
+                    .sign_with(&with("aud", json!(c.url("/cds-services"))), None),
+            ),
+        ),
+        (
+            "aud another host",
+            Some(c.es384.sign_with(
+                &with("aud", json!(format!("https://elsewhere.example{SERVICE}"))),
+                None,
+            )),
+        ),
+        (
+            "no aud",
+            Some(c.es384.sign_with(&with("aud", Value::Null), None)),
+        ),
+        (
+            "expired",
+            Some(c.es384.sign_with(&with("exp", json!(now - 120)), None)),
+        ),
+        (
+            "no exp",
+            Some(c.es384.sign_with(&with("exp", Value::Null), None)),
+        ),
+        (
+            "iat in the future",
+            Some(c.es384.sign_with(&with("iat", json!(now + 600)), None)),
+        ),
+        (
+            "no jti",
+            Some(c.es384.sign_with(&with("jti", Value::Null), None)),
+        ),
+        ("replayed jti", Some(replayed)),
+        (
+            "tampered payload",
+            Some({
+                let t = c.es384.sign_with(&with("jti", json!("t1")), None);
+                let parts: Vec<&str> = t.split('.').collect();
+                let other = c.es384.sign_with(&with("sub", json!("someone-else")), None);
+                format!(
+                    "{}.{}.{}",
+                    parts[0],
+                    other.split('.').nth(1).unwrap(),
+                    parts[2]
+                )
+            }),
+        ),
+    ];
+    for (why, token) in cases {
+        for (method, path) in [
+            (Method::POST, SERVICE),
+            (Method::GET, "/cds-services"),
+            (Method::POST, "/cds-services/inclusio-trials/feedback"),
+        ] {
+            let r = c
+                .send(
+                    method.clone(),
+                    path,
+                    token.clone(),
+                    Some(request("p1", "1950-01-01")),
+                )
+                .await;
+            assert_eq!(r.status(), 401, "{why}: {method} {path}");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "unauthenticated", "{why}");
+            assert!(body["error"].get("details").is_none(), "{why}: no detail");
+        }
+    }
+    // An algorithm the issuer's key does not match (an ES256 key named in an ES384 token).
+    let mut header = jsonwebtoken::Header::new(Algorithm::ES384);
+    header.kid = Some(c.es256.kid.clone());
+    let t = jsonwebtoken::encode(&header, &with("jti", json!("m1")), &c.es384.key).unwrap();
+    assert_eq!(c.call_with(t).await.status(), 401);
+}
+
+impl Cds {
+    async fn call_with(&self, token: String) -> reqwest::Response {
+        self.send(
+            Method::POST,
+            SERVICE,
+            Some(token),
+            Some(request("p1", "1950-01-01")),
+        )
+        .await
+    }
+}
+
+async fn requests_prefetch_and_cards(backend: Backend) {
+    let c = Cds::start(backend).await;
+    // A 76-year-old man with nothing recorded: the influenza trial (65+, no vaccine) fits.
+    let r = c.call(request("p-old", "1950-01-01")).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    check_cards(&body);
+    let cards = body["cards"].as_array().unwrap();
+    assert!(!cards.is_empty(), "{body}");
+    assert!(
+        cards
+            .iter()
+            .any(|c| c["summary"].as_str().unwrap().contains("GRIPPE-SENIOR")
+                || c["detail"].as_str().unwrap().contains("65")),
+        "{body}"
+    );
+    keep("cards", &body);
+    // A child fits nothing of the example trials but maybe child-overweight: no card is `{"cards": []}` or valid cards.
+    let r = c.call(request("p-young", "2024-01-01")).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    check_cards(&body);
+    assert_eq!(
+        body["cards"],
+        json!([]),
+        "a two-year-old fits no example trial: {body}"
+    );
+    keep("no-cards", &body);
+
+    // Malformed requests: 400 naming the field.
+    let base = request("p1", "1950-01-01");
+    let without = |k: &str| {
+        let mut v = base.clone();
+        v.as_object_mut().unwrap().remove(k);
+        v
+    };
+    for (body, path) in [
+        (without("hook"), "$.hook"),
+        (without("hookInstance"), "$.hookInstance"),
+        (without("context"), "$.context"),
+        (
+            {
+                let mut v = base.clone();
+                v["context"] = json!({"userId": "x"});
+                v
+            },
+            "$.context.patientId",
+        ),
+        (
+            {
+                let mut v = base.clone();
+                v["fhirAuthorization"] = json!({"access_token": "secret-token", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "inclusio"});
+                v
+            },
+            "$.fhirAuthorization",
+        ),
+    ] {
+        let r = c.call(body).await;
+        assert_eq!(r.status(), 400, "{path}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["code"], "malformed_json");
+        assert!(
+            e["error"]["message"].as_str().unwrap().starts_with(path),
+            "{e}"
+        );
+    }
+    let r = c
+        .app
+        .request(Method::POST, SERVICE)
+        .bearer_auth(c.token(SERVICE))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Unknown service: 404. GET on the service URL: 405.
+    let unknown = "/cds-services/no-such-service";
+    let r = c
+        .send(
+            Method::POST,
+            unknown,
+            Some(c.token(unknown)),
+            Some(base.clone()),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = c
+        .send(Method::GET, SERVICE, Some(c.token(SERVICE)), None)
+        .await;
+    assert_eq!(r.status(), 405);
+
+    // Prefetch: absent, null or an OperationOutcome with no fhirServer → 412.
+    let outcome = json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing"}]});
+    for missing in [None, Some(Value::Null), Some(outcome.clone())] {
+        let mut v = request("p1", "1950-01-01");
+        match &missing {
+            None => {
+                v["prefetch"].as_object_mut().unwrap().remove("conditions");
+            }
+            Some(x) => v["prefetch"]["conditions"] = x.clone(),
+        }
+        let r = c.call(v).await;
+        assert_eq!(r.status(), 412, "{missing:?}");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "fhir_unavailable"
+        );
+    }
+    let mut v = request("p1", "1950-01-01");
+    v.as_object_mut().unwrap().remove("prefetch");
+    assert_eq!(c.call(v).await.status(), 412, "no prefetch, no fhirServer");
+
+    // With a fhirServer and a token: what is missing is read with `Authorization: Bearer`.
+    let fhir = format!("{}/fhir", c.ehr_url);
+    c.ehr
+        .serve("/fhir/Patient/p2", patient("p2", "1950-01-01", "female"));
+    for (k, resource) in KEYS.iter().zip([
+        "Condition",
+        "Observation",
+        "MedicationRequest",
+        "Immunization",
+        "Procedure",
+        "AllergyIntolerance",
+    ]) {
+        let _ = k;
+        c.ehr
+            .serve(&format!("/fhir/{resource}?patient=p2"), searchset(vec![]));
+    }
+    let mut paged = searchset(vec![
+        json!({"resourceType": "Condition", "subject": {"reference": "Patient/p2"}, "clinicalStatus": {"coding": [{"code": "active"}]}, "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icpc-2", "code": "K86"}]}}),
+    ]);
+    paged["link"] =
+        json!([{"relation": "next", "url": format!("{fhir}/Condition?patient=p2&page=2")}]);
+    c.ehr.serve("/fhir/Condition?patient=p2&page=2", searchset(vec![json!({"resourceType": "Condition", "subject": {"reference": "Patient/p2"}, "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icpc-2", "code": "T90"}]}})]));
+    let mut v = request("p2", "1950-01-01");
+    v["fhirServer"] = json!(fhir);
+    v["fhirAuthorization"] = json!({"access_token": "secret-token-p2", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "inclusio"});
+    let p = v["prefetch"].as_object_mut().unwrap();
+    p.insert("patient".into(), Value::Null);
+    p.remove("observations");
+    p.insert("medications".into(), outcome.clone());
+    p.insert("conditions".into(), paged);
+    let r = c.call(v).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    check_cards(&r.json().await.unwrap());
+    let seen = c.ehr.seen.lock().unwrap().clone();
+    for path in [
+        "/fhir/Patient/p2",
+        "/fhir/Observation?patient=p2",
+        "/fhir/MedicationRequest?patient=p2",
+        "/fhir/Condition?patient=p2&page=2",
+    ] {
+        let hit = seen
+            .iter()
+            .find(|(p, _)| p == path)
+            .unwrap_or_else(|| panic!("{path} not read: {seen:?}"));
+        assert_eq!(hit.1.as_deref(), Some("Bearer secret-token-p2"), "{path}");
+    }
+    assert!(
+        !seen
+            .iter()
+            .any(|(p, _)| p == "/fhir/Immunization?patient=p2"),
+        "prefetched keys are not read again"
+    );
+    // The fhirServer failing: 412.
+    let mut v = request("p3", "1950-01-01");
+    v["fhirServer"] = json!(fhir);
+    v["prefetch"].as_object_mut().unwrap().remove("allergies");
+    assert_eq!(c.call(v).await.status(), 412);
+}
+
+async fn feedback_and_cors(backend: Backend) {
+    let c = Cds::start(backend).await;
+    let path = "/cds-services/inclusio-trials/feedback";
+    let card = uuid::Uuid::new_v4().to_string();
+    let ok = json!({"feedback": [
+        {"card": card, "outcome": "overridden", "overrideReason": {"reason": {"code": "snooze", "system": "https://inclusio.health/fhir/CodeSystem/cds-override-reason"}}, "outcomeTimestamp": "2026-11-23T10:00:00Z"},
+        {"card": card, "outcome": "accepted", "acceptedSuggestions": [{"id": "s1"}], "outcomeTimestamp": "2026-11-23T10:01:00Z"},
+    ]});
+    for _ in 0..2 {
+        let r = c
+            .send(Method::POST, path, Some(c.token(path)), Some(ok.clone()))
+            .await;
+        assert_eq!(r.status(), 200, "repeated feedback is accepted again");
+    }
+    for bad in [
+        json!({"feedback": [{"card": card, "outcome": "ignored", "outcomeTimestamp": "2026-11-23T10:00:00Z"}]}),
+        json!({"feedback": [{"card": card, "outcome": "accepted", "outcomeTimestamp": "2026-11-23T10:00:00Z"}]}),
+        json!({"feedback": [{"card": card, "outcome": "overridden", "overrideReason": {}, "outcomeTimestamp": "2026-11-23T10:00:00Z"}]}),
+        json!({"feedback": [{"card": card, "outcome": "overridden"}]}),
+        json!({"feedback": [{"card": card, "outcome": "overridden", "outcomeTimestamp": "2026-11-23T11:00:00+01:00"}]}),
+    ] {
+        let r = c
+            .send(Method::POST, path, Some(c.token(path)), Some(bad.clone()))
+            .await;
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    // CORS preflight for browser clients, and the header on answers.
+    for p in ["/cds-services", SERVICE, path] {
+        let r = c
+            .app
+            .request(Method::OPTIONS, p)
+            .header("Origin", "https://ehr.example")
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{p}");
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        let headers = r.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_lowercase();
+        assert!(headers.contains("authorization") && headers.contains("content-type"));
+        assert!(
+            r.headers()["access-control-allow-methods"]
+                .to_str()
+                .unwrap()
+                .contains("POST")
+        );
+    }
+    let r = c.send(Method::POST, SERVICE, None, None).await;
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "*",
+        "errors too"
+    );
+}
+
+async fn fhir_export(backend: Backend) {
+    let c = Cds::start(backend).await;
+    let admin = c.app.logged_in("admin").await;
+    let list: Value = c
+        .app
+        .as_user(Method::GET, "/api/v1/trials", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = list.as_array().unwrap();
+    assert!(list.len() >= 10, "the example trials");
+    for t in list {
+        let r = c
+            .app
+            .as_user(
+                Method::GET,
+                &format!("/api/v1/trials/{}/fhir", t["id"].as_str().unwrap()),
+                &admin,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/fhir+json")
+        );
+        let study: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        assert_no_empty(&study, "$");
+        assert_eq!(study["resourceType"], "ResearchStudy");
+        assert_eq!(
+            study["status"] == "active",
+            t["status"] == "recruiting",
+            "only recruiting is active"
+        );
+        let group = &study["contained"][0];
+        assert_eq!(group["resourceType"], "Group");
+        assert!(
+            group["characteristic"]
+                .as_array()
+                .is_some_and(|c| !c.is_empty())
+        );
+        keep(
+            &format!("research-study-{}", t["slug"].as_str().unwrap()),
+            &study,
+        );
+    }
+}
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(e2e::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(e2e::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+on_both!(discovery_and_every_jwt_rule);
+on_both!(requests_prefetch_and_cards);
+on_both!(feedback_and_cors);
+on_both!(fhir_export);

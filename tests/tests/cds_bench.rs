@@ -1,0 +1,163 @@
+//! Latency of the CDS Hooks service call (BENCHMARKS.md, "server: CDS Hooks call"): 1,000
+//! recruiting synthetic trials, a 300-resource prefetch, one signed JWT per call, calls one
+//! after the other over loopback HTTP. Ignored by default (it seeds 1,000 trials); run in
+//! release:
+//!
+//! ```sh
+//! cargo test --release -p e2e --test cds_bench -- --ignored --nocapture
+//! ```
+//!
+//! In release it fails when the p95 is above 50 ms (the CDS Hooks budget is 500 ms).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use e2e::cds::{ISSUER, SigningKey, claims, jwks};
+use e2e::{Backend, spawn_app_with};
+use jsonwebtoken::Algorithm;
+use serde_json::{Value, json};
+use server::config::TrustedIssuer;
+use std::time::{Duration, Instant};
+
+const TRIALS: usize = 1_000;
+const CALLS: usize = 300;
+const SERVICE: &str = "/cds-services/inclusio-trials";
+
+fn searchset(resources: Vec<Value>) -> Value {
+    json!({"resourceType": "Bundle", "type": "searchset",
+           "entry": resources.into_iter().map(|r| json!({"resource": r})).collect::<Vec<_>>()})
+}
+
+/// A patient with 299 resources: conditions, observations, prescriptions, vaccines,
+/// procedures and allergies, dated over ten years.
+fn prefetch() -> Value {
+    let subject = json!({"reference": "Patient/bench"});
+    let date = |i: usize| format!("{}-{:02}-{:02}", 2016 + i % 10, 1 + i % 12, 1 + i % 28);
+    let icpc = [
+        "T90", "K86", "R74", "P76", "L03", "K74", "D12", "A04", "R96", "T93",
+    ];
+    let conditions = (0..100).map(|i| json!({"resourceType": "Condition", "subject": subject,
+        "clinicalStatus": {"coding": [{"code": if i % 3 == 0 { "active" } else { "resolved" }}]},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icpc-2", "code": icpc[i % icpc.len()]}]},
+        "onsetDateTime": date(i)})).collect();
+    let loinc = [
+        ("4548-4", 7.2, "%"),
+        ("29463-7", 82.0, "kg"),
+        ("8302-2", 176.0, "cm"),
+        ("8480-6", 142.0, "mm[Hg]"),
+        ("2160-0", 88.0, "umol/L"),
+    ];
+    let observations = (0..150).map(|i| {
+        let (code, value, unit) = loinc[i % loinc.len()];
+        json!({"resourceType": "Observation", "status": "final", "subject": subject,
+            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+            "effectiveDateTime": date(i),
+            "valueQuantity": {"value": value + (i % 7) as f64 * 0.3, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}})
+    }).collect();
+    let atc = ["A10BA02", "C09AA05", "N02BE01", "B01AA03", "C10AA01"];
+    let medications = (0..30).map(|i| json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order", "subject": subject,
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": atc[i % atc.len()]}]},
+        "authoredOn": date(i)})).collect();
+    let immunizations = (0..10)
+        .map(|i| {
+            json!({"resourceType": "Immunization", "status": "completed", "patient": subject,
+        "vaccineCode": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J07BB02"}]},
+        "occurrenceDateTime": date(i)})
+        })
+        .collect();
+    let procedures = (0..5)
+        .map(|i| {
+            json!({"resourceType": "Procedure", "status": "completed", "subject": subject,
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "80146002"}]},
+        "performedDateTime": date(i)})
+        })
+        .collect();
+    let allergies = (0..4)
+        .map(|_| {
+            json!({"resourceType": "AllergyIntolerance", "patient": subject,
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "91936005"}]}})
+        })
+        .collect();
+    json!({
+        "patient": {"resourceType": "Patient", "id": "bench", "gender": "male", "birthDate": "1958-03-02"},
+        "conditions": searchset(conditions),
+        "observations": searchset(observations),
+        "medications": searchset(medications),
+        "immunizations": searchset(immunizations),
+        "procedures": searchset(procedures),
+        "allergies": searchset(allergies),
+    })
+}
+
+fn count(prefetch: &Value) -> usize {
+    prefetch
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v["entry"].as_array().map_or(1, Vec::len))
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "seeds 1,000 trials: run in release with --ignored"]
+async fn p95_of_the_service_call() {
+    let key = SigningKey::generate(Algorithm::ES384);
+    let inline = serde_json::to_string(&jwks(&[&key])).unwrap();
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.cds.issuers = vec![TrustedIssuer {
+            iss: ISSUER.into(),
+            jku: Vec::new(),
+            jwks: Some(inline),
+            algorithms: vec!["ES384".into()],
+            practice_id: None,
+        }];
+    })
+    .await;
+    server::bench_seed::seed(&app.db, &app.settings, TRIALS)
+        .await
+        .expect("seed");
+    let prefetch = prefetch();
+    assert_eq!(count(&prefetch), 300, "a 300-resource prefetch");
+    let aud = format!("{}{SERVICE}", app.address);
+    let body = |i: usize| {
+        json!({"hook": "patient-view", "hookInstance": format!("bench-{i}"),
+        "context": {"userId": "Practitioner/1", "patientId": "bench"}, "prefetch": prefetch})
+    };
+    let tokens: Vec<String> = (0..CALLS + 20)
+        .map(|_| key.sign_with(&claims(&aud), None))
+        .collect();
+    let bodies: Vec<Vec<u8>> = (0..CALLS + 20)
+        .map(|i| serde_json::to_vec(&body(i)).unwrap())
+        .collect();
+    let mut times = Vec::with_capacity(CALLS);
+    for i in 0..CALLS + 20 {
+        let started = Instant::now();
+        let r = app
+            .request(reqwest::Method::POST, SERVICE)
+            .bearer_auth(&tokens[i])
+            .header("content-type", "application/json")
+            .body(bodies[i].clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let cards: Value = r.json().await.unwrap();
+        let elapsed = started.elapsed();
+        assert!(cards["cards"].is_array());
+        if i >= 20 {
+            times.push(elapsed); // the first 20 warm the index cache and connections
+        }
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).min(times.len()) - 1];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "CDS call, {TRIALS} trials, 300 resources, {CALLS} calls: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        ms(at(0.50)),
+        ms(at(0.95)),
+        ms(at(0.99)),
+        ms(*times.last().unwrap())
+    );
+    if !cfg!(debug_assertions) {
+        assert!(at(0.95) <= Duration::from_millis(50), "p95 above 50 ms");
+    }
+}

@@ -806,6 +806,7 @@ mod tests {
             ("INCLUSIO_ENV", "production"),
             ("INCLUSIO_SESSION_KEY", "k".repeat(64).leak() as &str),
             ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).leak() as &str),
+            ("INCLUSIO_SMTP_HOST", "127.0.0.1"),
         ];
         let err = Settings::load(Some(&ok.0), &env(&prod)).unwrap_err();
         assert!(err.to_string().contains("public_url"), "{err}");

@@ -527,7 +527,45 @@ both!(
         let home = get(&app, "/sponsor?lang=en", &cookie).await;
         assert!(home.body.contains("DIAMOND GP"));
         assert!(
-            home.body.contains("0 referred · 0 enrolled / 240 target"),
+            home.body.contains("0 proposed by GPs / 240 target"),
+            "{}",
+            home.body
+        );
+        // GPs of two practices propose it: one patient twice, two others once; a decline
+        // does not count.
+        let trial: uuid::Uuid = id.parse().unwrap();
+        let practice_a = app.seed_organisation("Practice A", "practice").await;
+        let practice_b = app.seed_organisation("Practice B", "practice").await;
+        let events = [
+            (practice_a, "a".repeat(64), "accepted"),
+            (practice_a, "a".repeat(64), "accepted"),
+            (practice_a, "b".repeat(64), "accepted"),
+            (practice_b, "a".repeat(64), "accepted"),
+            (practice_b, "c".repeat(64), "declined"),
+        ];
+        for (org, patient, response) in events {
+            use sea_orm::{ActiveModelTrait, Set};
+            server::entities::plugin_event::ActiveModel {
+                id: Set(uuid::Uuid::now_v7()),
+                organisation_id: Set(org),
+                alert_id: Set(uuid::Uuid::now_v7()),
+                trial_id: Set(trial),
+                trial_version: Set(1),
+                patient: Set(patient),
+                verdict: Set("eligible".into()),
+                response: Set(response.into()),
+                reason: Set((response == "declined").then(|| "no_time".to_string())),
+                snooze_until: Set(None),
+                at: Set(chrono::Utc::now()),
+                received_at: Set(chrono::Utc::now()),
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let home = get(&app, "/sponsor?lang=en", &cookie).await;
+        assert!(
+            home.body.contains("3 proposed by GPs / 240 target"),
             "{}",
             home.body
         );

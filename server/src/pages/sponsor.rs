@@ -21,10 +21,8 @@ pub struct Row {
     pub status: String,
     /// Current version.
     pub version: i32,
-    /// Referred patients.
-    pub referred: u32,
-    /// Enrolled patients.
-    pub enrolled: u32,
+    /// Patients GPs proposed the trial to.
+    pub proposed: u32,
     /// Enrolment target, or empty.
     pub target: String,
 }
@@ -67,8 +65,7 @@ pub async fn home(
                 acronym: t.acronym.unwrap_or_default(),
                 status: t.status,
                 version: t.current_version,
-                referred: c.referred,
-                enrolled: c.enrolled,
+                proposed: c.proposed,
                 target: t
                     .target_enrolment
                     .map(|n| n.to_string())

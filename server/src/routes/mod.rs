@@ -3,9 +3,9 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cds;
 pub mod criteria;
 pub mod events;
-pub mod cds;
 pub mod health;
 pub mod matching;
 pub mod outbox;

@@ -38,8 +38,11 @@ pub const MESSAGES: &[Message] = &[
     ("sponsor.status", "Status", "Statut"),
     ("sponsor.version", "Version", "Version"),
     ("sponsor.recruitment", "Recruitment", "Recrutement"),
-    ("sponsor.referred", "referred", "orientés"),
-    ("sponsor.enrolled", "enrolled", "inclus"),
+    (
+        "sponsor.proposed",
+        "proposed by GPs",
+        "proposés par les médecins",
+    ),
     ("sponsor.target", "target", "objectif"),
     ("draft", "Draft", "Brouillon"),
     ("submitted", "Submitted for review", "Soumis pour relecture"),

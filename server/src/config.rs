@@ -158,6 +158,8 @@ pub struct CdsSettings {
     pub fetch_timeout_secs: u64,
     /// Most resources read from a FHIR server (prefetch pages included) for one call.
     pub max_resources: usize,
+    /// Days a card overridden with the `snooze` reason stays hidden for that patient.
+    pub snooze_days: u32,
     /// The EHRs whose JWTs are accepted.
     pub issuers: Vec<TrustedIssuer>,
 }
@@ -171,6 +173,7 @@ impl Default for CdsSettings {
             leeway_secs: 30,
             fetch_timeout_secs: 5,
             max_resources: 5_000,
+            snooze_days: 30,
             issuers: Vec::new(),
         }
     }

@@ -78,6 +78,34 @@ pub struct Card {
     pub source: Source,
     /// Why a GP may dismiss it.
     pub override_reasons: Vec<Coding>,
+    /// Links (the pop-up / consent flow); omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+}
+
+/// A card's link.
+#[derive(Debug, Serialize)]
+pub struct Link {
+    /// What the GP reads.
+    pub label: String,
+    /// Where it goes.
+    pub url: String,
+    /// `absolute`: opened as is.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// The override reasons in `locale`.
+pub fn override_reasons(locale: Locale) -> Vec<Coding> {
+    let fr = locale == Locale::Fr;
+    OVERRIDE_REASONS
+        .iter()
+        .map(|(code, en, fr_text)| Coding {
+            code,
+            system: OVERRIDE_SYSTEM,
+            display: if fr { fr_text } else { en },
+        })
+        .collect()
 }
 
 /// The response body.
@@ -136,14 +164,8 @@ pub fn cards(results: &[TrialResult], compiled: &Compiled, locale: Locale) -> Ca
                         display: r.title.clone(),
                     }),
                 },
-                override_reasons: OVERRIDE_REASONS
-                    .iter()
-                    .map(|(code, en, fr_text)| Coding {
-                        code,
-                        system: OVERRIDE_SYSTEM,
-                        display: if fr { fr_text } else { en },
-                    })
-                    .collect(),
+                override_reasons: override_reasons(locale),
+                links: Vec::new(),
             }
         })
         .collect();

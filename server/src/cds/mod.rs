@@ -8,6 +8,7 @@
 //! Patient data from a hook lives only in the memory of the request: nothing is stored or
 //! logged (the request log holds the route pattern, status, request id and error code).
 
+pub mod alerts;
 pub mod cards;
 pub mod discovery;
 pub mod feedback;
@@ -15,6 +16,7 @@ pub mod fhir_client;
 pub mod index;
 pub mod jwks;
 pub mod jwt;
+pub mod outcomes;
 pub mod prefetch;
 pub mod replay;
 pub mod request;

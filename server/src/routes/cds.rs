@@ -3,9 +3,15 @@
 //! discovery, the service, feedback, and CORS preflight for browser-based CDS clients.
 
 use crate::cds::jwks::JwksCache;
-use crate::cds::{cards, discovery, feedback, index::CdsIndex, jwt, prefetch, request};
+use crate::cds::{
+    alerts, cards, discovery, feedback, index::CdsIndex, jwt, outcomes, prefetch, request,
+};
 use crate::config::{Environment, Settings};
 use crate::error::ApiError;
+use crate::plugin::consent_token::TokenKey;
+use crate::plugin::events::Recording;
+use crate::plugin::matching::MatcherCache;
+use crate::plugin::popup_token::PopupSealer;
 use actix_web::dev::Service;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -117,6 +123,27 @@ fn json_body(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
+/// What the SDK path of a call needs besides the database and settings.
+struct Sdk {
+    cache: web::Data<MatcherCache>,
+    sealer: web::Data<PopupSealer>,
+}
+
+impl actix_web::FromRequest for Sdk {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Sdk, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let sdk = req
+            .app_data::<web::Data<MatcherCache>>()
+            .cloned()
+            .zip(req.app_data::<web::Data<PopupSealer>>().cloned())
+            .map(|(cache, sealer)| Sdk { cache, sealer })
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("SDK state not configured")).into());
+        std::future::ready(sdk)
+    }
+}
+
 /// `POST /cds-services/{id}`: the cards for this patient.
 #[allow(clippy::too_many_arguments)]
 async fn call(
@@ -127,12 +154,14 @@ async fn call(
     settings: Config,
     keys: Keys,
     index: web::Data<CdsIndex>,
+    sdk: Sdk,
 ) -> Result<HttpResponse, ApiError> {
-    authenticate(&req, &db, &settings, &keys).await?;
+    let caller = authenticate(&req, &db, &settings, &keys).await?;
     known(&id)?;
     json_body(&req)?;
     let production = settings.environment == Environment::Production;
     let hook = request::HookRequest::parse(&body, production)?;
+    let patient_id = hook.patient_id.clone();
     let timeout = Duration::from_secs(settings.cds.fetch_timeout_secs);
     let max = settings.cds.max_resources;
     // FHIR server reads block: off the async workers.
@@ -151,6 +180,27 @@ async fn call(
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("prefetch task: {e}")))??;
     let conversion = trials::fhir::bundle_value_to_patient(&bundle)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("gathered bundle: {e}")))?;
+    if let Some(practice) = caller.practice_id {
+        // The SDK's alerts, fatigue rules and suppressions, keyed by a pseudonym.
+        let pseudonym =
+            alerts::pseudonym(settings.secrets.session_key.expose(), practice, &patient_id);
+        let popup_base = format!("{}/popup", crate::plugin::base_url(&settings, &req));
+        let link = alerts::Linking {
+            sealer: &sdk.sealer,
+            popup_base: &popup_base,
+        };
+        let cards = alerts::cards(
+            db.get_ref(),
+            &sdk.cache,
+            practice,
+            &pseudonym,
+            &conversion.patient,
+            locale(&req),
+            &link,
+        )
+        .await?;
+        return Ok(HttpResponse::Ok().json(cards));
+    }
     let compiled = index.get(db.get_ref()).await?;
     let results = compiled
         .index
@@ -168,7 +218,8 @@ fn locale(req: &HttpRequest) -> trials::Locale {
         .unwrap_or_default()
 }
 
-/// `POST /cds-services/{id}/feedback`: outcomes of cards.
+/// `POST /cds-services/{id}/feedback`: outcomes of cards, recorded as plugin events when the
+/// issuer belongs to a practice.
 async fn give_feedback(
     req: HttpRequest,
     id: web::Path<String>,
@@ -176,10 +227,27 @@ async fn give_feedback(
     db: Db,
     settings: Config,
     keys: Keys,
+    key: web::Data<TokenKey>,
 ) -> Result<HttpResponse, ApiError> {
-    authenticate(&req, &db, &settings, &keys).await?;
+    let caller = authenticate(&req, &db, &settings, &keys).await?;
     known(&id)?;
     json_body(&req)?;
-    let _items = feedback::parse(&body)?;
+    let items = feedback::parse(&body)?;
+    if let Some(practice) = caller.practice_id {
+        let base_url = crate::plugin::base_url(&settings, &req);
+        let how = Recording {
+            base_url: &base_url,
+            key: &key,
+            token_ttl: chrono::Duration::seconds(settings.plugin.consent_token_ttl_secs),
+        };
+        outcomes::record(
+            db.get_ref(),
+            practice,
+            &items,
+            settings.cds.snooze_days,
+            &how,
+        )
+        .await?;
+    }
     Ok(HttpResponse::Ok().finish())
 }

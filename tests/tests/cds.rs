@@ -669,6 +669,242 @@ async fn fhir_export(backend: Backend) {
     }
 }
 
+const FEEDBACK: &str = "/cds-services/inclusio-trials/feedback";
+const OTHER_ISSUER: &str = "https://other-ehr.example/cds-client";
+
+/// Two EHRs, each the issuer of one practice, with cards through the SDK core.
+struct Practices {
+    app: TestApp,
+    key: SigningKey,
+    first: uuid::Uuid,
+    second: uuid::Uuid,
+}
+
+impl Practices {
+    async fn start(backend: Backend) -> Practices {
+        let key = SigningKey::generate(Algorithm::ES384);
+        let inline = serde_json::to_string(&jwks(&[&key])).unwrap();
+        let (first, second) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let app = spawn_app_with(backend, |s| {
+            s.cds.snooze_days = 7;
+            s.cds.issuers = [(ISSUER, first), (OTHER_ISSUER, second)]
+                .into_iter()
+                .map(|(iss, practice)| TrustedIssuer {
+                    iss: iss.into(),
+                    jku: vec![],
+                    jwks: Some(inline.clone()),
+                    algorithms: vec!["ES384".into()],
+                    practice_id: Some(practice),
+                })
+                .collect();
+        })
+        .await;
+        use sea_orm::ActiveModelTrait;
+        for (id, name) in [(first, "Cabinet A"), (second, "Cabinet B")] {
+            server::entities::organisation::ActiveModel {
+                id: sea_orm::Set(id),
+                name: sea_orm::Set(name.into()),
+                kind: sea_orm::Set("practice".into()),
+                created_at: sea_orm::Set(chrono::Utc::now()),
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let trials = Path::new(env!("CARGO_MANIFEST_DIR")).join("../trials/examples/trials");
+        server::demo::seed(&app.db, &app.settings, &trials, false)
+            .await
+            .expect("demo trials recruiting");
+        Practices {
+            app,
+            key,
+            first,
+            second,
+        }
+    }
+
+    fn token(&self, iss: &str, path: &str) -> String {
+        let mut c = claims(&format!("{}{path}", self.app.address));
+        c["iss"] = json!(iss);
+        self.key.sign_with(&c, None)
+    }
+
+    /// The cards for a patient, as the EHR of `iss` sees them.
+    async fn cards(&self, iss: &str, patient: &str) -> Vec<Value> {
+        let r = self
+            .app
+            .request(Method::POST, SERVICE)
+            .bearer_auth(self.token(iss, SERVICE))
+            .json(&request(patient, "1950-01-01"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        check_cards(&body);
+        body["cards"].as_array().unwrap().clone()
+    }
+
+    async fn feedback(&self, iss: &str, items: Value) {
+        let r = self
+            .app
+            .request(Method::POST, FEEDBACK)
+            .bearer_auth(self.token(iss, FEEDBACK))
+            .json(&json!({ "feedback": items }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    }
+
+    async fn events(&self, card: &Value) -> Vec<server::entities::plugin_event::Model> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let id = uuid::Uuid::parse_str(card["uuid"].as_str().unwrap()).unwrap();
+        server::entities::plugin_event::Entity::find()
+            .filter(server::entities::plugin_event::Column::AlertId.eq(id))
+            .all(&self.app.db)
+            .await
+            .unwrap()
+    }
+}
+
+fn trial_of(card: &Value) -> String {
+    card["source"]["topic"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn overridden(card: &Value, code: &str, at: &str) -> Value {
+    json!([{"card": card["uuid"], "outcome": "overridden",
+            "overrideReason": {"reason": {"code": code, "system": "https://inclusio.health/fhir/CodeSystem/cds-override-reason"}},
+            "outcomeTimestamp": at}])
+}
+
+async fn cards_through_the_sdk(backend: Backend) {
+    e2e::capture_logs();
+    let p = Practices::start(backend).await;
+    let patient = "ehr-patient-4711-zephyrine";
+
+    // A card per the practice's default settings (one alert), its showing recorded under a
+    // pseudonym, its link the pop-up.
+    let cards = p.cards(ISSUER, patient).await;
+    assert_eq!(cards.len(), 1, "max_alerts defaults to 1: {cards:?}");
+    let card = &cards[0];
+    keep("sdk-cards", &json!({ "cards": cards }));
+    let events = p.events(card).await;
+    assert_eq!(events.len(), 1);
+    let shown = &events[0];
+    assert_eq!(
+        (shown.response.as_str(), shown.organisation_id),
+        ("shown", p.first)
+    );
+    assert_eq!(shown.trial_id.to_string(), trial_of(card));
+    assert!(server::plugin::is_pseudonym(&shown.patient));
+    assert_ne!(shown.patient, patient);
+    let link = card["links"][0]["url"].as_str().unwrap();
+    let popup = link.split_once("/popup/").expect("a pop-up link").1;
+    let r = p
+        .app
+        .request(Method::GET, &format!("/popup/{popup}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the pop-up opens");
+
+    // Declined (not eligible): never again for that patient, feedback repeated gives one event.
+    let declined = trial_of(card);
+    for at in ["2026-11-23T10:00:00Z", "2026-11-23T10:05:00Z"] {
+        p.feedback(ISSUER, overridden(card, "not-eligible", at))
+            .await;
+    }
+    let events = p.events(card).await;
+    let answers: Vec<_> = events.iter().filter(|e| e.response != "shown").collect();
+    assert_eq!(answers.len(), 1, "one event for repeated feedback");
+    assert_eq!(
+        (answers[0].response.as_str(), answers[0].reason.as_deref()),
+        ("declined", Some("not_eligible"))
+    );
+    for _ in 0..3 {
+        let again = p.cards(ISSUER, patient).await;
+        assert!(
+            again.iter().all(|c| trial_of(c) != declined),
+            "a declined trial is not shown again: {again:?}"
+        );
+    }
+    // Another patient of that practice, and the same patient id at another practice, still see it.
+    let other = p.cards(ISSUER, "ehr-patient-other").await;
+    assert_eq!(trial_of(&other[0]), declined);
+    let elsewhere = p.cards(OTHER_ISSUER, patient).await;
+    assert_eq!(
+        trial_of(&elsewhere[0]),
+        declined,
+        "the second practice is unaffected"
+    );
+    assert_eq!(p.events(&elsewhere[0]).await[0].organisation_id, p.second);
+    assert_ne!(
+        p.events(&elsewhere[0]).await[0].patient,
+        shown.patient,
+        "pseudonyms differ across practices"
+    );
+
+    // Snooze: not_now until today + cds.snooze_days, and not shown meanwhile.
+    let snoozed = p.cards(ISSUER, "ehr-patient-snooze").await;
+    let snoozed = &snoozed[0];
+    p.feedback(
+        ISSUER,
+        overridden(snoozed, "snooze", "2026-11-23T10:00:00Z"),
+    )
+    .await;
+    let events = p.events(snoozed).await;
+    let not_now = events.iter().find(|e| e.response == "not_now").unwrap();
+    assert_eq!(
+        not_now.snooze_until,
+        chrono::Utc::now()
+            .date_naive()
+            .checked_add_days(chrono::Days::new(7))
+    );
+    let again = p.cards(ISSUER, "ehr-patient-snooze").await;
+    assert!(again.iter().all(|c| trial_of(c) != trial_of(snoozed)));
+
+    // Accepted: an `accepted` event and its consent token; repeated, once.
+    let accepted = &p.cards(ISSUER, "ehr-patient-yes").await[0];
+    let item = json!([{"card": accepted["uuid"], "outcome": "accepted",
+        "acceptedSuggestions": [{"id": "open"}], "outcomeTimestamp": "2026-11-23T10:00:00Z"}]);
+    p.feedback(ISSUER, item.clone()).await;
+    p.feedback(ISSUER, item).await;
+    let events = p.events(accepted).await;
+    assert_eq!(
+        events.iter().filter(|e| e.response == "accepted").count(),
+        1
+    );
+    // Feedback from the other practice on this practice's card records nothing.
+    p.feedback(
+        OTHER_ISSUER,
+        overridden(accepted, "no-time", "2026-11-23T10:00:00Z"),
+    )
+    .await;
+    assert_eq!(p.events(accepted).await.len(), 2);
+
+    // No JWT and no patient value in the logs.
+    let logs = e2e::capture_logs();
+    assert!(logs.contains("/cds-services"), "the capture sees the calls");
+    let jwt = p.token(ISSUER, SERVICE);
+    let signature = jwt.rsplit('.').next().unwrap();
+    for value in [
+        patient,
+        "ehr-patient-snooze",
+        "1950-01-01",
+        signature,
+        &shown.patient,
+    ] {
+        assert!(!logs.contains(value), "`{value}` is in the logs");
+    }
+    for bearer in ["Bearer ey", "eyJ"] {
+        assert!(!logs.contains(bearer), "a JWT is in the logs");
+    }
+}
+
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
@@ -688,3 +924,4 @@ on_both!(discovery_and_every_jwt_rule);
 on_both!(requests_prefetch_and_cards);
 on_both!(feedback_and_cors);
 on_both!(fhir_export);
+on_both!(cards_through_the_sdk);

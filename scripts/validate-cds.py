@@ -47,6 +47,7 @@ checks = {
     "discovery.json": schema("cds-hooks-discovery.schema.json"),
     "cards.json": schema("cds-hooks-cards.schema.json"),
     "no-cards.json": schema("cds-hooks-cards.schema.json"),
+    "sdk-cards.json": schema("cds-hooks-cards.schema.json"),
 }
 failures = []
 for name, validator in checks.items():

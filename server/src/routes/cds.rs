@@ -123,27 +123,6 @@ fn json_body(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-/// What the SDK path of a call needs besides the database and settings.
-struct Sdk {
-    cache: web::Data<MatcherCache>,
-    sealer: web::Data<PopupSealer>,
-}
-
-impl actix_web::FromRequest for Sdk {
-    type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<Sdk, actix_web::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let sdk = req
-            .app_data::<web::Data<MatcherCache>>()
-            .cloned()
-            .zip(req.app_data::<web::Data<PopupSealer>>().cloned())
-            .map(|(cache, sealer)| Sdk { cache, sealer })
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("SDK state not configured")).into());
-        std::future::ready(sdk)
-    }
-}
-
 /// `POST /cds-services/{id}`: the cards for this patient.
 #[allow(clippy::too_many_arguments)]
 async fn call(
@@ -154,7 +133,8 @@ async fn call(
     settings: Config,
     keys: Keys,
     index: web::Data<CdsIndex>,
-    sdk: Sdk,
+    cache: web::Data<MatcherCache>,
+    sealer: web::Data<PopupSealer>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&req, &db, &settings, &keys).await?;
     known(&id)?;
@@ -186,12 +166,12 @@ async fn call(
             alerts::pseudonym(settings.secrets.session_key.expose(), practice, &patient_id);
         let popup_base = format!("{}/popup", crate::plugin::base_url(&settings, &req));
         let link = alerts::Linking {
-            sealer: &sdk.sealer,
+            sealer: &sealer,
             popup_base: &popup_base,
         };
         let cards = alerts::cards(
             db.get_ref(),
-            &sdk.cache,
+            &cache,
             practice,
             &pseudonym,
             &conversion.patient,

@@ -866,6 +866,26 @@ async fn cards_through_the_sdk(backend: Backend) {
     );
     let again = p.cards(ISSUER, "ehr-patient-snooze").await;
     assert!(again.iter().all(|c| trial_of(c) != trial_of(snoozed)));
+    // Once the snooze date is reached, the trial is shown again.
+    {
+        use sea_orm::{ActiveModelTrait, IntoActiveModel};
+        let mut m = not_now.clone().into_active_model();
+        m.snooze_until = sea_orm::Set(Some(chrono::Utc::now().date_naive()));
+        m.update(&p.app.db).await.unwrap();
+    }
+    let back = p.cards(ISSUER, "ehr-patient-snooze").await;
+    assert_eq!(trial_of(&back[0]), trial_of(snoozed), "the snooze is over");
+
+    // Shown three times (the default `max_unanswered_shows`) without an answer: no more.
+    let first = trial_of(&p.cards(ISSUER, "ehr-patient-silent").await[0]);
+    for _ in 0..2 {
+        assert_eq!(
+            trial_of(&p.cards(ISSUER, "ehr-patient-silent").await[0]),
+            first
+        );
+    }
+    let later = p.cards(ISSUER, "ehr-patient-silent").await;
+    assert!(later.iter().all(|c| trial_of(c) != first), "{later:?}");
 
     // Accepted: an `accepted` event and its consent token; repeated, once.
     let accepted = &p.cards(ISSUER, "ehr-patient-yes").await[0];

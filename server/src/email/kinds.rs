@@ -42,7 +42,7 @@ mod tests {
     fn snapshot<E: Email>(email: &E) {
         for locale in Locale::ALL {
             let r = email.render(locale).unwrap();
-            let name = format!("{}_{}", E::KIND, locale.as_str());
+            let name = format!("{}_{}", E::KIND, locale.code());
             insta::assert_snapshot!(
                 name,
                 format!(

@@ -2,32 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The language of an email.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Locale {
-    /// French.
-    Fr,
-    /// English.
-    En,
-}
-
-impl Locale {
-    /// Every locale.
-    pub const ALL: [Locale; 2] = [Locale::Fr, Locale::En];
-
-    /// The stored code (`fr`, `en`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Locale::Fr => "fr",
-            Locale::En => "en",
-        }
-    }
-
-    /// Parses a stored code.
-    pub fn parse(s: &str) -> Option<Locale> {
-        Locale::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-}
+/// The language of an email: the pages' language type.
+pub use crate::web::lang::Lang as Locale;
 
 /// An email rendered in one language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

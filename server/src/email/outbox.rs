@@ -91,7 +91,7 @@ impl Outbox {
         email_outbox::ActiveModel {
             id: Set(id),
             kind: Set(E::KIND.to_string()),
-            locale: Set(locale.as_str().to_string()),
+            locale: Set(locale.code().to_string()),
             sealed: Set(sealed),
             status: Set(PENDING.to_string()),
             attempts: Set(0),

@@ -19,6 +19,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language.
+    pub const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
+
     /// `fr` or `en`.
     pub fn code(self) -> &'static str {
         match self {

@@ -18,7 +18,8 @@ if ! pg_lsclusters -h 2>/dev/null | grep -q '^15 \+main'; then
 fi
 if ! pg_lsclusters -h | grep -q '^15 \+main .* online'; then
   echo "--- starting PostgreSQL"
-  as_root pg_ctlcluster 15 main start
+  # After an unclean stop the cluster replays its log first: give it time (the default is 60 s).
+  as_root pg_ctlcluster 15 main start -- -t 600
 fi
 as_root su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
 export INCLUSIO_TEST_PG_URL="${INCLUSIO_TEST_PG_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
@@ -29,6 +30,29 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+
+# Each end-to-end test creates its own database, named inclusio_test_<run>_<uuid> where <run>
+# is the process id of the script that ran it. Databases and SQLite files of runs that are
+# over are dropped before the suite, and this run's own when it ends, pass or fail, so the
+# cluster never fills up.
+export INCLUSIO_TEST_RUN=$$
+sweep_test_databases() {
+  local mine=${1:-}
+  as_root su postgres -c "psql -qAt -c \"SELECT datname FROM pg_database WHERE datname LIKE 'inclusio\\_test\\_%'\"" |
+    while read -r db; do
+      run=${db#inclusio_test_}; run=${run%%_*}
+      if [ "$run" = "$mine" ] || ! { [[ $run =~ ^[0-9]+$ ]] && kill -0 "$run" 2>/dev/null; }; then
+        echo "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE);"
+      fi
+    done | as_root su postgres -c "psql -q" >/dev/null
+  for f in "${TMPDIR:-/tmp}"/inclusio_test_*.db*; do
+    [ -e "$f" ] || continue
+    run=${f##*/inclusio_test_}; run=${run%%_*}
+    if [ "$run" = "$mine" ] || ! { [[ $run =~ ^[0-9]+$ ]] && kill -0 "$run" 2>/dev/null; }; then rm -f "$f"; fi
+  done
+}
+sweep_test_databases
+trap 'sweep_test_databases "$INCLUSIO_TEST_RUN"' EXIT
 
 cargo test --workspace --locked
 

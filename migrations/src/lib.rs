@@ -9,6 +9,7 @@ mod m20261124_000010_email_outbox;
 mod m20261124_000020_portal_fields;
 mod m20261124_000030_plugin_events;
 mod m20261124_000040_cds_jti;
+mod m20261125_000050_consent_referrals;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000020_portal_fields::Migration),
             Box::new(m20261124_000030_plugin_events::Migration),
             Box::new(m20261124_000040_cds_jti::Migration),
+            Box::new(m20261125_000050_consent_referrals::Migration),
         ]
     }
 }

@@ -65,7 +65,12 @@ pub async fn fresh_settings(backend: Backend) -> Settings {
     settings.email.poll_interval_ms = 100;
     settings.email.backoff_base_ms = 200;
     settings.email.backoff_cap_ms = 1_000;
-    let name = format!("inclusio_test_{}", uuid::Uuid::now_v7().simple());
+    // scripts/test.sh drops the databases of a run when it is over (see `INCLUSIO_TEST_RUN`).
+    let run = std::env::var("INCLUSIO_TEST_RUN")
+        .ok()
+        .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| "manual".into());
+    let name = format!("inclusio_test_{run}_{}", uuid::Uuid::now_v7().simple());
     match backend {
         Backend::Sqlite => {
             settings.database.sqlite_path = std::env::temp_dir().join(format!("{name}.db"));

@@ -1,6 +1,7 @@
 //! sea-orm entities for the tables the migrations create, one file per table.
 
 pub mod audit_log;
+pub mod consent;
 pub mod consent_document;
 pub mod consent_token;
 pub mod email_outbox;
@@ -9,6 +10,8 @@ pub mod organisation;
 pub mod plugin_event;
 pub mod plugin_settings;
 pub mod practice_api_key;
+pub mod referral;
+pub mod referral_event;
 pub mod site;
 pub mod site_coordinator;
 pub mod trial;

@@ -20,6 +20,9 @@ pub struct Model {
     /// The practice's longitude.
     pub longitude: Option<f64>,
     /// Last change.
+    /// Where referral outcomes are emailed to the practice, if anywhere.
+    pub outcome_email: Option<String>,
+    /// Last change.
     pub updated_at: DateTimeUtc,
 }
 

@@ -40,6 +40,8 @@ pub struct Model {
     pub patient_information: Option<String>,
     /// The reviewer comment of the last rejection.
     pub review_comment: Option<String>,
+    /// The sponsor's comprehension questions for the consent flow (JSON list), if any.
+    pub comprehension_questions: Option<Json>,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change (status or version).

@@ -160,6 +160,7 @@ pub async fn set(
         max_distance_km: Set(new.max_distance_km),
         latitude: Set(new.latitude),
         longitude: Set(new.longitude),
+        outcome_email: sea_orm::ActiveValue::NotSet,
         updated_at: Set(Utc::now()),
     };
     if existing.is_some() {

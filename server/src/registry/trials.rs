@@ -186,6 +186,7 @@ pub async fn create(
         recruitment_start: Set(checked.recruitment_start),
         recruitment_end: Set(checked.recruitment_end),
         review_comment: Set(None),
+        comprehension_questions: Set(None),
         phase: Set(checked.phase.clone()),
         therapeutic_area: Set(checked.therapeutic_area.clone()),
         description: Set(checked.description.clone()),

@@ -1,0 +1,41 @@
+//! The `referrals` table.
+
+use sea_orm::entity::prelude::*;
+
+/// A row of `referrals`: a consented patient referred to one site of a trial.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "referrals")]
+pub struct Model {
+    /// Id.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The consent.
+    #[sea_orm(unique)]
+    pub consent_id: Uuid,
+    /// The trial.
+    pub trial_id: Uuid,
+    /// The site.
+    pub site_id: Uuid,
+    /// The referring practice.
+    pub organisation_id: Uuid,
+    /// The accepted alert.
+    pub alert_id: Uuid,
+    /// The practice's pseudonym of the patient.
+    pub patient: String,
+    /// The current status (`referred`, `contacted`, …).
+    pub status: String,
+    /// The reason of an exit status (`not_meeting_criteria`, `declined`, `other`).
+    pub reason: Option<String>,
+    /// Free text about the last change.
+    pub detail: Option<String>,
+    /// Creation time.
+    pub created_at: DateTimeUtc,
+    /// Last status change.
+    pub updated_at: DateTimeUtc,
+}
+
+/// No relations are navigated: queries filter by keys.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

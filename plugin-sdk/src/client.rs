@@ -168,6 +168,7 @@ const BUNDLE: &str = "/api/v1/plugin/bundle";
 const EVENTS: &str = "/api/v1/events";
 const SUPPRESSIONS: &str = "/api/v1/plugin/suppressions";
 const SETTINGS: &str = "/api/v1/plugin/settings";
+const OUTCOMES: &str = "/api/v1/plugin/outcomes";
 
 /// One HTTP reply, read whole.
 struct Reply {
@@ -237,7 +238,7 @@ impl Client {
     fn request(
         &self,
         method: &str,
-        path: &'static str,
+        path: &str,
         etag: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Result<Reply, Error> {
@@ -409,6 +410,36 @@ impl Client {
             delivered,
             consent_url: self.consent_urls.get(&e.id).cloned(),
         })
+    }
+
+    /// What became of the practice's referrals after `since` (all when `None`), oldest
+    /// first, at most 500: the status changes coordinators made ("enrolled", "screen_failed"
+    /// with its reason…), by pseudonym and alert. Ask again from the last `at`.
+    pub fn referral_outcomes(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<crate::wire::ReferralOutcome>, Error> {
+        let path = match since {
+            Some(t) => format!(
+                "{OUTCOMES}?since={}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+                    .replace('+', "%2B")
+            ),
+            None => OUTCOMES.to_string(),
+        };
+        let reply = self.request("GET", &path, None, None)?;
+        if reply.status != 200 {
+            return Err(Error::Status {
+                path: OUTCOMES,
+                status: reply.status,
+            });
+        }
+        let r: crate::wire::ReferralOutcomes =
+            serde_json::from_slice(&reply.body).map_err(|e| Error::Reply {
+                path: OUTCOMES,
+                message: e.to_string(),
+            })?;
+        Ok(r.outcomes)
     }
 
     /// The consent address the server returned for an accepted event delivered later

@@ -34,4 +34,4 @@ pub use fatigue::{History, Location, Rules};
 pub use popup::popup_html;
 pub use pseudonym::pseudonym;
 pub use trials::Locale;
-pub use wire::{AlertVerdict, DeclineReason};
+pub use wire::{AlertVerdict, DeclineReason, ReferralOutcome, ReferralOutcomes};

@@ -232,3 +232,35 @@ pub struct PracticeSettings {
 
 #[cfg(test)]
 mod tests;
+
+/// `GET /api/v1/plugin/outcomes`: what became of the practice's referrals, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferralOutcomes {
+    /// At most 500 per call; ask again with `since` = the last `at`.
+    pub outcomes: Vec<ReferralOutcome>,
+}
+
+/// One status change of a referral the practice made (no patient identity: the pseudonym
+/// and the alert it came from).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferralOutcome {
+    /// The referral.
+    pub referral: Uuid,
+    /// The accepted alert.
+    pub alert_id: Uuid,
+    /// The trial.
+    pub trial: Uuid,
+    /// The patient's pseudonym (as the practice computed it).
+    pub patient: String,
+    /// `referred`, `contacted`, `screening`, `enrolled`, `screen_failed`, `declined` or
+    /// `withdrawn`.
+    pub status: String,
+    /// For an exit: `not_meeting_criteria`, `declined` or `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The coordinator's note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}

@@ -75,6 +75,12 @@ sets the `inclusio_session` cookie; EHR plugins send `Authorization: Bearer <pra
         routes::plugin::suppressions,
         routes::plugin::settings,
         routes::events::record,
+        routes::referrals::list,
+        routes::referrals::get,
+        routes::referrals::set_status,
+        routes::referrals::consent_pdf,
+        routes::referrals::fhir,
+        routes::referrals::plugin_outcomes,
         routes::matching::run,
     ),
     components(schemas(ErrorBody, crate::error::ErrorInfo, crate::error::Detail)),
@@ -88,6 +94,7 @@ sets the `inclusio_session` cookie; EHR plugins send `Authorization: Bearer <pra
         (name = "consent", description = "Versioned consent documents"),
         (name = "criteria", description = "The criteria builder: code search, plain-language preview, tests against example patients (sponsors and administrators)"),
         (name = "plugin", description = "For EHR plugins (practice API keys)"),
+        (name = "referrals", description = "Referrals after an electronic consent, for the coordinators of their site"),
     )
 )]
 pub struct ApiDoc;

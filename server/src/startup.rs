@@ -55,6 +55,9 @@ impl Application {
         ));
         let shared_settings = web::Data::new(settings.clone());
         let bundle_cache = web::Data::new(BundleCache::new());
+        let cipher = web::Data::new(crate::crypto::Cipher::from_secret(
+            settings.secrets.encryption_key.expose(),
+        ));
         let matcher_cache = web::Data::new(crate::plugin::matching::MatcherCache::new());
         let popup_sealer = web::Data::new(crate::plugin::popup_token::PopupSealer::new(
             settings.secrets.encryption_key.expose(),
@@ -122,6 +125,7 @@ impl Application {
                 .app_data(token_key.clone())
                 .app_data(matcher_cache.clone())
                 .app_data(popup_sealer.clone())
+                .app_data(cipher.clone())
                 .configure(routes::configure)
                 .configure(crate::pages::configure)
                 .configure(|cfg| routes::cds::configure(cfg, &cds_settings))

@@ -55,6 +55,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/plugin/settings"),
     ("POST", "/api/v1/events"),
     ("POST", "/api/v1/match"),
+    ("GET", "/api/v1/referrals"),
+    ("GET", "/api/v1/referrals/{id}"),
+    ("POST", "/api/v1/referrals/{id}/status"),
+    ("GET", "/api/v1/referrals/{id}/consent.pdf"),
+    ("GET", "/api/v1/referrals/{id}/fhir"),
+    ("GET", "/api/v1/plugin/outcomes"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

@@ -24,3 +24,5 @@ pub mod worker;
 pub use message::{Email, Locale, Rendered};
 pub use outbox::Outbox;
 pub use transport::{MemoryMailbox, Transport};
+mod stub;
+pub use stub::*;

@@ -9,6 +9,7 @@ pub mod import;
 pub mod lang;
 pub mod login;
 pub mod popup;
+pub mod receipt;
 pub mod review;
 pub mod sponsor;
 pub mod trial_form;
@@ -43,6 +44,10 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(criteria_playground::show)
         .service(criteria_playground::check)
         .service(consent::consent)
+        .service(receipt::show)
+        .service(receipt::pdf)
+        .service(receipt::withdraw)
+        .service(consent::sign)
         .service(popup::page)
         .service(popup::answer);
 }

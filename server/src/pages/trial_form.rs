@@ -25,7 +25,13 @@ pub const SECTIONS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     ("gp", &[("summary", "summary"), ("description", "textarea")]),
-    ("patients", &[("patient_information", "textarea")]),
+    (
+        "patients",
+        &[
+            ("patient_information", "textarea"),
+            ("comprehension_questions", "textarea"),
+        ],
+    ),
     (
         "recruitment",
         &[
@@ -178,6 +184,10 @@ impl TrialForm {
         v.insert("summary".into(), summary.to_string());
         v.insert("description".into(), opt(&t.description));
         v.insert("patient_information".into(), opt(&t.patient_information));
+        v.insert(
+            "comprehension_questions".into(),
+            crate::consent::questions::to_lines(&t.comprehension_questions),
+        );
         let num = t.target_enrolment.map(|n| n.to_string());
         v.insert("target_enrolment".into(), num.unwrap_or_default());
         let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -273,6 +283,7 @@ impl TrialForm {
                 Some(".summary") => "summary",
                 Some(".id") => "slug",
                 Some(_) => "criteria",
+                None if path.starts_with("comprehension_questions") => "comprehension_questions",
                 None if self.values.contains_key(path) => path,
                 None => "title",
             };
@@ -344,6 +355,18 @@ impl TrialForm {
         };
         let recruitment_start = date("recruitment_start");
         let recruitment_end = date("recruitment_end");
+        let comprehension_questions =
+            match crate::consent::questions::parse_lines(self.get("comprehension_questions")) {
+                Ok(q) => Some(q),
+                Err(e) => {
+                    let line = i18n::t(lang, "form.line");
+                    self.error(
+                        "comprehension_questions",
+                        format!("{line} {}: {}", e.line, e.message),
+                    );
+                    None
+                }
+            };
         TrialInput {
             definition,
             acronym: self.opt("acronym"),
@@ -356,6 +379,7 @@ impl TrialForm {
             therapeutic_area: self.opt("therapeutic_area"),
             description: self.opt("description"),
             patient_information: self.opt("patient_information"),
+            comprehension_questions,
         }
     }
 

@@ -35,6 +35,9 @@ pub struct PluginSettings {
     /// The practice's longitude.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
+    /// Where referral outcomes ("your patient was enrolled…") are emailed, if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_email: Option<String>,
 }
 
 impl Default for PluginSettings {
@@ -45,6 +48,7 @@ impl Default for PluginSettings {
             max_distance_km: None,
             latitude: None,
             longitude: None,
+            outcome_email: None,
         }
     }
 }
@@ -58,6 +62,7 @@ impl From<plugin_settings::Model> for PluginSettings {
             max_distance_km: m.max_distance_km,
             latitude: m.latitude,
             longitude: m.longitude,
+            outcome_email: m.outcome_email,
         }
     }
 }
@@ -113,6 +118,15 @@ impl PluginSettings {
                 "between -180 and 180",
             ));
         }
+        if let Some(e) = &self.outcome_email
+            && (e.len() > 254 || !e.contains('@') || e.chars().any(char::is_whitespace))
+        {
+            d.push(Detail::new(
+                "$.outcome_email",
+                "invalid_email",
+                "an email address such as cabinet@example.fr",
+            ));
+        }
         d
     }
 }
@@ -160,7 +174,7 @@ pub async fn set(
         max_distance_km: Set(new.max_distance_km),
         latitude: Set(new.latitude),
         longitude: Set(new.longitude),
-        outcome_email: sea_orm::ActiveValue::NotSet,
+        outcome_email: Set(new.outcome_email.clone()),
         updated_at: Set(Utc::now()),
     };
     if existing.is_some() {

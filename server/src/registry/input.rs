@@ -45,6 +45,9 @@ pub struct TrialInput {
     /// Information written for patients.
     #[serde(default)]
     pub patient_information: Option<String>,
+    /// Comprehension questions asked in the consent flow (optional, at most 10).
+    #[serde(default)]
+    pub comprehension_questions: Option<Vec<crate::consent::questions::Question>>,
 }
 
 /// The phases a trial may declare (ClinicalTrials.gov's list, lower case).
@@ -96,6 +99,8 @@ pub struct Checked {
     pub description: Option<String>,
     /// Information for patients.
     pub patient_information: Option<String>,
+    /// Comprehension questions (empty: none).
+    pub comprehension_questions: Vec<crate::consent::questions::Question>,
 }
 
 /// Whether a registry number has the form of an NCT, EU CT or EudraCT number.
@@ -181,6 +186,26 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
             format!("recruitment ends ({b}) before it starts ({a})"),
         ));
     }
+    let questions = input.comprehension_questions.unwrap_or_default();
+    if questions.len() > crate::consent::questions::MAX_QUESTIONS {
+        details.push(Detail::new(
+            "$.comprehension_questions",
+            "too_many_questions",
+            format!(
+                "at most {} questions",
+                crate::consent::questions::MAX_QUESTIONS
+            ),
+        ));
+    }
+    for (i, q) in questions.iter().enumerate() {
+        if let Err(m) = crate::consent::questions::check(q) {
+            details.push(Detail::new(
+                &format!("$.comprehension_questions[{i}]"),
+                "invalid_question",
+                m,
+            ));
+        }
+    }
     match definition {
         Some(definition) if details.is_empty() => Ok(Checked {
             definition,
@@ -193,6 +218,7 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
             therapeutic_area: trimmed(input.therapeutic_area),
             description: trimmed(input.description),
             patient_information: trimmed(input.patient_information),
+            comprehension_questions: questions,
         }),
         _ => Err(ApiError::Validation(details)),
     }

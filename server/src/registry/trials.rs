@@ -61,6 +61,9 @@ pub struct TrialView {
     /// Information for patients.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patient_information: Option<String>,
+    /// Comprehension questions of the consent flow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub comprehension_questions: Vec<crate::consent::questions::Question>,
     /// Creation time.
     pub created_at: chrono::DateTime<Utc>,
     /// Last change.
@@ -90,6 +93,10 @@ impl TrialView {
             therapeutic_area: t.therapeutic_area,
             description: t.description,
             patient_information: t.patient_information,
+            comprehension_questions: t
+                .comprehension_questions
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default(),
             created_at: t.created_at,
             updated_at: t.updated_at,
             definition,
@@ -108,7 +115,13 @@ fn snapshot(t: &trial::Model) -> serde_json::Value {
         "recruitment_start": t.recruitment_start, "recruitment_end": t.recruitment_end, "review_comment": t.review_comment,
         "phase": t.phase, "therapeutic_area": t.therapeutic_area, "description": t.description,
         "patient_information": t.patient_information,
+        "comprehension_questions": t.comprehension_questions,
     })
+}
+
+/// The stored form of comprehension questions (`None` when there are none).
+fn questions_json(q: &[crate::consent::questions::Question]) -> Option<serde_json::Value> {
+    (!q.is_empty()).then(|| serde_json::to_value(q).unwrap_or_default())
 }
 
 fn definition_json(mut d: trials::Trial, version: i32) -> Result<serde_json::Value, ApiError> {
@@ -186,7 +199,7 @@ pub async fn create(
         recruitment_start: Set(checked.recruitment_start),
         recruitment_end: Set(checked.recruitment_end),
         review_comment: Set(None),
-        comprehension_questions: Set(None),
+        comprehension_questions: Set(questions_json(&checked.comprehension_questions)),
         phase: Set(checked.phase.clone()),
         therapeutic_area: Set(checked.therapeutic_area.clone()),
         description: Set(checked.description.clone()),
@@ -275,6 +288,7 @@ pub async fn update(
         therapeutic_area,
         description,
         patient_information,
+        comprehension_questions,
     } = check(input)?;
     if definition.id != t.slug {
         return Err(ApiError::invalid(
@@ -301,6 +315,7 @@ pub async fn update(
     active.therapeutic_area = Set(therapeutic_area);
     active.description = Set(description);
     active.patient_information = Set(patient_information);
+    active.comprehension_questions = Set(questions_json(&comprehension_questions));
     active.updated_at = Set(Utc::now());
     let t = active.update(&txn).await?;
     audit::append(

@@ -10,6 +10,7 @@ pub mod health;
 pub mod matching;
 pub mod outbox;
 pub mod plugin;
+pub mod referrals;
 pub mod trials;
 
 /// Registers every route.
@@ -52,5 +53,11 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(plugin::suppressions)
         .service(plugin::settings)
         .service(events::record)
+        .service(referrals::list)
+        .service(referrals::get)
+        .service(referrals::set_status)
+        .service(referrals::consent_pdf)
+        .service(referrals::fhir)
+        .service(referrals::plugin_outcomes)
         .service(matching::run);
 }

@@ -37,6 +37,11 @@ const ASSETS: &[Asset] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../../static/inclusio.js"),
     ),
+    (
+        "consent.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/consent.js"),
+    ),
 ];
 
 /// An asset ready to serve: content type, content, ETag.

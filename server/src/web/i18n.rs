@@ -31,6 +31,14 @@ pub fn t(lang: Lang, key: &str) -> &str {
     }
 }
 
+/// The message `key` in `lang`, if the catalogue has it (for keys built at run time).
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    CATALOGUE.get(key).map(|(en, fr)| match lang {
+        Lang::En => *en,
+        Lang::Fr => *fr,
+    })
+}
+
 /// Whether the catalogue holds `key`.
 pub fn has(key: &str) -> bool {
     CATALOGUE.contains_key(key)

@@ -3,6 +3,7 @@
 
 mod builder;
 mod common;
+mod consent;
 mod plugin;
 mod portal;
 
@@ -14,4 +15,5 @@ pub const ALL: &[&[Message]] = &[
     portal::MESSAGES,
     builder::MESSAGES,
     plugin::MESSAGES,
+    consent::MESSAGES,
 ];

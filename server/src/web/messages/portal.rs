@@ -142,6 +142,17 @@ pub const MESSAGES: &[Message] = &[
     ),
     ("field.description", "Description", "Description"),
     (
+        "field.comprehension_questions",
+        "Comprehension questions (consent)",
+        "Questions de compréhension (consentement)",
+    ),
+    (
+        "hint.comprehension_questions",
+        "Optional. One question per line: the question, then its options separated by |, the right one marked with *. Example: Can you stop at any time? | No | *Yes",
+        "Facultatif. Une question par ligne : la question, puis ses réponses séparées par |, la bonne marquée d’un *. Exemple : Pouvez-vous arrêter à tout moment ? | Non | *Oui",
+    ),
+    ("form.line", "Line", "Ligne"),
+    (
         "field.patient_information",
         "Information for patients",
         "Information pour les patients",

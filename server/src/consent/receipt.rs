@@ -1,0 +1,47 @@
+//! The patient's receipt link (`/consent/receipt/{token}`): the signed copy to download again
+//! and the withdrawal button. Only the token's SHA-256 is stored.
+
+use crate::crypto::Cipher;
+use crate::entities::{consent, trial};
+use crate::error::ApiError;
+use crate::plugin::consent_token::hash;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+/// The consent of a receipt token: 404 when unknown.
+pub async fn consent_of<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+) -> Result<consent::Model, ApiError> {
+    if token.len() > 64 {
+        return Err(ApiError::NotFound("this link".into()));
+    }
+    consent::Entity::find()
+        .filter(consent::Column::ReceiptHash.eq(hash(token)))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("this link".into()))
+}
+
+/// The trial's title of a consent.
+pub async fn trial_title<C: ConnectionTrait>(
+    db: &C,
+    c: &consent::Model,
+) -> Result<String, ApiError> {
+    Ok(trial::Entity::find_by_id(c.trial_id)
+        .one(db)
+        .await?
+        .map(|t| t.title)
+        .unwrap_or_default())
+}
+
+/// The PDF copy, opened, after checking it against its stored SHA-256.
+pub fn pdf(cipher: &Cipher, c: &consent::Model) -> Result<Vec<u8>, ApiError> {
+    use sha2::{Digest, Sha256};
+    let bytes = super::identity::open_text(cipher, &c.pdf_sealed).map_err(anyhow::Error::from)?;
+    if super::signature::hex(&Sha256::digest(&bytes)) != c.pdf_sha256 {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "the stored consent copy does not match its hash"
+        )));
+    }
+    Ok(bytes)
+}

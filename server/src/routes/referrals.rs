@@ -1,0 +1,223 @@
+//! Referrals for the coordinators of their sites (session), and their outcomes for the
+//! referring practice (practice API key).
+
+use crate::auth::Principal;
+use crate::config::Settings;
+use crate::crypto::Cipher;
+use crate::email::Outbox;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
+use crate::openapi::{JsonBodyErrors, PracticeErrors, SessionErrors};
+use crate::referral::status::{Reason, Status};
+use crate::referral::store::{self, Change};
+use crate::referral::view::{self, ReferralDetail, ReferralSummary};
+use crate::referral::{export, outcomes};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+type Db = web::Data<DatabaseConnection>;
+
+/// Filters of the referral list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Only this trial.
+    pub trial: Option<Uuid>,
+    /// Only this status.
+    pub status: Option<Status>,
+}
+
+/// The referrals of the caller's sites, newest first (coordinators only; no identity here).
+#[utoipa::path(
+    tag = "referrals",
+    security(("session_cookie" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The referrals of the coordinator's sites", body = Vec<ReferralSummary>),
+        SessionErrors,
+    )
+)]
+#[get("/api/v1/referrals")]
+pub async fn list(
+    db: Db,
+    p: Principal,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let status = q.status.map(Status::as_str);
+    let rows = view::list(db.get_ref(), &p, q.trial, status).await?;
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+/// One referral with the patient's identity and contact details (decrypted for the
+/// coordinators of its site only; each view is written to the audit log).
+#[utoipa::path(
+    tag = "referrals",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The referral")),
+    responses(
+        (status = 200, description = "The referral, its consent and history", body = ReferralDetail),
+        (status = 404, description = "`not_found`: no such referral at the caller's sites", body = ErrorBody),
+        SessionErrors,
+    )
+)]
+#[get("/api/v1/referrals/{id}")]
+pub async fn get(
+    db: Db,
+    cipher: web::Data<Cipher>,
+    p: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(view::detail(db.get_ref(), &cipher, &p, id.into_inner()).await?))
+}
+
+/// A status change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    /// The new status.
+    pub status: Status,
+    /// Required for `screen_failed`, `declined` and `withdrawn`.
+    #[serde(default)]
+    pub reason: Option<Reason>,
+    /// Free text; required with the reason `other`.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// Moves a referral along `referred → contacted → screening → enrolled`, or out of it
+/// (`screen_failed`, `declined`, `withdrawn`, each with a reason). Withdrawing also marks the
+/// consent withdrawn; enrolling the target's last patient closes the trial.
+#[utoipa::path(
+    tag = "referrals",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The referral")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "The referral after the change", body = ReferralSummary),
+        (status = 404, description = "`not_found`: no such referral at the caller's sites", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: not allowed from the current status; `conflict`: changed meanwhile", body = ErrorBody),
+        (status = 422, description = "`validation_failed`; details: `required` (reason), `reason_not_allowed`, `detail_required`", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
+#[post("/api/v1/referrals/{id}/status")]
+pub async fn set_status(
+    db: Db,
+    outbox: web::Data<Outbox>,
+    p: Principal,
+    id: web::Path<Uuid>,
+    ApiJson(body): ApiJson<StatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    if body
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.chars().count() > 1000)
+    {
+        return Err(ApiError::Validation(vec![crate::error::Detail::new(
+            "$.detail",
+            "too_long",
+            "at most 1000 characters",
+        )]));
+    }
+    let change = Change {
+        to: body.status,
+        reason: body.reason,
+        detail: body.detail.filter(|d| !d.trim().is_empty()),
+    };
+    let id = id.into_inner();
+    store::transition(db.get_ref(), &outbox, &p, id, change).await?;
+    let rows = view::list(db.get_ref(), &p, None, None).await?;
+    let row = rows
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("referral {id}")))?;
+    Ok(HttpResponse::Ok().json(row))
+}
+
+/// The signed consent's PDF copy, checked against its stored SHA-256 (sent as `Digest`).
+#[utoipa::path(
+    tag = "referrals",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The referral")),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        SessionErrors,
+    )
+)]
+#[get("/api/v1/referrals/{id}/consent.pdf")]
+pub async fn consent_pdf(
+    db: Db,
+    cipher: web::Data<Cipher>,
+    p: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (bytes, sha) = export::pdf(db.get_ref(), &cipher, &p, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Digest", format!("sha-256={sha}")))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(bytes))
+}
+
+/// The referral as FHIR R4: a Bundle with the Patient, the `Consent` and the
+/// `ResearchSubject`.
+#[utoipa::path(
+    tag = "referrals",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The referral")),
+    responses(
+        (status = 200, description = "A FHIR R4 Bundle (collection)", content_type = "application/fhir+json", body = Object),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        SessionErrors,
+    )
+)]
+#[get("/api/v1/referrals/{id}/fhir")]
+pub async fn fhir(
+    db: Db,
+    cipher: web::Data<Cipher>,
+    settings: web::Data<Settings>,
+    req: HttpRequest,
+    p: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let base = crate::plugin::base_url(&settings, &req);
+    let bundle = export::fhir(db.get_ref(), &cipher, &base, &p, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/fhir+json")
+        .insert_header(("Cache-Control", "no-store"))
+        .json(bundle))
+}
+
+/// From when.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SinceQuery {
+    /// Only changes after this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// What became of the practice's referrals: each status change, by pseudonym and alert,
+/// oldest first, at most 500 (ask again from the last `at`).
+#[utoipa::path(
+    tag = "plugin",
+    security(("practice_api_key" = [])),
+    params(SinceQuery),
+    responses(
+        (status = 200, description = "The outcomes", body = Object),
+        PracticeErrors,
+    )
+)]
+#[get("/api/v1/plugin/outcomes")]
+pub async fn plugin_outcomes(
+    db: Db,
+    p: Principal,
+    q: web::Query<SinceQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let practice = p.practice()?;
+    let outcomes = outcomes::since(db.get_ref(), practice, q.since).await?;
+    Ok(HttpResponse::Ok().json(plugin_sdk::ReferralOutcomes { outcomes }))
+}

@@ -25,6 +25,7 @@ pub mod fhir_export;
 pub mod lifecycle;
 pub mod openapi;
 pub mod pages;
+pub mod pdf;
 pub mod plugin;
 pub mod registry;
 pub mod routes;

@@ -58,14 +58,17 @@ cargo test --workspace --locked
 
 # Independent validators of what the CDS Hooks tests kept (target/test-output/cds): JSON
 # schemas written from the CDS Hooks 2.0 specification, and the fhir.resources models for the
-# exported ResearchStudy/Group. Installed from PyPI into a virtual environment under target/.
-if ! [ -x target/validator-venv/bin/python ] || ! target/validator-venv/bin/python -c 'import fhir.resources, jsonschema' 2>/dev/null; then
-  echo "--- installing the FHIR and JSON-schema validators (PyPI)"
+# exported ResearchStudy/Group; and pypdf (strict) for the consent PDFs the server's unit tests
+# kept (target/test-output/consent-pdf). Installed from PyPI into a virtual environment under
+# target/.
+if ! [ -x target/validator-venv/bin/python ] || ! target/validator-venv/bin/python -c 'import fhir.resources, jsonschema, pypdf' 2>/dev/null; then
+  echo "--- installing the FHIR, JSON-schema and PDF validators (PyPI)"
   if ! python3 -m venv target/validator-venv 2>/dev/null; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
     python3 -m venv target/validator-venv
   fi
-  target/validator-venv/bin/pip install -q 'fhir.resources>=8,<9' 'jsonschema>=4.18,<5'
+  target/validator-venv/bin/pip install -q 'fhir.resources>=8,<9' 'jsonschema>=4.18,<5' 'pypdf>=4,<6'
 fi
 target/validator-venv/bin/python scripts/validate-cds.py
+target/validator-venv/bin/python scripts/validate-pdf.py

@@ -119,7 +119,8 @@ impl ApiError {
         }
     }
 
-    fn message(&self) -> String {
+    /// The sentence shown with the code.
+    pub fn message(&self) -> String {
         match self {
             ApiError::MalformedJson { path, message } => format!("{path}: {message}"),
             ApiError::MalformedQuery(why) => format!("query: {why}"),

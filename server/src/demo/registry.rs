@@ -104,6 +104,19 @@ pub(crate) async fn recruiting(
                 recruitment_start: None,
                 recruitment_end: None,
                 sponsor_id: None,
+                patient_information: Some("Cette étude (démonstration) compare deux prises en charge. Elle dure six mois, avec trois visites au centre investigateur.".into()),
+                comprehension_questions: Some(vec![
+                    crate::consent::questions::Question {
+                        text: "Pouvez-vous arrêter l’étude à tout moment ?".into(),
+                        options: vec!["Non".into(), "Oui, sans conséquence sur mes soins".into()],
+                        answer: 1,
+                    },
+                    crate::consent::questions::Question {
+                        text: "Combien de temps dure l’étude ?".into(),
+                        options: vec!["Six mois".into(), "Cinq ans".into()],
+                        answer: 0,
+                    },
+                ]),
                 ..TrialInput::default()
             };
             let v = trials::create(db, a.sponsor, &sponsor, input)

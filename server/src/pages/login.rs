@@ -105,6 +105,7 @@ pub fn home_of(role: Role) -> &'static str {
     match role {
         Role::Sponsor => "/sponsor",
         Role::Admin => "/admin/review",
+        Role::Coordinator => "/coordinator",
         _ => "/",
     }
 }

@@ -2,6 +2,7 @@
 //! handlers. Shared chrome, language and errors are in `crate::web`.
 
 pub mod consent;
+pub mod coordinator;
 pub mod criteria_playground;
 pub mod form;
 pub mod home;
@@ -48,6 +49,9 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(receipt::pdf)
         .service(receipt::withdraw)
         .service(consent::sign)
+        .service(coordinator::list)
+        .service(coordinator::show)
+        .service(coordinator::change)
         .service(popup::page)
         .service(popup::answer);
 }

@@ -4,6 +4,7 @@
 mod builder;
 mod common;
 mod consent;
+mod coordinator;
 mod plugin;
 mod portal;
 
@@ -16,4 +17,5 @@ pub const ALL: &[&[Message]] = &[
     builder::MESSAGES,
     plugin::MESSAGES,
     consent::MESSAGES,
+    coordinator::MESSAGES,
 ];

@@ -10,10 +10,12 @@
 //! state at `GET /api/v1/admin/outbox` ([`report`]).
 //!
 //! Adding an email: a struct in [`kinds`], its six templates, one `email_templates!` line,
-//! and one `enqueue` call in the transaction that causes it.
+//! and one `enqueue` call in the transaction that causes it ([`outbox::Outbox::enqueue_with`]
+//! when it carries [`Attachment`]s).
 
 #[macro_use]
 pub mod message;
+pub mod attachment;
 pub mod compose;
 pub mod kinds;
 pub mod outbox;
@@ -21,6 +23,7 @@ pub mod report;
 pub mod transport;
 pub mod worker;
 
+pub use attachment::Attachment;
 pub use message::{Email, Locale, Rendered};
 pub use outbox::Outbox;
 pub use transport::{MemoryMailbox, Transport};

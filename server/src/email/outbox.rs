@@ -1,7 +1,8 @@
-//! Writing emails: [`Outbox::enqueue`] puts one sealed row in the caller's transaction.
+//! Writing emails: [`Outbox::enqueue`] (or [`Outbox::enqueue_with`], with attachments) puts
+//! one sealed row in the caller's transaction.
 
 use super::compose::Sealed;
-use super::{Email, Locale};
+use super::{Attachment, Email, Locale};
 use crate::config::Settings;
 use crate::crypto::{Cipher, CryptoError};
 use crate::entities::email_outbox;
@@ -79,9 +80,22 @@ impl Outbox {
         locale: Locale,
         email: &E,
     ) -> Result<Uuid, OutboxError> {
+        self.enqueue_with(txn, to, locale, email, Vec::new()).await
+    }
+
+    /// [`Outbox::enqueue`] with files attached (sealed with the rest of the email).
+    pub async fn enqueue_with<C: ConnectionTrait, E: Email>(
+        &self,
+        txn: &C,
+        to: &str,
+        locale: Locale,
+        email: &E,
+        attachments: Vec<Attachment>,
+    ) -> Result<Uuid, OutboxError> {
         let sealed = Sealed {
             to: to.to_string(),
             body: email.render(locale)?,
+            attachments,
         };
         let json =
             serde_json::to_vec(&sealed).map_err(|e| OutboxError::Db(DbErr::Json(e.to_string())))?;
@@ -124,5 +138,59 @@ impl Outbox {
             .map_err(|_| CryptoError::Malformed)?;
         let json = self.cipher.open(&bytes)?;
         serde_json::from_slice(&json).map_err(|_| CryptoError::Malformed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::email::kinds::TrialApproved;
+    use sea_orm::EntityTrait;
+
+    #[tokio::test]
+    async fn attachments_are_sealed_with_the_email() {
+        let mut options = sea_orm::ConnectOptions::new("sqlite::memory:");
+        options.max_connections(1);
+        let db = sea_orm::Database::connect(options).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        let outbox = Outbox::from_settings(&Settings::default());
+        let email = TrialApproved {
+            trial_title: "T".into(),
+            trial_slug: "t".into(),
+            sponsor_name: "S".into(),
+        };
+        let pdf = Attachment {
+            filename: "copie.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.4 secret".to_vec(),
+        };
+        let with = outbox
+            .enqueue_with(&db, "a@example.org", Locale::Fr, &email, vec![pdf.clone()])
+            .await
+            .unwrap();
+        let without = outbox
+            .enqueue(&db, "b@example.org", Locale::En, &email)
+            .await
+            .unwrap();
+        let sealed_row = row(&db, with).await;
+        assert!(
+            !sealed_row
+                .sealed
+                .contains(&STANDARD.encode(b"%PDF-1.4 secret"))
+        );
+        let opened = outbox.open(&sealed_row).unwrap();
+        assert_eq!(opened.attachments, vec![pdf]);
+        assert_eq!(opened.to, "a@example.org");
+        let opened = outbox.open(&row(&db, without).await).unwrap();
+        assert!(opened.attachments.is_empty());
+    }
+
+    async fn row(db: &sea_orm::DatabaseConnection, id: Uuid) -> email_outbox::Model {
+        email_outbox::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
     }
 }

@@ -278,6 +278,7 @@ async fn operations_are_documented_with_responses_parameters_and_security() {
             "/api/v1/plugin/bundle"
             | "/api/v1/plugin/suppressions"
             | "/api/v1/plugin/settings"
+            | "/api/v1/plugin/outcomes"
             | "/api/v1/events"
             | "/api/v1/match" => ["practice_api_key".to_string()].into(),
             _ => ["session_cookie".to_string()].into(),

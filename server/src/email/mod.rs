@@ -24,8 +24,7 @@ pub mod transport;
 pub mod worker;
 
 pub use attachment::Attachment;
+pub use kinds::{ConsentCopy, ConsentWithdrawn, NewReferral, ReferralOutcome};
 pub use message::{Email, Locale, Rendered};
 pub use outbox::Outbox;
 pub use transport::{MemoryMailbox, Transport};
-mod stub;
-pub use stub::*;

@@ -34,6 +34,24 @@ pub async fn trial_title<C: ConnectionTrait>(
         .unwrap_or_default())
 }
 
+/// Writes to the audit log that the patient downloaded their copy (Part 11: the copy given
+/// to the participant is an event of the record).
+pub async fn log_download(db: &sea_orm::DatabaseConnection, c: &consent::Model) -> Result<(), ApiError> {
+    let txn = crate::db::write(db).await?;
+    crate::audit::append(
+        &txn,
+        &crate::audit::Actor::system(),
+        "consent.copy_downloaded",
+        "consent",
+        &c.id.to_string(),
+        None,
+        Some(&serde_json::json!({"by": "patient", "pdf_sha256": c.pdf_sha256})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// The PDF copy, opened, after checking it against its stored SHA-256.
 pub fn pdf(cipher: &Cipher, c: &consent::Model) -> Result<Vec<u8>, ApiError> {
     use sha2::{Digest, Sha256};

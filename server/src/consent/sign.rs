@@ -187,6 +187,8 @@ pub async fn sign(
             "signature_sha256": c.signature_sha256,
             "pdf_sha256": c.pdf_sha256,
             "gp": c.gp_name,
+            "site": site.id,
+            "copy_emailed": sub.identity.email.is_some(),
         })),
     )
     .await?;

@@ -97,6 +97,9 @@ pub async fn pdf(
         .await
         .map_err(|e| ctx.fail(e))?;
     let bytes = receipt::pdf(&cipher, &c).map_err(|e| ctx.fail(e))?;
+    receipt::log_download(db.get_ref(), &c)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((

@@ -6,7 +6,6 @@
 
 pub mod consent_token;
 pub mod events;
-pub mod landing;
 pub mod matching;
 pub mod popup_token;
 pub mod settings;

@@ -26,6 +26,7 @@ pub mod lifecycle;
 pub mod openapi;
 pub mod pages;
 pub mod plugin;
+pub mod referral_fhir;
 pub mod registry;
 pub mod routes;
 pub mod secret;

@@ -5,10 +5,37 @@
 //! SHA-256 of the configured text (so a passphrase of any length gives a 256-bit key).
 //! Sealed form (version 1): `[0x01] ‖ nonce (12 random bytes) ‖ ciphertext ‖ tag (16 bytes)`.
 //! The leading version byte lets a later key or algorithm coexist with stored data.
+//!
+//! [`derive_key`] (and [`derive_key_for`]) give the labelled keys derived from a configured
+//! secret: one function, so each use differs only by its label.
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+
+/// A key derived from `secret` for one use: HMAC-SHA-256(secret, label).
+///
+/// Labels are versioned strings naming the use, such as `"inclusio.consent-token.v1"`: a
+/// new label (or version) gives an unrelated key, and a derived key says nothing of the
+/// secret or of the keys under other labels.
+pub fn derive_key(secret: &[u8], label: &str) -> [u8; 32] {
+    derive_key_for(secret, label, &[])
+}
+
+/// A key derived from `secret` for one use and one subject (a practice's id, say):
+/// HMAC-SHA-256(secret, label ‖ context). With an empty `context` it is [`derive_key`].
+/// End the label with `\0` when the context follows it, so that no label is a prefix of
+/// another's input.
+pub fn derive_key_for(secret: &[u8], label: &str, context: &[u8]) -> [u8; 32] {
+    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(secret) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    };
+    mac.update(label.as_bytes());
+    mac.update(context);
+    mac.finalize().into_bytes().into()
+}
 
 /// The version byte of the current sealed form.
 const VERSION: u8 = 1;
@@ -87,6 +114,30 @@ impl Cipher {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn derived_keys_are_hmac_sha256_of_the_label() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            hex(&derive_key(b"Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            derive_key_for(b"Jefe", "what do ya want ", b"for nothing?"),
+            derive_key(b"Jefe", "what do ya want for nothing?")
+        );
+        // The consent-token key of the secret `secret` (computed independently, Python's hmac).
+        assert_eq!(
+            hex(&derive_key(b"secret", "inclusio.consent-token.v1")),
+            "a289d32dd22ebac003a8f99b7750b86079e8d70ee09d708c7f43f2c06b7b16d3"
+        );
+        assert_ne!(derive_key(b"secret", "a.v1"), derive_key(b"secret", "a.v2"));
+        assert_ne!(derive_key(b"secret", "a.v1"), derive_key(b"other", "a.v1"));
+    }
 
     #[test]
     fn seals_and_opens_with_either_kind_of_key() {

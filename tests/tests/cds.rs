@@ -925,6 +925,60 @@ async fn cards_through_the_sdk(backend: Backend) {
     }
 }
 
+/// Identical feedback sent at once (an EHR retrying, or several tabs): every call is a 200 and
+/// one event is stored (and for an accept, one consent token), on both backends.
+async fn concurrent_identical_feedback(backend: Backend) {
+    let p = Practices::start(backend).await;
+    for (patient, response) in [
+        ("ehr-patient-race-no", "declined"),
+        ("ehr-patient-race-yes", "accepted"),
+    ] {
+        let card = &p.cards(ISSUER, patient).await[0];
+        let items = if response == "accepted" {
+            json!([{"card": card["uuid"], "outcome": "accepted",
+                "acceptedSuggestions": [{"id": "open"}], "outcomeTimestamp": "2026-11-23T10:00:00Z"}])
+        } else {
+            overridden(card, "not-interested", "2026-11-23T10:00:00Z")
+        };
+        // Every request is built (and its JWT signed) first, then all are sent at once.
+        let requests: Vec<_> = (0..8)
+            .map(|_| {
+                p.app
+                    .request(Method::POST, FEEDBACK)
+                    .bearer_auth(p.token(ISSUER, FEEDBACK))
+                    .json(&json!({ "feedback": items }))
+            })
+            .collect();
+        let sent: Vec<_> = requests
+            .into_iter()
+            .map(|r| {
+                tokio::spawn(async move {
+                    let r = r.send().await.unwrap();
+                    (r.status().as_u16(), r.text().await.unwrap())
+                })
+            })
+            .collect();
+        for s in sent {
+            let (status, body) = s.await.unwrap();
+            assert_eq!(status, 200, "{response}: {body}");
+        }
+        let events = p.events(card).await;
+        assert_eq!(
+            events.iter().filter(|e| e.response == response).count(),
+            1,
+            "{response}: {events:?}"
+        );
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let alert = uuid::Uuid::parse_str(card["uuid"].as_str().unwrap()).unwrap();
+        let tokens = server::entities::consent_token::Entity::find()
+            .filter(server::entities::consent_token::Column::AlertId.eq(alert))
+            .count(&p.app.db)
+            .await
+            .unwrap();
+        assert_eq!(tokens, u64::from(response == "accepted"), "{response}");
+    }
+}
+
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
@@ -945,3 +999,4 @@ on_both!(requests_prefetch_and_cards);
 on_both!(feedback_and_cors);
 on_both!(fhir_export);
 on_both!(cards_through_the_sdk);
+on_both!(concurrent_identical_feedback);

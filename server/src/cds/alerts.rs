@@ -10,30 +10,26 @@
 //! patient id itself is never stored.
 
 use crate::cds::cards::{self, Card, Cards, Link};
+use crate::crypto::derive_key_for;
 use crate::entities::plugin_event;
 use crate::error::ApiError;
 use crate::plugin::matching::MatcherCache;
 use crate::plugin::popup_token::PopupSealer;
 use crate::plugin::{settings, suppressions};
 use chrono::{NaiveDate, SubsecRound, Utc};
-use hmac::{Hmac, Mac};
 use plugin_sdk::wire::{PracticeSettings, Suppression};
 use plugin_sdk::{Alert, History, Rules};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
-use sha2::Sha256;
 use trials::{Locale, Patient};
 use uuid::Uuid;
 
-/// The label the per-practice pseudonym key is derived with.
-pub const PSEUDONYM_LABEL: &[u8] = b"inclusio.cds-pseudonym.v1\0";
+/// The label the per-practice pseudonym key is derived with (the practice id's 16 bytes
+/// follow it).
+pub const PSEUDONYM_LABEL: &str = "inclusio.cds-pseudonym.v1\0";
 
 /// The pseudonym of an EHR patient id for `practice` (64 lowercase hex digits).
 pub fn pseudonym(session_key: &str, practice: Uuid, ehr_patient_id: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(session_key.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-    mac.update(PSEUDONYM_LABEL);
-    mac.update(practice.as_bytes());
-    let key = mac.finalize().into_bytes();
+    let key = derive_key_for(session_key.as_bytes(), PSEUDONYM_LABEL, practice.as_bytes());
     plugin_sdk::pseudonym::pseudonym(&key, ehr_patient_id)
 }
 
@@ -206,5 +202,14 @@ mod tests {
         assert_ne!(p, pseudonym("secret", b, "patient-1"));
         assert_ne!(p, pseudonym("other", a, "patient-1"));
         assert_ne!(p, pseudonym("secret", a, "patient-2"));
+    }
+
+    #[test]
+    fn a_known_pseudonym_is_unchanged() {
+        // Computed independently (Python's hmac) as before `crypto::derive_key_for`.
+        assert_eq!(
+            pseudonym("secret", Uuid::from_u128(1), "patient-1"),
+            "6647cf7a394d8f9f05126a06550b2dfd64aa8142bb642da75826e322e4b38063"
+        );
     }
 }

@@ -6,13 +6,23 @@
 //! `cds.snooze_days`. An override without a reason code (a comment only) records nothing.
 //! Each event's id is derived from the card's uuid and the response, so feedback repeated
 //! for a card is recorded once; a card this practice never showed is skipped.
+//!
+//! Idempotent under concurrency: each event is written with `INSERT … ON CONFLICT (id) DO
+//! NOTHING` in one write transaction, and a row not inserted is feedback already recorded
+//! (by an earlier or a concurrent call), so identical feedback sent at once is a 200 for
+//! every call and one event (and one consent token) on SQLite and PostgreSQL alike.
 
 use crate::cds::feedback::{Feedback, Outcome};
-use crate::entities::plugin_event;
-use crate::error::ApiError;
-use crate::plugin::events::{self, Event, Recording};
-use chrono::{Days, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use crate::entities::{consent_token, plugin_event, trial};
+use crate::error::{ApiError, Detail};
+use crate::lifecycle::Status;
+use crate::plugin::consent_token::hash;
+use crate::plugin::events::{Event, Recording};
+use chrono::{DateTime, Days, SubsecRound, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TryInsertResult,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -42,7 +52,9 @@ pub fn event_id(card: Uuid, response: &str) -> Uuid {
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
-/// Records the feedback of `practice`'s cards; returns how many events were new.
+/// Records the feedback of `practice`'s cards; returns how many events were new (0 when
+/// another call recorded them first). An accept of a trial that no longer recruits is a 422
+/// naming the item, as `POST /api/v1/events` refuses it.
 pub async fn record(
     db: &DatabaseConnection,
     practice: Uuid,
@@ -52,7 +64,7 @@ pub async fn record(
 ) -> Result<usize, ApiError> {
     let today = Utc::now().date_naive();
     let mut new_events: Vec<Event> = Vec::new();
-    for item in items {
+    for (i, item) in items.iter().enumerate() {
         let (Ok(card), Some((response, reason))) =
             (Uuid::parse_str(&item.card), response(&item.outcome))
         else {
@@ -66,6 +78,7 @@ pub async fn record(
             .await?;
         let Some(shown) = shown else { continue };
         let id = event_id(card, response);
+        // A shortcut only: the insert below is what makes a repeat harmless.
         let known = new_events.iter().any(|e| e.id == id)
             || plugin_event::Entity::find_by_id(id)
                 .one(db)
@@ -73,6 +86,9 @@ pub async fn record(
                 .is_some();
         if known {
             continue;
+        }
+        if response == "accepted" {
+            still_recruiting(db, shown.trial_id, i).await?;
         }
         new_events.push(Event {
             id,
@@ -86,14 +102,97 @@ pub async fn record(
             snooze_until: (response == "not_now")
                 .then(|| today.checked_add_days(Days::new(u64::from(snooze_days))))
                 .flatten(),
-            at: item.at,
+            at: item.at.trunc_subsecs(6),
         });
     }
-    let n = new_events.len();
-    if n > 0 {
-        events::record(db, practice, new_events, how).await?;
+    if new_events.is_empty() {
+        return Ok(0);
     }
-    Ok(n)
+    let now = Utc::now().trunc_subsecs(6);
+    let txn = crate::db::write(db).await?;
+    let mut inserted = 0;
+    for e in &new_events {
+        if insert_once(&txn, practice, e, now, how).await? {
+            inserted += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(inserted)
+}
+
+/// Refuses an accept of a trial that no longer takes referrals (item `i` of the batch).
+async fn still_recruiting(
+    db: &DatabaseConnection,
+    trial_id: Uuid,
+    i: usize,
+) -> Result<(), ApiError> {
+    let status = trial::Entity::find_by_id(trial_id)
+        .one(db)
+        .await?
+        .map(|t| t.status);
+    match status {
+        Some(s) if s == Status::Recruiting.as_str() => Ok(()),
+        other => Err(ApiError::Validation(vec![Detail::new(
+            &format!("$.feedback[{i}]"),
+            "not_recruiting",
+            format!(
+                "the trial is {}: it no longer takes referrals",
+                other.as_deref().unwrap_or("gone")
+            ),
+        )])),
+    }
+}
+
+/// Writes an event unless its id is already stored (`ON CONFLICT (id) DO NOTHING`), and for
+/// an accept its consent token; returns whether this call inserted it.
+async fn insert_once<C: ConnectionTrait>(
+    db: &C,
+    practice: Uuid,
+    e: &Event,
+    now: DateTime<Utc>,
+    how: &Recording<'_>,
+) -> Result<bool, ApiError> {
+    let row = plugin_event::ActiveModel {
+        id: Set(e.id),
+        organisation_id: Set(practice),
+        alert_id: Set(e.alert_id),
+        trial_id: Set(e.trial),
+        trial_version: Set(e.trial_version),
+        patient: Set(e.patient.clone()),
+        verdict: Set(e.verdict.clone()),
+        response: Set(e.response.clone()),
+        reason: Set(e.reason.clone()),
+        snooze_until: Set(e.snooze_until),
+        at: Set(e.at),
+        received_at: Set(now),
+    };
+    let written = plugin_event::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
+        .await?;
+    // `Inserted(0)`: the row was there (PostgreSQL waits for a concurrent writer's commit,
+    // SQLite serialises the write transactions), so the feedback is already recorded.
+    let TryInsertResult::Inserted(1..) = written else {
+        return Ok(false);
+    };
+    if e.response == "accepted" {
+        // The token is derived from the event id: whoever inserted the event writes it.
+        consent_token::ActiveModel {
+            token_hash: Set(hash(&how.key.token(e.id))),
+            event_id: Set(e.id),
+            alert_id: Set(e.alert_id),
+            trial_id: Set(e.trial),
+            trial_version: Set(e.trial_version),
+            organisation_id: Set(practice),
+            patient: Set(e.patient.clone()),
+            created_at: Set(now),
+            expires_at: Set(now + how.token_ttl),
+            used_at: Set(None),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! to the alert, trial, version, practice and pseudonym, with an expiry; the consent flow
 //! (issue 6) marks it used.
 
+use crate::crypto::derive_key;
 use crate::entities::consent_token;
 use crate::error::ApiError;
 use base64::Engine;
@@ -12,17 +13,18 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// The label the consent-token key is derived with from the session key.
+pub const TOKEN_KEY_LABEL: &str = "inclusio.consent-token.v1";
+
 /// Derives consent tokens from event ids.
 #[derive(Clone)]
 pub struct TokenKey([u8; 32]);
 
 impl TokenKey {
-    /// The key, derived from the session key with a label of its own.
+    /// The key, derived from the session key with a label of its own
+    /// ([`crate::crypto::derive_key`], label [`TOKEN_KEY_LABEL`]).
     pub fn from_secret(session_key: &str) -> TokenKey {
-        let mut mac = Hmac::<Sha256>::new_from_slice(session_key.as_bytes())
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        mac.update(b"inclusio.consent-token.v1");
-        TokenKey(mac.finalize().into_bytes().into())
+        TokenKey(derive_key(session_key.as_bytes(), TOKEN_KEY_LABEL))
     }
 
     /// The token of an accepting event (URL-safe base64, 43 characters).
@@ -94,5 +96,16 @@ mod tests {
         assert_ne!(k.token(id), TokenKey::from_secret("b").token(id));
         assert_eq!(k.token(id).len(), 43);
         assert_eq!(hash("x").len(), 64);
+    }
+
+    #[test]
+    fn a_known_token_is_unchanged() {
+        // Computed independently (Python's hmac) as the key was derived before
+        // `crypto::derive_key`: HMAC(HMAC(session key, label), event id), URL-safe base64.
+        let id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+        assert_eq!(
+            TokenKey::from_secret("session-key-for-tests").token(id),
+            "HwTbKarpnL8B3oJ7IC-F2j8TjeqdA1xrLAf2YqXcvsA"
+        );
     }
 }

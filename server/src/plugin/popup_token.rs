@@ -63,6 +63,10 @@ pub struct PopupSealer {
 
 impl PopupSealer {
     /// A sealer under a key derived from the encryption key, tokens valid `ttl_secs`.
+    ///
+    /// The AES key is [`Cipher::from_secret`] of `inclusio.popup-token.v1\0` ‖ the key, i.e.
+    /// SHA-256 of the labelled text (not [`crate::crypto::derive_key`]'s HMAC): kept as it
+    /// is, since another derivation would void every pop-up token still in flight.
     pub fn new(encryption_key: &str, ttl_secs: i64) -> PopupSealer {
         PopupSealer {
             cipher: Cipher::from_secret(&format!("inclusio.popup-token.v1\0{encryption_key}")),

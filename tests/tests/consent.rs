@@ -674,6 +674,36 @@ both!(
             .unwrap())
         .await;
         assert_eq!(detail["consent"]["status"], "withdrawn");
+        // FHIR: the Consent is inactive, its permit ends at the withdrawal.
+        let bundle = ok(app
+            .as_user(
+                Method::GET,
+                &format!("/api/v1/referrals/{id}/fhir"),
+                &fx.coordinator_a,
+            )
+            .send()
+            .await
+            .unwrap())
+        .await;
+        let consent = bundle["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["resource"])
+            .find(|r| r["resourceType"] == "Consent")
+            .unwrap()
+            .clone();
+        assert_eq!(consent["status"], "inactive");
+        assert!(consent["provision"]["period"]["end"].is_string());
+        let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/test-output/referral-fhir");
+        std::fs::create_dir_all(&out).unwrap();
+        let name = format!("e2e-withdrawn-{:?}", app.db.get_database_backend()).to_lowercase();
+        std::fs::write(
+            out.join(format!("{name}.json")),
+            serde_json::to_string_pretty(&bundle).unwrap(),
+        )
+        .unwrap();
         // What was recorded before stays: the history and the copy.
         assert_eq!(detail["history"].as_array().unwrap().len(), 3);
         assert_eq!(app.get(&format!("{receipt}/pdf")).await.status(), 200);

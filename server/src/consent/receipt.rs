@@ -36,7 +36,10 @@ pub async fn trial_title<C: ConnectionTrait>(
 
 /// Writes to the audit log that the patient downloaded their copy (Part 11: the copy given
 /// to the participant is an event of the record).
-pub async fn log_download(db: &sea_orm::DatabaseConnection, c: &consent::Model) -> Result<(), ApiError> {
+pub async fn log_download(
+    db: &sea_orm::DatabaseConnection,
+    c: &consent::Model,
+) -> Result<(), ApiError> {
     let txn = crate::db::write(db).await?;
     crate::audit::append(
         &txn,

@@ -167,17 +167,18 @@ pub fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::Reason::*;
+    use super::Reason::{NotMeetingCriteria, Other};
     use super::Status::*;
     use super::*;
 
     #[test]
     fn the_happy_path_and_every_exit() {
-        let cases: &[(Status, Status, Option<Reason>, Option<&str>, bool)] = &[
+        type Case<'a> = (Status, Status, Option<Reason>, Option<&'a str>, bool);
+        let cases: &[Case] = &[
             (Referred, Contacted, None, None, true),
             (Contacted, Screening, None, None, true),
             (Screening, Enrolled, None, None, true),
-            (Enrolled, Withdrawn, Some(Declined), None, true),
+            (Enrolled, Withdrawn, Some(Reason::Declined), None, true),
             (Referred, Screening, None, None, false),
             (Referred, Enrolled, None, None, false),
             (Contacted, Enrolled, None, None, false),
@@ -188,7 +189,7 @@ mod tests {
                 None,
                 true,
             ),
-            (Referred, Declined, Some(Declined), None, true),
+            (Referred, Declined, Some(Reason::Declined), None, true),
             (Contacted, Withdrawn, Some(Other), Some("moved away"), true),
             (Contacted, Withdrawn, Some(Other), Some("  "), false),
             (Screening, ScreenFailed, None, None, false),

@@ -339,6 +339,19 @@ both!(
             .await
             .unwrap())
         .await;
+        // Without a site the flow cannot refer anyone: 409 until the trial has one.
+        assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 409);
+        ok(app
+            .as_user(
+                Method::POST,
+                &format!("/api/v1/trials/{}/sites", f.trial),
+                &f.admin,
+            )
+            .json(&json!({"name": "CHU Nord", "address": "1 rue du Parc, 59000 Lille"}))
+            .send()
+            .await
+            .unwrap())
+        .await;
         let page = app.get(&format!("/consent/{token}")).await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();

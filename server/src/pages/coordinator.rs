@@ -44,7 +44,19 @@ pub struct ReferralPage {
     pub error: Option<String>,
 }
 
+impl ListPage {
+    /// A time as `YYYY-MM-DD HH:MM` (UTC).
+    pub fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
 impl ReferralPage {
+    /// A time as `YYYY-MM-DD HH:MM UTC`.
+    pub fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+
     /// The statuses the referral may move to.
     pub fn next(&self) -> Vec<&'static str> {
         Status::parse(&self.r.summary.status)

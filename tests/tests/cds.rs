@@ -979,6 +979,89 @@ async fn concurrent_identical_feedback(backend: Backend) {
     }
 }
 
+/// The value of attribute `value` after `marker` in `html`.
+fn value_after(html: &str, marker: &str) -> String {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in the page"));
+    let rest = &html[at..];
+    let start = rest.find("value=\"").unwrap() + 7;
+    rest[start..start + rest[start..].find('"').unwrap()].to_string()
+}
+
+/// From a CDS card to a signed consent: the card's pop-up link, "Propose now" in the pop-up,
+/// the consent form it leads to, and the referral it creates for the practice of the EHR's
+/// issuer, under the card's pseudonym and alert.
+async fn consent_from_a_card(backend: Backend) {
+    let p = Practices::start(backend).await;
+    let card = p.cards(ISSUER, "ehr-patient-card-to-consent").await[0].clone();
+    let link = card["links"][0]["url"].as_str().unwrap();
+    let popup = link.split_once("/popup/").expect("a pop-up link").1;
+    let r = p
+        .app
+        .request(Method::POST, &format!("/popup/{popup}/answer"))
+        .json(&json!({"id": uuid::Uuid::now_v7(), "response": "accepted", "at": "2026-11-23T10:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let answer: Value = r.json().await.unwrap();
+    let url = answer["consent_url"].as_str().expect("a consent link");
+    let path = &url[url.find("/consent/").unwrap()..];
+    let html = p.app.get(path).await.text().await.unwrap();
+    let document = value_after(&html, "name=\"document_id\"");
+    let site = value_after(&html, "<select id=\"site_id\"");
+    let mut form: Vec<(String, String)> = [
+        ("document_id", document.as_str()),
+        ("identity_method", "known_patient"),
+        ("q0", "1"),
+        ("q1", "0"),
+        ("given_name", "Zéphyrine"),
+        ("family_name", "Qwertz"),
+        ("birth_date", "1950-01-01"),
+        ("phone", "06 11 22 33 44"),
+        ("signature", "Zephyrine Qwertz"),
+        ("gp_name", "Dr Jean Martin"),
+        ("gp_attest", "yes"),
+        ("site_id", site.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for st in [
+        "read",
+        "questions",
+        "voluntary",
+        "withdraw",
+        "data",
+        "contact",
+    ] {
+        form.push(("statement".into(), st.into()));
+    }
+    let r = p
+        .app
+        .request(Method::POST, path)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    use sea_orm::EntityTrait;
+    let referrals = server::entities::referral::Entity::find()
+        .all(&p.app.db)
+        .await
+        .unwrap();
+    assert_eq!(referrals.len(), 1);
+    let shown = &p.events(&card).await[0];
+    assert_eq!(referrals[0].organisation_id, p.first);
+    assert_eq!(referrals[0].patient, shown.patient, "the card's pseudonym");
+    assert_eq!(
+        referrals[0].alert_id.to_string(),
+        card["uuid"].as_str().unwrap()
+    );
+    assert_eq!(referrals[0].trial_id.to_string(), trial_of(&card));
+}
+
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
@@ -1000,3 +1083,4 @@ on_both!(feedback_and_cors);
 on_both!(fhir_export);
 on_both!(cards_through_the_sdk);
 on_both!(concurrent_identical_feedback);
+on_both!(consent_from_a_card);

@@ -29,8 +29,8 @@ fn searchset(resources: Vec<Value>) -> Value {
 
 /// A patient with 299 resources: conditions, observations, prescriptions, vaccines,
 /// procedures and allergies, dated over ten years.
-fn prefetch() -> Value {
-    let subject = json!({"reference": "Patient/bench"});
+fn prefetch(patient: &str) -> Value {
+    let subject = json!({"reference": format!("Patient/{patient}")});
     let date = |i: usize| format!("{}-{:02}-{:02}", 2016 + i % 10, 1 + i % 12, 1 + i % 28);
     let icpc = [
         "T90", "K86", "R74", "P76", "L03", "K74", "D12", "A04", "R96", "T93",
@@ -78,7 +78,7 @@ fn prefetch() -> Value {
         })
         .collect();
     json!({
-        "patient": {"resourceType": "Patient", "id": "bench", "gender": "male", "birthDate": "1958-03-02"},
+        "patient": {"resourceType": "Patient", "id": patient, "gender": "male", "birthDate": "1958-03-02"},
         "conditions": searchset(conditions),
         "observations": searchset(observations),
         "medications": searchset(medications),
@@ -100,27 +100,60 @@ fn count(prefetch: &Value) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "seeds 1,000 trials: run in release with --ignored"]
 async fn p95_of_the_service_call() {
+    run(false).await;
+}
+
+/// The same with an issuer bound to a practice: cards through the SDK core and its fatigue
+/// rules, a pseudonym per call (a new patient each call, so no suppression shortens the
+/// work) and a `shown` event written for each card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "seeds 1,000 trials: run in release with --ignored"]
+async fn p95_of_the_service_call_for_a_practice() {
+    run(true).await;
+}
+
+async fn run(practice: bool) {
     let key = SigningKey::generate(Algorithm::ES384);
     let inline = serde_json::to_string(&jwks(&[&key])).unwrap();
+    let practice_id = practice.then(uuid::Uuid::now_v7);
     let app = spawn_app_with(Backend::Sqlite, |s| {
         s.cds.issuers = vec![TrustedIssuer {
             iss: ISSUER.into(),
             jku: Vec::new(),
             jwks: Some(inline),
             algorithms: vec!["ES384".into()],
-            practice_id: None,
+            practice_id,
         }];
     })
     .await;
+    if let Some(id) = practice_id {
+        use sea_orm::ActiveModelTrait;
+        server::entities::organisation::ActiveModel {
+            id: sea_orm::Set(id),
+            name: sea_orm::Set("Cabinet du banc d'essai".into()),
+            kind: sea_orm::Set("practice".into()),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
     server::bench_seed::seed(&app.db, &app.settings, TRIALS)
         .await
         .expect("seed");
-    let prefetch = prefetch();
-    assert_eq!(count(&prefetch), 300, "a 300-resource prefetch");
+    assert_eq!(count(&prefetch("bench")), 300, "a 300-resource prefetch");
+    // For a practice each call is a new patient (a new pseudonym); otherwise one patient.
+    let patient = |i: usize| {
+        if practice {
+            format!("bench-{i}")
+        } else {
+            "bench".to_string()
+        }
+    };
     let aud = format!("{}{SERVICE}", app.address);
     let body = |i: usize| {
         json!({"hook": "patient-view", "hookInstance": format!("bench-{i}"),
-        "context": {"userId": "Practitioner/1", "patientId": "bench"}, "prefetch": prefetch})
+        "context": {"userId": "Practitioner/1", "patientId": patient(i)}, "prefetch": prefetch(&patient(i))})
     };
     let tokens: Vec<String> = (0..CALLS + 20)
         .map(|_| key.sign_with(&claims(&aud), None))
@@ -147,11 +180,25 @@ async fn p95_of_the_service_call() {
             times.push(elapsed); // the first 20 warm the index cache and connections
         }
     }
+    if practice {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let shown = server::entities::plugin_event::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap();
+        println!("{shown} shown events written");
+        assert!(shown >= CALLS as u64, "a shown event per call");
+    }
     times.sort();
     let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).min(times.len()) - 1];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "CDS call, {TRIALS} trials, 300 resources, {CALLS} calls: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "CDS call{}, {TRIALS} trials, 300 resources, {CALLS} calls: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        if practice {
+            " for a practice (SDK core, shown events)"
+        } else {
+            ""
+        },
         ms(at(0.50)),
         ms(at(0.95)),
         ms(at(0.99)),

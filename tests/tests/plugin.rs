@@ -164,6 +164,32 @@ both!(
     }
 );
 
+both!(
+    identical_events_sent_at_once_are_recorded_once,
+    |app: TestApp| async move {
+        let f = fixture(&app).await;
+        let e = event(&f.trial, &pseudonym(2), "accepted");
+        let sent: Vec<_> = (0..8)
+            .map(|_| {
+                let r = app
+                    .request(Method::POST, "/api/v1/events")
+                    .bearer_auth(&f.key)
+                    .json(&json!({ "events": [e.clone()] }));
+                tokio::spawn(async move { r.send().await.unwrap() })
+            })
+            .collect();
+        let mut urls = Vec::new();
+        for s in sent {
+            let v = ok(s.await.unwrap()).await;
+            urls.push(v["results"][0]["consent_url"].as_str().unwrap().to_string());
+        }
+        urls.dedup();
+        assert_eq!(urls.len(), 1, "the same consent link for every copy");
+        assert_eq!(count(&app, "plugin_events").await, 1);
+        assert_eq!(count(&app, "consent_tokens").await, 1);
+    }
+);
+
 both!(bad_events_name_the_field, |app: TestApp| async move {
     let f = fixture(&app).await;
     let p = pseudonym(2);

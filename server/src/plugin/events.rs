@@ -229,10 +229,18 @@ pub async fn record(
                     e.id
                 )));
             }
-            None => {
-                insert(&txn, practice, &e, now, how).await?;
-                "recorded"
-            }
+            None if insert(&txn, practice, &e, now, how).await? => "recorded",
+            // A concurrent request inserted it first (PostgreSQL waited for its commit):
+            // the same event is a duplicate, another one a conflict.
+            None => match plugin_event::Entity::find_by_id(e.id).one(&txn).await? {
+                Some(stored) if same(&stored, practice, &e) => "duplicate",
+                _ => {
+                    return Err(ApiError::Conflict(format!(
+                        "$.events[{i}].id: event {} was recorded with other content",
+                        e.id
+                    )));
+                }
+            },
         };
         let consent_url = (e.response == "accepted")
             .then(|| format!("{}/consent/{}", how.base_url, how.key.token(e.id)));
@@ -260,14 +268,16 @@ fn same(s: &plugin_event::Model, practice: Uuid, e: &Event) -> bool {
         && s.at.trunc_subsecs(6) == e.at
 }
 
+/// Inserts an event (and an accept's consent token) unless its id is already stored;
+/// returns whether it inserted.
 async fn insert<C: sea_orm::ConnectionTrait>(
     db: &C,
     practice: Uuid,
     e: &Event,
     now: DateTime<Utc>,
     how: &Recording<'_>,
-) -> Result<(), ApiError> {
-    plugin_event::ActiveModel {
+) -> Result<bool, ApiError> {
+    let row = plugin_event::ActiveModel {
         id: Set(e.id),
         organisation_id: Set(practice),
         alert_id: Set(e.alert_id),
@@ -280,9 +290,14 @@ async fn insert<C: sea_orm::ConnectionTrait>(
         snooze_until: Set(e.snooze_until),
         at: Set(e.at),
         received_at: Set(now),
+    };
+    let written = plugin_event::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
+        .await?;
+    if !matches!(written, sea_orm::TryInsertResult::Inserted(1..)) {
+        return Ok(false);
     }
-    .insert(db)
-    .await?;
     if e.response == "accepted" {
         consent_token::ActiveModel {
             token_hash: Set(super::consent_token::hash(&how.key.token(e.id))),
@@ -299,5 +314,5 @@ async fn insert<C: sea_orm::ConnectionTrait>(
         .insert(db)
         .await?;
     }
-    Ok(())
+    Ok(true)
 }

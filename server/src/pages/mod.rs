@@ -50,6 +50,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(receipt::withdraw)
         .service(consent::sign)
         .service(coordinator::list)
+        .service(coordinator::csv)
         .service(coordinator::show)
         .service(coordinator::change)
         .service(popup::page)

@@ -8,3 +8,4 @@ pub mod recipients;
 pub mod status;
 pub mod store;
 pub mod view;
+pub mod worklist;

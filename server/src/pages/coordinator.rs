@@ -3,7 +3,8 @@
 //! audited), `GET /coordinator/referrals.csv` (the same list as CSV, audited too),
 //! `GET /coordinator/referrals/{id}` (the patient, the consent,
 //! the history; each view audited) and `POST /coordinator/referrals/{id}` (a status change
-//! with its reason, CSRF-checked) through the same functions as the JSON API. The
+//! with its reason, CSRF-checked), `POST /coordinator/referrals/{id}/notes` (a note,
+//! CSRF-checked) through the same functions as the JSON API. The
 //! dashboards of issue 7 build on these.
 
 use crate::auth::session::SessionKey;
@@ -13,6 +14,7 @@ use crate::crypto::Cipher;
 use crate::email::Outbox;
 use crate::error::ApiError;
 use crate::pages::form::{Pairs, render, see_other};
+use crate::referral::notes::{self, Note};
 use crate::referral::status::{self, Reason, Status};
 use crate::referral::store::{self, Change};
 use crate::referral::view::{self, ReferralDetail};
@@ -46,8 +48,12 @@ pub struct ReferralPage {
     pub ctx: PageContext,
     /// The referral.
     pub r: ReferralDetail,
+    /// Its notes, oldest first.
+    pub notes: Vec<Note>,
     /// The error of the last change, if any.
     pub error: Option<String>,
+    /// The error of the last note, if any.
+    pub note_error: Option<String>,
 }
 
 impl ListPage {
@@ -207,17 +213,7 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let p = principal(&ctx)?;
     let id = referral_id(&ctx, &id)?;
-    let r = view::detail(&db, &cipher, &p, id)
-        .await
-        .map_err(|e| ctx.fail(e))?;
-    Ok(no_store(render(
-        StatusCode::OK,
-        &ReferralPage {
-            ctx,
-            r,
-            error: None,
-        },
-    )))
+    page(ctx, &db, &cipher, &p, id, StatusCode::OK, None, None).await
 }
 
 /// `POST /coordinator/referrals/{id}`: `status`, `reason`, `detail`, `csrf_token`.
@@ -257,17 +253,73 @@ pub async fn change(
                     .join("; "),
                 other => other.message(),
             };
-            let r = view::detail(&db, &cipher, &p, id)
-                .await
-                .map_err(|e| ctx.fail(e))?;
-            Ok(render(
+            page(
+                ctx,
+                &db,
+                &cipher,
+                &p,
+                id,
                 StatusCode::CONFLICT,
-                &ReferralPage {
-                    ctx,
-                    r,
-                    error: Some(message),
-                },
-            ))
+                Some(message),
+                None,
+            )
+            .await
         }
     }
+}
+
+/// `POST /coordinator/referrals/{id}/notes`: `body`, `csrf_token`.
+#[post("/coordinator/referrals/{id}/notes")]
+pub async fn note(
+    ctx: PageContext,
+    db: Db,
+    cipher: web::Data<Cipher>,
+    key: web::Data<SessionKey>,
+    id: web::Path<String>,
+    web::Form(f): web::Form<Pairs>,
+) -> Result<HttpResponse, PageError> {
+    let p = principal(&ctx)?;
+    ctx.check_csrf(&key, &f.get("csrf_token"))?;
+    let id = referral_id(&ctx, &id)?;
+    match notes::add(&db, &p, id, &f.get("body")).await {
+        Ok(_) => Ok(see_other(&format!("/coordinator/referrals/{id}#notes"))),
+        Err(ApiError::Validation(d)) => {
+            let message = d
+                .iter()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            page(ctx, &db, &cipher, &p, id, status, None, Some(message)).await
+        }
+        Err(e) => Err(ctx.fail(e)),
+    }
+}
+
+/// The referral page (its view audited), with the errors of a refused post.
+#[allow(clippy::too_many_arguments)]
+async fn page(
+    ctx: PageContext,
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    p: &Principal,
+    id: Uuid,
+    status: StatusCode,
+    error: Option<String>,
+    note_error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let r = view::detail(db, cipher, p, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let notes = notes::of(db, id).await.map_err(|e| ctx.fail(e))?;
+    Ok(no_store(render(
+        status,
+        &ReferralPage {
+            ctx,
+            r,
+            notes,
+            error,
+            note_error,
+        },
+    )))
 }

@@ -53,6 +53,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(coordinator::csv)
         .service(coordinator::show)
         .service(coordinator::change)
+        .service(coordinator::note)
         .service(popup::page)
         .service(popup::answer);
 }

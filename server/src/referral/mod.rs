@@ -3,6 +3,7 @@
 //! outcomes fed back to practices (`outcomes`).
 
 pub mod export;
+pub mod notes;
 pub mod outcomes;
 pub mod recipients;
 pub mod status;

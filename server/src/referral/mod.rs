@@ -2,6 +2,7 @@
 //! emailed at a site (`recipients`), what the coordinators' API shows (`view`) and the
 //! outcomes fed back to practices (`outcomes`).
 
+pub mod digest;
 pub mod export;
 pub mod notes;
 pub mod outcomes;

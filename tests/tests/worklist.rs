@@ -10,7 +10,9 @@ use reqwest::Method;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
-use server::entities::{audit_log, referral};
+use server::email::{Email, Outbox};
+use server::entities::{audit_log, digest_run, email_outbox, referral};
+use server::referral::digest;
 use uuid::Uuid;
 
 async fn ok(r: reqwest::Response) -> Value {
@@ -536,3 +538,123 @@ both!(
         assert_eq!(audited, 2);
     }
 );
+
+both!(
+    weekly_digest_once_per_coordinator_and_week,
+    |app: TestApp| async move {
+        let fx = fixture(&app).await;
+        let (a, b) = (&fx.coordinator_a, &fx.coordinator_b);
+        let alpha = refer(&app, &fx, &fx.key, 1, "Alpha", &fx.site_a, a).await;
+        let bravo = refer(&app, &fx, &fx.other_key, 2, "Bravo", &fx.site_a, a).await;
+        refer(&app, &fx, &fx.key, 3, "Charlie", &fx.site_b, b).await;
+        backdate(&app, &alpha, 10).await; // overdue, no longer new
+        for to in ["contacted", "screening", "enrolled"] {
+            let r = app
+                .as_user(
+                    Method::POST,
+                    &format!("/api/v1/referrals/{bravo}/status"),
+                    a,
+                )
+                .json(&json!({"status": to}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        let now = chrono::Utc::now();
+        let (uid_a, uid_b) = (user_id(&app, a).await, user_id(&app, b).await);
+        let digest_a = digest::compose(&app.db, &app.settings, uid_a.parse().unwrap(), now)
+            .await
+            .unwrap();
+        assert_eq!((digest_a.new_referrals, digest_a.overdue), (1, 1));
+        assert_eq!(digest_a.trials.len(), 1);
+        assert_eq!(
+            (digest_a.trials[0].enrolled, digest_a.trials[0].target),
+            (1, Some(10))
+        );
+        assert_eq!(digest_a.week, digest::iso_week(now));
+        let digest_b = digest::compose(&app.db, &app.settings, uid_b.parse().unwrap(), now)
+            .await
+            .unwrap();
+        assert_eq!((digest_b.new_referrals, digest_b.overdue), (1, 0));
+        let text = digest_a.render(server::email::Locale::En).unwrap().text;
+        assert!(!text.contains("Alpha") && !text.contains("Élodie"));
+        assert!(text.contains("New referrals in the last 7 days: 1"));
+
+        // Two concurrent runs (as two replicas would), then a third: one digest each.
+        let outbox = Outbox::from_settings(&app.settings);
+        let (x, y) = tokio::join!(
+            digest::run(&app.db, &outbox, &app.settings, now),
+            digest::run(&app.db, &outbox, &app.settings, now)
+        );
+        assert_eq!(x.unwrap() + y.unwrap(), 2);
+        assert_eq!(
+            digest::run(&app.db, &outbox, &app.settings, now)
+                .await
+                .unwrap(),
+            0
+        );
+        let queued = email_outbox::Entity::find()
+            .filter(email_outbox::Column::Kind.eq("weekly_digest"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(queued, 2);
+        assert_eq!(digest_run::Entity::find().count(&app.db).await.unwrap(), 2);
+        // Next week, again once.
+        let next = now + chrono::Duration::days(7);
+        assert_eq!(
+            digest::run(&app.db, &outbox, &app.settings, next)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            digest::run(&app.db, &outbox, &app.settings, next)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+);
+
+/// The server's own task sends the digest when enabled and due (Monday 00:00 UTC: always).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_task_enqueues_the_digest_once() {
+    let settings = e2e::fresh_settings(e2e::Backend::Sqlite).await;
+    let first = e2e::spawn_on(settings.clone()).await;
+    let fx = fixture(&first).await;
+    refer(
+        &first,
+        &fx,
+        &fx.key,
+        1,
+        "Alpha",
+        &fx.site_a,
+        &fx.coordinator_a,
+    )
+    .await;
+    let mut enabled = settings;
+    enabled.referrals.digest_enabled = true;
+    enabled.referrals.digest_weekday = server::config::Weekday::Mon;
+    enabled.referrals.digest_hour_utc = 0;
+    // Two replicas on one database.
+    let one = e2e::spawn_on(enabled.clone()).await;
+    let _two = e2e::spawn_on(enabled).await;
+    e2e::mail::eventually(
+        "two digests",
+        std::time::Duration::from_secs(15),
+        || async {
+            let n = digest_run::Entity::find().count(&one.db).await.unwrap();
+            (n == 2).then_some(())
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let queued = email_outbox::Entity::find()
+        .filter(email_outbox::Column::Kind.eq("weekly_digest"))
+        .count(&one.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2);
+}

@@ -10,6 +10,7 @@ mod m20261124_000020_portal_fields;
 mod m20261124_000030_plugin_events;
 mod m20261124_000040_cds_jti;
 mod m20261125_000050_consent_referrals;
+mod m20261126_000060_referral_notes;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000030_plugin_events::Migration),
             Box::new(m20261124_000040_cds_jti::Migration),
             Box::new(m20261125_000050_consent_referrals::Migration),
+            Box::new(m20261126_000060_referral_notes::Migration),
         ]
     }
 }

@@ -43,6 +43,68 @@ pub struct Settings {
     pub plugin: PluginConfig,
     /// The CDS Hooks service.
     pub cds: CdsSettings,
+    /// The coordinators' worklist and weekly digest.
+    pub referrals: ReferralSettings,
+}
+
+/// A day of the week, as written in the configuration (`mon` … `sun`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    /// Monday.
+    Mon,
+    /// Tuesday.
+    Tue,
+    /// Wednesday.
+    Wed,
+    /// Thursday.
+    Thu,
+    /// Friday.
+    Fri,
+    /// Saturday.
+    Sat,
+    /// Sunday.
+    Sun,
+}
+
+impl Weekday {
+    /// The chrono weekday.
+    pub fn chrono(self) -> chrono::Weekday {
+        match self {
+            Weekday::Mon => chrono::Weekday::Mon,
+            Weekday::Tue => chrono::Weekday::Tue,
+            Weekday::Wed => chrono::Weekday::Wed,
+            Weekday::Thu => chrono::Weekday::Thu,
+            Weekday::Fri => chrono::Weekday::Fri,
+            Weekday::Sat => chrono::Weekday::Sat,
+            Weekday::Sun => chrono::Weekday::Sun,
+        }
+    }
+}
+
+/// The coordinators' worklist and weekly digest (`[referrals]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReferralSettings {
+    /// A referral still `referred` this many days after its creation is overdue.
+    pub overdue_days: u32,
+    /// Whether the running server enqueues the weekly digests (`INCLUSIO_DIGEST_ENABLED`).
+    pub digest_enabled: bool,
+    /// The day the digest goes out (UTC).
+    pub digest_weekday: Weekday,
+    /// From which hour of that day (UTC, 0–23); a server started later that week still sends it.
+    pub digest_hour_utc: u32,
+}
+
+impl Default for ReferralSettings {
+    fn default() -> ReferralSettings {
+        ReferralSettings {
+            overdue_days: 3,
+            digest_enabled: true,
+            digest_weekday: Weekday::Mon,
+            digest_hour_utc: 7,
+        }
+    }
 }
 
 /// How emails leave the server.
@@ -488,6 +550,9 @@ impl Settings {
         if let Some(v) = env("INCLUSIO_EMAIL_FOLDER") {
             self.email.folder = PathBuf::from(v);
         }
+        if let Some(v) = env("INCLUSIO_DIGEST_ENABLED") {
+            self.referrals.digest_enabled = parse("INCLUSIO_DIGEST_ENABLED", v)?;
+        }
         if let Some(v) = env("INCLUSIO_CDS_PUBLIC_URL") {
             self.cds.public_url = Some(v);
         }
@@ -505,6 +570,12 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 key: "email.default_locale",
                 message: format!("`{}` is not `fr` or `en`", self.email.default_locale),
+            });
+        }
+        if self.referrals.digest_hour_utc > 23 {
+            return Err(ConfigError::Invalid {
+                key: "referrals.digest_hour_utc",
+                message: "must be from 0 to 23".into(),
             });
         }
         if self.email.max_attempts < 1 {

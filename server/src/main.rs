@@ -1,5 +1,5 @@
 //! The `server` binary: `serve` (default; `--demo` seeds demo data first), `migrate`,
-//! `create-user`, `demo`, `audit verify`, and the hidden `bench-seed` for load tests.
+//! `create-user`, `demo`, `outbox`, `digest`, `audit verify`, and the hidden `bench-seed` for load tests.
 
 use clap::{Parser, Subcommand};
 use server::config::Settings;
@@ -64,6 +64,9 @@ enum Command {
     },
     /// Show the email outbox: counts per status, failed and retrying emails (no content).
     Outbox,
+    /// Enqueue this ISO week's digest for every coordinator who has not had it (whatever the
+    /// configured day); the running server's outbox worker sends them.
+    Digest,
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -141,6 +144,16 @@ fn main() -> ExitCode {
                     server::cli::create_user(&db, &email, &role, organisation.as_deref(), password)
                         .await?;
                 println!("created {} {} ({})", user.role, user.email, user.id);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Digest => {
+                let db = db::connect(&settings.database).await?;
+                db::migrate(&db).await?;
+                let outbox = server::email::Outbox::from_settings(&settings);
+                let n = server::referral::digest::run(&db, &outbox, &settings, chrono::Utc::now())
+                    .await
+                    .map_err(server::cli::terminal)?;
+                println!("{n} weekly digest(s) enqueued");
                 Ok(ExitCode::SUCCESS)
             }
             Command::Outbox => {

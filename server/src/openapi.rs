@@ -78,6 +78,8 @@ sets the `inclusio_session` cookie; EHR plugins send `Authorization: Bearer <pra
         routes::referrals::list,
         routes::referrals::get,
         routes::referrals::set_status,
+        routes::referrals::list_notes,
+        routes::referrals::add_note,
         routes::referrals::consent_pdf,
         routes::referrals::fhir,
         routes::referrals::plugin_outcomes,

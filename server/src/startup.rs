@@ -24,6 +24,8 @@ pub struct Application {
     server: Server,
     worker: Worker,
     mailbox: Option<MemoryMailbox>,
+    /// The weekly digest's task, when `referrals.digest_enabled`.
+    digest: Option<(DatabaseConnection, Outbox, Settings)>,
 }
 
 impl Application {
@@ -47,6 +49,10 @@ impl Application {
             outbox.clone(),
             WorkerSettings::from_settings(settings),
         );
+        let digest = settings
+            .referrals
+            .digest_enabled
+            .then(|| (db.clone(), outbox.clone(), settings.clone()));
         let outbox = web::Data::new(outbox);
         let db = web::Data::new(db);
         let limit = web::Data::new(BodyLimit(settings.http.max_body_bytes));
@@ -140,6 +146,7 @@ impl Application {
             server,
             worker,
             mailbox,
+            digest,
         })
     }
 
@@ -154,10 +161,17 @@ impl Application {
     }
 
     /// Runs until a shutdown signal (SIGINT, SIGTERM): in-flight requests finish first, then
-    /// the outbox worker finishes the email in hand and stops.
+    /// the outbox worker finishes the email in hand and stops. The weekly digest's task (if
+    /// enabled) runs alongside and is stopped with the server.
     pub async fn run(self) -> std::io::Result<()> {
         let worker = self.worker.spawn();
+        let digest = self
+            .digest
+            .map(|(db, outbox, settings)| crate::referral::digest::spawn(db, outbox, settings));
         let result = self.server.await;
+        if let Some(task) = digest {
+            task.abort();
+        }
         worker.shutdown().await;
         result
     }

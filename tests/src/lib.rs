@@ -62,6 +62,7 @@ pub async fn fresh_settings(backend: Backend) -> Settings {
     settings.http.port = 0;
     // Emails stay in memory, and the outbox worker is quick (tests poll with a deadline).
     settings.email.transport = Some(TransportKind::Memory);
+    settings.referrals.digest_enabled = false;
     settings.email.poll_interval_ms = 100;
     settings.email.backoff_base_ms = 200;
     settings.email.backoff_cap_ms = 1_000;

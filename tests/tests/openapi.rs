@@ -58,6 +58,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/referrals"),
     ("GET", "/api/v1/referrals/{id}"),
     ("POST", "/api/v1/referrals/{id}/status"),
+    ("GET", "/api/v1/referrals/{id}/notes"),
+    ("POST", "/api/v1/referrals/{id}/notes"),
     ("GET", "/api/v1/referrals/{id}/consent.pdf"),
     ("GET", "/api/v1/referrals/{id}/fhir"),
     ("GET", "/api/v1/plugin/outcomes"),

@@ -110,6 +110,39 @@ email_templates!(ConsentWithdrawn, "consent_withdrawn",
     fr: ["email/consent_withdrawn/fr.subject.txt", "email/consent_withdrawn/fr.txt", "email/consent_withdrawn/fr.html"],
     en: ["email/consent_withdrawn/en.subject.txt", "email/consent_withdrawn/en.txt", "email/consent_withdrawn/en.html"]);
 
+/// One trial's line in the weekly digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestTrial {
+    /// The trial's title.
+    pub title: String,
+    /// Referrals enrolled so far (all the trial's sites).
+    pub enrolled: u64,
+    /// The enrolment target, if set.
+    pub target: Option<i32>,
+}
+
+/// To each coordinator, once a week: new and overdue referrals at their sites and each trial's
+/// enrolment against its target. Counts and a link only: no patient identity.
+#[derive(Debug, Clone)]
+pub struct WeeklyDigest {
+    /// The ISO week, `2026-W48`.
+    pub week: String,
+    /// Referrals created in the last 7 days.
+    pub new_referrals: u64,
+    /// Referrals still `referred` after `referrals.overdue_days`.
+    pub overdue: u64,
+    /// The days after which a referral is overdue.
+    pub overdue_days: u32,
+    /// The trials of the coordinator's sites, by title.
+    pub trials: Vec<DigestTrial>,
+    /// The coordinator's worklist.
+    pub worklist_url: String,
+}
+
+email_templates!(WeeklyDigest, "weekly_digest",
+    fr: ["email/weekly_digest/fr.subject.txt", "email/weekly_digest/fr.txt", "email/weekly_digest/fr.html"],
+    en: ["email/weekly_digest/en.subject.txt", "email/weekly_digest/en.txt", "email/weekly_digest/en.html"]);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -251,6 +284,29 @@ mod tests {
         assert!(
             fr("screen_failed", Some("lost_to_follow_up")).contains("Motif : lost_to_follow_up.")
         );
+    }
+
+    #[test]
+    fn weekly_digest() {
+        snapshot(&WeeklyDigest {
+            week: "2026-W48".into(),
+            new_referrals: 3,
+            overdue: 1,
+            overdue_days: 3,
+            trials: vec![
+                DigestTrial {
+                    title: "Metformin & <heart> failure".into(),
+                    enrolled: 4,
+                    target: Some(20),
+                },
+                DigestTrial {
+                    title: "Open-ended".into(),
+                    enrolled: 0,
+                    target: None,
+                },
+            ],
+            worklist_url: "https://inclusio.example/coordinator".into(),
+        });
     }
 
     #[test]

@@ -24,7 +24,9 @@ pub mod transport;
 pub mod worker;
 
 pub use attachment::Attachment;
-pub use kinds::{ConsentCopy, ConsentWithdrawn, NewReferral, ReferralOutcome};
+pub use kinds::{
+    ConsentCopy, ConsentWithdrawn, DigestTrial, NewReferral, ReferralOutcome, WeeklyDigest,
+};
 pub use message::{Email, Locale, Rendered};
 pub use outbox::Outbox;
 pub use transport::{MemoryMailbox, Transport};

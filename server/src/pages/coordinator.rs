@@ -1,18 +1,24 @@
 //! The coordinator's referral pages (the emails link here): `GET /coordinator` (the
-//! referrals of their sites), `GET /coordinator/referrals/{id}` (the patient, the consent,
+//! worklist of their sites: filters, overdue first, the patients' contact details, each view
+//! audited), `GET /coordinator/referrals.csv` (the same list as CSV, audited too),
+//! `GET /coordinator/referrals/{id}` (the patient, the consent,
 //! the history; each view audited) and `POST /coordinator/referrals/{id}` (a status change
-//! with its reason, CSRF-checked) through the same functions as the JSON API. The
+//! with its reason, CSRF-checked), `POST /coordinator/referrals/{id}/notes` (a note,
+//! CSRF-checked) through the same functions as the JSON API. The
 //! dashboards of issue 7 build on these.
 
 use crate::auth::session::SessionKey;
 use crate::auth::{Principal, Role};
+use crate::config::Settings;
 use crate::crypto::Cipher;
 use crate::email::Outbox;
 use crate::error::ApiError;
 use crate::pages::form::{Pairs, render, see_other};
+use crate::referral::notes::{self, Note};
 use crate::referral::status::{self, Reason, Status};
 use crate::referral::store::{self, Change};
-use crate::referral::view::{self, ReferralDetail, ReferralSummary};
+use crate::referral::view::{self, ReferralDetail};
+use crate::referral::worklist::{self, Filters, Worklist};
 use crate::web::context::{PageContext, PageError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -22,14 +28,16 @@ use uuid::Uuid;
 
 type Db = web::Data<DatabaseConnection>;
 
-/// The coordinator's referrals.
+/// The coordinator's worklist.
 #[derive(Template)]
 #[template(path = "coordinator_list.html")]
 pub struct ListPage {
     /// Page context.
     pub ctx: PageContext,
-    /// Newest first.
-    pub referrals: Vec<ReferralSummary>,
+    /// The referrals and the filters' choices.
+    pub list: Worklist,
+    /// The filters applied.
+    pub filters: Filters,
 }
 
 /// One referral.
@@ -40,14 +48,52 @@ pub struct ReferralPage {
     pub ctx: PageContext,
     /// The referral.
     pub r: ReferralDetail,
+    /// Its notes, oldest first.
+    pub notes: Vec<Note>,
     /// The error of the last change, if any.
     pub error: Option<String>,
+    /// The error of the last note, if any.
+    pub note_error: Option<String>,
 }
 
 impl ListPage {
     /// A time as `YYYY-MM-DD HH:MM` (UTC).
     pub fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         t.format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    /// A day filter's value (`YYYY-MM-DD` or empty).
+    pub fn day(&self, d: &Option<chrono::NaiveDate>) -> String {
+        d.map(|d| d.to_string()).unwrap_or_default()
+    }
+
+    /// Whether `id` is the chosen value of a filter.
+    pub fn chosen(&self, current: &Option<Uuid>, id: &Uuid) -> bool {
+        current.as_ref() == Some(id)
+    }
+
+    /// Whether `code` is the chosen status.
+    pub fn chosen_status(&self, code: &str) -> bool {
+        self.filters.status.map(Status::as_str) == Some(code)
+    }
+
+    /// Every status, for the filter.
+    pub fn statuses(&self) -> Vec<&'static str> {
+        Status::ALL.iter().map(|s| s.as_str()).collect()
+    }
+
+    /// The CSV export of the same filters.
+    pub fn csv_link(&self) -> String {
+        match self.filters.query() {
+            q if q.is_empty() => "/coordinator/referrals.csv".into(),
+            q => format!("/coordinator/referrals.csv?{q}"),
+        }
+    }
+
+    /// A status in the reader's language.
+    pub fn status_label(&self, code: &str) -> &'static str {
+        crate::web::i18n::lookup(self.ctx.lang, &format!("referral.status.{code}"))
+            .unwrap_or_default()
     }
 }
 
@@ -84,14 +130,77 @@ fn referral_id(ctx: &PageContext, id: &str) -> Result<Uuid, PageError> {
         .map_err(|_| ctx.fail(ApiError::NotFound("this referral".into())))
 }
 
-/// `GET /coordinator`.
+fn no_store(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
+/// The worklist for the query's filters, audited as a view in `format`.
+async fn load(
+    ctx: &PageContext,
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    settings: &Settings,
+    query: &Pairs,
+    format: &str,
+) -> Result<(Filters, Worklist), PageError> {
+    let p = principal(ctx)?;
+    let filters = Filters::parse(|k| Some(query.get(k))).map_err(|e| ctx.fail(e))?;
+    let found = worklist::worklist(
+        db,
+        cipher,
+        &p,
+        &filters,
+        settings.referrals.overdue_days,
+        format,
+    )
+    .await
+    .map_err(|e| ctx.fail(e))?;
+    Ok((filters, found))
+}
+
+/// `GET /coordinator?trial=&site=&status=&practice=&from=&to=`: the worklist.
 #[get("/coordinator")]
-pub async fn list(ctx: PageContext, db: Db) -> Result<HttpResponse, PageError> {
-    let p = principal(&ctx)?;
-    let referrals = view::list(&db, &p, None, None)
-        .await
-        .map_err(|e| ctx.fail(e))?;
-    Ok(render(StatusCode::OK, &ListPage { ctx, referrals }))
+pub async fn list(
+    ctx: PageContext,
+    db: Db,
+    cipher: web::Data<Cipher>,
+    settings: web::Data<Settings>,
+    query: web::Query<Pairs>,
+) -> Result<HttpResponse, PageError> {
+    let (filters, found) = load(&ctx, &db, &cipher, &settings, &query, "html").await?;
+    Ok(no_store(render(
+        StatusCode::OK,
+        &ListPage {
+            ctx,
+            list: found,
+            filters,
+        },
+    )))
+}
+
+/// `GET /coordinator/referrals.csv` with the worklist's filters.
+#[get("/coordinator/referrals.csv")]
+pub async fn csv(
+    ctx: PageContext,
+    db: Db,
+    cipher: web::Data<Cipher>,
+    settings: web::Data<Settings>,
+    query: web::Query<Pairs>,
+) -> Result<HttpResponse, PageError> {
+    let (_, found) = load(&ctx, &db, &cipher, &settings, &query, "csv").await?;
+    Ok(no_store(
+        HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"referrals.csv\"",
+            ))
+            .body(worklist::csv(&found.rows)),
+    ))
 }
 
 /// `GET /coordinator/referrals/{id}`.
@@ -104,22 +213,7 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let p = principal(&ctx)?;
     let id = referral_id(&ctx, &id)?;
-    let r = view::detail(&db, &cipher, &p, id)
-        .await
-        .map_err(|e| ctx.fail(e))?;
-    let mut res = render(
-        StatusCode::OK,
-        &ReferralPage {
-            ctx,
-            r,
-            error: None,
-        },
-    );
-    res.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
-    );
-    Ok(res)
+    page(ctx, &db, &cipher, &p, id, StatusCode::OK, None, None).await
 }
 
 /// `POST /coordinator/referrals/{id}`: `status`, `reason`, `detail`, `csrf_token`.
@@ -159,17 +253,73 @@ pub async fn change(
                     .join("; "),
                 other => other.message(),
             };
-            let r = view::detail(&db, &cipher, &p, id)
-                .await
-                .map_err(|e| ctx.fail(e))?;
-            Ok(render(
+            page(
+                ctx,
+                &db,
+                &cipher,
+                &p,
+                id,
                 StatusCode::CONFLICT,
-                &ReferralPage {
-                    ctx,
-                    r,
-                    error: Some(message),
-                },
-            ))
+                Some(message),
+                None,
+            )
+            .await
         }
     }
+}
+
+/// `POST /coordinator/referrals/{id}/notes`: `body`, `csrf_token`.
+#[post("/coordinator/referrals/{id}/notes")]
+pub async fn note(
+    ctx: PageContext,
+    db: Db,
+    cipher: web::Data<Cipher>,
+    key: web::Data<SessionKey>,
+    id: web::Path<String>,
+    web::Form(f): web::Form<Pairs>,
+) -> Result<HttpResponse, PageError> {
+    let p = principal(&ctx)?;
+    ctx.check_csrf(&key, &f.get("csrf_token"))?;
+    let id = referral_id(&ctx, &id)?;
+    match notes::add(&db, &p, id, &f.get("body")).await {
+        Ok(_) => Ok(see_other(&format!("/coordinator/referrals/{id}#notes"))),
+        Err(ApiError::Validation(d)) => {
+            let message = d
+                .iter()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            page(ctx, &db, &cipher, &p, id, status, None, Some(message)).await
+        }
+        Err(e) => Err(ctx.fail(e)),
+    }
+}
+
+/// The referral page (its view audited), with the errors of a refused post.
+#[allow(clippy::too_many_arguments)]
+async fn page(
+    ctx: PageContext,
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    p: &Principal,
+    id: Uuid,
+    status: StatusCode,
+    error: Option<String>,
+    note_error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let r = view::detail(db, cipher, p, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let notes = notes::of(db, id).await.map_err(|e| ctx.fail(e))?;
+    Ok(no_store(render(
+        status,
+        &ReferralPage {
+            ctx,
+            r,
+            notes,
+            error,
+            note_error,
+        },
+    )))
 }

@@ -50,8 +50,10 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(receipt::withdraw)
         .service(consent::sign)
         .service(coordinator::list)
+        .service(coordinator::csv)
         .service(coordinator::show)
         .service(coordinator::change)
+        .service(coordinator::note)
         .service(popup::page)
         .service(popup::answer);
 }

@@ -2,9 +2,12 @@
 //! emailed at a site (`recipients`), what the coordinators' API shows (`view`) and the
 //! outcomes fed back to practices (`outcomes`).
 
+pub mod digest;
 pub mod export;
+pub mod notes;
 pub mod outcomes;
 pub mod recipients;
 pub mod status;
 pub mod store;
 pub mod view;
+pub mod worklist;

@@ -56,6 +56,8 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(referrals::list)
         .service(referrals::get)
         .service(referrals::set_status)
+        .service(referrals::list_notes)
+        .service(referrals::add_note)
         .service(referrals::consent_pdf)
         .service(referrals::fhir)
         .service(referrals::plugin_outcomes)

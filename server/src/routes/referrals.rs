@@ -8,6 +8,7 @@ use crate::email::Outbox;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::openapi::{JsonBodyErrors, PracticeErrors, SessionErrors};
+use crate::referral::notes::{self, Note};
 use crate::referral::status::{Reason, Status};
 use crate::referral::store::{self, Change};
 use crate::referral::view::{self, ReferralDetail, ReferralSummary};
@@ -136,6 +137,59 @@ pub async fn set_status(
         .find(|r| r.id == id)
         .ok_or_else(|| ApiError::NotFound(format!("referral {id}")))?;
     Ok(HttpResponse::Ok().json(row))
+}
+
+/// A new note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    /// The text: 1 to 2,000 characters (trimmed).
+    pub body: String,
+}
+
+/// The coordinators' notes on a referral, oldest first.
+#[utoipa::path(
+    tag = "referrals",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The referral")),
+    responses(
+        (status = 200, description = "The notes, oldest first", body = Vec<Note>),
+        (status = 404, description = "`not_found`: no such referral at the caller's sites", body = ErrorBody),
+        SessionErrors,
+    )
+)]
+#[get("/api/v1/referrals/{id}/notes")]
+pub async fn list_notes(
+    db: Db,
+    p: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(notes::list(db.get_ref(), &p, id.into_inner()).await?))
+}
+
+/// Adds a note to a referral (append-only; audited as `referral.note_added`).
+#[utoipa::path(
+    tag = "referrals",
+    security(("session_cookie" = [])),
+    params(("id" = Uuid, Path, description = "The referral")),
+    request_body = NewNote,
+    responses(
+        (status = 201, description = "The note", body = Note),
+        (status = 404, description = "`not_found`: no such referral at the caller's sites", body = ErrorBody),
+        (status = 422, description = "`validation_failed`; details: `required`, `too_long` (`$.body`)", body = ErrorBody),
+        JsonBodyErrors,
+        SessionErrors,
+    )
+)]
+#[post("/api/v1/referrals/{id}/notes")]
+pub async fn add_note(
+    db: Db,
+    p: Principal,
+    id: web::Path<Uuid>,
+    ApiJson(body): ApiJson<NewNote>,
+) -> Result<HttpResponse, ApiError> {
+    let note = notes::add(db.get_ref(), &p, id.into_inner(), &body.body).await?;
+    Ok(HttpResponse::Created().json(note))
 }
 
 /// The signed consent's PDF copy, checked against its stored SHA-256 (sent as `Digest`).

@@ -1,0 +1,660 @@
+//! The coordinator's worklist, notes and weekly digest end to end, on SQLite and PostgreSQL:
+//! filters, overdue referrals first, the patients' contact details for their own site's
+//! coordinators only (page, CSV and API), every list view audited, append-only notes, and the
+//! digest enqueued once per coordinator and week however many times or replicas run it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+
+use e2e::{PASSWORD, TestApp, both};
+use reqwest::Method;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use server::email::{Email, Outbox};
+use server::entities::{audit_log, digest_run, email_outbox, referral};
+use server::referral::digest;
+use uuid::Uuid;
+
+async fn ok(r: reqwest::Response) -> Value {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn user_id(app: &TestApp, cookie: &str) -> String {
+    ok(app
+        .as_user(Method::GET, "/api/v1/auth/me", cookie)
+        .send()
+        .await
+        .unwrap())
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn post(app: &TestApp, cookie: &str, path: &str, body: Value) -> Value {
+    ok(app
+        .as_user(Method::POST, path, cookie)
+        .json(&body)
+        .send()
+        .await
+        .unwrap())
+    .await
+}
+
+/// A site with a coordinator (logged in); returns (site id, coordinator cookie).
+async fn site(
+    app: &TestApp,
+    sponsor: &str,
+    trial: &str,
+    name: &str,
+    at: (f64, f64),
+) -> (String, String) {
+    let org = app.seed_organisation(name, "site").await;
+    let s = post(
+        app,
+        sponsor,
+        &format!("/api/v1/trials/{trial}/sites"),
+        json!({"name": name, "address": "1 rue de l'Hôpital", "organisation_id": org,
+               "latitude": at.0, "longitude": at.1}),
+    )
+    .await;
+    let site_id = s["id"].as_str().unwrap().to_string();
+    let email = app.seed_user("coordinator", Some(org)).await;
+    let cookie = app.login(&email, PASSWORD).await;
+    let uid = user_id(app, &cookie).await;
+    let r = app
+        .as_user(
+            Method::PUT,
+            &format!("/api/v1/sites/{site_id}/coordinators/{uid}"),
+            sponsor,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    (site_id, cookie)
+}
+
+async fn recruiting_trial(
+    app: &TestApp,
+    admin: &str,
+    sponsor: &str,
+    name: &str,
+    target: i32,
+) -> String {
+    let t = post(
+        app,
+        sponsor,
+        "/api/v1/trials",
+        json!({"definition": e2e::example_trial(name), "target_enrolment": target,
+        "registry_number": "NCT01234567",
+        "patient_information": "The trial compares two treatments.\n\nIt lasts six months.",
+        "comprehension_questions": [
+            {"text": "Can you stop at any time?", "options": ["No", "Yes"], "answer": 1},
+            {"text": "How long does it last?", "options": ["6 months", "5 years"], "answer": 0}
+        ]}),
+    )
+    .await;
+    let id = t["id"].as_str().unwrap().to_string();
+    for lang in ["fr", "en"] {
+        post(
+            app,
+            sponsor,
+            &format!("/api/v1/trials/{id}/consent-documents"),
+            json!({"language": lang, "body": format!("Consent ({lang}).\n\nYou may withdraw at any time: é à ç « »."), "label": "v1.0"}),
+        )
+        .await;
+    }
+    for (cookie, to) in [
+        (sponsor, "submitted"),
+        (admin, "approved"),
+        (sponsor, "recruiting"),
+    ] {
+        post(
+            app,
+            cookie,
+            &format!("/api/v1/trials/{id}/transitions"),
+            json!({"to": to}),
+        )
+        .await;
+    }
+    id
+}
+
+/// A recruiting trial (target 10) with sites A and B, each with a coordinator; two practices
+/// with API keys.
+struct Fx {
+    trial: String,
+    coordinator_a: String,
+    coordinator_b: String,
+    key: String,
+    other_key: String,
+    other_practice: Uuid,
+    site_a: String,
+    site_b: String,
+}
+
+async fn fixture(app: &TestApp) -> Fx {
+    let admin = app
+        .login(&app.seed_user("admin", None).await, PASSWORD)
+        .await;
+    let org = app.seed_organisation("Cardio Research", "sponsor").await;
+    let sponsor = app
+        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
+        .await;
+    let trial = recruiting_trial(app, &admin, &sponsor, "diabetes-t2-hba1c", 10).await;
+    let (site_b, coordinator_b) = site(app, &sponsor, &trial, "CHU Marseille", (43.30, 5.37)).await;
+    let (site_a, coordinator_a) = site(app, &sponsor, &trial, "CHU Lille", (50.63, 3.06)).await;
+    let practice = app.seed_organisation("Cabinet du Parc", "practice").await;
+    let other_practice = app.seed_organisation("Cabinet des Lilas", "practice").await;
+    let mut keys = Vec::new();
+    for p in [practice, other_practice] {
+        keys.push(
+            post(
+                app,
+                &admin,
+                &format!("/api/v1/organisations/{p}/api-keys"),
+                json!({"label": "poste 1"}),
+            )
+            .await["key"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    Fx {
+        trial,
+        coordinator_a,
+        coordinator_b,
+        other_key: keys.pop().unwrap(),
+        key: keys.pop().unwrap(),
+        other_practice,
+        site_a,
+        site_b,
+    }
+}
+
+fn pseudonym(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+/// Accepts an alert for patient `n`; returns the consent link's path.
+async fn accept(app: &TestApp, key: &str, trial: &str, n: u8) -> String {
+    let r = ok(app
+        .request(Method::POST, "/api/v1/events")
+        .bearer_auth(key)
+        .json(&json!({"events": [{
+            "id": Uuid::now_v7(), "alert_id": Uuid::now_v7(), "trial": trial, "trial_version": 1,
+            "patient": pseudonym(n), "verdict": "eligible", "response": "accepted",
+            "at": "2026-11-24T09:30:00.123456Z"}]}))
+        .send()
+        .await
+        .unwrap())
+    .await;
+    let url = r["results"][0]["consent_url"].as_str().unwrap();
+    url[url.find("/consent/").unwrap()..].to_string()
+}
+
+/// The value of `<input name=…>` or the document id in a page.
+fn document_id(html: &str) -> String {
+    let at = html.find("name=\"document_id\"").unwrap();
+    let v = &html[at..];
+    let start = v.find("value=\"").unwrap() + 7;
+    v[start..start + 36].to_string()
+}
+
+fn form(doc: &str, site: &str, email: Option<&str>) -> Vec<(String, String)> {
+    let mut f: Vec<(String, String)> = [
+        ("document_id", doc),
+        ("identity_method", "id_card"),
+        ("q0", "1"),
+        ("q1", "0"),
+        ("given_name", "Élodie"),
+        ("family_name", "Zyxwvu"),
+        ("birth_date", "1961-04-02"),
+        ("phone", "+33 6 12 34 56 78"),
+        ("email", email.unwrap_or("")),
+        ("signature", "Elodie ZYXWVU"),
+        ("gp_name", "Dr Anne Petit"),
+        ("gp_attest", "yes"),
+        ("site_id", site),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for s in [
+        "read",
+        "questions",
+        "voluntary",
+        "withdraw",
+        "data",
+        "contact",
+    ] {
+        f.push(("statement".into(), s.into()));
+    }
+    f
+}
+
+fn with(mut f: Vec<(String, String)>, k: &str, v: &str) -> Vec<(String, String)> {
+    f.retain(|(n, _)| n != k);
+    f.push((k.into(), v.into()));
+    f
+}
+
+async fn submit(app: &TestApp, path: &str, f: &[(String, String)]) -> reqwest::Response {
+    app.request(Method::POST, path)
+        .form(f)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs a consent for patient `n` named `family` at `site` through `key`'s practice;
+/// returns the referral id (the newest at that site for `coordinator`).
+async fn refer(
+    app: &TestApp,
+    fx: &Fx,
+    key: &str,
+    n: u8,
+    family: &str,
+    site: &str,
+    coordinator: &str,
+) -> String {
+    let link = accept(app, key, &fx.trial, n).await;
+    let html = app.get(&link).await.text().await.unwrap();
+    let mut f = form(
+        &document_id(&html),
+        site,
+        Some(&format!("{}@example.org", family.to_lowercase())),
+    );
+    f = with(f, "family_name", family);
+    f = with(f, "signature", &format!("Élodie {family}"));
+    let r = submit(app, &link, &f).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let list = ok(app
+        .as_user(Method::GET, "/api/v1/referrals", coordinator)
+        .send()
+        .await
+        .unwrap())
+    .await;
+    list[0]["id"].as_str().unwrap().to_string()
+}
+
+async fn page(app: &TestApp, cookie: &str, path: &str) -> (u16, String) {
+    let r = app.as_user(Method::GET, path, cookie).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn input_value(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap();
+    let v = &html[at + name.len() + 15..];
+    v[..v.find('"').unwrap()].to_string()
+}
+
+async fn list_views(app: &TestApp) -> Vec<Value> {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("referral.list_viewed"))
+        .order_by_asc(audit_log::Column::Seq)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::from_str(&r.after.unwrap()).unwrap())
+        .collect()
+}
+
+async fn backdate(app: &TestApp, id: &str, days: i64) {
+    let at = chrono::Utc::now() - chrono::Duration::days(days);
+    referral::Entity::update_many()
+        .col_expr(referral::Column::CreatedAt, Expr::value(at))
+        .filter(referral::Column::Id.eq(id.parse::<Uuid>().unwrap()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+both!(
+    worklist_filters_overdue_first_and_site_isolation,
+    |app: TestApp| async move {
+        let fx = fixture(&app).await;
+        let (a, b) = (&fx.coordinator_a, &fx.coordinator_b);
+        let alpha = refer(&app, &fx, &fx.key, 1, "Alpha", &fx.site_a, a).await;
+        let bravo = refer(&app, &fx, &fx.other_key, 2, "Bravo", &fx.site_a, a).await;
+        let charlie = refer(&app, &fx, &fx.key, 3, "Charlie", &fx.site_b, b).await;
+        let r = app
+            .as_user(
+                Method::POST,
+                &format!("/api/v1/referrals/{bravo}/status"),
+                a,
+            )
+            .json(&json!({"status": "contacted"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        backdate(&app, &alpha, 5).await;
+
+        // Overdue first although older; identities and contact details of site A only.
+        let (status, html) = page(&app, a, "/coordinator").await;
+        assert_eq!(status, 200);
+        let (pa, pb) = (html.find("Alpha").unwrap(), html.find("Bravo").unwrap());
+        assert!(pa < pb, "the overdue referral comes first");
+        assert!(html.contains("class=\"overdue\""));
+        assert_eq!(html.matches("class=\"overdue\"").count(), 1);
+        assert!(html.contains("alpha@example.org") && html.contains("+33 6 12 34 56 78"));
+        assert!(!html.contains("Charlie") && !html.contains(&charlie));
+        assert!(html.contains("Cabinet des Lilas"));
+
+        // Filters.
+        let only = |html: &str, yes: &[&str], no: &[&str]| {
+            for y in yes {
+                assert!(html.contains(y), "{y} missing");
+            }
+            for n in no {
+                assert!(!html.contains(&format!("<td>Élodie {n}</td>")), "{n} shown");
+            }
+        };
+        let (_, h) = page(&app, a, "/coordinator?status=contacted").await;
+        only(&h, &["Élodie Bravo"], &["Alpha"]);
+        let (_, h) = page(
+            &app,
+            a,
+            &format!("/coordinator?practice={}", fx.other_practice),
+        )
+        .await;
+        only(&h, &["Élodie Bravo"], &["Alpha"]);
+        let today = chrono::Utc::now().date_naive();
+        let (_, h) = page(
+            &app,
+            a,
+            &format!("/coordinator?from={today}&trial={}", fx.trial),
+        )
+        .await;
+        only(&h, &["Élodie Bravo"], &["Alpha"]);
+        let old = today - chrono::Duration::days(4);
+        let (_, h) = page(
+            &app,
+            a,
+            &format!("/coordinator?to={old}&site={}&status=", fx.site_a),
+        )
+        .await;
+        only(&h, &["Élodie Alpha"], &["Bravo"]);
+        // Another site's id as a filter shows nothing of it.
+        let (_, h) = page(&app, a, &format!("/coordinator?site={}", fx.site_b)).await;
+        only(&h, &[], &["Alpha", "Bravo", "Charlie"]);
+        let (status, _) = page(&app, a, "/coordinator?from=yesterday").await;
+        assert_eq!(status, 422);
+
+        // CSV: the same list, quoted, identities included; site B's only for B.
+        let r = app
+            .as_user(Method::GET, "/coordinator/referrals.csv?status=referred", a)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+        let text = r.text().await.unwrap();
+        let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines[0].starts_with("\"referral_id\","));
+        assert!(lines[1].starts_with(&format!("\"{alpha}\",")));
+        assert!(lines[1].contains("\"yes\",\"referred\""));
+        assert!(lines[1].contains(
+            "\"Élodie\",\"Alpha\",\"1961-04-02\",\"+33 6 12 34 56 78\",\"alpha@example.org\""
+        ));
+        let (_, text_b) = page(&app, b, "/coordinator/referrals.csv").await;
+        assert!(
+            text_b.contains("Charlie") && !text_b.contains("Alpha") && !text_b.contains("Bravo")
+        );
+
+        // The API neither.
+        let ids: Vec<String> = ok(app
+            .as_user(Method::GET, "/api/v1/referrals", a)
+            .send()
+            .await
+            .unwrap())
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+        assert_eq!(ids.len(), 2);
+        assert!(!ids.contains(&charlie));
+        for path in [
+            format!("/api/v1/referrals/{charlie}"),
+            format!("/api/v1/referrals/{charlie}/notes"),
+            format!("/coordinator/referrals/{charlie}"),
+        ] {
+            let r = app.as_user(Method::GET, &path, a).send().await.unwrap();
+            assert_eq!(r.status(), 404, "{path}");
+        }
+        // A sponsor or anonymous caller gets no list.
+        assert_ne!(app.get("/coordinator").await.status(), 200);
+        assert_ne!(app.get("/coordinator/referrals.csv").await.status(), 200);
+
+        // Every list view is one audit row naming the referrals shown.
+        let views = list_views(&app).await;
+        assert_eq!(views.len(), 8, "{views:?}");
+        assert_eq!(views[0]["format"], "html");
+        assert_eq!(views[0]["referrals"], json!([alpha, bravo]));
+        let csv_view = views.iter().find(|v| v["format"] == "csv").unwrap();
+        assert_eq!(csv_view["referrals"], json!([alpha]));
+        assert_eq!(csv_view["filters"]["status"], "referred");
+    }
+);
+
+both!(
+    notes_are_appended_audited_and_site_scoped,
+    |app: TestApp| async move {
+        let fx = fixture(&app).await;
+        let (a, b) = (&fx.coordinator_a, &fx.coordinator_b);
+        let alpha = refer(&app, &fx, &fx.key, 1, "Alpha", &fx.site_a, a).await;
+        let path = format!("/api/v1/referrals/{alpha}/notes");
+        let note =
+            |cookie: &str, body: Value| app.as_user(Method::POST, &path, cookie).json(&body).send();
+        let r = note(
+            a,
+            json!({"body": "  Left a voicemail; call back Tuesday.  "}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 201);
+        let n = ok(r).await;
+        assert_eq!(n["body"], "Left a voicemail; call back Tuesday.");
+        for (body, code) in [
+            (json!({"body": " "}), "required"),
+            (json!({"body": "x".repeat(2001)}), "too_long"),
+        ] {
+            let v: Value = note(a, body).await.unwrap().json().await.unwrap();
+            assert_eq!(v["error"]["code"], "validation_failed");
+            assert_eq!(v["error"]["details"][0]["code"], code);
+            assert_eq!(v["error"]["details"][0]["path"], "$.body");
+        }
+        assert_eq!(
+            note(b, json!({"body": "not mine"})).await.unwrap().status(),
+            404
+        );
+        assert_eq!(
+            app.as_user(Method::GET, &path, b)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+
+        // The page's form: CSRF first, then the note shown under the first one.
+        let (_, html) = page(&app, a, &format!("/coordinator/referrals/{alpha}")).await;
+        assert!(html.contains("Left a voicemail; call back Tuesday."));
+        let csrf = input_value(&html, "csrf_token");
+        let post_note = |token: String, body: &str| {
+            app.as_user(
+                Method::POST,
+                &format!("/coordinator/referrals/{alpha}/notes"),
+                a,
+            )
+            .form(&[("csrf_token", token), ("body", body.to_string())])
+            .send()
+        };
+        assert_eq!(
+            post_note("AAAA".into(), "forged").await.unwrap().status(),
+            403
+        );
+        let r = post_note(csrf.clone(), "Patient called back <b>yes</b>")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let r = post_note(csrf, "").await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("id=\"note-error\""));
+        let notes = ok(app.as_user(Method::GET, &path, a).send().await.unwrap()).await;
+        let bodies: Vec<&str> = notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["body"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                "Left a voicemail; call back Tuesday.",
+                "Patient called back <b>yes</b>"
+            ]
+        );
+        let (_, html) = page(&app, a, &format!("/coordinator/referrals/{alpha}")).await;
+        assert!(
+            html.contains("Patient called back &#60;b&#62;yes&#60;/b&#62;")
+                || html.contains("Patient called back &lt;b&gt;")
+        );
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("referral.note_added"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 2);
+    }
+);
+
+both!(
+    weekly_digest_once_per_coordinator_and_week,
+    |app: TestApp| async move {
+        let fx = fixture(&app).await;
+        let (a, b) = (&fx.coordinator_a, &fx.coordinator_b);
+        let alpha = refer(&app, &fx, &fx.key, 1, "Alpha", &fx.site_a, a).await;
+        let bravo = refer(&app, &fx, &fx.other_key, 2, "Bravo", &fx.site_a, a).await;
+        refer(&app, &fx, &fx.key, 3, "Charlie", &fx.site_b, b).await;
+        backdate(&app, &alpha, 10).await; // overdue, no longer new
+        for to in ["contacted", "screening", "enrolled"] {
+            let r = app
+                .as_user(
+                    Method::POST,
+                    &format!("/api/v1/referrals/{bravo}/status"),
+                    a,
+                )
+                .json(&json!({"status": to}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        let now = chrono::Utc::now();
+        let (uid_a, uid_b) = (user_id(&app, a).await, user_id(&app, b).await);
+        let digest_a = digest::compose(&app.db, &app.settings, uid_a.parse().unwrap(), now)
+            .await
+            .unwrap();
+        assert_eq!((digest_a.new_referrals, digest_a.overdue), (1, 1));
+        assert_eq!(digest_a.trials.len(), 1);
+        assert_eq!(
+            (digest_a.trials[0].enrolled, digest_a.trials[0].target),
+            (1, Some(10))
+        );
+        assert_eq!(digest_a.week, digest::iso_week(now));
+        let digest_b = digest::compose(&app.db, &app.settings, uid_b.parse().unwrap(), now)
+            .await
+            .unwrap();
+        assert_eq!((digest_b.new_referrals, digest_b.overdue), (1, 0));
+        let text = digest_a.render(server::email::Locale::En).unwrap().text;
+        assert!(!text.contains("Alpha") && !text.contains("Élodie"));
+        assert!(text.contains("New referrals in the last 7 days: 1"));
+
+        // Two concurrent runs (as two replicas would), then a third: one digest each.
+        let outbox = Outbox::from_settings(&app.settings);
+        let (x, y) = tokio::join!(
+            digest::run(&app.db, &outbox, &app.settings, now),
+            digest::run(&app.db, &outbox, &app.settings, now)
+        );
+        assert_eq!(x.unwrap() + y.unwrap(), 2);
+        assert_eq!(
+            digest::run(&app.db, &outbox, &app.settings, now)
+                .await
+                .unwrap(),
+            0
+        );
+        let queued = email_outbox::Entity::find()
+            .filter(email_outbox::Column::Kind.eq("weekly_digest"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(queued, 2);
+        assert_eq!(digest_run::Entity::find().count(&app.db).await.unwrap(), 2);
+        // Next week, again once.
+        let next = now + chrono::Duration::days(7);
+        assert_eq!(
+            digest::run(&app.db, &outbox, &app.settings, next)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            digest::run(&app.db, &outbox, &app.settings, next)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+);
+
+/// The server's own task sends the digest when enabled and due (Monday 00:00 UTC: always).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_task_enqueues_the_digest_once() {
+    let settings = e2e::fresh_settings(e2e::Backend::Sqlite).await;
+    let first = e2e::spawn_on(settings.clone()).await;
+    let fx = fixture(&first).await;
+    refer(
+        &first,
+        &fx,
+        &fx.key,
+        1,
+        "Alpha",
+        &fx.site_a,
+        &fx.coordinator_a,
+    )
+    .await;
+    let mut enabled = settings;
+    enabled.referrals.digest_enabled = true;
+    enabled.referrals.digest_weekday = server::config::Weekday::Mon;
+    enabled.referrals.digest_hour_utc = 0;
+    // Two replicas on one database.
+    let one = e2e::spawn_on(enabled.clone()).await;
+    let _two = e2e::spawn_on(enabled).await;
+    e2e::mail::eventually(
+        "two digests",
+        std::time::Duration::from_secs(15),
+        || async {
+            let n = digest_run::Entity::find().count(&one.db).await.unwrap();
+            (n == 2).then_some(())
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let queued = email_outbox::Entity::find()
+        .filter(email_outbox::Column::Kind.eq("weekly_digest"))
+        .count(&one.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2);
+}

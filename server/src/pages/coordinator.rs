@@ -45,6 +45,17 @@ pub struct ReferralPage {
 }
 
 impl ListPage {
+    /// The trials of the listed referrals, for links to their dashboards: (id, title).
+    pub fn dashboards(&self) -> Vec<(Uuid, String)> {
+        let mut out: Vec<(Uuid, String)> = Vec::new();
+        for r in &self.referrals {
+            if !out.iter().any(|(id, _)| *id == r.trial_id) {
+                out.push((r.trial_id, r.trial_title.clone()));
+            }
+        }
+        out
+    }
+
     /// A time as `YYYY-MM-DD HH:MM` (UTC).
     pub fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         t.format("%Y-%m-%d %H:%M").to_string()

@@ -52,6 +52,9 @@ pub async fn events<C: ConnectionTrait>(db: &C, rows: Vec<plugin_event::ActiveMo
     }
 }
 
+/// The statuses a referral reaches after `referred`: `(status, reason, at)`.
+pub type Steps<'a> = Vec<(&'a str, Option<&'a str>, DateTime<Utc>)>;
+
 /// A consent and its referral, then its path: `(status, reason, at)` after `referred`.
 pub struct Referral<'a> {
     /// Trial.

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod consent;
 pub mod crypto;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod email;

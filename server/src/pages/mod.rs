@@ -4,6 +4,7 @@
 pub mod consent;
 pub mod coordinator;
 pub mod criteria_playground;
+pub mod dashboard;
 pub mod form;
 pub mod home;
 pub mod import;
@@ -54,6 +55,10 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
         .service(coordinator::show)
         .service(coordinator::change)
         .service(coordinator::note)
+        // The CSV before the page: both match `/trials/{id}/…`.
+        .service(dashboard::trial_csv)
+        .service(dashboard::trial)
+        .service(dashboard::admin)
         .service(popup::page)
         .service(popup::answer);
 }

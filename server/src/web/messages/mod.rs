@@ -5,6 +5,7 @@ mod builder;
 mod common;
 mod consent;
 mod coordinator;
+mod dashboard;
 mod plugin;
 mod portal;
 
@@ -18,4 +19,5 @@ pub const ALL: &[&[Message]] = &[
     plugin::MESSAGES,
     consent::MESSAGES,
     coordinator::MESSAGES,
+    dashboard::MESSAGES,
 ];

@@ -72,6 +72,7 @@ pub struct Referral<'a> {
 /// The rows of a referral: consent, referral, events.
 pub fn referral(
     r: &Referral<'_>,
+    sealed_identity: &str,
 ) -> (
     consent::ActiveModel,
     referral::ActiveModel,
@@ -96,7 +97,7 @@ pub fn referral(
         document_sha256: Set("0".repeat(64)),
         language: Set("fr".into()),
         identity_method: Set("id_card".into()),
-        identity_sealed: Set("sealed".into()),
+        identity_sealed: Set(sealed_identity.to_string()),
         signature_image_sealed: Set(None),
         answers: Set(serde_json::json!([])),
         statements: Set(serde_json::json!([])),
@@ -145,12 +146,29 @@ pub fn referral(
     (c, rf, events)
 }
 
+/// Every seeded patient has this identity, sealed under the test settings' default key (so
+/// the coordinators' pages can open it).
+pub fn sealed_identity() -> String {
+    let settings = server::config::Settings::load(None, &|_| None).expect("default settings");
+    let cipher = server::crypto::Cipher::from_secret(settings.secrets.encryption_key.expose());
+    let identity = server::consent::identity::Identity {
+        given_name: "Seeded".into(),
+        family_name: "Patient".into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1960, 1, 1).expect("a date"),
+        phone: Some("+33 6 00 00 00 00".into()),
+        email: None,
+    };
+    let json = serde_json::to_vec(&identity).expect("identity JSON");
+    server::consent::identity::seal_text(&cipher, &json).expect("sealed")
+}
+
 /// Writes referrals (with their consents and events) in batches.
 pub async fn referrals<C: ConnectionTrait>(db: &C, rows: Vec<Referral<'_>>) {
+    let sealed = sealed_identity();
     for chunk in rows.chunks(200) {
         let (mut cs, mut rs, mut es) = (Vec::new(), Vec::new(), Vec::new());
         for r in chunk {
-            let (c, rf, e) = referral(r);
+            let (c, rf, e) = referral(r, &sealed);
             cs.push(c);
             rs.push(rf);
             es.extend(e);

@@ -116,13 +116,7 @@ fn etag_of(generation: i64) -> String {
     let mut h = Sha256::new();
     h.update(FORMAT.as_bytes());
     h.update(generation.to_be_bytes());
-    format!(
-        "\"{}\"",
-        h.finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
+    format!("\"{}\"", crate::crypto::hex(&h.finalize()))
 }
 
 /// The current strong ETag (quoted).

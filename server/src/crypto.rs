@@ -11,6 +11,8 @@
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -35,6 +37,22 @@ pub fn derive_key_for(secret: &[u8], label: &str, context: &[u8]) -> [u8; 32] {
     mac.update(label.as_bytes());
     mac.update(context);
     mac.finalize().into_bytes().into()
+}
+
+/// Lower-case hex of `bytes`: the one hex encoding of hashes and digests in this crate.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+/// SHA-256 of `bytes`, in lower-case hex (64 characters).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// The version byte of the current sealed form.
@@ -93,6 +111,19 @@ impl Cipher {
         Ok(out)
     }
 
+    /// Seals `plaintext` as standard base64 text, the form stored in text columns.
+    pub fn seal_text(&self, plaintext: &[u8]) -> Result<String, CryptoError> {
+        Ok(STANDARD.encode(self.seal(plaintext)?))
+    }
+
+    /// Opens base64 text sealed by [`Cipher::seal_text`].
+    pub fn open_text(&self, sealed: &str) -> Result<Vec<u8>, CryptoError> {
+        let bytes = STANDARD
+            .decode(sealed)
+            .map_err(|_| CryptoError::Malformed)?;
+        self.open(&bytes)
+    }
+
     /// Opens what [`Cipher::seal`] produced; any change to it is an error.
     pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
         if sealed.len() < 1 + NONCE_LEN + TAG_LEN {
@@ -115,8 +146,13 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    #[test]
+    fn hex_encodes_every_nibble() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xf0, 0xff, 0x5a]), "000ff0ff5a");
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]
@@ -148,6 +184,14 @@ mod tests {
             assert!(!sealed.windows(6).any(|w| w == b"Jeanne"), "{key}");
             assert_eq!(c.open(&sealed).unwrap(), b"Jeanne Martin");
         }
+    }
+
+    #[test]
+    fn text_seals_round_trip_and_refuse_bad_base64() {
+        let c = Cipher::from_secret("k");
+        let sealed = c.seal_text(b"Jeanne Martin").unwrap();
+        assert_eq!(c.open_text(&sealed).unwrap(), b"Jeanne Martin");
+        assert_eq!(c.open_text("not base64!"), Err(CryptoError::Malformed));
     }
 
     #[test]

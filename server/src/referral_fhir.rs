@@ -29,7 +29,7 @@ use base64::Engine;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::Digest;
 
 /// The extension holding the SHA-256 (lowercase hex) of the signed PDF, on
 /// `Consent.sourceAttachment`.
@@ -227,10 +227,7 @@ fn consent(r: &ReferralRecord<'_>, links: &Links<'_>) -> Value {
         (_, Some(t)) => format!("Signed consent (version {}): {t}", r.document_version),
         (_, None) => format!("Signed consent (version {})", r.document_version),
     };
-    let pdf_sha256: String = Sha256::digest(r.pdf)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let pdf_sha256: String = crate::crypto::sha256_hex(r.pdf);
     json!({
         "resourceType": "Consent",
         "id": r.consent_id.to_string(),
@@ -614,10 +611,7 @@ mod tests {
             a["title"],
             "Consentement signé (version 3) : ASPIRE-HF: aspirin in heart failure"
         );
-        let sha256: String = Sha256::digest(PDF)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = format!("{:x}", sha2::Sha256::digest(PDF));
         assert_eq!(
             a["extension"],
             json!([{"url": PDF_SHA256_EXTENSION, "valueString": sha256}])

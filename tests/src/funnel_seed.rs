@@ -159,7 +159,7 @@ pub fn sealed_identity() -> String {
         email: None,
     };
     let json = serde_json::to_vec(&identity).expect("identity JSON");
-    server::consent::identity::seal_text(&cipher, &json).expect("sealed")
+    cipher.seal_text(&json).expect("sealed")
 }
 
 /// Writes referrals (with their consents and events) in batches.

@@ -424,6 +424,47 @@ both!(
         .collect();
         assert_eq!(ids.len(), 2);
         assert!(!ids.contains(&charlie));
+        // The API takes the page's filters.
+        let api_ids = |query: String| {
+            let app = &app;
+            async move {
+                let r = app
+                    .as_user(Method::GET, &format!("/api/v1/referrals?{query}"), a)
+                    .send()
+                    .await
+                    .unwrap();
+                ok(r)
+                    .await
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_str().unwrap().to_string())
+                    .collect::<Vec<String>>()
+            }
+        };
+        assert_eq!(api_ids("status=contacted".into()).await, [bravo.as_str()]);
+        assert_eq!(
+            api_ids(format!("practice={}", fx.other_practice)).await,
+            [bravo.as_str()]
+        );
+        assert_eq!(
+            api_ids(format!("from={today}&trial={}", fx.trial)).await,
+            [bravo.as_str()]
+        );
+        assert_eq!(
+            api_ids(format!("to={old}&site={}", fx.site_a)).await,
+            [alpha.as_str()]
+        );
+        assert!(api_ids(format!("site={}", fx.site_b)).await.is_empty());
+        let r = app
+            .as_user(Method::GET, "/api/v1/referrals?from=yesterday", a)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "validation_failed");
+        assert_eq!(body["error"]["details"][0]["path"], "$.from", "{body}");
         for path in [
             format!("/api/v1/referrals/{charlie}"),
             format!("/api/v1/referrals/{charlie}/notes"),

@@ -13,7 +13,6 @@ use crate::entities::audit_log;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -90,7 +89,7 @@ pub fn encode(prev_hash: &str, content: &Content<'_>) -> Vec<u8> {
 
 /// The hash of a row chained to `prev_hash`: lowercase hex SHA-256 of [`encode`].
 pub fn row_hash(prev_hash: &str, content: &Content<'_>) -> String {
-    hex(&Sha256::digest(encode(prev_hash, content)))
+    crate::crypto::sha256_hex(&encode(prev_hash, content))
 }
 
 /// A JSON value as compact text with every object's keys sorted, whatever map type
@@ -120,21 +119,12 @@ impl Serialize for Sorted<'_> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
     use serde_json::json;
+    use sha2::Digest;
 
     fn at() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap()
@@ -167,22 +157,13 @@ mod tests {
     }
 
     #[test]
-    fn hex_encodes_every_nibble() {
-        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
-    }
-
-    #[test]
     fn the_hash_is_sha256_of_the_encoding() {
         // SHA-256 of the empty string, to pin the digest and the hex formatting.
-        assert_eq!(
-            hex(&Sha256::digest(b"")),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
         let at = at();
         let content = sample(&at);
         assert_eq!(
             row_hash(GENESIS, &content),
-            hex(&Sha256::digest(encode(GENESIS, &content)))
+            format!("{:x}", sha2::Sha256::digest(encode(GENESIS, &content)))
         );
     }
 

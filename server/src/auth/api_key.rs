@@ -3,7 +3,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use sha2::{Digest, Sha256};
 
 /// What a new key looks like to its owner, and what is stored.
 #[derive(Debug, Clone)]
@@ -28,10 +27,7 @@ pub fn generate() -> NewKey {
 
 /// The stored form of a key.
 pub fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::crypto::sha256_hex(key.as_bytes())
 }
 
 #[cfg(test)]

@@ -13,16 +13,12 @@
 //! every call and one event (and one consent token) on SQLite and PostgreSQL alike.
 
 use crate::cds::feedback::{Feedback, Outcome};
-use crate::entities::{consent_token, plugin_event, trial};
+use crate::entities::{plugin_event, trial};
 use crate::error::{ApiError, Detail};
 use crate::lifecycle::Status;
-use crate::plugin::consent_token::hash;
 use crate::plugin::events::{Event, Recording};
-use chrono::{DateTime, Days, SubsecRound, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TryInsertResult,
-};
+use chrono::{Days, SubsecRound, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -112,7 +108,7 @@ pub async fn record(
     let txn = crate::db::write(db).await?;
     let mut inserted = 0;
     for e in &new_events {
-        if insert_once(&txn, practice, e, now, how).await? {
+        if crate::plugin::events::insert(&txn, practice, e, now, how).await? {
             inserted += 1;
         }
     }
@@ -141,58 +137,6 @@ async fn still_recruiting(
             ),
         )])),
     }
-}
-
-/// Writes an event unless its id is already stored (`ON CONFLICT (id) DO NOTHING`), and for
-/// an accept its consent token; returns whether this call inserted it.
-async fn insert_once<C: ConnectionTrait>(
-    db: &C,
-    practice: Uuid,
-    e: &Event,
-    now: DateTime<Utc>,
-    how: &Recording<'_>,
-) -> Result<bool, ApiError> {
-    let row = plugin_event::ActiveModel {
-        id: Set(e.id),
-        organisation_id: Set(practice),
-        alert_id: Set(e.alert_id),
-        trial_id: Set(e.trial),
-        trial_version: Set(e.trial_version),
-        patient: Set(e.patient.clone()),
-        verdict: Set(e.verdict.clone()),
-        response: Set(e.response.clone()),
-        reason: Set(e.reason.clone()),
-        snooze_until: Set(e.snooze_until),
-        at: Set(e.at),
-        received_at: Set(now),
-    };
-    let written = plugin_event::Entity::insert(row)
-        .on_conflict_do_nothing()
-        .exec_without_returning(db)
-        .await?;
-    // `Inserted(0)`: the row was there (PostgreSQL waits for a concurrent writer's commit,
-    // SQLite serialises the write transactions), so the feedback is already recorded.
-    let TryInsertResult::Inserted(1..) = written else {
-        return Ok(false);
-    };
-    if e.response == "accepted" {
-        // The token is derived from the event id: whoever inserted the event writes it.
-        consent_token::ActiveModel {
-            token_hash: Set(hash(&how.key.token(e.id))),
-            event_id: Set(e.id),
-            alert_id: Set(e.alert_id),
-            trial_id: Set(e.trial),
-            trial_version: Set(e.trial_version),
-            organisation_id: Set(practice),
-            patient: Set(e.patient.clone()),
-            created_at: Set(now),
-            expires_at: Set(now + how.token_ttl),
-            used_at: Set(None),
-        }
-        .insert(db)
-        .await?;
-    }
-    Ok(true)
 }
 
 #[cfg(test)]

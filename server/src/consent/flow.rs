@@ -10,6 +10,7 @@ use crate::entities::{
 use crate::error::ApiError;
 use crate::lifecycle::Status;
 use crate::plugin::consent_token::{self as tokens, Lookup};
+use plugin_sdk::Location;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// A consent flow, ready to show or to sign.
@@ -53,23 +54,13 @@ impl Flow {
     }
 }
 
-/// Great-circle distance in km.
-pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (
-        a.0.to_radians(),
-        a.1.to_radians(),
-        b.0.to_radians(),
-        b.1.to_radians(),
-    );
-    let h = ((la2 - la1) / 2.0).sin().powi(2)
-        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().asin()
-}
-
 /// Sorts sites nearest first to `from`; sites without coordinates go last, in name order.
-pub fn nearest_first(sites: &mut [site::Model], from: Option<(f64, f64)>) {
+pub fn nearest_first(sites: &mut [site::Model], from: Option<Location>) {
     let key = |s: &site::Model| match (from, s.latitude, s.longitude) {
-        (Some(p), Some(la), Some(lo)) => distance_km(p, (la, lo)),
+        (Some(p), Some(latitude), Some(longitude)) => p.distance_km(Location {
+            latitude,
+            longitude,
+        }),
         _ => f64::INFINITY,
     };
     sites.sort_by(|a, b| key(a).total_cmp(&key(b)).then_with(|| a.name.cmp(&b.name)));
@@ -126,7 +117,12 @@ pub async fn load<C: ConnectionTrait>(db: &C, token: &str, lang: &str) -> Result
     let here = plugin_settings::Entity::find_by_id(t.organisation_id)
         .one(db)
         .await?
-        .and_then(|s| Some((s.latitude?, s.longitude?)));
+        .and_then(|s| {
+            Some(Location {
+                latitude: s.latitude?,
+                longitude: s.longitude?,
+            })
+        });
     nearest_first(&mut sites, here);
     Ok(Flow {
         token: t,
@@ -136,15 +132,4 @@ pub async fn load<C: ConnectionTrait>(db: &C, token: &str, lang: &str) -> Result
         questions,
         sites,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paris_to_lyon_is_about_392_km() {
-        let d = distance_km((48.8566, 2.3522), (45.7640, 4.8357));
-        assert!((d - 392.0).abs() < 5.0, "{d}");
-    }
 }

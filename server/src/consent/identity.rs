@@ -1,9 +1,7 @@
 //! What identifies the patient, sealed at rest and opened only for the coordinators of the
 //! referral's site.
 
-use crate::crypto::{Cipher, CryptoError};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use crate::crypto::Cipher;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -29,21 +27,8 @@ impl Identity {
     }
 }
 
-/// Seals a value as base64 text.
-pub fn seal_text(cipher: &Cipher, plain: &[u8]) -> Result<String, CryptoError> {
-    Ok(STANDARD.encode(cipher.seal(plain)?))
-}
-
-/// Opens base64 text sealed by [`seal_text`].
-pub fn open_text(cipher: &Cipher, sealed: &str) -> Result<Vec<u8>, CryptoError> {
-    let bytes = STANDARD
-        .decode(sealed)
-        .map_err(|_| CryptoError::Malformed)?;
-    cipher.open(&bytes)
-}
-
 /// Opens a sealed identity.
 pub fn open(cipher: &Cipher, sealed: &str) -> anyhow::Result<Identity> {
-    let plain = open_text(cipher, sealed)?;
+    let plain = cipher.open_text(sealed)?;
     Ok(serde_json::from_slice(&plain)?)
 }

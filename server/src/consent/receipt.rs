@@ -57,9 +57,10 @@ pub async fn log_download(
 
 /// The PDF copy, opened, after checking it against its stored SHA-256.
 pub fn pdf(cipher: &Cipher, c: &consent::Model) -> Result<Vec<u8>, ApiError> {
-    use sha2::{Digest, Sha256};
-    let bytes = super::identity::open_text(cipher, &c.pdf_sealed).map_err(anyhow::Error::from)?;
-    if super::signature::hex(&Sha256::digest(&bytes)) != c.pdf_sha256 {
+    let bytes = cipher
+        .open_text(&c.pdf_sealed)
+        .map_err(anyhow::Error::from)?;
+    if crate::crypto::sha256_hex(&bytes) != c.pdf_sha256 {
         return Err(ApiError::Internal(anyhow::anyhow!(
             "the stored consent copy does not match its hash"
         )));

@@ -5,7 +5,6 @@
 
 use super::flow::Flow;
 use super::form::{STATEMENTS, Submission};
-use super::identity::seal_text;
 use super::pdf_copy::{self, Copy};
 use super::signature::{self, Signed};
 use crate::audit::{self, Actor};
@@ -21,7 +20,6 @@ use base64::Engine;
 use chrono::{SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// What signing needs besides the database.
@@ -111,14 +109,17 @@ pub async fn sign(
         signature_sha256: &signature_sha256,
         gp_name: &sub.gp_name,
     });
-    let pdf_sha256 = signature::hex(&Sha256::digest(&pdf));
+    let pdf_sha256 = crate::crypto::sha256_hex(&pdf);
     let identity_json = serde_json::to_vec(&sub.identity).map_err(anyhow::Error::from)?;
-    let sealed_identity = seal_text(s.cipher, &identity_json).map_err(anyhow::Error::from)?;
-    let sealed_pdf = seal_text(s.cipher, &pdf).map_err(anyhow::Error::from)?;
+    let sealed_identity = s
+        .cipher
+        .seal_text(&identity_json)
+        .map_err(anyhow::Error::from)?;
+    let sealed_pdf = s.cipher.seal_text(&pdf).map_err(anyhow::Error::from)?;
     let sealed_image = sub
         .signature_image
         .as_deref()
-        .map(|i| seal_text(s.cipher, i.as_bytes()))
+        .map(|i| s.cipher.seal_text(i.as_bytes()))
         .transpose()
         .map_err(anyhow::Error::from)?;
 

@@ -7,7 +7,6 @@
 use super::identity::Identity;
 use crate::audit::hash::canonical_json;
 use chrono::{DateTime, SecondsFormat, Utc};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// What a signature binds.
@@ -50,12 +49,7 @@ pub fn binding(s: &Signed<'_>) -> String {
     });
     // Serialising a `Value` built here cannot fail.
     let text = canonical_json(&content).unwrap_or_default();
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::crypto::sha256_hex(text.as_bytes())
 }
 
 #[cfg(test)]

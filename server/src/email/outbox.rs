@@ -6,8 +6,6 @@ use super::{Attachment, Email, Locale};
 use crate::config::Settings;
 use crate::crypto::{Cipher, CryptoError};
 use crate::entities::email_outbox;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{SubsecRound, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use std::sync::Arc;
@@ -99,7 +97,7 @@ impl Outbox {
         };
         let json =
             serde_json::to_vec(&sealed).map_err(|e| OutboxError::Db(DbErr::Json(e.to_string())))?;
-        let sealed = STANDARD.encode(self.cipher.seal(&json)?);
+        let sealed = self.cipher.seal_text(&json)?;
         let now = Utc::now().trunc_subsecs(6);
         let id = Uuid::now_v7();
         email_outbox::ActiveModel {
@@ -133,10 +131,7 @@ impl Outbox {
 
     /// Opens a row's sealed message.
     pub fn open(&self, row: &email_outbox::Model) -> Result<Sealed, CryptoError> {
-        let bytes = STANDARD
-            .decode(&row.sealed)
-            .map_err(|_| CryptoError::Malformed)?;
-        let json = self.cipher.open(&bytes)?;
+        let json = self.cipher.open_text(&row.sealed)?;
         serde_json::from_slice(&json).map_err(|_| CryptoError::Malformed)
     }
 }
@@ -146,6 +141,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::email::kinds::TrialApproved;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
     use sea_orm::EntityTrait;
 
     #[tokio::test]

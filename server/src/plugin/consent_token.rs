@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sea_orm::{ConnectionTrait, EntityTrait};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use uuid::Uuid;
 
 /// The label the consent-token key is derived with from the session key.
@@ -44,10 +44,7 @@ impl std::fmt::Debug for TokenKey {
 
 /// The stored form of a token: SHA-256, hex.
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::crypto::sha256_hex(token.as_bytes())
 }
 
 /// What a token lookup found.

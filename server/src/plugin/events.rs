@@ -268,9 +268,11 @@ fn same(s: &plugin_event::Model, practice: Uuid, e: &Event) -> bool {
         && s.at.trunc_subsecs(6) == e.at
 }
 
-/// Inserts an event (and an accept's consent token) unless its id is already stored;
-/// returns whether it inserted.
-async fn insert<C: sea_orm::ConnectionTrait>(
+/// Inserts an event (and an accept's consent token) unless its id is already stored
+/// (`ON CONFLICT DO NOTHING`: PostgreSQL waits for a concurrent writer's commit, SQLite
+/// serialises write transactions); returns whether this call inserted it. The plugin's
+/// events and the CDS Hooks feedback both record through it.
+pub(crate) async fn insert<C: sea_orm::ConnectionTrait>(
     db: &C,
     practice: Uuid,
     e: &Event,

@@ -4,8 +4,9 @@
 use crate::entities::{referral, referral_event};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// At most this many outcomes per call (ask again from the last `at`).
@@ -17,15 +18,13 @@ pub async fn since(
     practice: Uuid,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<plugin_sdk::ReferralOutcome>, ApiError> {
-    let refs: HashMap<Uuid, referral::Model> = referral::Entity::find()
-        .filter(referral::Column::OrganisationId.eq(practice))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    let of_practice = Query::select()
+        .column(referral::Column::Id)
+        .from(referral::Entity)
+        .and_where(referral::Column::OrganisationId.eq(practice))
+        .to_owned();
     let mut q = referral_event::Entity::find()
-        .filter(referral_event::Column::ReferralId.is_in(refs.keys().copied()));
+        .filter(referral_event::Column::ReferralId.in_subquery(of_practice));
     if let Some(s) = since {
         q = q.filter(referral_event::Column::At.gt(s));
     }
@@ -34,6 +33,14 @@ pub async fn since(
         .limit(PAGE)
         .all(db)
         .await?;
+    let ids: HashSet<Uuid> = events.iter().map(|e| e.referral_id).collect();
+    let refs: HashMap<Uuid, referral::Model> = referral::Entity::find()
+        .filter(referral::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     Ok(events
         .into_iter()
         .filter_map(|e| {

@@ -2,6 +2,7 @@
 //! with the patient's identity (each view audited), its history and its consent.
 
 use super::store;
+use super::worklist::Filters;
 use crate::audit::{self, Actor};
 use crate::auth::Principal;
 use crate::consent::identity::{self, Identity};
@@ -11,6 +12,7 @@ use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -144,24 +146,32 @@ async fn summaries<C: ConnectionTrait>(
         .collect())
 }
 
-/// The referrals of the coordinator's sites, newest first, optionally of one trial or status.
+/// The referrals of the coordinator's sites that pass `filters` (the worklist's), newest
+/// first, at most [`MAX_ROWS`](super::worklist::MAX_ROWS).
 pub async fn list(
     db: &DatabaseConnection,
     p: &Principal,
-    trial_id: Option<Uuid>,
-    status: Option<&str>,
+    filters: &Filters,
 ) -> Result<Vec<ReferralSummary>, ApiError> {
     let u = p.require(&[crate::auth::Role::Coordinator])?;
     let sites = store::coordinator_sites(db, u.id).await?;
-    let mut q = referral::Entity::find().filter(referral::Column::SiteId.is_in(sites));
-    if let Some(t) = trial_id {
-        q = q.filter(referral::Column::TrialId.eq(t));
-    }
-    if let Some(s) = status {
-        q = q.filter(referral::Column::Status.eq(s));
-    }
-    let rows = q.order_by_desc(referral::Column::CreatedAt).all(db).await?;
+    let rows = filters
+        .select(sites)
+        .limit(super::worklist::MAX_ROWS)
+        .all(db)
+        .await?;
     summaries(db, rows).await
+}
+
+/// The list line of one referral.
+pub async fn summary<C: ConnectionTrait>(
+    db: &C,
+    r: referral::Model,
+) -> Result<ReferralSummary, ApiError> {
+    summaries(db, vec![r])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a summary of one referral")))
 }
 
 /// The consent of a referral.
@@ -207,7 +217,7 @@ pub async fn detail(
         .map(|o| o.name)
         .unwrap_or_default();
     let detail = r.detail.clone();
-    let summary = summaries(db, vec![r]).await?.remove(0);
+    let summary = summary(db, r).await?;
     let txn = crate::db::write(db).await?;
     audit::append(
         &txn,

@@ -10,8 +10,10 @@ use crate::consent::identity::{self, Identity};
 use crate::crypto::Cipher;
 use crate::entities::{consent, organisation, referral, site, trial};
 use crate::error::ApiError;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -66,6 +68,30 @@ impl Filters {
             from: field(&get, "from", day)?,
             to: field(&get, "to", day)?,
         })
+    }
+
+    /// The referrals at `sites` that pass these filters, newest first.
+    pub fn select(&self, sites: Vec<Uuid>) -> Select<referral::Entity> {
+        let mut q = referral::Entity::find().filter(referral::Column::SiteId.is_in(sites));
+        if let Some(t) = self.trial {
+            q = q.filter(referral::Column::TrialId.eq(t));
+        }
+        if let Some(s) = self.site {
+            q = q.filter(referral::Column::SiteId.eq(s));
+        }
+        if let Some(s) = self.status {
+            q = q.filter(referral::Column::Status.eq(s.as_str()));
+        }
+        if let Some(o) = self.practice {
+            q = q.filter(referral::Column::OrganisationId.eq(o));
+        }
+        if let Some(d) = self.from {
+            q = q.filter(referral::Column::CreatedAt.gte(d.and_time(NaiveTime::MIN).and_utc()));
+        }
+        if let Some(d) = self.to.and_then(|d| d.succ_opt()) {
+            q = q.filter(referral::Column::CreatedAt.lt(d.and_time(NaiveTime::MIN).and_utc()));
+        }
+        q.order_by_desc(referral::Column::CreatedAt)
     }
 
     /// The filters as a query string (`trial=…&status=…`), for the CSV link.
@@ -169,27 +195,8 @@ pub async fn worklist(
 ) -> Result<Worklist, ApiError> {
     let u = p.require(&[Role::Coordinator])?;
     let sites = store::coordinator_sites(db, u.id).await?;
-    let mut q = referral::Entity::find().filter(referral::Column::SiteId.is_in(sites.clone()));
-    if let Some(t) = filters.trial {
-        q = q.filter(referral::Column::TrialId.eq(t));
-    }
-    if let Some(s) = filters.site {
-        q = q.filter(referral::Column::SiteId.eq(s));
-    }
-    if let Some(s) = filters.status {
-        q = q.filter(referral::Column::Status.eq(s.as_str()));
-    }
-    if let Some(o) = filters.practice {
-        q = q.filter(referral::Column::OrganisationId.eq(o));
-    }
-    if let Some(d) = filters.from {
-        q = q.filter(referral::Column::CreatedAt.gte(d.and_time(chrono::NaiveTime::MIN).and_utc()));
-    }
-    if let Some(d) = filters.to.and_then(|d| d.succ_opt()) {
-        q = q.filter(referral::Column::CreatedAt.lt(d.and_time(chrono::NaiveTime::MIN).and_utc()));
-    }
-    let found = q
-        .order_by_desc(referral::Column::CreatedAt)
+    let found = filters
+        .select(sites.clone())
         .limit(MAX_ROWS)
         .all(db)
         .await?;

@@ -10,7 +10,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -87,10 +86,7 @@ pub async fn add(
     if !details.is_empty() {
         return Err(ApiError::Validation(details));
     }
-    let sha256: String = Sha256::digest(new.body.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256: String = crate::crypto::sha256_hex(new.body.as_bytes());
     let txn = crate::db::write(db).await?;
     let last = consent_document::Entity::find()
         .filter(consent_document::Column::TrialId.eq(trial_id))

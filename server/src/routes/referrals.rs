@@ -12,43 +12,55 @@ use crate::referral::notes::{self, Note};
 use crate::referral::status::{Reason, Status};
 use crate::referral::store::{self, Change};
 use crate::referral::view::{self, ReferralDetail, ReferralSummary};
+use crate::referral::worklist::Filters;
 use crate::referral::{export, outcomes};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 type Db = web::Data<DatabaseConnection>;
 
-/// Filters of the referral list.
+/// Filters of the referral list: the worklist page's (read by `Filters::parse`; this type
+/// documents them).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only this trial.
     pub trial: Option<Uuid>,
+    /// Only this one of the caller's sites.
+    pub site: Option<Uuid>,
     /// Only this status.
     pub status: Option<Status>,
+    /// Only referrals from this practice.
+    pub practice: Option<Uuid>,
+    /// Referred on or after this day (UTC, `YYYY-MM-DD`).
+    pub from: Option<NaiveDate>,
+    /// Referred on or before this day (UTC, `YYYY-MM-DD`).
+    pub to: Option<NaiveDate>,
 }
 
-/// The referrals of the caller's sites, newest first (coordinators only; no identity here).
+/// The referrals of the caller's sites, newest first, at most 1,000 (coordinators only; no
+/// identity here). The filters are the worklist page's.
 #[utoipa::path(
     tag = "referrals",
     security(("session_cookie" = [])),
     params(ListQuery),
     responses(
         (status = 200, description = "The referrals of the coordinator's sites", body = Vec<ReferralSummary>),
+        (status = 422, description = "`validation_failed`: a filter is not a valid id, status or `YYYY-MM-DD` day; `details[].path` names it (`$.from`, …)", body = ErrorBody),
         SessionErrors,
     )
 )]
 #[get("/api/v1/referrals")]
-pub async fn list(
-    db: Db,
-    p: Principal,
-    q: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let status = q.status.map(Status::as_str);
-    let rows = view::list(db.get_ref(), &p, q.trial, status).await?;
+pub async fn list(db: Db, p: Principal, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let query = web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map_err(|e| ApiError::MalformedQuery(e.to_string()))?;
+    let filters = Filters::parse(|k| query.get(k).cloned())?;
+    let rows = view::list(db.get_ref(), &p, &filters).await?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
@@ -130,13 +142,8 @@ pub async fn set_status(
         detail: body.detail.filter(|d| !d.trim().is_empty()),
     };
     let id = id.into_inner();
-    store::transition(db.get_ref(), &outbox, &p, id, change).await?;
-    let rows = view::list(db.get_ref(), &p, None, None).await?;
-    let row = rows
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or_else(|| ApiError::NotFound(format!("referral {id}")))?;
-    Ok(HttpResponse::Ok().json(row))
+    let updated = store::transition(db.get_ref(), &outbox, &p, id, change).await?;
+    Ok(HttpResponse::Ok().json(view::summary(db.get_ref(), updated).await?))
 }
 
 /// A new note.

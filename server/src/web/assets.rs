@@ -52,13 +52,7 @@ static BY_NAME: LazyLock<HashMap<&'static str, Served>> = LazyLock::new(|| {
         .iter()
         .map(|(name, ty, body)| {
             let hash = Sha256::digest(body);
-            let etag = format!(
-                "\"{}\"",
-                hash.iter()
-                    .take(16)
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-            );
+            let etag = format!("\"{}\"", crate::crypto::hex(&hash[..16]));
             (*name, (*ty, *body, etag))
         })
         .collect()

@@ -11,6 +11,11 @@ mod m20261124_000030_plugin_events;
 mod m20261124_000040_cds_jti;
 mod m20261125_000050_consent_referrals;
 mod m20261126_000060_referral_notes;
+mod m20261127_000070_dashboard_tallies;
+
+pub use m20261127_000070_dashboard_tallies::{
+    backfill as alert_tallies_backfill, referral_times_backfill,
+};
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -27,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000040_cds_jti::Migration),
             Box::new(m20261125_000050_consent_referrals::Migration),
             Box::new(m20261126_000060_referral_notes::Migration),
+            Box::new(m20261127_000070_dashboard_tallies::Migration),
         ]
     }
 }

@@ -40,8 +40,14 @@ pub fn event(e: &Event<'_>) -> plugin_event::ActiveModel {
     }
 }
 
-/// Writes events in batches of 500.
+/// Writes events in batches of 500, then recomputes the tallies (as the migration does).
 pub async fn events<C: ConnectionTrait>(db: &C, rows: Vec<plugin_event::ActiveModel>) {
+    events_untallied(db, rows).await;
+    retally(db).await;
+}
+
+/// Writes events without counting them in the dashboard's tallies.
+pub async fn events_untallied<C: ConnectionTrait>(db: &C, rows: Vec<plugin_event::ActiveModel>) {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let batch: Vec<_> = rows.by_ref().take(500).collect();
@@ -49,6 +55,14 @@ pub async fn events<C: ConnectionTrait>(db: &C, rows: Vec<plugin_event::ActiveMo
             .exec(db)
             .await
             .expect("events");
+    }
+}
+
+/// Recomputes the dashboard's tallies from every stored event, as the migration that created
+/// them does.
+pub async fn retally<C: ConnectionTrait>(db: &C) {
+    for sql in migrations::alert_tallies_backfill(db.get_database_backend()) {
+        db.execute_unprepared(&sql).await.expect("backfill");
     }
 }
 
@@ -126,6 +140,12 @@ pub fn referral(
         detail: Set(None),
         created_at: Set(r.at),
         updated_at: Set(last.map_or(r.at, |l| l.2)),
+        contacted_at: Set(None),
+        screening_at: Set(None),
+        enrolled_at: Set(None),
+        screen_failed_at: Set(None),
+        declined_at: Set(None),
+        withdrawn_at: Set(None),
     };
     let mut from: Option<&str> = None;
     let mut events = Vec::new();
@@ -188,4 +208,8 @@ pub async fn referrals<C: ConnectionTrait>(db: &C, rows: Vec<Referral<'_>>) {
                 .expect("referral events");
         }
     }
+    // The times each referral reached its statuses, from its events, as the migration does.
+    db.execute_unprepared(&migrations::referral_times_backfill())
+        .await
+        .expect("referral times");
 }

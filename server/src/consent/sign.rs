@@ -208,6 +208,12 @@ pub async fn sign(
             detail: None,
             created_at: now,
             updated_at: now,
+            contacted_at: None,
+            screening_at: None,
+            enrolled_at: None,
+            screen_failed_at: None,
+            declined_at: None,
+            withdrawn_at: None,
         },
         &Changer::System,
     )

@@ -17,6 +17,7 @@
 //! showing, their decisive answer, the signature, the referral, the first event reaching a
 //! status), so every breakdown adds up to the totals.
 
+use super::answers::Answers;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -132,8 +133,8 @@ impl Counts {
         self.0[s.index()]
     }
 
-    fn add(&mut self, s: Stage) {
-        self.0[s.index()] += 1;
+    fn add(&mut self, s: Stage, n: u32) {
+        self.0[s.index()] += n;
     }
 }
 
@@ -202,8 +203,8 @@ pub struct Transition {
 pub struct Input {
     /// Enrolment target.
     pub target: Option<u32>,
-    /// Plugin events of the trial.
-    pub events: Vec<Event>,
+    /// The trial's patients grouped by their alert answers (see [`answers`](super::answers)).
+    pub answers: Vec<Answers>,
     /// Consents of the trial.
     pub consents: Vec<Consent>,
     /// Referrals of the trial.
@@ -325,57 +326,25 @@ pub fn compute(input: &Input, today: NaiveDate) -> Funnel {
     let mut decline_reasons = BTreeMap::new();
     let mut screen_fail_reasons = BTreeMap::new();
 
-    let mut count = |stage: Stage, practice: Uuid, site: Option<Uuid>, at: DateTime<Utc>| {
-        total.add(stage);
-        by_practice.entry(practice).or_default().add(stage);
+    let mut count = |stage: Stage, practice: Uuid, site: Option<Uuid>, day: NaiveDate, n: u32| {
+        total.add(stage, n);
+        by_practice.entry(practice).or_default().add(stage, n);
         if let Some(site) = site {
-            by_site.entry(site).or_default().add(stage);
+            by_site.entry(site).or_default().add(stage, n);
         }
-        by_week
-            .entry(monday(at.date_naive()))
-            .or_default()
-            .add(stage);
+        by_week.entry(monday(day)).or_default().add(stage, n);
     };
 
-    // Alerts: per patient, the first showing and the decisive answer.
-    #[derive(Default)]
-    struct Patient<'a> {
-        first: Option<DateTime<Utc>>,
-        accepted: Option<DateTime<Utc>>,
-        declined: Option<(DateTime<Utc>, Option<&'a str>)>,
-        not_now: Option<DateTime<Utc>>,
-    }
-    let mut patients: HashMap<(Uuid, &str), Patient> = HashMap::new();
-    for e in &input.events {
-        let p = patients
-            .entry((e.practice, e.patient.as_str()))
-            .or_default();
-        p.first = Some(p.first.map_or(e.at, |f| f.min(e.at)));
-        match e.response.as_str() {
-            "accepted" => p.accepted = Some(p.accepted.map_or(e.at, |a| a.min(e.at))),
-            "declined" if p.declined.is_none_or(|(at, _)| e.at >= at) => {
-                p.declined = Some((e.at, e.reason.as_deref()));
+    // Alerts: each patient once when first shown, and once by their decisive answer.
+    for a in &input.answers {
+        count(Stage::Shown, a.practice, None, a.first_week, a.patients);
+        if let Some(answer) = &a.answer {
+            count(Stage::Answered, a.practice, None, answer.week, a.patients);
+            count(answer.stage, a.practice, None, answer.week, a.patients);
+            if answer.stage == Stage::Declined {
+                let reason = answer.reason.as_deref().unwrap_or("unspecified");
+                *decline_reasons.entry(reason.to_string()).or_insert(0) += a.patients;
             }
-            "not_now" => p.not_now = Some(p.not_now.map_or(e.at, |a| a.max(e.at))),
-            _ => {}
-        }
-    }
-    for ((practice, _), p) in &patients {
-        let Some(first) = p.first else { continue };
-        count(Stage::Shown, *practice, None, first);
-        let decisive = if let Some(at) = p.accepted {
-            Some((Stage::Proposed, at))
-        } else if let Some((at, reason)) = p.declined {
-            *decline_reasons
-                .entry(reason.unwrap_or("unspecified").to_string())
-                .or_insert(0) += 1;
-            Some((Stage::Declined, at))
-        } else {
-            p.not_now.map(|at| (Stage::NotNow, at))
-        };
-        if let Some((stage, at)) = decisive {
-            count(Stage::Answered, *practice, None, at);
-            count(stage, *practice, None, at);
         }
     }
 
@@ -390,7 +359,8 @@ pub fn compute(input: &Input, today: NaiveDate) -> Funnel {
             Stage::Consented,
             c.practice,
             site_of_consent.get(&c.id).copied(),
-            c.signed_at,
+            c.signed_at.date_naive(),
+            1,
         );
     }
 
@@ -433,7 +403,7 @@ pub fn compute(input: &Input, today: NaiveDate) -> Funnel {
             }
         }
         for (stage, (at, reason)) in &reached {
-            count(*stage, r.practice, Some(r.site), *at);
+            count(*stage, r.practice, Some(r.site), at.date_naive(), 1);
             if *stage == Stage::ScreenFailed {
                 *screen_fail_reasons
                     .entry(reason.unwrap_or("unspecified").to_string())
@@ -608,7 +578,7 @@ mod tests {
         ];
         Input {
             target: Some(4),
-            events,
+            answers: crate::dashboard::answers::group(&events),
             consents,
             referrals,
             transitions,

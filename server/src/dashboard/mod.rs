@@ -3,17 +3,19 @@
 //! the CSV ([`view`]), the SVG charts ([`svg`]); this module loads the rows once and decides
 //! who sees what.
 
+pub mod answers;
 pub mod funnel;
+mod referrals;
 pub mod small;
 pub mod svg;
+pub mod tally;
 pub mod view;
 
 use crate::auth::{Principal, Role};
-use crate::entities::{consent, organisation, plugin_event, referral, referral_event, site, trial};
+use crate::entities::{organisation, referral, referral_event, site, trial};
 use crate::error::ApiError;
 use crate::registry::Access;
-use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Query;
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -52,54 +54,15 @@ pub async fn trial_dashboard<C: ConnectionTrait>(
 }
 
 /// The rows of one trial, read once, and the names of its sites and practices.
+///
+/// The plugin events are read as counted groups ([`tally`]), the consents with their
+/// referrals in one query ([`referrals`]).
 pub async fn load<C: ConnectionTrait>(
     db: &C,
     t: &trial::Model,
 ) -> Result<(funnel::Input, HashMap<Uuid, String>), ApiError> {
-    type EventRow = (Uuid, String, String, Option<String>, DateTime<Utc>);
-    let events: Vec<EventRow> = plugin_event::Entity::find()
-        .select_only()
-        .column(plugin_event::Column::OrganisationId)
-        .column(plugin_event::Column::Patient)
-        .column(plugin_event::Column::Response)
-        .column(plugin_event::Column::Reason)
-        .column(plugin_event::Column::At)
-        .filter(plugin_event::Column::TrialId.eq(t.id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let consents: Vec<(Uuid, Uuid, DateTime<Utc>)> = consent::Entity::find()
-        .select_only()
-        .column(consent::Column::Id)
-        .column(consent::Column::OrganisationId)
-        .column(consent::Column::SignedAt)
-        .filter(consent::Column::TrialId.eq(t.id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let referrals = referral::Entity::find()
-        .filter(referral::Column::TrialId.eq(t.id))
-        .all(db)
-        .await?;
-    let transitions: Vec<(Uuid, String, Option<String>, DateTime<Utc>)> =
-        referral_event::Entity::find()
-            .select_only()
-            .column(referral_event::Column::ReferralId)
-            .column(referral_event::Column::ToStatus)
-            .column(referral_event::Column::Reason)
-            .column(referral_event::Column::At)
-            .filter(
-                referral_event::Column::ReferralId.in_subquery(
-                    Query::select()
-                        .column(referral::Column::Id)
-                        .from(referral::Entity)
-                        .and_where(referral::Column::TrialId.eq(t.id))
-                        .to_owned(),
-                ),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
+    let answers = tally::answers(db, t.id).await?;
+    let (consents, referrals, transitions) = referrals::load(db, t.id).await?;
     let mut names: HashMap<Uuid, String> = site::Entity::find()
         .select_only()
         .column(site::Column::Id)
@@ -110,8 +73,8 @@ pub async fn load<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
-    let mut practices: Vec<Uuid> = events.iter().map(|e| e.0).collect();
-    practices.extend(consents.iter().map(|c| c.1));
+    let mut practices: Vec<Uuid> = answers.iter().map(|a| a.practice).collect();
+    practices.extend(consents.iter().map(|c| c.practice));
     practices.sort_unstable();
     practices.dedup();
     for chunk in practices.chunks(500) {
@@ -127,46 +90,10 @@ pub async fn load<C: ConnectionTrait>(
     }
     let input = funnel::Input {
         target: t.target_enrolment.and_then(|n| u32::try_from(n).ok()),
-        events: events
-            .into_iter()
-            .map(|(practice, patient, response, reason, at)| funnel::Event {
-                practice,
-                patient,
-                response,
-                reason,
-                at,
-            })
-            .collect(),
-        consents: consents
-            .into_iter()
-            .map(|(id, practice, signed_at)| funnel::Consent {
-                id,
-                practice,
-                signed_at,
-            })
-            .collect(),
-        referrals: referrals
-            .into_iter()
-            .map(|r| funnel::Referral {
-                id: r.id,
-                consent: r.consent_id,
-                site: r.site_id,
-                practice: r.organisation_id,
-                status: r.status,
-                reason: r.reason,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-            })
-            .collect(),
-        transitions: transitions
-            .into_iter()
-            .map(|(referral, to, reason, at)| funnel::Transition {
-                referral,
-                to,
-                reason,
-                at,
-            })
-            .collect(),
+        answers,
+        consents,
+        referrals,
+        transitions,
     };
     Ok((input, names))
 }

@@ -1,5 +1,7 @@
 //! sea-orm entities for the tables the migrations create, one file per table.
 
+pub mod alert_answer;
+pub mod alert_patient;
 pub mod audit_log;
 pub mod consent;
 pub mod consent_document;

@@ -32,6 +32,34 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last status change.
     pub updated_at: DateTimeUtc,
+    /// When it reached `contacted` (each status is reached at most once).
+    pub contacted_at: Option<DateTimeUtc>,
+    /// When it reached `screening`.
+    pub screening_at: Option<DateTimeUtc>,
+    /// When it reached `enrolled`.
+    pub enrolled_at: Option<DateTimeUtc>,
+    /// When it reached `screen_failed`.
+    pub screen_failed_at: Option<DateTimeUtc>,
+    /// When it reached `declined`.
+    pub declined_at: Option<DateTimeUtc>,
+    /// When it reached `withdrawn`.
+    pub withdrawn_at: Option<DateTimeUtc>,
+}
+
+impl Column {
+    /// The column keeping when a referral reached `status` (`None` for `referred`, which is
+    /// `created_at`).
+    pub fn reached(status: &str) -> Option<Column> {
+        Some(match status {
+            "contacted" => Column::ContactedAt,
+            "screening" => Column::ScreeningAt,
+            "enrolled" => Column::EnrolledAt,
+            "screen_failed" => Column::ScreenFailedAt,
+            "declined" => Column::DeclinedAt,
+            "withdrawn" => Column::WithdrawnAt,
+            _ => return None,
+        })
+    }
 }
 
 /// No relations are navigated: queries filter by keys.

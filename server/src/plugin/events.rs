@@ -270,8 +270,9 @@ fn same(s: &plugin_event::Model, practice: Uuid, e: &Event) -> bool {
 
 /// Inserts an event (and an accept's consent token) unless its id is already stored
 /// (`ON CONFLICT DO NOTHING`: PostgreSQL waits for a concurrent writer's commit, SQLite
-/// serialises write transactions); returns whether this call inserted it. The plugin's
-/// events and the CDS Hooks feedback both record through it.
+/// serialises write transactions); returns whether this call inserted it, and counts it in
+/// the dashboard's tallies. The plugin's events and the CDS Hooks feedback both record
+/// through it.
 pub(crate) async fn insert<C: sea_orm::ConnectionTrait>(
     db: &C,
     practice: Uuid,
@@ -300,6 +301,18 @@ pub(crate) async fn insert<C: sea_orm::ConnectionTrait>(
     if !matches!(written, sea_orm::TryInsertResult::Inserted(1..)) {
         return Ok(false);
     }
+    crate::dashboard::tally::record(
+        db,
+        &crate::dashboard::tally::NewEvent {
+            trial: e.trial,
+            practice,
+            patient: &e.patient,
+            response: &e.response,
+            reason: e.reason.as_deref(),
+            at: e.at,
+        },
+    )
+    .await?;
     if e.response == "accepted" {
         consent_token::ActiveModel {
             token_hash: Set(super::consent_token::hash(&how.key.token(e.id))),

@@ -118,6 +118,12 @@ pub async fn create<C: ConnectionTrait>(
         detail: Set(None),
         created_at: Set(new.created_at),
         updated_at: Set(new.created_at),
+        contacted_at: Set(None),
+        screening_at: Set(None),
+        enrolled_at: Set(None),
+        screen_failed_at: Set(None),
+        declined_at: Set(None),
+        withdrawn_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -200,7 +206,11 @@ pub async fn apply<C: ConnectionTrait>(
         },
     )?;
     let now = Utc::now().trunc_subsecs(6);
-    let done = referral::Entity::update_many()
+    let mut update = referral::Entity::update_many();
+    if let Some(reached) = referral::Column::reached(change.to.as_str()) {
+        update = update.col_expr(reached, Expr::value(now));
+    }
+    let done = update
         .col_expr(referral::Column::Status, Expr::value(change.to.as_str()))
         .col_expr(
             referral::Column::Reason,
@@ -218,13 +228,25 @@ pub async fn apply<C: ConnectionTrait>(
         ));
     }
     let before = json(&r);
-    let updated = referral::Model {
+    let mut updated = referral::Model {
         status: change.to.as_str().into(),
         reason: change.reason.map(|r| r.as_str().to_string()),
         detail: change.detail.clone(),
         updated_at: now,
         ..r
     };
+    let reached = match change.to {
+        Status::Referred => None,
+        Status::Contacted => Some(&mut updated.contacted_at),
+        Status::Screening => Some(&mut updated.screening_at),
+        Status::Enrolled => Some(&mut updated.enrolled_at),
+        Status::ScreenFailed => Some(&mut updated.screen_failed_at),
+        Status::Declined => Some(&mut updated.declined_at),
+        Status::Withdrawn => Some(&mut updated.withdrawn_at),
+    };
+    if let Some(at) = reached {
+        *at = Some(now);
+    }
     record_event(txn, &updated, Some(from.as_str()), by).await?;
     audit::append(
         txn,

@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod cds;
+pub mod flow;
 pub mod funnel_seed;
 pub mod mail;
 pub mod proxy;

@@ -8,8 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
+use e2e::flow::{
+    self, accept, api_key, document_id, form, ok, recruiting_trial, site, submit, with,
+};
 use e2e::mail::{SmtpServer, eventually, free_port};
-use e2e::{PASSWORD, TestApp, both};
+use e2e::{TestApp, both};
 use reqwest::Method;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
@@ -17,16 +20,8 @@ use server::config::{SmtpTls, TransportKind};
 use server::entities::{consent, email_outbox};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
-use uuid::Uuid;
 
 const WAIT: Duration = Duration::from_secs(15);
-
-async fn ok(r: reqwest::Response) -> Value {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 async fn code(r: reqwest::Response) -> (u16, String) {
     let status = r.status().as_u16();
@@ -51,141 +46,26 @@ struct Fx {
     site_a: String,
 }
 
-async fn user_id(app: &TestApp, cookie: &str) -> String {
-    ok(app
-        .as_user(Method::GET, "/api/v1/auth/me", cookie)
-        .send()
-        .await
-        .unwrap())
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn post(app: &TestApp, cookie: &str, path: &str, body: Value) -> Value {
-    ok(app
-        .as_user(Method::POST, path, cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap())
-    .await
-}
-
-/// A site with a coordinator (logged in); returns (site id, coordinator cookie).
-async fn site(
-    app: &TestApp,
-    sponsor: &str,
-    trial: &str,
-    name: &str,
-    at: (f64, f64),
-) -> (String, String) {
-    let org = app.seed_organisation(name, "site").await;
-    let s = post(
-        app,
-        sponsor,
-        &format!("/api/v1/trials/{trial}/sites"),
-        json!({"name": name, "address": "1 rue de l'Hôpital", "organisation_id": org,
-               "latitude": at.0, "longitude": at.1}),
-    )
-    .await;
-    let site_id = s["id"].as_str().unwrap().to_string();
-    let email = app.seed_user("coordinator", Some(org)).await;
-    let cookie = app.login(&email, PASSWORD).await;
-    let uid = user_id(app, &cookie).await;
-    let r = app
-        .as_user(
-            Method::PUT,
-            &format!("/api/v1/sites/{site_id}/coordinators/{uid}"),
-            sponsor,
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    (site_id, cookie)
-}
-
-async fn recruiting_trial(
-    app: &TestApp,
-    admin: &str,
-    sponsor: &str,
-    name: &str,
-    target: i32,
-) -> String {
-    let t = post(
-        app,
-        sponsor,
-        "/api/v1/trials",
-        json!({"definition": e2e::example_trial(name), "target_enrolment": target,
-        "registry_number": "NCT01234567",
-        "patient_information": "The trial compares two treatments.\n\nIt lasts six months.",
-        "comprehension_questions": [
-            {"text": "Can you stop at any time?", "options": ["No", "Yes"], "answer": 1},
-            {"text": "How long does it last?", "options": ["6 months", "5 years"], "answer": 0}
-        ]}),
-    )
-    .await;
-    let id = t["id"].as_str().unwrap().to_string();
-    for lang in ["fr", "en"] {
-        post(
-            app,
-            sponsor,
-            &format!("/api/v1/trials/{id}/consent-documents"),
-            json!({"language": lang, "body": format!("Consent ({lang}).\n\nYou may withdraw at any time: é à ç « »."), "label": "v1.0"}),
-        )
-        .await;
-    }
-    for (cookie, to) in [
-        (sponsor, "submitted"),
-        (admin, "approved"),
-        (sponsor, "recruiting"),
-    ] {
-        post(
-            app,
-            cookie,
-            &format!("/api/v1/trials/{id}/transitions"),
-            json!({"to": to}),
-        )
-        .await;
-    }
-    id
-}
-
 async fn fixture(app: &TestApp) -> Fx {
-    let admin = app
-        .login(&app.seed_user("admin", None).await, PASSWORD)
-        .await;
-    let org = app.seed_organisation("Cardio Research", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
+    let (admin, sponsor) = flow::admin_and_sponsor(app).await;
     let trial = recruiting_trial(app, &admin, &sponsor, "diabetes-t2-hba1c", 1).await;
     // Site B is created first but site A is nearer the practice (Lille).
-    let (_, coordinator_b) = site(app, &sponsor, &trial, "CHU Marseille", (43.30, 5.37)).await;
-    let (site_a, coordinator_a) = site(app, &sponsor, &trial, "CHU Lille", (50.63, 3.06)).await;
+    let b = site(app, &sponsor, &trial, "CHU Marseille", Some((43.30, 5.37))).await;
+    let a = site(app, &sponsor, &trial, "CHU Lille", Some((50.63, 3.06))).await;
     let other_trial =
         recruiting_trial(app, &admin, &sponsor, "hypertension-uncontrolled", 10).await;
-    let (_, coordinator_other) =
-        site(app, &sponsor, &other_trial, "CHU Nantes", (47.2, -1.55)).await;
+    let other_site = site(
+        app,
+        &sponsor,
+        &other_trial,
+        "CHU Nantes",
+        Some((47.2, -1.55)),
+    )
+    .await;
     let practice = app.seed_organisation("Cabinet du Parc", "practice").await;
     let other = app.seed_organisation("Cabinet des Lilas", "practice").await;
-    let mut keys = Vec::new();
-    for p in [practice, other] {
-        keys.push(
-            post(
-                app,
-                &admin,
-                &format!("/api/v1/organisations/{p}/api-keys"),
-                json!({"label": "poste 1"}),
-            )
-            .await["key"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
-    }
+    let key = api_key(app, &admin, practice).await;
+    let other_key = api_key(app, &admin, other).await;
     let r = app
         .as_user(
             Method::PUT,
@@ -203,88 +83,13 @@ async fn fixture(app: &TestApp) -> Fx {
     Fx {
         trial,
         sponsor,
-        coordinator_a,
-        coordinator_b,
-        coordinator_other,
-        other_key: keys.pop().unwrap(),
-        key: keys.pop().unwrap(),
-        site_a,
+        coordinator_a: a.cookie,
+        coordinator_b: b.cookie,
+        coordinator_other: other_site.cookie,
+        key,
+        other_key,
+        site_a: a.id,
     }
-}
-
-fn pseudonym(n: u8) -> String {
-    format!("{n:02x}").repeat(32)
-}
-
-/// Accepts an alert for patient `n`; returns the consent link's path.
-async fn accept(app: &TestApp, key: &str, trial: &str, n: u8) -> String {
-    let r = ok(app
-        .request(Method::POST, "/api/v1/events")
-        .bearer_auth(key)
-        .json(&json!({"events": [{
-            "id": Uuid::now_v7(), "alert_id": Uuid::now_v7(), "trial": trial, "trial_version": 1,
-            "patient": pseudonym(n), "verdict": "eligible", "response": "accepted",
-            "at": "2026-11-24T09:30:00.123456Z"}]}))
-        .send()
-        .await
-        .unwrap())
-    .await;
-    let url = r["results"][0]["consent_url"].as_str().unwrap();
-    url[url.find("/consent/").unwrap()..].to_string()
-}
-
-/// The value of `<input name=…>` or the document id in a page.
-fn document_id(html: &str) -> String {
-    let at = html.find("name=\"document_id\"").unwrap();
-    let v = &html[at..];
-    let start = v.find("value=\"").unwrap() + 7;
-    v[start..start + 36].to_string()
-}
-
-fn form(doc: &str, site: &str, email: Option<&str>) -> Vec<(String, String)> {
-    let mut f: Vec<(String, String)> = [
-        ("document_id", doc),
-        ("identity_method", "id_card"),
-        ("q0", "1"),
-        ("q1", "0"),
-        ("given_name", "Élodie"),
-        ("family_name", "Zyxwvu"),
-        ("birth_date", "1961-04-02"),
-        ("phone", "+33 6 12 34 56 78"),
-        ("email", email.unwrap_or("")),
-        ("signature", "Elodie ZYXWVU"),
-        ("gp_name", "Dr Anne Petit"),
-        ("gp_attest", "yes"),
-        ("site_id", site),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    for s in [
-        "read",
-        "questions",
-        "voluntary",
-        "withdraw",
-        "data",
-        "contact",
-    ] {
-        f.push(("statement".into(), s.into()));
-    }
-    f
-}
-
-fn with(mut f: Vec<(String, String)>, k: &str, v: &str) -> Vec<(String, String)> {
-    f.retain(|(n, _)| n != k);
-    f.push((k.into(), v.into()));
-    f
-}
-
-async fn submit(app: &TestApp, path: &str, f: &[(String, String)]) -> reqwest::Response {
-    app.request(Method::POST, path)
-        .form(f)
-        .send()
-        .await
-        .unwrap()
 }
 
 /// Signs patient `n`'s consent; returns the receipt path.

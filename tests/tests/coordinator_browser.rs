@@ -6,133 +6,48 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
 use e2e::browser::Browser;
-use e2e::{Backend, PASSWORD, TestApp, spawn_app};
-use reqwest::Method;
-use serde_json::{Value, json};
-use uuid::Uuid;
-
-async fn post(app: &TestApp, cookie: &str, path: &str, body: Value) -> Value {
-    let r = app
-        .as_user(Method::POST, path, cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{path}: {status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
+use e2e::{Backend, PASSWORD, TestApp, flow, spawn_app};
+use serde_json::json;
 
 /// A recruiting trial (target 10) with a French consent document and one site whose
 /// coordinator is returned with the trial id and a practice API key.
 async fn scenario(app: &TestApp) -> (String, String, String, String) {
-    let admin = app
-        .login(&app.seed_user("admin", None).await, PASSWORD)
-        .await;
-    let org = app.seed_organisation("Cardio Research", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
-    let t = post(
+    let (admin, sponsor) = flow::admin_and_sponsor(app).await;
+    let trial = flow::create_trial(
         app,
         &sponsor,
-        "/api/v1/trials",
         json!({"definition": e2e::example_trial("diabetes-t2-hba1c"), "target_enrolment": 10}),
     )
     .await;
-    let trial = t["id"].as_str().unwrap().to_string();
-    post(
+    flow::post(
         app,
         &sponsor,
         &format!("/api/v1/trials/{trial}/consent-documents"),
         json!({"language": "fr", "body": "Document de consentement.\n\nVous pouvez vous retirer à tout moment."}),
     )
     .await;
-    let site_org = app.seed_organisation("CHU Lille", "site").await;
-    let site = post(
+    let site = flow::site_with_address(
         app,
         &sponsor,
-        &format!("/api/v1/trials/{trial}/sites"),
-        json!({"name": "CHU Lille", "address": "2 avenue Oscar Lambret, Lille", "organisation_id": site_org}),
+        &trial,
+        "CHU Lille",
+        "2 avenue Oscar Lambret, Lille",
+        None,
     )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let coordinator = app.seed_user("coordinator", Some(site_org)).await;
-    let cookie = app.login(&coordinator, PASSWORD).await;
-    let me: Value = app
-        .as_user(Method::GET, "/api/v1/auth/me", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = app
-        .as_user(
-            Method::PUT,
-            &format!(
-                "/api/v1/sites/{site}/coordinators/{}",
-                me["id"].as_str().unwrap()
-            ),
-            &sponsor,
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    for (c, to) in [
-        (&sponsor, "submitted"),
-        (&admin, "approved"),
-        (&sponsor, "recruiting"),
-    ] {
-        post(
-            app,
-            c,
-            &format!("/api/v1/trials/{trial}/transitions"),
-            json!({"to": to}),
-        )
-        .await;
-    }
+    .await;
+    flow::start_recruiting(app, &admin, &sponsor, &trial).await;
     let practice = app.seed_organisation("Cabinet du Parc", "practice").await;
-    let key = post(
-        app,
-        &admin,
-        &format!("/api/v1/organisations/{practice}/api-keys"),
-        json!({"label": "poste 1"}),
-    )
-    .await["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (trial, site, coordinator, key)
+    let key = flow::api_key(app, &admin, practice).await;
+    (trial, site.id, site.coordinator, key)
 }
 
 /// The GP's accept and the patient's signature, over HTTP.
 async fn consent(app: &TestApp, trial: &str, site: &str, key: &str) {
-    let r: Value = app
-        .request(Method::POST, "/api/v1/events")
-        .bearer_auth(key)
-        .json(&json!({"events": [{
-            "id": Uuid::now_v7(), "alert_id": Uuid::now_v7(), "trial": trial, "trial_version": 1,
-            "patient": "ab".repeat(32), "verdict": "eligible", "response": "accepted",
-            "at": "2026-11-24T09:30:00Z"}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let url = r["results"][0]["consent_url"].as_str().unwrap();
-    let path = &url[url.find("/consent/").unwrap()..];
-    let html = app.get(path).await.text().await.unwrap();
-    let at = html.find("name=\"document_id\"").unwrap();
-    let start = at + html[at..].find("value=\"").unwrap() + 7;
-    let document = &html[start..start + 36];
-    let mut form: Vec<(&str, &str)> = vec![
-        ("document_id", document),
+    let path = flow::accept_at(app, key, trial, 0xab, "2026-11-24T09:30:00Z").await;
+    let html = app.get(&path).await.text().await.unwrap();
+    let document = flow::document_id(&html);
+    let form = flow::consent_form(&[
+        ("document_id", &document),
         ("identity_method", "id_card"),
         ("given_name", "Mireille"),
         ("family_name", "Quenardel"),
@@ -142,23 +57,8 @@ async fn consent(app: &TestApp, trial: &str, site: &str, key: &str) {
         ("gp_name", "Dr Anne Petit"),
         ("gp_attest", "yes"),
         ("site_id", site),
-    ];
-    for s in [
-        "read",
-        "questions",
-        "voluntary",
-        "withdraw",
-        "data",
-        "contact",
-    ] {
-        form.push(("statement", s));
-    }
-    let r = app
-        .request(Method::POST, path)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    ]);
+    let r = flow::submit(app, &path, &form).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
 }
 

@@ -9,25 +9,14 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use e2e::funnel_seed::{self, Event, Referral};
-use e2e::{PASSWORD, TestApp, both};
+use e2e::{TestApp, both, flow};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-async fn post(app: &TestApp, cookie: &str, path: &str, body: Value) -> Value {
-    let r = app
-        .as_user(Method::POST, path, cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{path}: {status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
+/// A recruiting trial with a registry number, without consent documents or questions (the
+/// referrals are seeded directly).
 async fn recruiting_trial(
     app: &TestApp,
     admin: &str,
@@ -35,64 +24,21 @@ async fn recruiting_trial(
     name: &str,
     target: i32,
 ) -> String {
-    let t = post(
+    let id = flow::create_trial(
         app,
         sponsor,
-        "/api/v1/trials",
         json!({"definition": e2e::example_trial(name), "target_enrolment": target,
                "registry_number": "NCT01234567"}),
     )
     .await;
-    let id = t["id"].as_str().unwrap().to_string();
-    for (cookie, to) in [
-        (sponsor, "submitted"),
-        (admin, "approved"),
-        (sponsor, "recruiting"),
-    ] {
-        post(
-            app,
-            cookie,
-            &format!("/api/v1/trials/{id}/transitions"),
-            json!({"to": to}),
-        )
-        .await;
-    }
+    flow::start_recruiting(app, admin, sponsor, &id).await;
     id
 }
 
-/// A site with a logged-in coordinator: (site id, cookie).
+/// A site (no coordinates) with a logged-in coordinator: (site id, cookie).
 async fn site(app: &TestApp, sponsor: &str, trial: &str, name: &str) -> (Uuid, String) {
-    let org = app.seed_organisation(name, "site").await;
-    let s = post(
-        app,
-        sponsor,
-        &format!("/api/v1/trials/{trial}/sites"),
-        json!({"name": name, "address": "1 rue de l'Hôpital", "organisation_id": org}),
-    )
-    .await;
-    let site_id = s["id"].as_str().unwrap().to_string();
-    let email = app.seed_user("coordinator", Some(org)).await;
-    let cookie = app.login(&email, PASSWORD).await;
-    let me = app
-        .as_user(Method::GET, "/api/v1/auth/me", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
-    let uid = me["id"].as_str().unwrap();
-    let r = app
-        .as_user(
-            Method::PUT,
-            &format!("/api/v1/sites/{site_id}/coordinators/{uid}"),
-            sponsor,
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    (site_id.parse().unwrap(), cookie)
+    let s = flow::site(app, sponsor, trial, name, None).await;
+    (s.id.parse().unwrap(), s.cookie)
 }
 
 struct Fx {
@@ -125,11 +71,7 @@ fn at(days: i64) -> chrono::DateTime<Utc> {
 /// r4 contacted, r5 referred; site B (from P2) r6 enrolled, r7 withdrawn. Contact after 1,
 /// 2, 3, 4 and 5 days; enrolment after 10, 14 and 20 days.
 async fn fixture(app: &TestApp) -> Fx {
-    let admin = app.logged_in("admin").await;
-    let org = app.seed_organisation("Cardio Research", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
+    let (admin, sponsor) = flow::admin_and_sponsor(app).await;
     let other_sponsor = app.logged_in("sponsor").await;
     let trial = recruiting_trial(app, &admin, &sponsor, "diabetes-t2-hba1c", 10).await;
     let (site_a, coordinator_a) = site(app, &sponsor, &trial, "CHU A").await;

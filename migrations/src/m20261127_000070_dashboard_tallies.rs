@@ -14,7 +14,11 @@
 //!   the referral reached each status (each is reached at most once), set by the server in
 //!   the transaction of the change.
 //!
-//! All are filled from the rows already stored ([`backfill`]); afterwards the server updates
+//! - `audit_checkpoints`: one row, the last audit-log row (`seq`, `hash`) up to which the
+//!   chain was verified and how many rows that covers, so the administrators' dashboard
+//!   verifies only the rows appended since (`server audit verify` still checks them all).
+//!
+//! All the funnel's inputs are filled from the rows already stored ([`backfill`]); afterwards the server updates
 //! them in the transaction of each event or status change it records.
 
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
@@ -34,6 +38,16 @@ enum AlertPatients {
     DeclinedAt,
     DeclineReason,
     NotNowAt,
+}
+
+#[derive(DeriveIden)]
+enum AuditCheckpoints {
+    Table,
+    Id,
+    Seq,
+    Hash,
+    Rows,
+    VerifiedAt,
 }
 
 #[derive(DeriveIden)]
@@ -188,6 +202,17 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
+        m.create_table(
+            Table::create()
+                .table(AuditCheckpoints::Table)
+                .col(integer(AuditCheckpoints::Id).primary_key())
+                .col(big_integer(AuditCheckpoints::Seq))
+                .col(string(AuditCheckpoints::Hash))
+                .col(big_integer(AuditCheckpoints::Rows))
+                .col(timestamp_with_time_zone(AuditCheckpoints::VerifiedAt))
+                .take(),
+        )
+        .await?;
         // One column per statement: SQLite alters one thing at a time.
         for (_, column) in REACHED {
             m.alter_table(
@@ -207,6 +232,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(AuditCheckpoints::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(AlertAnswers::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(AlertPatients::Table).to_owned())

@@ -27,7 +27,7 @@
 pub mod hash;
 mod verify;
 
-pub use verify::{BreakReason, Broken, Verification, verify};
+pub use verify::{BreakReason, Broken, Verification, verify, verify_since_checkpoint};
 
 use crate::entities::audit_log;
 use chrono::{SubsecRound, Utc};

@@ -383,3 +383,39 @@ fn the_verification_serialises_for_the_api() {
         json!({"rows": 3, "first_broken": {"seq": 2, "reason": "prev_hash_mismatch"}})
     );
 }
+
+both!(
+    the_checkpointed_check_verifies_new_rows_and_finds_their_edits,
+    |app: TestApp| async move {
+        let since = |app: &TestApp| {
+            let db = app.db.clone();
+            async move { audit::verify_since_checkpoint(&db).await.unwrap() }
+        };
+        let before = verify(&app).await.rows;
+        // The first check verifies every row and sets the checkpoint.
+        let first = since(&app).await;
+        assert_eq!((first.rows, first.first_broken), (before, None));
+        let seqs = append_sample(&app.db).await;
+        let second = since(&app).await;
+        assert_eq!((second.rows, second.first_broken), (before + 5, None));
+        // Nothing new: the same count, nothing read again.
+        assert_eq!(since(&app).await.rows, before + 5);
+        // A row appended after the checkpoint and edited is found, and stays found.
+        let more = append_sample(&app.db).await;
+        set_after(&app.db, more[1], r#"{"status":"published"}"#).await;
+        for _ in 0..2 {
+            let v = since(&app).await;
+            assert_eq!(v.rows, before + 10);
+            assert_eq!(
+                v.first_broken,
+                Some(Broken {
+                    seq: more[1],
+                    reason: BreakReason::ContentMismatch
+                })
+            );
+        }
+        // An edit before the checkpoint is left to the full verification.
+        set_after(&app.db, seqs[0], r#"{"name":"Autre"}"#).await;
+        assert_eq!(verify(&app).await.first_broken.unwrap().seq, seqs[0]);
+    }
+);

@@ -446,6 +446,87 @@ both!(every_route_with_every_caller, |app: TestApp| async move {
             Some(json!({"max_alerts": 0, "max_unanswered_shows": 3})),
             [401, 422, 403, 403, 403, 403, 403, 403],
         ),
+        // Referrals (issue 6) and the coordinators' workspace and dashboards (issue 7): pages
+        // send a caller without a session to the login page (303); a referral that is not at
+        // the coordinator's sites is 404, a trial the caller cannot see too.
+        (
+            Method::GET,
+            "/api/v1/referrals".into(),
+            None,
+            [401, 403, 403, 403, 200, 200, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/api/v1/referrals?from=yesterday".into(),
+            None,
+            [401, 403, 403, 403, 422, 422, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/referrals/{nobody}"),
+            None,
+            [401, 403, 403, 403, 404, 404, 403, 403],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/referrals/{nobody}/status"),
+            Some(json!({"status": "contacted"})),
+            [401, 403, 403, 403, 404, 404, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/referrals/{nobody}/notes"),
+            None,
+            [401, 403, 403, 403, 404, 404, 403, 403],
+        ),
+        (
+            Method::GET,
+            "/api/v1/plugin/outcomes".into(),
+            None,
+            [401, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        (
+            Method::GET,
+            "/coordinator".into(),
+            None,
+            [303, 403, 403, 403, 200, 200, 403, 303],
+        ),
+        (
+            Method::GET,
+            "/coordinator/referrals.csv".into(),
+            None,
+            [303, 403, 403, 403, 200, 200, 403, 303],
+        ),
+        (
+            Method::GET,
+            format!("/coordinator/referrals/{nobody}"),
+            None,
+            [303, 403, 403, 403, 404, 404, 403, 303],
+        ),
+        (
+            Method::GET,
+            format!("/trials/{r}/dashboard"),
+            None,
+            [303, 200, 200, 404, 200, 404, 403, 303],
+        ),
+        (
+            Method::GET,
+            format!("/trials/{r}/dashboard.csv"),
+            None,
+            [303, 200, 200, 404, 200, 404, 403, 303],
+        ),
+        (
+            Method::GET,
+            format!("/trials/{d}/dashboard"),
+            None,
+            [303, 200, 200, 404, 404, 404, 403, 303],
+        ),
+        (
+            Method::GET,
+            "/admin/dashboard".into(),
+            None,
+            [303, 200, 403, 403, 403, 403, 403, 303],
+        ),
     ];
     let mut wrong = Vec::new();
     for (method, path, body, expected) in &rows {

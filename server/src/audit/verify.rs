@@ -1,10 +1,14 @@
 //! Verification of the chain: every row's hash is recomputed from its content and checked
-//! to link to the row before it, reading the table in pages by `seq`.
+//! to link to the row before it, reading the table in pages by `seq` — all of it
+//! ([`verify`]), or the rows after the last verified one ([`verify_since_checkpoint`]).
 
 use super::hash::{Content, GENESIS, row_hash};
-use crate::entities::audit_log;
+use crate::entities::{audit_checkpoint, audit_log};
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use std::fmt;
@@ -76,10 +80,62 @@ impl fmt::Display for BreakReason {
 /// The table is read in pages of 1,000 rows, never whole. Rows appended while it runs are
 /// verified too when they land after the page being read.
 pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<Verification, DbErr> {
+    Ok(verify_after(db, None).await?.0)
+}
+
+/// [`verify`] for the rows after the last checkpoint only (all of them the first time),
+/// which moves the checkpoint forward when they verify: what the administrators' dashboard
+/// shows. `rows` counts every row verified so far, the checkpoint's included. A row changed
+/// before the checkpoint is found by [`verify`] (`server audit verify`), not here.
+pub async fn verify_since_checkpoint<C: ConnectionTrait>(db: &C) -> Result<Verification, DbErr> {
+    let start = audit_checkpoint::Entity::find_by_id(1).one(db).await?;
+    let (v, last) = verify_after(db, start.as_ref()).await?;
+    let rows = v.rows + start.as_ref().map_or(0, |c| c.rows.unsigned_abs());
+    if let (true, Some((seq, hash))) = (v.is_intact(), last) {
+        let checkpoint = audit_checkpoint::ActiveModel {
+            id: Set(1),
+            seq: Set(seq),
+            hash: Set(hash.clone()),
+            rows: Set(i64::try_from(rows).unwrap_or(i64::MAX)),
+            verified_at: Set(Utc::now()),
+        };
+        audit_checkpoint::Entity::insert(checkpoint)
+            .on_conflict_do_nothing()
+            .exec_without_returning(db)
+            .await?;
+        // Only forward: a concurrent check that got further wins.
+        audit_checkpoint::Entity::update_many()
+            .col_expr(audit_checkpoint::Column::Seq, Expr::value(seq))
+            .col_expr(audit_checkpoint::Column::Hash, Expr::value(hash))
+            .col_expr(
+                audit_checkpoint::Column::Rows,
+                Expr::value(i64::try_from(rows).unwrap_or(i64::MAX)),
+            )
+            .col_expr(
+                audit_checkpoint::Column::VerifiedAt,
+                Expr::value(Utc::now()),
+            )
+            .filter(audit_checkpoint::Column::Id.eq(1))
+            .filter(audit_checkpoint::Column::Seq.lt(seq))
+            .exec(db)
+            .await?;
+    }
+    Ok(Verification {
+        rows,
+        first_broken: v.first_broken,
+    })
+}
+
+/// Verifies the rows after `start` (all rows when `None`); returns the verification of
+/// those rows and the last row read (`seq`, `hash`).
+async fn verify_after<C: ConnectionTrait>(
+    db: &C,
+    start: Option<&audit_checkpoint::Model>,
+) -> Result<(Verification, Option<(i64, String)>), DbErr> {
     let mut rows = 0;
     let mut first_broken = None;
-    let mut previous: Option<String> = None;
-    let mut last_seq: Option<i64> = None;
+    let mut previous: Option<String> = start.map(|c| c.hash.clone());
+    let mut last_seq: Option<i64> = start.map(|c| c.seq);
     loop {
         let mut query = audit_log::Entity::find()
             .order_by_asc(audit_log::Column::Seq)
@@ -104,7 +160,9 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<Verification, DbErr> {
             break;
         }
     }
-    Ok(Verification { rows, first_broken })
+    let last = last_seq.zip(previous);
+    let last = last.filter(|(seq, _)| start.is_none_or(|c| *seq > c.seq));
+    Ok((Verification { rows, first_broken }, last))
 }
 
 /// What is wrong with `row`, given the previous row's hash (`None` for the first row).

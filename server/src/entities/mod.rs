@@ -2,6 +2,7 @@
 
 pub mod alert_answer;
 pub mod alert_patient;
+pub mod audit_checkpoint;
 pub mod audit_log;
 pub mod consent;
 pub mod consent_document;

@@ -258,7 +258,7 @@ pub async fn admin(ctx: PageContext, db: Db) -> Result<HttpResponse, PageError> 
     let outbox = crate::email::report::report(db)
         .await
         .map_err(|e| ctx.fail(e.into()))?;
-    let audit = crate::audit::verify(db)
+    let audit = crate::audit::verify_since_checkpoint(db)
         .await
         .map_err(|e| ctx.fail(e.into()))?;
     Ok(no_store(render(

@@ -57,6 +57,8 @@ pub struct ListQuery {
 )]
 #[get("/api/v1/referrals")]
 pub async fn list(db: Db, p: Principal, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    // Who may list comes before what they asked for.
+    p.require(&[crate::auth::Role::Coordinator])?;
     let query = web::Query::<HashMap<String, String>>::from_query(req.query_string())
         .map_err(|e| ApiError::MalformedQuery(e.to_string()))?;
     let filters = Filters::parse(|k| query.get(k).cloned())?;

@@ -150,6 +150,11 @@ pub const MESSAGES: &[Message] = &[
     ),
     ("dashboard.audit.rows", "rows", "lignes"),
     (
+        "dashboard.audit.incremental",
+        "Each visit verifies the rows added since the last one; `server audit verify` checks the whole chain again.",
+        "Chaque visite vérifie les lignes ajoutées depuis la précédente ; `server audit verify` revérifie toute la chaîne.",
+    ),
+    (
         "dashboard.outbox",
         "Email outbox",
         "File d’envoi des emails",

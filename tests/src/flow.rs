@@ -235,15 +235,8 @@ pub fn document_id(html: &str) -> String {
     v[start..start + 36].to_string()
 }
 
-/// The six statements a patient ticks on the consent form.
-pub const STATEMENTS: [&str; 6] = [
-    "read",
-    "questions",
-    "voluntary",
-    "withdraw",
-    "data",
-    "contact",
-];
+/// The statements a patient ticks on the consent form (the server's list).
+pub use server::consent::form::STATEMENTS;
 
 /// A consent form of `fields`, in that order, followed by every one of [`STATEMENTS`]
 /// ticked.

@@ -6,21 +6,8 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use server::entities::{consent, plugin_event, referral, referral_event};
 use uuid::Uuid;
 
-/// A plugin event to write.
-pub struct Event<'a> {
-    /// Trial.
-    pub trial: Uuid,
-    /// Practice.
-    pub practice: Uuid,
-    /// Pseudonym.
-    pub patient: &'a str,
-    /// `shown`, `accepted`, `not_now`, `declined`.
-    pub response: &'a str,
-    /// Decline reason.
-    pub reason: Option<&'a str>,
-    /// When.
-    pub at: DateTime<Utc>,
-}
+/// A plugin event to write: the fields the server tallies.
+pub use server::dashboard::tally::NewEvent as Event;
 
 /// The active model of an event.
 pub fn event(e: &Event<'_>) -> plugin_event::ActiveModel {

@@ -825,6 +825,18 @@ async fn cards_through_the_sdk(backend: Backend) {
         (answers[0].response.as_str(), answers[0].reason.as_deref()),
         ("declined", Some("not_eligible"))
     );
+    // The card's showing and the feedback both count on the trial's dashboard: one patient,
+    // declined.
+    let trial: uuid::Uuid = declined.parse().unwrap();
+    let tallied = server::dashboard::tally::answers(&p.app.db, trial)
+        .await
+        .unwrap();
+    assert_eq!(tallied.len(), 1, "{tallied:?}");
+    assert_eq!(tallied[0].patients, 1);
+    assert_eq!(
+        tallied[0].answer.as_ref().map(|a| a.reason.as_deref()),
+        Some(Some("not_eligible"))
+    );
     for _ in 0..3 {
         let again = p.cards(ISSUER, patient).await;
         assert!(

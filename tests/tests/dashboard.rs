@@ -122,8 +122,7 @@ async fn fixture(app: &TestApp) -> Fx {
 
     let r = |d: i64| at(7 + d);
     let nmc = Some("not_meeting_criteria");
-    type Path<'a> = Vec<(&'a str, Option<&'a str>, chrono::DateTime<Utc>)>;
-    let paths: Vec<(Uuid, Uuid, Path)> = vec![
+    let paths: Vec<(Uuid, Uuid, funnel_seed::Steps)> = vec![
         (
             site_a,
             p1,

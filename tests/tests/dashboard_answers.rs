@@ -12,7 +12,6 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use e2e::funnel_seed::{self, Event};
 use e2e::{PASSWORD, TestApp, both};
-use reqwest::Method;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use server::dashboard::{answers, funnel, tally};
@@ -32,15 +31,11 @@ impl Lcg {
 }
 
 async fn trial(app: &TestApp, sponsor: &str, example: &str) -> Uuid {
-    let r = app
-        .as_user(Method::POST, "/api/v1/trials", sponsor)
-        .json(&json!({"definition": e2e::example_trial(example)}))
-        .send()
+    let body = json!({"definition": e2e::example_trial(example)});
+    e2e::flow::create_trial(app, sponsor, body)
         .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
-    let body: serde_json::Value = r.json().await.unwrap();
-    body["id"].as_str().unwrap().parse().unwrap()
+        .parse()
+        .unwrap()
 }
 
 /// A Sunday, 2026-03-01, at midnight UTC minus `before` microseconds.

@@ -7,11 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
 use chrono::{Duration, Utc};
+use e2e::flow::post;
 use e2e::funnel_seed::{self, Event, Referral};
-use e2e::{Backend, PASSWORD, TestApp};
+use e2e::{Backend, PASSWORD};
 use reqwest::Method;
 use sea_orm::EntityTrait;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Instant;
 use uuid::Uuid;
 
@@ -19,17 +20,6 @@ const EVENTS: usize = 100_000;
 const REFERRALS: usize = 5_000;
 const PRACTICES: usize = 50;
 const REQUESTS: usize = 30;
-
-async fn post(app: &TestApp, cookie: &str, path: &str, body: Value) -> Value {
-    let r = app
-        .as_user(Method::POST, path, cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-    r.json().await.unwrap_or(Value::Null)
-}
 
 async fn bench(backend: Backend) {
     let app = e2e::spawn_app(backend).await;

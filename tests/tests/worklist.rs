@@ -349,9 +349,23 @@ both!(
             .await
             .unwrap();
         assert_eq!(r.status(), 303);
-        let r = post_note(csrf, "").await.unwrap();
+        let r = post_note(csrf.clone(), "").await.unwrap();
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("id=\"note-error\""));
+        // The status form: a missing reason is 422, a jump the workflow forbids 409; both
+        // show the page with the error, and nothing changes.
+        let post_status = |fields: Vec<(&'static str, String)>| {
+            app.as_user(Method::POST, &format!("/coordinator/referrals/{alpha}"), a)
+                .form(&fields)
+                .send()
+        };
+        for (to, status) in [("screen_failed", 422), ("enrolled", 409)] {
+            let r = post_status(vec![("csrf_token", csrf.clone()), ("status", to.into())])
+                .await
+                .unwrap();
+            assert_eq!(r.status(), status, "{to}");
+            assert!(r.text().await.unwrap().contains("id=\"change-error\""));
+        }
         let notes = ok(app.as_user(Method::GET, &path, a).send().await.unwrap()).await;
         let bodies: Vec<&str> = notes
             .as_array()

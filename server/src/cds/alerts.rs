@@ -19,7 +19,7 @@ use crate::plugin::{settings, suppressions};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use plugin_sdk::wire::{PracticeSettings, Suppression};
 use plugin_sdk::{Alert, History, Rules};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use sea_orm::DatabaseConnection;
 use trials::{Locale, Patient};
 use uuid::Uuid;
 
@@ -94,21 +94,23 @@ async fn shown<C: sea_orm::ConnectionTrait>(
     alert: &Alert,
     now: chrono::DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    plugin_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organisation_id: Set(practice),
-        alert_id: Set(alert.id),
-        trial_id: Set(alert.trial),
-        trial_version: Set(i32::try_from(alert.trial_version).unwrap_or(i32::MAX)),
-        patient: Set(patient.to_string()),
-        verdict: Set(verdict(alert).into()),
-        response: Set("shown".into()),
-        reason: Set(None),
-        snooze_until: Set(None::<NaiveDate>),
-        at: Set(now),
-        received_at: Set(now),
-    }
-    .insert(db)
+    crate::plugin::events::insert_row(
+        db,
+        plugin_event::Model {
+            id: Uuid::now_v7(),
+            organisation_id: practice,
+            alert_id: alert.id,
+            trial_id: alert.trial,
+            trial_version: i32::try_from(alert.trial_version).unwrap_or(i32::MAX),
+            patient: patient.to_string(),
+            verdict: verdict(alert).into(),
+            response: "shown".into(),
+            reason: None,
+            snooze_until: None::<NaiveDate>,
+            at: now,
+            received_at: now,
+        },
+    )
     .await?;
     Ok(())
 }

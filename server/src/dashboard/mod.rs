@@ -12,11 +12,12 @@ pub mod tally;
 pub mod view;
 
 use crate::auth::{Principal, Role};
-use crate::entities::{organisation, referral, referral_event, site, trial};
+use crate::entities::{organisation, referral, site, trial};
 use crate::error::ApiError;
 use crate::registry::Access;
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -123,54 +124,42 @@ pub async fn headlines<C: ConnectionTrait>(
     p: &Principal,
 ) -> Result<Vec<Headline>, ApiError> {
     p.require(&[Role::Admin])?;
-    let trials = trial::Entity::find().all(db).await?;
+    let trials = trial::Entity::find()
+        .order_by_desc(trial::Column::CreatedAt)
+        .all(db)
+        .await?;
     let ids: Vec<Uuid> = trials.iter().map(|t| t.id).collect();
     let proposed = crate::registry::recruitment::counts(db, &ids).await?;
-    let statuses: Vec<(Uuid, String)> = referral::Entity::find()
-        .select_only()
-        .column(referral::Column::TrialId)
-        .column(referral::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
     // Enrolled: reached `enrolled` (an enrolled referral may have withdrawn since).
-    let enrolled: Vec<Uuid> = referral_event::Entity::find()
+    let referrals: HashMap<Uuid, (i64, i64)> = referral::Entity::find()
         .select_only()
-        .column(referral_event::Column::ReferralId)
-        .filter(referral_event::Column::ToStatus.eq("enrolled"))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let enrolled: std::collections::HashSet<Uuid> = enrolled.into_iter().collect();
-    let trial_of: Vec<(Uuid, Uuid)> = referral::Entity::find()
-        .select_only()
-        .column(referral::Column::Id)
         .column(referral::Column::TrialId)
-        .into_tuple()
+        .column_as(
+            Expr::expr(Func::count(Expr::col(referral::Column::Id))),
+            "referred",
+        )
+        .column_as(
+            Expr::expr(Func::count(Expr::col(referral::Column::EnrolledAt))),
+            "enrolled",
+        )
+        .group_by(referral::Column::TrialId)
+        .into_tuple::<(Uuid, i64, i64)>()
         .all(db)
-        .await?;
-    let mut referred: HashMap<Uuid, u32> = HashMap::new();
-    for (t, _) in &statuses {
-        *referred.entry(*t).or_default() += 1;
-    }
-    let mut enrolled_by: HashMap<Uuid, u32> = HashMap::new();
-    for (r, t) in &trial_of {
-        if enrolled.contains(r) {
-            *enrolled_by.entry(*t).or_default() += 1;
-        }
-    }
-    let mut out: Vec<Headline> = trials
+        .await?
+        .into_iter()
+        .map(|(t, referred, enrolled)| (t, (referred, enrolled)))
+        .collect();
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(trials
         .into_iter()
         .map(|t| Headline {
             proposed: proposed.get(&t.id).map_or(0, |c| c.proposed),
-            referred: referred.get(&t.id).copied().unwrap_or(0),
-            enrolled: enrolled_by.get(&t.id).copied().unwrap_or(0),
+            referred: referrals.get(&t.id).map_or(0, |r| count(r.0)),
+            enrolled: referrals.get(&t.id).map_or(0, |r| count(r.1)),
             target: t.target_enrolment,
             id: t.id,
             title: t.title,
             status: t.status,
         })
-        .collect();
-    out.reverse();
-    Ok(out)
+        .collect())
 }

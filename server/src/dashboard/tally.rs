@@ -100,39 +100,34 @@ async fn bump<C: ConnectionTrait>(
 /// moves them from the old group to the new one. Call it in the event's transaction, once
 /// per event actually inserted.
 pub async fn record<C: ConnectionTrait>(db: &C, e: &NewEvent<'_>) -> Result<(), DbErr> {
-    let created = alert_patient::Entity::insert(alert_patient::ActiveModel {
-        trial_id: Set(e.trial),
-        organisation_id: Set(e.practice),
-        patient: Set(e.patient.to_string()),
-        first_at: Set(e.at),
-        accepted_at: Set(None),
-        declined_at: Set(None),
-        decline_reason: Set(None),
-        not_now_at: Set(None),
-    })
-    .on_conflict_do_nothing()
-    .exec_without_returning(db)
-    .await?;
-    let before = if matches!(created, sea_orm::TryInsertResult::Inserted(1..)) {
-        PatientState::default()
-    } else {
-        let mut q = alert_patient::Entity::find()
-            .filter(alert_patient::Column::TrialId.eq(e.trial))
-            .filter(alert_patient::Column::OrganisationId.eq(e.practice))
-            .filter(alert_patient::Column::Patient.eq(e.patient));
-        if db.get_database_backend() == DatabaseBackend::Postgres {
-            q = q.lock_exclusive();
+    // A patient's first event: their row, and one patient in their group.
+    let mut first = PatientState::default();
+    first.add(e.at, e.response, e.reason);
+    let created = alert_patient::Entity::insert(row(e, &first))
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
+        .await?;
+    if matches!(created, sea_orm::TryInsertResult::Inserted(1..)) {
+        if let Some(group) = first.group() {
+            bump(db, e, &group, 1).await?;
         }
-        let row = q
-            .one(db)
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound("alert_patients".into()))?;
-        PatientState {
-            first: Some(row.first_at),
-            accepted: row.accepted_at,
-            declined: row.declined_at.map(|at| (at, row.decline_reason)),
-            not_now: row.not_now_at,
-        }
+        return Ok(());
+    }
+    // A known patient: read their row (locked on PostgreSQL), move them if their group
+    // changes.
+    let mut q = alert_patient::Entity::find_by_id((e.trial, e.practice, e.patient.to_string()));
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    let stored = q
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("alert_patients".into()))?;
+    let before = PatientState {
+        first: Some(stored.first_at),
+        accepted: stored.accepted_at,
+        declined: stored.declined_at.map(|at| (at, stored.decline_reason)),
+        not_now: stored.not_now_at,
     };
     let mut after = before.clone();
     after.add(e.at, e.response, e.reason);
@@ -148,30 +143,25 @@ pub async fn record<C: ConnectionTrait>(db: &C, e: &NewEvent<'_>) -> Result<(), 
             bump(db, e, new, 1).await?;
         }
     }
-    alert_patient::Entity::update_many()
-        .col_expr(
-            alert_patient::Column::FirstAt,
-            Expr::value(after.first.unwrap_or(e.at)),
-        )
-        .col_expr(
-            alert_patient::Column::AcceptedAt,
-            Expr::value(after.accepted),
-        )
-        .col_expr(
-            alert_patient::Column::DeclinedAt,
-            Expr::value(after.declined.as_ref().map(|d| d.0)),
-        )
-        .col_expr(
-            alert_patient::Column::DeclineReason,
-            Expr::value(after.declined.and_then(|d| d.1)),
-        )
-        .col_expr(alert_patient::Column::NotNowAt, Expr::value(after.not_now))
-        .filter(alert_patient::Column::TrialId.eq(e.trial))
-        .filter(alert_patient::Column::OrganisationId.eq(e.practice))
-        .filter(alert_patient::Column::Patient.eq(e.patient))
+    alert_patient::Entity::update(row(e, &after))
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The row of `e`'s patient in `state`.
+fn row(e: &NewEvent<'_>, state: &PatientState) -> alert_patient::ActiveModel {
+    let (declined_at, decline_reason) = state.declined.clone().unzip();
+    alert_patient::ActiveModel {
+        trial_id: Set(e.trial),
+        organisation_id: Set(e.practice),
+        patient: Set(e.patient.to_string()),
+        first_at: Set(state.first.unwrap_or(e.at)),
+        accepted_at: Set(state.accepted),
+        declined_at: Set(declined_at),
+        decline_reason: Set(decline_reason.flatten()),
+        not_now_at: Set(state.not_now),
+    }
 }
 
 /// A trial's patients grouped as [`super::answers::group`] groups its events, sorted.

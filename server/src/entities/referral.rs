@@ -46,6 +46,23 @@ pub struct Model {
     pub withdrawn_at: Option<DateTimeUtc>,
 }
 
+impl Model {
+    /// Records that the referral reached `status` at `at` (nothing for `referred`, which is
+    /// `created_at`): the field [`Column::reached`] names.
+    pub fn mark_reached(&mut self, status: &str, at: DateTimeUtc) {
+        let field = match status {
+            "contacted" => &mut self.contacted_at,
+            "screening" => &mut self.screening_at,
+            "enrolled" => &mut self.enrolled_at,
+            "screen_failed" => &mut self.screen_failed_at,
+            "declined" => &mut self.declined_at,
+            "withdrawn" => &mut self.withdrawn_at,
+            _ => return,
+        };
+        *field = Some(at);
+    }
+}
+
 impl Column {
     /// The column keeping when a referral reached `status` (`None` for `referred`, which is
     /// `created_at`).

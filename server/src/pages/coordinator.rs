@@ -241,30 +241,13 @@ pub async fn change(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/coordinator/referrals/{id}"))),
-        Err(e @ (ApiError::NotFound(_) | ApiError::Forbidden | ApiError::Unauthenticated)) => {
-            Err(ctx.fail(e))
+        Err(
+            e @ (ApiError::Validation(_) | ApiError::InvalidTransition(_) | ApiError::Conflict(_)),
+        ) => {
+            let (status, message) = refusal(&e);
+            page(ctx, &db, &cipher, &p, id, status, Some(message), None).await
         }
-        Err(e) => {
-            let message = match &e {
-                ApiError::Validation(d) => d
-                    .iter()
-                    .map(|d| d.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                other => other.message(),
-            };
-            page(
-                ctx,
-                &db,
-                &cipher,
-                &p,
-                id,
-                StatusCode::CONFLICT,
-                Some(message),
-                None,
-            )
-            .await
-        }
+        Err(e) => Err(ctx.fail(e)),
     }
 }
 
@@ -283,17 +266,26 @@ pub async fn note(
     let id = referral_id(&ctx, &id)?;
     match notes::add(&db, &p, id, &f.get("body")).await {
         Ok(_) => Ok(see_other(&format!("/coordinator/referrals/{id}#notes"))),
-        Err(ApiError::Validation(d)) => {
-            let message = d
-                .iter()
-                .map(|d| d.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
+        Err(e @ ApiError::Validation(_)) => {
+            let (status, message) = refusal(&e);
             page(ctx, &db, &cipher, &p, id, status, None, Some(message)).await
         }
         Err(e) => Err(ctx.fail(e)),
     }
+}
+
+/// The status and sentence of a refused post, shown on the referral page: a validation error
+/// is 422 with every problem's message, a refused transition or a concurrent change 409.
+fn refusal(e: &ApiError) -> (StatusCode, String) {
+    let message = match e {
+        ApiError::Validation(d) => d
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.message(),
+    };
+    (actix_web::ResponseError::status_code(e), message)
 }
 
 /// The referral page (its view audited), with the errors of a refused post.

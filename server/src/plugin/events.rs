@@ -268,6 +268,37 @@ fn same(s: &plugin_event::Model, practice: Uuid, e: &Event) -> bool {
         && s.at.trunc_subsecs(6) == e.at
 }
 
+/// Inserts an event row unless its id is already stored (`ON CONFLICT DO NOTHING`) and, when
+/// it was inserted, counts it in the dashboard's tallies in the same transaction; returns
+/// whether it was inserted. Every plugin event row is written through here (the events of
+/// the SDK and CDS Hooks feedback through [`insert`], the `shown` events of CDS cards
+/// directly), so the tallies never miss one.
+pub(crate) async fn insert_row<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    row: plugin_event::Model,
+) -> Result<bool, ApiError> {
+    let written = plugin_event::Entity::insert(plugin_event::ActiveModel::from(row.clone()))
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
+        .await?;
+    if !matches!(written, sea_orm::TryInsertResult::Inserted(1..)) {
+        return Ok(false);
+    }
+    crate::dashboard::tally::record(
+        db,
+        &crate::dashboard::tally::NewEvent {
+            trial: row.trial_id,
+            practice: row.organisation_id,
+            patient: &row.patient,
+            response: &row.response,
+            reason: row.reason.as_deref(),
+            at: row.at,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
 /// Inserts an event (and an accept's consent token) unless its id is already stored
 /// (`ON CONFLICT DO NOTHING`: PostgreSQL waits for a concurrent writer's commit, SQLite
 /// serialises write transactions); returns whether this call inserted it, and counts it in
@@ -280,39 +311,23 @@ pub(crate) async fn insert<C: sea_orm::ConnectionTrait>(
     now: DateTime<Utc>,
     how: &Recording<'_>,
 ) -> Result<bool, ApiError> {
-    let row = plugin_event::ActiveModel {
-        id: Set(e.id),
-        organisation_id: Set(practice),
-        alert_id: Set(e.alert_id),
-        trial_id: Set(e.trial),
-        trial_version: Set(e.trial_version),
-        patient: Set(e.patient.clone()),
-        verdict: Set(e.verdict.clone()),
-        response: Set(e.response.clone()),
-        reason: Set(e.reason.clone()),
-        snooze_until: Set(e.snooze_until),
-        at: Set(e.at),
-        received_at: Set(now),
+    let row = plugin_event::Model {
+        id: e.id,
+        organisation_id: practice,
+        alert_id: e.alert_id,
+        trial_id: e.trial,
+        trial_version: e.trial_version,
+        patient: e.patient.clone(),
+        verdict: e.verdict.clone(),
+        response: e.response.clone(),
+        reason: e.reason.clone(),
+        snooze_until: e.snooze_until,
+        at: e.at,
+        received_at: now,
     };
-    let written = plugin_event::Entity::insert(row)
-        .on_conflict_do_nothing()
-        .exec_without_returning(db)
-        .await?;
-    if !matches!(written, sea_orm::TryInsertResult::Inserted(1..)) {
+    if !insert_row(db, row).await? {
         return Ok(false);
     }
-    crate::dashboard::tally::record(
-        db,
-        &crate::dashboard::tally::NewEvent {
-            trial: e.trial,
-            practice,
-            patient: &e.patient,
-            response: &e.response,
-            reason: e.reason.as_deref(),
-            at: e.at,
-        },
-    )
-    .await?;
     if e.response == "accepted" {
         consent_token::ActiveModel {
             token_hash: Set(super::consent_token::hash(&how.key.token(e.id))),

@@ -235,18 +235,7 @@ pub async fn apply<C: ConnectionTrait>(
         updated_at: now,
         ..r
     };
-    let reached = match change.to {
-        Status::Referred => None,
-        Status::Contacted => Some(&mut updated.contacted_at),
-        Status::Screening => Some(&mut updated.screening_at),
-        Status::Enrolled => Some(&mut updated.enrolled_at),
-        Status::ScreenFailed => Some(&mut updated.screen_failed_at),
-        Status::Declined => Some(&mut updated.declined_at),
-        Status::Withdrawn => Some(&mut updated.withdrawn_at),
-    };
-    if let Some(at) = reached {
-        *at = Some(now);
-    }
+    updated.mark_reached(change.to.as_str(), now);
     record_event(txn, &updated, Some(from.as_str()), by).await?;
     audit::append(
         txn,

@@ -20,8 +20,9 @@ use uuid::Uuid;
 /// At most this many referrals are shown (the filters narrow a longer list).
 pub const MAX_ROWS: u64 = 1000;
 
-/// What the worklist is narrowed to; `None` is "all".
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+/// What the worklist (page, CSV and `GET /api/v1/referrals`) is narrowed to; `None` is "all".
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Filters {
     /// One trial.
     pub trial: Option<Uuid>,
@@ -31,9 +32,9 @@ pub struct Filters {
     pub status: Option<Status>,
     /// One referring practice.
     pub practice: Option<Uuid>,
-    /// Referred on or after this day (UTC).
+    /// Referred on or after this day (UTC, `YYYY-MM-DD`).
     pub from: Option<NaiveDate>,
-    /// Referred on or before this day (UTC).
+    /// Referred on or before this day (UTC, `YYYY-MM-DD`).
     pub to: Option<NaiveDate>,
 }
 

@@ -1,11 +1,12 @@
 //! Recruitment figures per trial for the sponsor pages: how many patients GPs have proposed
 //! the trial to (accepted alerts, one per patient of a practice, from the pseudonymous plugin
-//! events). Referrals and enrolments join these figures with the referral workflow.
+//! events as the dashboard's tallies keep them). Referrals and enrolments join these figures with the referral workflow.
 
-use crate::entities::plugin_event;
+use crate::entities::alert_patient;
 use crate::error::ApiError;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// How far a trial's recruitment has come.
@@ -28,20 +29,23 @@ pub async fn counts<C: ConnectionTrait>(
     if trial_ids.is_empty() {
         return Ok(out);
     }
-    let rows: Vec<(Uuid, Uuid, String)> = plugin_event::Entity::find()
+    // Each patient of a practice has one `alert_patients` row per trial, kept as events
+    // arrive; `accepted_at` is set once they accepted.
+    let rows: Vec<(Uuid, i64)> = alert_patient::Entity::find()
         .select_only()
-        .column(plugin_event::Column::TrialId)
-        .column(plugin_event::Column::OrganisationId)
-        .column(plugin_event::Column::Patient)
-        .filter(plugin_event::Column::TrialId.is_in(trial_ids.iter().copied()))
-        .filter(plugin_event::Column::Response.eq("accepted"))
+        .column(alert_patient::Column::TrialId)
+        .column_as(
+            Expr::expr(Func::count(Expr::col(alert_patient::Column::AcceptedAt))),
+            "proposed",
+        )
+        .filter(alert_patient::Column::TrialId.is_in(trial_ids.iter().copied()))
+        .group_by(alert_patient::Column::TrialId)
         .into_tuple()
         .all(db)
         .await?;
-    let distinct: HashSet<(Uuid, Uuid, String)> = rows.into_iter().collect();
-    for (trial, _, _) in distinct {
+    for (trial, proposed) in rows {
         if let Some(c) = out.get_mut(&trial) {
-            c.proposed += 1;
+            c.proposed = u32::try_from(proposed).unwrap_or(u32::MAX);
         }
     }
     Ok(out)

@@ -15,7 +15,7 @@ use crate::referral::view::{self, ReferralDetail, ReferralSummary};
 use crate::referral::worklist::Filters;
 use crate::referral::{export, outcomes};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -24,31 +24,12 @@ use uuid::Uuid;
 
 type Db = web::Data<DatabaseConnection>;
 
-/// Filters of the referral list: the worklist page's (read by `Filters::parse`; this type
-/// documents them).
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Only this trial.
-    pub trial: Option<Uuid>,
-    /// Only this one of the caller's sites.
-    pub site: Option<Uuid>,
-    /// Only this status.
-    pub status: Option<Status>,
-    /// Only referrals from this practice.
-    pub practice: Option<Uuid>,
-    /// Referred on or after this day (UTC, `YYYY-MM-DD`).
-    pub from: Option<NaiveDate>,
-    /// Referred on or before this day (UTC, `YYYY-MM-DD`).
-    pub to: Option<NaiveDate>,
-}
-
 /// The referrals of the caller's sites, newest first, at most 1,000 (coordinators only; no
 /// identity here). The filters are the worklist page's.
 #[utoipa::path(
     tag = "referrals",
     security(("session_cookie" = [])),
-    params(ListQuery),
+    params(Filters),
     responses(
         (status = 200, description = "The referrals of the coordinator's sites", body = Vec<ReferralSummary>),
         (status = 422, description = "`validation_failed`: a filter is not a valid id, status or `YYYY-MM-DD` day; `details[].path` names it (`$.from`, …)", body = ErrorBody),

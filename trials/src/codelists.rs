@@ -87,7 +87,11 @@ pub fn entries(system: CodeSystem) -> &'static [Entry] {
                 })
                 .collect()
         }),
-        CodeSystem::Icd10 | CodeSystem::Snomed => &[],
+        CodeSystem::Icd10
+        | CodeSystem::Snomed
+        | CodeSystem::Icd10Cm
+        | CodeSystem::RxNorm
+        | CodeSystem::Cvx => &[],
     }
 }
 

@@ -22,6 +22,61 @@ pub const ATC_FR_URI: &str = "https://smt.esante.gouv.fr/terminologie-atc";
 pub const LOINC_URI: &str = "http://loinc.org";
 /// Canonical URI of SNOMED CT.
 pub const SNOMED_URI: &str = "http://snomed.info/sct";
+/// Canonical URI of ICD-10-CM, the US clinical modification of ICD-10.
+pub const ICD10CM_URI: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+/// Canonical URI of RxNorm.
+pub const RXNORM_URI: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+/// Canonical URI of CVX (CDC vaccine codes).
+pub const CVX_URI: &str = "http://hl7.org/fhir/sid/cvx";
+
+/// Every spelling of a system URI the engine reads, beside the canonical ones: OIDs, the
+/// French ANS (SMT, NOS) URIs. Compared after [`fold_uri`].
+const URI_ALIASES: &[(&str, CodeSystem)] = &[
+    ("urn:oid:2.16.840.1.113883.6.139", CodeSystem::Icpc2),
+    ("https://smt.esante.gouv.fr/terminologie-cisp", CodeSystem::Icpc2),
+    ("https://smt.esante.gouv.fr/terminologie-cisp2", CodeSystem::Icpc2),
+    ("https://smt.esante.gouv.fr/terminologie-cisp-2", CodeSystem::Icpc2),
+    ("https://mos.esante.gouv.fr/nos/tre_r313-cisp2/fhir/tre-r313-cisp2", CodeSystem::Icpc2),
+    ("urn:oid:2.16.840.1.113883.6.3", CodeSystem::Icd10),
+    ("urn:oid:1.2.250.1.213.2.12", CodeSystem::Icd10),
+    ("http://terminology.hl7.org/codesystem/icd-10", CodeSystem::Icd10),
+    ("http://www.who.int/classifications/icd10", CodeSystem::Icd10),
+    ("https://icd.who.int/browse10", CodeSystem::Icd10),
+    ("urn:oid:2.16.840.1.113883.6.90", CodeSystem::Icd10Cm),
+    ("http://www.cms.gov/medicare/coding/icd10", CodeSystem::Icd10Cm),
+    ("urn:oid:2.16.840.1.113883.6.73", CodeSystem::Atc),
+    ("urn:oid:2.16.840.1.113883.6.1", CodeSystem::Loinc),
+    ("urn:oid:2.16.840.1.113883.6.96", CodeSystem::Snomed),
+    ("urn:oid:2.16.840.1.113883.6.88", CodeSystem::RxNorm),
+    ("urn:oid:2.16.840.1.113883.12.292", CodeSystem::Cvx),
+    ("http://hl7.org/fhir/sid/cvx", CodeSystem::Cvx),
+];
+
+/// A system URI folded for comparison: trimmed, lower-cased, without a trailing `/`, and
+/// `https://` read as `http://` for the hosts whose canonical URIs use `http` (LOINC,
+/// SNOMED CT, HL7, WHO, NLM), so that `https://loinc.org` and `http://loinc.org/` are LOINC.
+pub fn fold_uri(uri: &str) -> String {
+    let mut s = uri.trim().trim_end_matches('/').to_ascii_lowercase();
+    for host in [
+        "loinc.org",
+        "snomed.info",
+        "hl7.org",
+        "www.whocc.no",
+        "whocc.no",
+        "www.nlm.nih.gov",
+    ] {
+        if let Some(rest) = s.strip_prefix("https://")
+            && rest.starts_with(host)
+        {
+            s = format!("http://{rest}");
+            break;
+        }
+    }
+    if let Some(rest) = s.strip_prefix("http://whocc.no") {
+        s = format!("http://www.whocc.no{rest}");
+    }
+    s
+}
 
 /// A code system the engine understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,36 +91,75 @@ pub enum CodeSystem {
     Loinc,
     /// SNOMED CT concept ids. No bundled hierarchy.
     Snomed,
+    /// ICD-10-CM: ICD-10's US clinical modification (`E11.65`); same categories as ICD-10.
+    Icd10Cm,
+    /// RxNorm concept ids (`860975`). No hierarchy; read through the RxNorm → ATC crosswalk.
+    RxNorm,
+    /// CVX vaccine codes (`140`). No hierarchy; read through the CVX → ATC crosswalk.
+    Cvx,
 }
 
 impl CodeSystem {
     /// Every system, in a stable order.
-    pub const ALL: [CodeSystem; 5] = [
+    pub const ALL: [CodeSystem; 8] = [
         CodeSystem::Icpc2,
         CodeSystem::Icd10,
         CodeSystem::Atc,
         CodeSystem::Loinc,
         CodeSystem::Snomed,
+        CodeSystem::Icd10Cm,
+        CodeSystem::RxNorm,
+        CodeSystem::Cvx,
     ];
 
-    /// Resolves a system URI, an alias URI or a short name (`icpc-2`, `cisp-2`, `icd-10`,
-    /// `cim-10`, `atc`, `loinc`, `snomed`) to a system.
+    /// Resolves a system URI, an alias URI, an OID (`urn:oid:…`) or a short name (`icpc-2`,
+    /// `cisp-2`, `icd-10`, `cim-10`, `icd-10-cm`, `atc`, `loinc`, `snomed`, `rxnorm`, `cvx`)
+    /// to a system. URIs are compared after [`fold_uri`] (case, trailing slash, `https`).
     pub fn from_uri(uri: &str) -> Option<CodeSystem> {
-        let uri = uri.trim();
-        let system = match uri {
-            ICPC2_URI => CodeSystem::Icpc2,
-            ICD10_URI | CIM10_URI => CodeSystem::Icd10,
-            ATC_URI | ATC_FR_URI => CodeSystem::Atc,
-            LOINC_URI => CodeSystem::Loinc,
-            SNOMED_URI => CodeSystem::Snomed,
-            other => match other.to_ascii_lowercase().as_str() {
-                "icpc-2" | "icpc2" | "icpc" | "cisp-2" | "cisp2" | "cisp" => CodeSystem::Icpc2,
-                "icd-10" | "icd10" | "cim-10" | "cim10" => CodeSystem::Icd10,
-                "atc" => CodeSystem::Atc,
-                "loinc" => CodeSystem::Loinc,
-                "snomed" | "snomed-ct" | "sct" => CodeSystem::Snomed,
-                _ => return None,
-            },
+        let exact = match uri {
+            ICPC2_URI => Some(CodeSystem::Icpc2),
+            ICD10_URI | CIM10_URI => Some(CodeSystem::Icd10),
+            ATC_URI | ATC_FR_URI => Some(CodeSystem::Atc),
+            LOINC_URI => Some(CodeSystem::Loinc),
+            SNOMED_URI => Some(CodeSystem::Snomed),
+            ICD10CM_URI => Some(CodeSystem::Icd10Cm),
+            RXNORM_URI => Some(CodeSystem::RxNorm),
+            CVX_URI => Some(CodeSystem::Cvx),
+            _ => None,
+        };
+        if exact.is_some() {
+            return exact;
+        }
+        let folded = fold_uri(uri);
+        let system = match folded.as_str() {
+            "icpc-2" | "icpc2" | "icpc" | "cisp-2" | "cisp2" | "cisp" => CodeSystem::Icpc2,
+            "icd-10" | "icd10" | "cim-10" | "cim10" => CodeSystem::Icd10,
+            "icd-10-cm" | "icd10cm" | "icd-10cm" => CodeSystem::Icd10Cm,
+            "atc" => CodeSystem::Atc,
+            "loinc" => CodeSystem::Loinc,
+            "snomed" | "snomed-ct" | "sct" => CodeSystem::Snomed,
+            "rxnorm" => CodeSystem::RxNorm,
+            "cvx" => CodeSystem::Cvx,
+            f => {
+                if let Some(system) = Self::ALL.into_iter().find(|s| fold_uri(s.uri()) == f) {
+                    return Some(system);
+                }
+                if f == fold_uri(CIM10_URI) || f == fold_uri(ATC_FR_URI) {
+                    return Some(if f == fold_uri(ATC_FR_URI) {
+                        CodeSystem::Atc
+                    } else {
+                        CodeSystem::Icd10
+                    });
+                }
+                // A SNOMED CT edition URI (`http://snomed.info/sct/1221000146105`).
+                if f.starts_with("http://snomed.info/sct/") {
+                    return Some(CodeSystem::Snomed);
+                }
+                return URI_ALIASES
+                    .iter()
+                    .find(|(alias, _)| *alias == f)
+                    .map(|&(_, s)| s);
+            }
         };
         Some(system)
     }
@@ -78,6 +172,9 @@ impl CodeSystem {
             CodeSystem::Atc => ATC_URI,
             CodeSystem::Loinc => LOINC_URI,
             CodeSystem::Snomed => SNOMED_URI,
+            CodeSystem::Icd10Cm => ICD10CM_URI,
+            CodeSystem::RxNorm => RXNORM_URI,
+            CodeSystem::Cvx => CVX_URI,
         }
     }
 
@@ -89,6 +186,9 @@ impl CodeSystem {
             CodeSystem::Atc => "ATC",
             CodeSystem::Loinc => "LOINC",
             CodeSystem::Snomed => "SNOMED CT",
+            CodeSystem::Icd10Cm => "ICD-10-CM",
+            CodeSystem::RxNorm => "RxNorm",
+            CodeSystem::Cvx => "CVX",
         }
     }
 
@@ -96,13 +196,16 @@ impl CodeSystem {
     pub fn hierarchical(self) -> bool {
         matches!(
             self,
-            CodeSystem::Icpc2 | CodeSystem::Icd10 | CodeSystem::Atc
+            CodeSystem::Icpc2 | CodeSystem::Icd10 | CodeSystem::Atc | CodeSystem::Icd10Cm
         )
     }
 
     /// Whether two-ended ranges (`E10-E14`, `K70-K99`) are allowed in code sets.
     pub fn allows_ranges(self) -> bool {
-        matches!(self, CodeSystem::Icpc2 | CodeSystem::Icd10)
+        matches!(
+            self,
+            CodeSystem::Icpc2 | CodeSystem::Icd10 | CodeSystem::Icd10Cm
+        )
     }
 
     fn index(self) -> u8 {
@@ -112,6 +215,9 @@ impl CodeSystem {
             CodeSystem::Atc => 3,
             CodeSystem::Loinc => 4,
             CodeSystem::Snomed => 5,
+            CodeSystem::Icd10Cm => 6,
+            CodeSystem::RxNorm => 7,
+            CodeSystem::Cvx => 8,
         }
     }
 
@@ -164,7 +270,18 @@ impl CodeSystem {
         self.checked(buf, len)
     }
 
-    fn checked(self, bytes: [u8; NormCode::CAPACITY], len: usize) -> Result<NormCode, CodeError> {
+    fn checked(
+        self,
+        mut bytes: [u8; NormCode::CAPACITY],
+        mut len: usize,
+    ) -> Result<NormCode, CodeError> {
+        // CVX codes are numbers: `08` and `8` are one code.
+        if self == CodeSystem::Cvx {
+            let zeros = bytes[..len].iter().take_while(|&&b| b == b'0').count();
+            let zeros = zeros.min(len.saturating_sub(1));
+            bytes.copy_within(zeros..len, 0);
+            len -= zeros;
+        }
         let code = NormCode {
             len: len as u8,
             bytes,
@@ -210,6 +327,17 @@ impl CodeSystem {
             }
             CodeSystem::Loinc => loinc_well_formed(c),
             CodeSystem::Snomed => c.len() >= 6 && c.len() <= 18 && digits(c) && c[0] != b'0',
+            // ICD-10-CM categories may carry a letter in third place (`C4A`, `Z3A`).
+            CodeSystem::Icd10Cm => {
+                c.len() >= 3
+                    && c.len() <= 7
+                    && upper(c[0])
+                    && c[1].is_ascii_digit()
+                    && c[2].is_ascii_alphanumeric()
+                    && c[3..].iter().all(|b| b.is_ascii_alphanumeric())
+            }
+            CodeSystem::RxNorm => !c.is_empty() && c.len() <= 10 && digits(c) && c[0] != b'0',
+            CodeSystem::Cvx => !c.is_empty() && c.len() <= 3 && digits(c),
         }
     }
 }

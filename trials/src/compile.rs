@@ -7,7 +7,7 @@ use crate::criteria::{
     AgeTest, Aggregate, Codes, Count, Criteria, Criterion, Missing, Node, SexTest, ValueTest,
 };
 use crate::patient::EventKind;
-use crate::prepared::{kind_tag, observation_key};
+use crate::prepared::{cross_key, kind_tag, observation_key};
 use crate::result::Names;
 use crate::units;
 use crate::window::Window;
@@ -32,6 +32,9 @@ pub(crate) struct CEvent {
     pub set: ResolvedCodeSet,
     /// `(packed key, descendants)` of every include entry.
     pub keys: Vec<(u128, bool)>,
+    /// Cross keys of the include entries in systems that crosswalks map into (the first
+    /// one or three characters), for the index's prefilter.
+    pub cross_keys: Vec<u128>,
     pub window: Window,
     pub min: u32,
     pub max: Option<u32>,
@@ -97,6 +100,23 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 .iter()
                 .map(|e| (pack_key(tag, e.system, e.code.as_bytes()), e.descendants))
                 .collect();
+            let mut cross_keys: Vec<u128> = set
+                .include
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.system,
+                        CodeSystem::Icd10 | CodeSystem::Icd10Cm | CodeSystem::Icpc2 | CodeSystem::Atc
+                    )
+                })
+                .map(|e| {
+                    let code = e.code.as_bytes();
+                    let len = if code.len() >= 3 { 3 } else { 1 };
+                    cross_key(tag, e.system, &code[..len])
+                })
+                .collect();
+            cross_keys.sort_unstable();
+            cross_keys.dedup();
             let count = t.count.unwrap_or(Count {
                 min: None,
                 max: None,
@@ -106,6 +126,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 names: event_names(c, set_def),
                 set,
                 keys,
+                cross_keys,
                 window: t.window,
                 min: count.min.unwrap_or(u32::from(count.max.is_none())),
                 max: count.max,

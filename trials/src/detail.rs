@@ -5,7 +5,8 @@ use crate::codes::CodeSystem;
 use crate::compile::{CEvent, CNode, CValue};
 use crate::criteria::{Aggregate, Count, Criterion};
 use crate::eval::{self, Ctx, Ignored, Scratch, ValSource, is_current};
-use crate::patient::Observation;
+use crate::patient::{EventKind, Observation};
+use chrono::Datelike;
 use crate::result::{
     BmiSource, CriterionResult, Detail, EventEvidence, IgnoreReason, IgnoredValue, ValueEvidence,
 };
@@ -85,18 +86,31 @@ fn event_detail(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
     let outcome = eval::events(e, ctx, s);
     let range = e.window.range(ctx.reference);
     let events = &ctx.patient.patient.events;
-    let mut found: Vec<(bool, u32, &crate::patient::Event)> = Vec::new();
-    for &g in &s.groups {
-        let group = &ctx.patient.groups[g as usize];
-        for &i in ctx.patient.group_events(group).1 {
-            let ev = &events[i as usize];
-            if (e.current && !is_current(ev, ctx.reference))
-                || ev.date.is_some_and(|d| d > ctx.reference)
-            {
-                continue;
+    let reference = ctx.reference.num_days_from_ce();
+    let mut found: Vec<(bool, u32, &crate::patient::Event, bool)> = Vec::new();
+    let lists = [(&s.groups, false), (&s.maybe, true)];
+    for (list, approximate) in lists {
+        for &g in list.iter() {
+            let group = &ctx.patient.groups[g as usize];
+            for &i in ctx.patient.group_events(group).1 {
+                let ev = &events[i as usize];
+                if (e.current && !is_current(ev, ctx.reference))
+                    || ev.date.is_some_and(|d| d > ctx.reference)
+                {
+                    continue;
+                }
+                let inside = match ev.date {
+                    None => e.window.is_ever(),
+                    Some(d) if e.kind == EventKind::Medication => {
+                        let day = d.num_days_from_ce();
+                        let last = eval::last_day(ev, day, reference);
+                        range.contains(d)
+                            || (d <= range.end && last >= range_start(&range))
+                    }
+                    Some(d) => range.contains(d),
+                };
+                found.push((inside, i, ev, approximate));
             }
-            let inside = ev.date.map_or(e.window.is_ever(), |d| range.contains(d));
-            found.push((inside, i, ev));
         }
     }
     // In the window first, then most recent first, then in record order.
@@ -108,12 +122,13 @@ fn event_detail(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
     let evidence = found
         .into_iter()
         .take(5)
-        .map(|(inside, _, ev)| EventEvidence {
+        .map(|(inside, _, ev, approximate)| EventEvidence {
             system: CodeSystem::from_uri(&ev.system).map_or(ev.system.clone(), |s| s.uri().into()),
             code: ev.code.clone(),
             display: ev.display.clone(),
             date: ev.date,
             in_window: inside,
+            uncertain: approximate,
         })
         .collect();
     let detail = Detail::Events {
@@ -128,6 +143,8 @@ fn event_detail(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
         in_window: outcome.in_window,
         total: outcome.total,
         undated: outcome.undated,
+        uncertain: outcome.uncertain,
+        unreadable: outcome.unreadable,
         evidence,
     };
     (outcome.truth, detail)
@@ -258,4 +275,9 @@ fn other_measure(v: &CValue, o: &Observation) -> Option<crate::result::Names> {
         en: kind.name_en.to_lowercase(),
         fr: kind.name_fr.to_lowercase(),
     })
+}
+
+/// The first day of a window range as a day number.
+fn range_start(range: &crate::window::DateRange) -> i32 {
+    range.start.map_or(i32::MIN + 1, |d| d.num_days_from_ce())
 }

@@ -5,7 +5,8 @@
 use crate::catalogue::{self, Reading};
 use crate::compile::{CEvent, CNode, CValue, SourceCode, ValueSource};
 use crate::criteria::{AgeTest, AgeUnit, Aggregate, Missing, SexTest};
-use crate::patient::{Event, EventStatus, Sex};
+use crate::crosswalk::Fit;
+use crate::patient::{Comparator, Event, EventKind, EventStatus, Sex};
 use crate::prepared::{PreparedPatient, UNDATED};
 use crate::result::IgnoreReason;
 use crate::truth::Truth;
@@ -34,6 +35,8 @@ pub(crate) struct Ctx<'a, 'p> {
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub groups: Vec<u32>,
+    /// Groups that may match only (an approximate crosswalk, an unconfirmed diagnosis).
+    pub maybe: Vec<u32>,
     pub values: Vec<Val>,
     offsets: Vec<(Offset, i32)>,
     offsets_for: Option<NaiveDate>,
@@ -117,6 +120,8 @@ pub(crate) struct Val {
     pub day: i32,
     pub value: f64,
     pub source: ValSource,
+    /// The comparator the value was reported with: the true value lies on that side.
+    pub cmp: Option<Comparator>,
 }
 
 impl Val {
@@ -208,9 +213,30 @@ pub(crate) fn age(t: &AgeTest, ctx: &Ctx, s: &mut Scratch) -> (Truth, Option<u32
         AgeUnit::Years => m / 12,
         AgeUnit::Months => m,
     });
-    let truth = match age {
-        None => t.missing.unwrap_or(Missing::Unknown).into(),
-        Some(a) => Truth::from_bool(t.min.is_none_or(|m| a >= m) && t.max.is_none_or(|m| a <= m)),
+    // With only the year or month of birth, the age lies between the ages at the latest
+    // and the earliest possible birth dates.
+    let youngest = match (age, ctx.patient.patient.birth_date_latest) {
+        (Some(oldest), Some(latest)) => Some(
+            age_at(latest, ctx.reference, t.unit)
+                .unwrap_or(0)
+                .min(oldest),
+        ),
+        (Some(oldest), None) => Some(oldest),
+        (None, _) => None,
+    };
+    let truth = match (youngest, age) {
+        (Some(young), Some(old)) => {
+            let inside = t.min.is_none_or(|m| young >= m) && t.max.is_none_or(|m| old <= m);
+            let outside = t.min.is_some_and(|m| old < m) || t.max.is_some_and(|m| young > m);
+            if inside {
+                Truth::Met
+            } else if outside {
+                Truth::NotMet
+            } else {
+                Truth::Unknown
+            }
+        }
+        _ => t.missing.unwrap_or(Missing::Unknown).into(),
     };
     (truth, age)
 }
@@ -221,6 +247,46 @@ pub(crate) fn sex(t: &SexTest, ctx: &Ctx) -> Truth {
         None | Some(Sex::Unknown) => t.missing.unwrap_or(Missing::Unknown).into(),
         Some(s) => Truth::from_bool(s == t.is),
     }
+}
+
+/// Fills `s.groups` with the groups whose events surely match the leaf's code set, and
+/// `s.maybe` with those that may match (an unconfirmed diagnosis, a code read through an
+/// approximate crosswalk). The two lists are sorted and disjoint.
+pub(crate) fn matched(e: &CEvent, ctx: &Ctx, s: &mut Scratch) {
+    matched_groups(e, ctx, &mut s.groups);
+    s.maybe.clear();
+    let p = ctx.patient;
+    let mut moved = false;
+    if p.groups.iter().any(|g| g.unconfirmed) {
+        s.groups.retain(|&g| {
+            let unconfirmed = p.groups[g as usize].unconfirmed;
+            if unconfirmed {
+                s.maybe.push(g);
+                moved = true;
+            }
+            !unconfirmed
+        });
+    }
+    let derived = p.derived_of(e.kind);
+    if derived.is_empty() && !moved {
+        return;
+    }
+    let before = s.groups.len();
+    for d in derived {
+        match d.derived.fit_set(&e.set) {
+            Fit::Sure if !p.groups[d.source as usize].unconfirmed => s.groups.push(d.source),
+            Fit::Sure | Fit::Maybe => s.maybe.push(d.source),
+            Fit::No => {}
+        }
+    }
+    if s.groups.len() != before {
+        s.groups.sort_unstable();
+        s.groups.dedup();
+    }
+    s.maybe.sort_unstable();
+    s.maybe.dedup();
+    let sure = &s.groups;
+    s.maybe.retain(|g| sure.binary_search(g).is_err());
 }
 
 /// Fills `out` with the groups of events whose code is in the leaf's code set.
@@ -243,10 +309,8 @@ pub(crate) fn matched_groups(e: &CEvent, ctx: &Ctx, out: &mut Vec<u32>) {
                     }
                 }
             }
-            if e.keys.len() > 1 {
-                out.sort_unstable();
-                out.dedup();
-            }
+            out.sort_unstable();
+            out.dedup();
             if !e.set.exclude.is_empty() {
                 out.retain(|&g| {
                     let group = &p.groups[g as usize];
@@ -272,44 +336,46 @@ pub(crate) struct EventOutcome {
     pub in_window: u32,
     pub total: u32,
     pub undated: u32,
+    /// Events that may match (unconfirmed, or read through an approximate crosswalk), up
+    /// to the reference date.
+    pub uncertain: u32,
+    /// Events of the leaf's kind that could not be read.
+    pub unreadable: u32,
 }
 
-/// Event leaf: counts in the window, first occurrence, missing data, undated events.
+/// Event leaf: counts in the window, first occurrence, missing data, undated events;
+/// events that may match and unreadable events widen the count's range upwards.
 pub(crate) fn events(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> EventOutcome {
-    matched_groups(e, ctx, &mut s.groups);
+    matched(e, ctx, s);
     let range = s.range(&e.window, ctx.reference);
     let ever = e.window.is_ever();
     let reference = ctx.reference.num_days_from_ce();
     let (mut in_window, mut total, mut undated) = (0u32, 0u32, 0u32);
     let mut earliest = i32::MAX;
+    let ongoing = e.kind == EventKind::Medication;
     for &g in &s.groups {
-        let (days, indices) = ctx.patient.group_events(&ctx.patient.groups[g as usize]);
-        if e.current {
-            for (k, &d) in days.iter().enumerate() {
-                let ev = &ctx.patient.patient.events[indices[k] as usize];
-                if d <= reference && is_current(ev, ctx.reference) {
-                    total += 1;
-                    undated += u32::from(d == UNDATED);
-                    in_window += u32::from(range.contains(d));
-                    if d != UNDATED {
-                        earliest = earliest.min(d);
-                    }
-                }
-            }
-        } else {
-            let c = scan(days, &range, reference);
-            total += c.0;
-            undated += c.1;
-            in_window += c.2;
-            earliest = earliest.min(c.3);
-        }
+        let c = count_group(e, ctx, g, &range, reference, ongoing);
+        total += c.0;
+        undated += c.1;
+        in_window += c.2;
+        earliest = earliest.min(c.3);
     }
+    // Events that may match count at most; so do unreadable ones, of unknown date.
+    let (mut maybe_total, mut maybe_hi) = (0u32, 0u32);
+    for &g in &s.maybe {
+        let c = count_group(e, ctx, g, &range, reference, ongoing);
+        maybe_total += c.0;
+        maybe_hi += if ever { c.0 } else { c.2 + c.1 };
+    }
+    let unreadable = ctx.patient.unread[e.kind as usize];
+    let doubt = maybe_total + unreadable;
     // Undated events are surely in an "ever" window, and maybe in any other.
     let (lo, hi) = if ever {
         (in_window + undated, in_window + undated)
     } else {
         (in_window, in_window + undated)
     };
+    let hi = hi + maybe_hi + unreadable;
     let ok = |c: u32| c >= e.min && e.max.is_none_or(|m| c <= m);
     let mut truth = if ok(lo) && ok(hi) {
         Truth::Met
@@ -320,16 +386,65 @@ pub(crate) fn events(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> EventOutcome {
     };
     if e.first {
         let earliest = (earliest != i32::MAX).then_some(earliest);
-        truth = truth.and(first_in_window(earliest, undated, &range));
+        truth = truth.and(first_in_window(earliest, undated + doubt, &range));
     }
     if total == 0 && truth != Truth::Met {
-        truth = e.missing.into();
+        truth = match (doubt, e.missing) {
+            (0, missing) => missing.into(),
+            (_, Missing::Unknown) => Truth::Unknown,
+            (_, Missing::NotMet) => truth,
+        };
     }
     EventOutcome {
         truth,
         in_window,
         total,
         undated,
+        uncertain: maybe_total,
+        unreadable,
+    }
+}
+
+/// `(total, undated, in the window, earliest dated)` of one group's events up to the
+/// reference date, with the leaf's `current` filter. A drug taken over a period (a start
+/// and an end, or still active) is in every window its period overlaps.
+fn count_group(
+    e: &CEvent,
+    ctx: &Ctx,
+    g: u32,
+    range: &DayRange,
+    reference: i32,
+    ongoing: bool,
+) -> (u32, u32, u32, i32) {
+    let p = ctx.patient;
+    let (days, indices) = p.group_events(&p.groups[g as usize]);
+    if !e.current && !(ongoing && p.has_periods) {
+        return scan(days, range, reference);
+    }
+    let (mut total, mut undated, mut inside, mut earliest) = (0u32, 0u32, 0u32, i32::MAX);
+    for (k, &d) in days.iter().enumerate() {
+        let ev = &p.patient.events[indices[k] as usize];
+        if d > reference || (e.current && !is_current(ev, ctx.reference)) {
+            continue;
+        }
+        total += 1;
+        undated += u32::from(d == UNDATED);
+        let last = if ongoing { last_day(ev, d, reference) } else { d };
+        inside += u32::from(d != UNDATED && d <= range.end && last >= range.start);
+        if d != UNDATED {
+            earliest = earliest.min(d);
+        }
+    }
+    (total, undated, inside, earliest)
+}
+
+/// The last day a drug event covers: its end, the reference date while it is still
+/// active, else the day it was recorded.
+pub(crate) fn last_day(ev: &Event, day: i32, reference: i32) -> i32 {
+    match (ev.end, ev.status) {
+        (Some(end), _) => end.num_days_from_ce().max(day),
+        (None, Some(EventStatus::Active)) => reference,
+        _ => day,
     }
 }
 
@@ -383,22 +498,24 @@ pub(crate) fn values(
         };
     }
     let holds = |x: f64| v.test.holds(x);
-    let latest = vals[vals.len() - 1].value;
+    let last = &vals[vals.len() - 1];
+    let latest = last.value;
+    let bounded = vals.iter().any(|x| x.cmp.is_some());
     let (truth, result) = match &v.aggregate {
-        Aggregate::Latest => (Truth::from_bool(holds(latest)), latest),
+        Aggregate::Latest => (decide(&v.test, latest, last.cmp), latest),
         Aggregate::Any => {
+            let t = vals
+                .iter()
+                .fold(Truth::NotMet, |t, x| t.or(decide(&v.test, x.value, x.cmp)));
             let hit = vals.iter().rev().find(|x| holds(x.value));
-            (
-                Truth::from_bool(hit.is_some()),
-                hit.map_or(latest, |x| x.value),
-            )
+            (t, hit.map_or(latest, |x| x.value))
         }
         Aggregate::All => {
+            let t = vals
+                .iter()
+                .fold(Truth::Met, |t, x| t.and(decide(&v.test, x.value, x.cmp)));
             let miss = vals.iter().rev().find(|x| !holds(x.value));
-            (
-                Truth::from_bool(miss.is_none()),
-                miss.map_or(latest, |x| x.value),
-            )
+            (t, miss.map_or(latest, |x| x.value))
         }
         Aggregate::Mean => {
             let mean = vals.iter().map(|x| x.value).sum::<f64>() / f64::from(n);
@@ -424,9 +541,71 @@ pub(crate) fn values(
             (Truth::from_bool(holds(share)), share)
         }
     };
+    // A mean, extreme or share over values known only as bounds is not decided.
+    let combined = !matches!(
+        v.aggregate,
+        Aggregate::Latest | Aggregate::Any | Aggregate::All
+    );
+    let truth = if bounded && combined {
+        Truth::Unknown
+    } else {
+        truth
+    };
     ValueOutcome {
         truth,
         result: Some(result),
+    }
+}
+
+/// One end of an interval: its value and whether it is included; `None` is infinite.
+type End = Option<(f64, bool)>;
+
+/// The truth of a value test for a value reported with a comparator: met when every value
+/// on that side passes, not met when none does, unknown otherwise. `<8 %` does not meet
+/// "≥ 9 %" and leaves "≥ 7.5 %" unknown; `>10` meets "≥ 9".
+pub(crate) fn decide(test: &crate::criteria::ValueTest, x: f64, cmp: Option<Comparator>) -> Truth {
+    let Some(cmp) = cmp else {
+        return Truth::from_bool(test.holds(x));
+    };
+    let (vl, vu): (End, End) = match cmp {
+        Comparator::Lt => (None, Some((x, false))),
+        Comparator::Le => (None, Some((x, true))),
+        Comparator::Ge => (Some((x, true)), None),
+        Comparator::Gt => (Some((x, false)), None),
+    };
+    let tighter_low = |a: End, b: End| match (a, b) {
+        (None, e) | (e, None) => e,
+        (Some(p), Some(q)) => Some(if p.0 > q.0 || (p.0 == q.0 && !p.1) { p } else { q }),
+    };
+    let tighter_high = |a: End, b: End| match (a, b) {
+        (None, e) | (e, None) => e,
+        (Some(p), Some(q)) => Some(if p.0 < q.0 || (p.0 == q.0 && !p.1) { p } else { q }),
+    };
+    let closed = |b: Option<f64>| b.map(|b| (b, true));
+    let open = |b: Option<f64>| b.map(|b| (b, false));
+    let al = tighter_low(tighter_low(open(test.gt), closed(test.gte)), closed(test.eq));
+    let au = tighter_high(tighter_high(open(test.lt), closed(test.lte)), closed(test.eq));
+    let lower_ok = match (al, vl) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some((a, ac)), Some((v, vc))) => v > a || (v == a && (ac || !vc)),
+    };
+    let upper_ok = match (au, vu) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some((a, ac)), Some((v, vc))) => v < a || (v == a && (ac || !vc)),
+    };
+    if lower_ok && upper_ok {
+        return Truth::Met;
+    }
+    let apart = |high: End, low: End| match (high, low) {
+        (Some((h, hc)), Some((l, lc))) => h < l || (h == l && !(hc && lc)),
+        _ => false,
+    };
+    if apart(vu, al) || apart(au, vl) {
+        Truth::NotMet
+    } else {
+        Truth::Unknown
     }
 }
 
@@ -516,6 +695,7 @@ fn collect_code(
                 day: ov.day,
                 value,
                 source: ValSource::Observation,
+                cmp: ctx.patient.patient.observations[ov.index as usize].comparator,
             }),
             None => ignore(Ignored::Observation(
                 ov.index,
@@ -627,6 +807,7 @@ fn collect_bmi(
                 weight: w.index,
                 height: h_index,
             },
+            cmp: None,
         });
     }
 }

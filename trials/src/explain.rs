@@ -102,6 +102,12 @@ impl TrialResult {
                     ),
                 }
             }
+            Verdict::Ineligible if self.deceased => locale
+                .pick(
+                    "Not eligible: the patient is recorded as deceased",
+                    "Non éligible : le patient est enregistré comme décédé",
+                )
+                .to_string(),
             Verdict::Ineligible => {
                 let why = self.first_failing().map(|(side, c)| {
                     let s = sentence(c, locale);
@@ -242,10 +248,13 @@ pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
             in_window,
             total,
             undated,
+            uncertain,
+            unreadable,
             evidence,
         } => {
             let subject = name(names, l);
             let win = window_text(window, l);
+            let doubts = doubts(*event_kind, *uncertain, *unreadable, l);
             if *total == 0 {
                 let none = l.pick("no record", "aucune donnée");
                 let none = if *event_kind == EventKind::Medication {
@@ -254,9 +263,9 @@ pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
                     none
                 };
                 return if c.truth == Truth::Unknown {
-                    format!("{subject}{} {none}{confirm}", colon(l))
+                    format!("{subject}{} {none}{doubts}{confirm}", colon(l))
                 } else {
-                    format!("{subject}{} {none}", colon(l))
+                    format!("{subject}{} {none}{doubts}", colon(l))
                 };
             }
             let shown: Vec<String> = evidence
@@ -311,6 +320,9 @@ pub fn sentence(c: &CriterionResult, locale: Locale) -> String {
                     "; some records have no date",
                     "; certains enregistrements ne sont pas datés",
                 ));
+            }
+            if c.truth != Truth::Met {
+                s.push_str(&doubts);
             }
             if c.truth == Truth::Unknown {
                 s.push_str(confirm);
@@ -531,6 +543,58 @@ fn colon(l: Locale) -> &'static str {
 
 fn name(names: &Names, l: Locale) -> String {
     l.pick(&names.en, &names.fr).to_string()
+}
+
+/// What makes an event criterion doubtful, as a clause (`; 2 diagnoses Inclusio cannot
+/// read (unknown code system or no code)`), empty when nothing does.
+fn doubts(kind: EventKind, uncertain: u32, unreadable: u32, l: Locale) -> String {
+    let (en_one, en_many, fr_one, fr_many) = match kind {
+        EventKind::Condition => ("diagnosis", "diagnoses", "diagnostic", "diagnostics"),
+        EventKind::ReasonForEncounter => (
+            "reason for encounter",
+            "reasons for encounter",
+            "motif de consultation",
+            "motifs de consultation",
+        ),
+        EventKind::Medication => ("drug record", "drug records", "médicament", "médicaments"),
+        EventKind::Procedure => ("procedure", "procedures", "acte", "actes"),
+        EventKind::Immunization => ("vaccination", "vaccinations", "vaccination", "vaccinations"),
+        EventKind::Allergy => ("allergy", "allergies", "allergie", "allergies"),
+        EventKind::History => ("history item", "history items", "antécédent", "antécédents"),
+    };
+    let noun = |n: u32| match l {
+        Locale::En => plural(n, en_one, en_many),
+        Locale::Fr => plural(n, fr_one, fr_many),
+    };
+    let mut out = String::new();
+    if unreadable > 0 {
+        let n = unreadable;
+        out.push_str(&match l {
+            Locale::En => format!(
+                "; {n} {} Inclusio cannot read (code system not read, or no code)",
+                noun(n)
+            ),
+            Locale::Fr => format!(
+                "; {n} {} qu'Inclusio ne sait pas lire (système de codes non lu, ou sans code)",
+                noun(n)
+            ),
+        });
+    }
+    if uncertain > 0 {
+        let n = uncertain;
+        out.push_str(&match l {
+            Locale::En => format!(
+                "; {n} {} may match (unconfirmed, or coded without an exact equivalent)",
+                noun(n)
+            ),
+            Locale::Fr => format!(
+                "; {n} {} {} correspondre (non confirmé, ou codé sans équivalent exact)",
+                noun(n),
+                plural(n, "pourrait", "pourraient")
+            ),
+        });
+    }
+    out
 }
 
 fn plural<'a>(n: u32, one: &'a str, many: &'a str) -> &'a str {

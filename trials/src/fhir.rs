@@ -34,7 +34,10 @@
 //!   Bundle at all is an error ([`FhirError`]).
 
 use crate::codes::CodeSystem;
-use crate::patient::{Event, EventKind, EventStatus, Observation, Patient, Sex};
+use crate::patient::{
+    Comparator, Event, EventKind, EventStatus, Observation, Patient, Sex, Unreadable,
+};
+use chrono::Datelike;
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -81,6 +84,12 @@ pub enum SkipReason {
     Cancelled,
     /// A MedicationRequest with `doNotPerform: true`: an order not to give the drug.
     DoNotPerform,
+    /// A MedicationRequest that is not an order (`proposal`, `plan` intent, `draft`
+    /// status) or a MedicationStatement `intended`: no drug was prescribed or taken yet.
+    NotAnOrder,
+    /// A resource with a `modifierExtension`: it may change the resource's meaning in a
+    /// way the conversion cannot know, so it is not read (FHIR R4 requires this).
+    UnknownModifier,
     /// No coding with a code (or a medication reference that could not be resolved).
     NoCode,
     /// An Observation without a numeric value, nor a coded social-history value.
@@ -114,6 +123,8 @@ impl fmt::Display for SkipReason {
             SkipReason::NotDone => "not done",
             SkipReason::Cancelled => "cancelled",
             SkipReason::DoNotPerform => "an order not to give the drug",
+            SkipReason::NotAnOrder => "not an order (proposal, plan, draft or intended)",
+            SkipReason::UnknownModifier => "a modifier extension Inclusio does not know",
             SkipReason::NoCode => "no usable code",
             SkipReason::NoValue => "no numeric or coded value",
             SkipReason::NoResource => "entry without a resource",
@@ -386,7 +397,12 @@ impl<'a> Bundle<'a> {
         for (index, entry) in self.entries.iter().enumerate() {
             match self.entry(index, entry) {
                 Ok(found) => add(&mut out.patient, found),
-                Err(skipped) => out.skipped.push(skipped),
+                Err(skipped) => {
+                    if let Some(kind) = unreadable_kind(&skipped) {
+                        count_unreadable(&mut out.patient, kind);
+                    }
+                    out.skipped.push(skipped);
+                }
             }
         }
         out
@@ -424,12 +440,21 @@ impl<'a> Bundle<'a> {
         if !self.about_subject(item.resource) {
             return Err(SkipReason::OtherPatient);
         }
+        if item
+            .resource
+            .get("modifierExtension")
+            .is_some_and(|m| m.as_array().is_none_or(|a| !a.is_empty()))
+        {
+            return Err(SkipReason::UnknownModifier);
+        }
         match item.kind {
             "Condition" => condition(item),
             "Encounter" => encounter(item),
             "Observation" => observation(item),
             "MedicationStatement" => self.medication_statement(item),
             "MedicationRequest" => self.medication_request(item),
+            "MedicationDispense" => self.medication_dispense(item),
+            "MedicationAdministration" => self.medication_administration(item),
             "Immunization" => immunization(item),
             "Procedure" => procedure(item),
             "AllergyIntolerance" => allergy(item),
@@ -459,10 +484,18 @@ impl<'a> Bundle<'a> {
             _ => return Err(SkipReason::OtherPatient),
         }
         let patient: r4::Patient = item.parse()?;
+        let birth = patient.birth_date.as_deref().and_then(date_interval);
+        let deceased = patient.deceased_boolean == Some(true)
+            || patient
+                .deceased_date_time
+                .as_deref()
+                .is_some_and(|d| !d.trim().is_empty());
         Ok(Found::Demographics(Patient {
             id: item.target.id.map(str::to_string),
-            birth_date: patient.birth_date.as_deref().and_then(fhir_date),
+            birth_date: birth.map(|(first, _)| first),
+            birth_date_latest: birth.and_then(|(first, last)| (last != first).then_some(last)),
             sex: patient.gender.as_deref().and_then(sex),
+            deceased,
             ..Patient::default()
         }))
     }
@@ -472,8 +505,9 @@ impl<'a> Bundle<'a> {
         let status = match code_of(&m.status) {
             "not-taken" => return Err(SkipReason::NotTaken),
             "entered-in-error" => return Err(SkipReason::EnteredInError),
+            "intended" => return Err(SkipReason::NotAnOrder),
             "stopped" | "completed" => Some(EventStatus::Inactive),
-            "active" | "intended" | "on-hold" => Some(EventStatus::Active),
+            "active" | "on-hold" => Some(EventStatus::Active),
             _ => None,
         };
         let stamp = Stamp {
@@ -484,6 +518,7 @@ impl<'a> Bundle<'a> {
             ]),
             end: first_date(&[&m.effective_period.end]),
             status,
+            unconfirmed: false,
         };
         self.medication_events(
             &m.medication_codeable_concept,
@@ -498,15 +533,81 @@ impl<'a> Bundle<'a> {
         let status = match code_of(&m.status) {
             "entered-in-error" => return Err(SkipReason::EnteredInError),
             "cancelled" => return Err(SkipReason::Cancelled),
+            "draft" => return Err(SkipReason::NotAnOrder),
             _ if m.do_not_perform == Some(true) => return Err(SkipReason::DoNotPerform),
+            _ if matches!(code_of(&m.intent), "proposal" | "plan" | "option") => {
+                return Err(SkipReason::NotAnOrder);
+            }
             "stopped" | "completed" => Some(EventStatus::Inactive),
             "active" | "on-hold" => Some(EventStatus::Active),
             _ => None,
         };
+        let date = first_date(&[&m.authored_on]);
+        let d = &m.dispense_request;
+        // A repeat prescription runs through its validity, else through its supplies.
+        let supplies = d
+            .expected_supply_duration
+            .as_ref()
+            .and_then(r4::Quantity::days)
+            .map(|days| days * (1 + d.number_of_repeats_allowed.unwrap_or(0).min(1000)));
+        let end = first_date(&[&d.validity_period.end]).or_else(|| {
+            date.zip(supplies)
+                .and_then(|(start, days)| start.checked_add_days(chrono::Days::new(days)))
+        });
         let stamp = Stamp {
-            date: first_date(&[&m.authored_on]),
-            end: None,
+            date,
+            end,
             status,
+            unconfirmed: false,
+        };
+        self.medication_events(
+            &m.medication_codeable_concept,
+            &m.medication_reference,
+            item,
+            stamp,
+        )
+    }
+
+    fn medication_dispense(&self, item: &Item<'_>) -> Result<Found, SkipReason> {
+        let m: r4::MedicationDispense = item.parse()?;
+        match code_of(&m.status) {
+            "entered-in-error" => return Err(SkipReason::EnteredInError),
+            "cancelled" | "declined" => return Err(SkipReason::Cancelled),
+            "stopped" | "preparation" => return Err(SkipReason::NotDone),
+            _ => {}
+        }
+        let date = first_date(&[&m.when_handed_over, &m.when_prepared]);
+        let end = date
+            .zip(m.days_supply.as_ref().and_then(r4::Quantity::days))
+            .and_then(|(start, days)| start.checked_add_days(chrono::Days::new(days)));
+        let stamp = Stamp {
+            date,
+            end,
+            status: end.map(|_| EventStatus::Active),
+            unconfirmed: false,
+        };
+        self.medication_events(
+            &m.medication_codeable_concept,
+            &m.medication_reference,
+            item,
+            stamp,
+        )
+    }
+
+    fn medication_administration(&self, item: &Item<'_>) -> Result<Found, SkipReason> {
+        let m: r4::MedicationAdministration = item.parse()?;
+        refuse(
+            code_of(&m.status),
+            &[
+                ("not-done", SkipReason::NotDone),
+                ("entered-in-error", SkipReason::EnteredInError),
+            ],
+        )?;
+        let stamp = Stamp {
+            date: first_date(&[&m.effective_date_time, &m.effective_period.start]),
+            end: first_date(&[&m.effective_period.end]),
+            status: None,
+            unconfirmed: false,
         };
         self.medication_events(
             &m.medication_codeable_concept,
@@ -559,6 +660,32 @@ impl<'a> Bundle<'a> {
     }
 }
 
+/// The event kind an entry would have given, when it was skipped for a reason that hides
+/// data (no usable code, an unknown modifier): such entries are unreadable, not absent.
+fn unreadable_kind(skipped: &Skipped) -> Option<EventKind> {
+    if !matches!(skipped.reason, SkipReason::NoCode | SkipReason::UnknownModifier) {
+        return None;
+    }
+    Some(match skipped.resource_type.as_str() {
+        "Condition" => EventKind::Condition,
+        "Encounter" => EventKind::ReasonForEncounter,
+        "MedicationStatement" | "MedicationRequest" | "MedicationDispense"
+        | "MedicationAdministration" => EventKind::Medication,
+        "Immunization" => EventKind::Immunization,
+        "Procedure" => EventKind::Procedure,
+        "AllergyIntolerance" => EventKind::Allergy,
+        _ => return None,
+    })
+}
+
+/// Counts one unreadable item of `kind` in the record.
+fn count_unreadable(patient: &mut Patient, kind: EventKind) {
+    match patient.unreadable.iter_mut().find(|u| u.kind == kind) {
+        Some(u) => u.count += 1,
+        None => patient.unreadable.push(Unreadable { kind, count: 1 }),
+    }
+}
+
 /// Adds what one resource gave to the patient record.
 fn add(patient: &mut Patient, found: Found) {
     match found {
@@ -566,7 +693,9 @@ fn add(patient: &mut Patient, found: Found) {
         Found::Demographics(p) => {
             patient.id = p.id;
             patient.birth_date = p.birth_date;
+            patient.birth_date_latest = p.birth_date_latest;
             patient.sex = p.sex;
+            patient.deceased = p.deceased;
         }
         Found::Events(events) => patient.events.extend(events),
         Found::Observations(observations) => patient.observations.extend(observations),
@@ -586,6 +715,8 @@ struct Stamp {
     date: Option<NaiveDate>,
     end: Option<NaiveDate>,
     status: Option<EventStatus>,
+    /// An unconfirmed, provisional or differential diagnosis.
+    unconfirmed: bool,
 }
 
 /// Statuses of an event that did not happen or was recorded by mistake.
@@ -605,10 +736,23 @@ fn refuse(status: &str, refused: &[(&str, SkipReason)]) -> Result<(), SkipReason
 fn condition(item: &Item<'_>) -> Result<Found, SkipReason> {
     let c: r4::Condition = item.parse()?;
     verification(&c.verification_status)?;
+    let end = first_date(&[
+        &c.abatement_date_time,
+        &c.abatement_period.end,
+        &c.abatement_period.start,
+    ]);
+    // Any abatement (a date, a period, an age, a text) means the condition has ended.
+    let abated = end.is_some()
+        || c.abatement_string.as_deref().is_some_and(|t| !t.trim().is_empty())
+        || c.abatement_age.is_some()
+        || c.abatement_range.is_some();
+    let status = clinical_status(&c.clinical_status)
+        .or(abated.then_some(EventStatus::Inactive));
     let stamp = Stamp {
         date: first_date(&[&c.onset_date_time, &c.onset_period.start, &c.recorded_date]),
-        end: first_date(&[&c.abatement_date_time]),
-        status: clinical_status(&c.clinical_status),
+        end,
+        status,
+        unconfirmed: unconfirmed(&c.verification_status),
     };
     events(EventKind::Condition, &c.code, stamp).map(Found::Events)
 }
@@ -690,7 +834,7 @@ fn measurement_coding(concept: &r4::CodeableConcept) -> Option<&r4::Coding> {
 fn measurement(
     coding: &r4::Coding,
     concept: &r4::CodeableConcept,
-    (value, unit): (f64, String),
+    (value, unit, comparator): (f64, String, Option<String>),
     date: Option<NaiveDate>,
 ) -> Observation {
     Observation {
@@ -700,6 +844,7 @@ fn measurement(
         value,
         unit,
         date,
+        comparator: comparator.as_deref().and_then(Comparator::parse),
     }
 }
 
@@ -720,6 +865,7 @@ fn procedure(item: &Item<'_>) -> Result<Found, SkipReason> {
         date: first_date(&[&p.performed_date_time, &p.performed_period.start]),
         end: first_date(&[&p.performed_period.end]),
         status: None,
+        unconfirmed: false,
     };
     events(EventKind::Procedure, &p.code, stamp).map(Found::Events)
 }
@@ -731,6 +877,7 @@ fn allergy(item: &Item<'_>) -> Result<Found, SkipReason> {
         date: first_date(&[&a.onset_date_time, &a.recorded_date]),
         end: None,
         status: clinical_status(&a.clinical_status),
+        unconfirmed: unconfirmed(&a.verification_status),
     };
     events(EventKind::Allergy, &a.code, stamp).map(Found::Events)
 }
@@ -744,6 +891,12 @@ fn verification(status: &r4::CodeableConcept) -> Result<(), SkipReason> {
     } else {
         Ok(())
     }
+}
+
+/// Whether a verification status leaves the diagnosis unconfirmed (`unconfirmed`,
+/// `provisional`, `differential`): it then only makes criteria unknown.
+fn unconfirmed(status: &r4::CodeableConcept) -> bool {
+    status.has_code(&["unconfirmed", "provisional", "differential"])
 }
 
 /// The status of a condition or allergy from its `clinicalStatus`.
@@ -791,6 +944,7 @@ fn events(
             date: stamp.date,
             end: stamp.end,
             status: stamp.status,
+            unconfirmed: stamp.unconfirmed,
         };
         if !out
             .iter()
@@ -840,6 +994,24 @@ fn fhir_date(text: &str) -> Option<NaiveDate> {
             NaiveDate::from_ymd_opt(year, number(5, 7)?, number(8, 10)?)
         }
         _ => None,
+    }
+}
+
+/// A FHIR `date` as the interval of days it may stand for: `1950` is 1950-01-01 to
+/// 1950-12-31, `1950-12` is 1950-12-01 to 1950-12-31, a full date is one day.
+fn date_interval(text: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let text = text.trim();
+    let first = fhir_date(text)?;
+    match text.len() {
+        4 => Some((
+            NaiveDate::from_ymd_opt(first.year(), 1, 1)?,
+            NaiveDate::from_ymd_opt(first.year(), 12, 31)?,
+        )),
+        7 => {
+            let next = first.checked_add_months(chrono::Months::new(1))?;
+            Some((first, next.pred_opt()?))
+        }
+        _ => Some((first, first)),
     }
 }
 
@@ -921,8 +1093,44 @@ mod r4 {
     #[serde(default)]
     pub(super) struct Quantity {
         pub value: Option<f64>,
+        pub comparator: Option<String>,
         pub unit: Option<String>,
+        pub system: Option<String>,
         pub code: Option<String>,
+    }
+
+    impl Quantity {
+        /// The unit: the UCUM `code` when the quantity is coded in UCUM (or names no
+        /// system), else the `unit` text, else empty.
+        pub fn unit(&self) -> String {
+            let ucum = self
+                .system
+                .as_deref()
+                .is_none_or(|s| s.trim().trim_end_matches('/') == "http://unitsofmeasure.org");
+            let code = self.code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+            let text = self.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
+            match (ucum, code, text) {
+                (true, Some(code), _) => code.to_string(),
+                (_, _, Some(text)) => text.to_string(),
+                (_, Some(code), None) => code.to_string(),
+                _ => String::new(),
+            }
+        }
+
+        /// A duration in whole days (`d`, `wk`, `mo` as 30 days, `a` as 365), if readable.
+        pub fn days(&self) -> Option<u64> {
+            let v = self.value.filter(|v| v.is_finite() && *v >= 0.0)?;
+            let unit = self.code.as_deref().or(self.unit.as_deref())?.trim();
+            let per = match unit {
+                "d" | "day" | "days" => 1.0,
+                "wk" | "week" | "weeks" => 7.0,
+                "mo" | "month" | "months" => 30.0,
+                "a" | "year" | "years" => 365.0,
+                _ => return None,
+            };
+            let days = (v * per).round();
+            (days <= 36_500.0).then_some(days as u64)
+        }
     }
 
     #[derive(Debug, Clone, Default, Deserialize)]
@@ -936,6 +1144,8 @@ mod r4 {
     pub(super) struct Patient {
         pub birth_date: Option<String>,
         pub gender: Option<String>,
+        pub deceased_boolean: Option<bool>,
+        pub deceased_date_time: Option<String>,
     }
 
     #[derive(Debug, Clone, Default, Deserialize)]
@@ -948,6 +1158,10 @@ mod r4 {
         pub onset_period: Period,
         pub recorded_date: Option<String>,
         pub abatement_date_time: Option<String>,
+        pub abatement_period: Period,
+        pub abatement_string: Option<String>,
+        pub abatement_age: Option<serde_json::Value>,
+        pub abatement_range: Option<serde_json::Value>,
     }
 
     #[derive(Debug, Clone, Default, Deserialize)]
@@ -958,18 +1172,21 @@ mod r4 {
         pub period: Period,
     }
 
-    /// A numeric `value[x]` and its unit (`unit`, else the UCUM `code`, else empty).
-    pub fn numeric(quantity: &Option<Quantity>, integer: Option<f64>) -> Option<(f64, String)> {
+    /// A numeric `value[x]`, its unit ([`Quantity::unit`]) and its comparator.
+    pub fn numeric(
+        quantity: &Option<Quantity>,
+        integer: Option<f64>,
+    ) -> Option<(f64, String, Option<String>)> {
         if let Some(q) = quantity {
-            let unit = [&q.unit, &q.code]
-                .into_iter()
-                .flatten()
-                .map(|u| u.trim())
-                .find(|u| !u.is_empty())
-                .unwrap_or_default();
-            return q.value.map(|v| (v, unit.to_string()));
+            let comparator = q
+                .comparator
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string);
+            return q.value.map(|v| (v, q.unit(), comparator));
         }
-        integer.map(|v| (v, String::new()))
+        integer.map(|v| (v, String::new(), None))
     }
 
     #[derive(Debug, Clone, Default, Deserialize)]
@@ -1011,10 +1228,41 @@ mod r4 {
     #[serde(default, rename_all = "camelCase")]
     pub(super) struct MedicationRequest {
         pub status: Option<String>,
+        pub intent: Option<String>,
         pub do_not_perform: Option<bool>,
         pub medication_codeable_concept: CodeableConcept,
         pub medication_reference: Reference,
         pub authored_on: Option<String>,
+        pub dispense_request: DispenseRequest,
+    }
+
+    #[derive(Debug, Clone, Default, Deserialize)]
+    #[serde(default, rename_all = "camelCase")]
+    pub(super) struct DispenseRequest {
+        pub validity_period: Period,
+        pub number_of_repeats_allowed: Option<u64>,
+        pub expected_supply_duration: Option<Quantity>,
+    }
+
+    #[derive(Debug, Clone, Default, Deserialize)]
+    #[serde(default, rename_all = "camelCase")]
+    pub(super) struct MedicationDispense {
+        pub status: Option<String>,
+        pub medication_codeable_concept: CodeableConcept,
+        pub medication_reference: Reference,
+        pub when_prepared: Option<String>,
+        pub when_handed_over: Option<String>,
+        pub days_supply: Option<Quantity>,
+    }
+
+    #[derive(Debug, Clone, Default, Deserialize)]
+    #[serde(default, rename_all = "camelCase")]
+    pub(super) struct MedicationAdministration {
+        pub status: Option<String>,
+        pub medication_codeable_concept: CodeableConcept,
+        pub medication_reference: Reference,
+        pub effective_date_time: Option<String>,
+        pub effective_period: Period,
     }
 
     #[derive(Debug, Clone, Default, Deserialize)]
@@ -1088,6 +1336,9 @@ mod tests {
             CodeSystem::Atc => "atc",
             CodeSystem::Loinc => "loinc",
             CodeSystem::Snomed => "sct",
+            CodeSystem::Icd10Cm => "icd-10-cm",
+            CodeSystem::RxNorm => "rxnorm",
+            CodeSystem::Cvx => "cvx",
         });
         short.unwrap_or(uri).to_string()
     }
@@ -1192,8 +1443,8 @@ mod tests {
             [
                 "loinc 4548-4 7.4 % 2026-08-30",
                 "loinc 62238-1 58 mL/min/{1.73_m2} 2026-08-31",
-                "loinc 8480-6 142 mmHg 2026-09-14",
-                "loinc 8462-4 88 mmHg 2026-09-14",
+                "loinc 8480-6 142 mm[Hg] 2026-09-14",
+                "loinc 8462-4 88 mm[Hg] 2026-09-14",
             ]
         );
         assert_eq!(
@@ -1294,8 +1545,19 @@ mod tests {
         let c = convert(bundle(vec![
             json!({"resourceType": "Patient", "id": "p", "birthDate": "1950", "gender": "other"}),
         ]));
-        assert_eq!(c.patient.birth_date, Some(d("1950-07-01")));
+        // A year alone is the interval of its days.
+        assert_eq!(c.patient.birth_date, Some(d("1950-01-01")));
+        assert_eq!(c.patient.birth_date_latest, Some(d("1950-12-31")));
         assert_eq!(c.patient.sex, Some(Sex::Other));
+        let c = convert(bundle(vec![
+            json!({"resourceType": "Patient", "id": "p", "birthDate": "1950-02"}),
+        ]));
+        assert_eq!(c.patient.birth_date, Some(d("1950-02-01")));
+        assert_eq!(c.patient.birth_date_latest, Some(d("1950-02-28")));
+        let c = convert(bundle(vec![
+            json!({"resourceType": "Patient", "id": "p", "birthDate": "1950-02-11"}),
+        ]));
+        assert_eq!(c.patient.birth_date_latest, None);
         let c = convert(bundle(vec![
             json!({"resourceType": "Patient", "birthDate": "unknown", "gender": "F"}),
         ]));

@@ -14,7 +14,7 @@ use crate::criteria::{Missing, Trial};
 use crate::detail;
 use crate::eval::{self, Ctx, Matching, Scratch};
 use crate::patient::Patient;
-use crate::prepared::PreparedPatient;
+use crate::prepared::{PreparedPatient, kind_tag, unread_key};
 use crate::result::{TrialResult, Verdict, verdict};
 use crate::truth::Truth;
 use crate::validate::{ValidationError, validate};
@@ -199,6 +199,8 @@ impl TrialIndex {
     /// The positions of the trials whose every necessary condition the patient satisfies.
     fn candidate_positions(&self, patient: &PreparedPatient) -> impl Iterator<Item = usize> + '_ {
         let mut satisfied = vec![0u64; self.trials.len()];
+        // No trial for a patient recorded as deceased.
+        let deceased = patient.patient.deceased;
         for (key, whole) in patient.trigger_keys() {
             if let Some(list) = self.triggers.get(&key) {
                 for &(t, bit, exact) in list {
@@ -212,7 +214,7 @@ impl TrialIndex {
             .into_iter()
             .zip(&self.required)
             .enumerate()
-            .filter(|(_, (s, r))| s == *r)
+            .filter(move |(_, (s, r))| s == *r && !deceased)
             .map(|(i, _)| i)
     }
 
@@ -292,17 +294,23 @@ impl TrialIndex {
         };
         let inclusion = side(&t.criteria.inclusion, &c.inclusion, s);
         let exclusion = side(&t.criteria.exclusion, &c.exclusion, s);
+        let deceased = ctx.patient.patient.deceased;
         TrialResult {
             trial_id: t.id.clone(),
             version: t.version,
             title: t.title.clone(),
             summary: t.summary.clone(),
-            verdict: verdict(
-                inclusion.iter().map(|r| r.truth),
-                exclusion.iter().map(|r| r.truth),
-            ),
+            verdict: if deceased {
+                Verdict::Ineligible
+            } else {
+                verdict(
+                    inclusion.iter().map(|r| r.truth),
+                    exclusion.iter().map(|r| r.truth),
+                )
+            },
             inclusion,
             exclusion,
+            deceased,
         }
     }
 }
@@ -327,12 +335,18 @@ pub fn evaluate(
 /// these codes (`(packed key, must be the whole code)`). `None` when there is none.
 fn necessary(node: &CNode) -> Option<Vec<(u128, bool)>> {
     match node {
-        CNode::Event(e) if e.min >= 1 && e.missing == Missing::NotMet => Some(
-            e.keys
+        CNode::Event(e) if e.min >= 1 && e.missing == Missing::NotMet => {
+            let mut keys: Vec<(u128, bool)> = e
+                .keys
                 .iter()
                 .map(|&(k, descendants)| (k, !descendants))
-                .collect(),
-        ),
+                .collect();
+            // Codes of other systems mapped into this one, and unreadable events of the
+            // kind, may make the criterion unknown: they satisfy the condition too.
+            keys.extend(e.cross_keys.iter().map(|&k| (k, false)));
+            keys.push((unread_key(kind_tag(e.kind)), false));
+            Some(keys)
+        }
         CNode::Value(v) if v.missing == Missing::NotMet => Some(match &v.source {
             ValueSource::Codes(codes) => codes.iter().map(|c| (c.key, true)).collect(),
             ValueSource::Bmi { bmi, weight, .. } => vec![(*bmi, true), (*weight, true)],

@@ -11,9 +11,17 @@ pub struct Patient {
     /// The practice's local identifier. Never leaves the practice before consent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Date of birth, when recorded.
+    /// Date of birth, when recorded; the first day it may be when only the year or the
+    /// month is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<NaiveDate>,
+    /// The last day the birth date may be, when only the year or the month is recorded
+    /// (`1950` is 1950-01-01 to 1950-12-31): an age that the interval straddles is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date_latest: Option<NaiveDate>,
+    /// Recorded as deceased: no trial is proposed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deceased: bool,
     /// Administrative sex, when recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
@@ -24,6 +32,20 @@ pub struct Patient {
     /// Measured values: labs and biometrics.
     #[serde(default)]
     pub observations: Vec<Observation>,
+    /// Items of the source record that could not be read (no usable code, an unknown
+    /// modifier extension…), counted per event kind. They never match, but they turn a
+    /// "no record" into "to confirm": unreadable is not absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// Items of one kind the record holds but that could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    /// The kind of event they would have been.
+    pub kind: EventKind,
+    /// How many.
+    pub count: u32,
 }
 
 /// Administrative sex.
@@ -117,6 +139,10 @@ pub struct Event {
     /// Whether it is still current, when the record says it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<EventStatus>,
+    /// Not confirmed: an unconfirmed, provisional or differential diagnosis. It never makes
+    /// a criterion met, only unknown (to confirm).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 /// One measured value: a lab result or a biometric.
@@ -138,6 +164,40 @@ pub struct Observation {
     /// When it was measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
+    /// A comparator the value was reported with (`<8.0`): the true value lies on that side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparator: Option<Comparator>,
+}
+
+/// How a reported value bounds the true value (FHIR `Quantity.comparator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Comparator {
+    /// The true value is below.
+    #[serde(rename = "<")]
+    Lt,
+    /// The true value is at most.
+    #[serde(rename = "<=")]
+    Le,
+    /// The true value is at least.
+    #[serde(rename = ">=")]
+    Ge,
+    /// The true value is above.
+    #[serde(rename = ">")]
+    Gt,
+}
+
+impl Comparator {
+    /// Reads `<`, `<=`, `>=`, `>`; `None` for anything else (`ad`, "sufficient to achieve
+    /// this total", is not a bound).
+    pub fn parse(text: &str) -> Option<Comparator> {
+        match text.trim() {
+            "<" => Some(Comparator::Lt),
+            "<=" => Some(Comparator::Le),
+            ">=" => Some(Comparator::Ge),
+            ">" => Some(Comparator::Gt),
+            _ => None,
+        }
+    }
 }
 
 fn default_observation_system() -> String {

@@ -5,6 +5,7 @@
 
 use crate::catalogue::{self, ObservationKind, Reading};
 use crate::codes::{CodeSystem, NormCode, pack_key};
+use crate::crosswalk::{self, Derived};
 use crate::patient::{EventKind, Patient};
 use chrono::{Datelike, NaiveDate};
 use rustc_hash::FxHashMap;
@@ -18,15 +19,44 @@ pub(crate) fn kind_tag(kind: EventKind) -> u8 {
     kind as u8
 }
 
-/// Events of one kind sharing one normalised code.
+/// Events of one kind sharing one normalised code (and whether they are confirmed).
 #[derive(Debug)]
 pub(crate) struct CodeGroup {
     pub kind: EventKind,
     pub system: CodeSystem,
     pub code: NormCode,
+    /// Unconfirmed diagnoses: they only make criteria unknown.
+    pub unconfirmed: bool,
     /// The group's slice of [`PreparedPatient::events`].
     pub events: Range<u32>,
 }
+
+/// A code of another system that a group's code stands for (see [`crate::crosswalk`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DerivedGroup {
+    /// The group whose events these are.
+    pub source: u32,
+    pub derived: Derived,
+}
+
+/// Packed keys of the trial index beyond codes: bit 127 marks a *cross* key (the first
+/// one or three characters of a derived code, or of a criterion entry); the system byte
+/// `0xFE` marks the "unreadable events of this kind" key.
+pub(crate) const CROSS_BIT: u128 = 1 << 127;
+
+/// The cross key of the first `len` bytes of `code`.
+pub(crate) fn cross_key(tag: u8, system: CodeSystem, code: &[u8]) -> u128 {
+    pack_key(tag, system, code) | CROSS_BIT
+}
+
+/// The key a trial's event condition holds for "the patient has unreadable events of
+/// this kind".
+pub(crate) fn unread_key(tag: u8) -> u128 {
+    (u128::from(tag) << 120) | (0xFE << 112)
+}
+
+/// Prefix lengths of cross keys: a chapter letter, a three-character category.
+pub(crate) const CROSS_LENGTHS: [usize; 2] = [1, 3];
 
 /// One observation value read against the catalogue.
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +101,16 @@ pub struct PreparedPatient<'p> {
     prefix_heads: FxHashMap<u128, u32>,
     /// Observation groups by packed code key.
     pub(crate) observations: FxHashMap<u128, ObsGroup<'p>>,
-    unreadable_events: u32,
+    /// Codes of other systems the groups' codes stand for, by kind ([`EventKind`] order).
+    pub(crate) derived: Vec<DerivedGroup>,
+    /// Per kind, the slice of `derived`.
+    derived_by_kind: [Range<u32>; 7],
+    /// Per kind, events that could not be read: no usable code, an unknown system, a code
+    /// of a foreign system that no crosswalk maps, or items the source record flagged.
+    pub(crate) unread: [u32; 7],
+    /// Whether some drug event has a period (an end, or an active status): only then are
+    /// drug windows read as overlaps.
+    pub(crate) has_periods: bool,
 }
 
 impl<'p> PreparedPatient<'p> {
@@ -86,24 +125,29 @@ impl<'p> PreparedPatient<'p> {
         let mut groups: Vec<CodeGroup> = Vec::with_capacity(64);
         // (group, day number) of each event, read in this one pass over the events.
         let mut group_of: Vec<(u32, i32)> = Vec::with_capacity(patient.events.len());
-        let mut unreadable = 0u32;
+        let mut unread = [0u32; 7];
+        for u in &patient.unreadable {
+            unread[u.kind as usize] = unread[u.kind as usize].saturating_add(u.count);
+        }
         let mut systems = SystemMemo::default();
         for event in &patient.events {
             let group = systems.resolve(&event.system).and_then(|system| {
+                let flag = if event.unconfirmed { CROSS_BIT } else { 0 };
                 let mut resolve = || {
                     let code = system.normalize(&event.code).ok()?;
-                    let key = pack_key(kind_tag(event.kind), system, code.as_bytes());
+                    let key = pack_key(kind_tag(event.kind), system, code.as_bytes()) | flag;
                     Some(*by_code.entry(key).or_insert_with(|| {
                         groups.push(CodeGroup {
                             kind: event.kind,
                             system,
                             code,
+                            unconfirmed: event.unconfirmed,
                             events: 0..0,
                         });
                         (groups.len() - 1) as u32
                     }))
                 };
-                match raw_key(kind_tag(event.kind), system, &event.code) {
+                match raw_key(kind_tag(event.kind), system, &event.code, event.unconfirmed) {
                     Some(raw) => *seen.entry(raw).or_insert_with(resolve),
                     None => resolve(),
                 }
@@ -111,7 +155,7 @@ impl<'p> PreparedPatient<'p> {
             match group {
                 Some(g) => group_of.push((g, day(event.date))),
                 None => {
-                    unreadable += 1;
+                    unread[event.kind as usize] += 1;
                     group_of.push((u32::MAX, UNDATED));
                 }
             }
@@ -137,6 +181,28 @@ impl<'p> PreparedPatient<'p> {
                 days[slot] = d;
                 indices[slot] = i as u32;
             }
+        }
+        // Codes of other systems each group stands for; foreign codes no table maps are
+        // unreadable for criteria in other systems.
+        let mut derived: Vec<DerivedGroup> = Vec::new();
+        let mut scratch: Vec<Derived> = Vec::new();
+        for (g, group) in groups.iter().enumerate() {
+            scratch.clear();
+            crosswalk::derive(group.kind, group.system, &group.code, &mut scratch);
+            if scratch.is_empty() && crosswalk::foreign(group.kind, group.system) {
+                unread[group.kind as usize] += group.events.end - group.events.start;
+            }
+            derived.extend(scratch.iter().map(|&d| DerivedGroup {
+                source: g as u32,
+                derived: d,
+            }));
+        }
+        derived.sort_by_key(|d| groups[d.source as usize].kind);
+        let mut derived_by_kind: [Range<u32>; 7] = Default::default();
+        for kind in EventKind::ALL {
+            let start = derived.partition_point(|d| groups[d.source as usize].kind < kind);
+            let end = derived.partition_point(|d| groups[d.source as usize].kind <= kind);
+            derived_by_kind[kind as usize] = start as u32..end as u32;
         }
         // Every prefix of every code, chained per key: one hash insert each, no sort.
         let mut prefixes: Vec<Prefix> = Vec::with_capacity(groups.len() * 4);
@@ -167,14 +233,32 @@ impl<'p> PreparedPatient<'p> {
             prefixes,
             prefix_heads,
             observations: read_observations(patient),
-            unreadable_events: unreadable,
+            derived,
+            derived_by_kind,
+            unread,
+            has_periods: patient.events.iter().any(|e| {
+                e.kind == EventKind::Medication
+                    && (e.end.is_some() || e.status == Some(crate::patient::EventStatus::Active))
+            }),
         }
     }
 
-    /// How many events could not be read (unknown system, malformed code): they never
-    /// match anything.
+    /// How many events could not be read (unknown system, malformed code, a foreign code
+    /// no crosswalk maps, items the source flagged): they never match anything, and make a
+    /// "no record" of their kind unknown.
     pub fn unreadable_events(&self) -> u32 {
-        self.unreadable_events
+        self.unread.iter().sum()
+    }
+
+    /// Unreadable events of one kind.
+    pub fn unreadable_of(&self, kind: EventKind) -> u32 {
+        self.unread[kind as usize]
+    }
+
+    /// The derived codes of groups of `kind`.
+    pub(crate) fn derived_of(&self, kind: EventKind) -> &[DerivedGroup] {
+        let r = &self.derived_by_kind[kind as usize];
+        &self.derived[r.start as usize..r.end as usize]
     }
 
     /// The record.
@@ -202,7 +286,22 @@ impl<'p> PreparedPatient<'p> {
     /// events, and observation codes (always whole codes).
     pub(crate) fn trigger_keys(&self) -> impl Iterator<Item = (u128, bool)> + '_ {
         let prefixes = self.prefixes.iter().map(|p| (p.key, p.whole));
-        prefixes.chain(self.observations.keys().map(|&k| (k, true)))
+        let cross = self.derived.iter().flat_map(move |d| {
+            let tag = kind_tag(self.groups[d.source as usize].kind);
+            let code = d.derived.code.as_bytes();
+            CROSS_LENGTHS
+                .into_iter()
+                .filter(move |&l| l <= code.len())
+                .map(move |l| (cross_key(tag, d.derived.system, &code[..l]), true))
+        });
+        let unread = EventKind::ALL
+            .into_iter()
+            .filter(|k| self.unread[*k as usize] > 0)
+            .map(|k| (unread_key(kind_tag(k)), true));
+        prefixes
+            .chain(self.observations.keys().map(|&k| (k, true)))
+            .chain(cross)
+            .chain(unread)
     }
 }
 
@@ -229,12 +328,12 @@ impl<'a> SystemMemo<'a> {
 
 /// A code as written (not normalised), packed with its kind tag and system in one word,
 /// when it is short enough: the key of the per-record cache of resolved spellings.
-fn raw_key(tag: u8, system: CodeSystem, code: &str) -> Option<u128> {
+fn raw_key(tag: u8, system: CodeSystem, code: &str, unconfirmed: bool) -> Option<u128> {
     let bytes = code.as_bytes();
     (bytes.len() <= 13).then(|| {
         let mut b = [0u8; 16];
         b[0] = tag;
-        b[1] = system as u8;
+        b[1] = system as u8 | if unconfirmed { 0x80 } else { 0 };
         b[2] = bytes.len() as u8;
         for (slot, &byte) in b[3..].iter_mut().zip(bytes) {
             *slot = byte;
@@ -246,10 +345,10 @@ fn raw_key(tag: u8, system: CodeSystem, code: &str) -> Option<u128> {
 /// Prefix lengths at which a code of `system` may be written in a criterion.
 fn prefix_lengths(system: CodeSystem, len: usize) -> impl Iterator<Item = usize> {
     let lengths: &'static [usize] = match system {
-        CodeSystem::Icd10 => &[3, 4, 5, 6, 7],
+        CodeSystem::Icd10 | CodeSystem::Icd10Cm => &[3, 4, 5, 6, 7],
         CodeSystem::Atc => &[1, 3, 4, 5, 7],
         CodeSystem::Icpc2 => &[1, 3, 4, 5],
-        CodeSystem::Loinc | CodeSystem::Snomed => &[],
+        CodeSystem::Loinc | CodeSystem::Snomed | CodeSystem::RxNorm | CodeSystem::Cvx => &[],
     };
     lengths.iter().copied().filter(move |&l| l < len)
 }
@@ -305,7 +404,7 @@ fn read_observations(patient: &Patient) -> FxHashMap<u128, ObsGroup<'_>> {
                 (groups.len() - 1) as u32
             }))
         };
-        let found = match raw_key(OBSERVATION_TAG, system, &obs.code) {
+        let found = match raw_key(OBSERVATION_TAG, system, &obs.code, false) {
             Some(raw) => *keys.entry(raw).or_insert_with(resolve),
             None => resolve(),
         };

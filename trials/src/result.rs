@@ -38,6 +38,10 @@ pub struct TrialResult {
     pub inclusion: Vec<CriterionResult>,
     /// One result per exclusion criterion.
     pub exclusion: Vec<CriterionResult>,
+    /// The patient is recorded as deceased: the verdict is `ineligible` whatever the
+    /// criteria say.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deceased: bool,
 }
 
 /// Which list a criterion belongs to.
@@ -194,6 +198,14 @@ pub enum Detail {
         total: u32,
         /// Matching events without a date.
         undated: u32,
+        /// Events that may match, up to the reference date: unconfirmed diagnoses, codes
+        /// read through an approximate crosswalk. They never make the criterion met.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        uncertain: u32,
+        /// Events of this kind in the record that could not be read (no usable code, a
+        /// code system not read, an unknown modifier): they make a "no record" unknown.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        unreadable: u32,
         /// The most recent matching events (in the window first), at most five.
         evidence: Vec<EventEvidence>,
     },
@@ -249,6 +261,13 @@ pub struct EventEvidence {
     pub date: Option<NaiveDate>,
     /// Whether it falls in the window.
     pub in_window: bool,
+    /// Whether it only may match (unconfirmed, or read through an approximate crosswalk).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub uncertain: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One value that decided a criterion, in the test's unit.

@@ -446,6 +446,9 @@ pub fn patient(rng: &mut Rng, pools: &Pools, events: usize, reference: NaiveDate
         }),
         events: Vec::with_capacity(events),
         observations: Vec::with_capacity(events / 5),
+        unreadable: Vec::new(),
+        birth_date_latest: None,
+        deceased: false,
     };
     for _ in 0..events {
         let (kind, system, code) = match rng.below(10) {
@@ -473,6 +476,7 @@ pub fn patient(rng: &mut Rng, pools: &Pools, events: usize, reference: NaiveDate
             date: day(rng),
             end: None,
             status: rng.chance(0.1).then_some(EventStatus::Active),
+            unconfirmed: false,
         });
     }
     for _ in 0..events / 5 {
@@ -485,6 +489,7 @@ pub fn patient(rng: &mut Rng, pools: &Pools, events: usize, reference: NaiveDate
             value: mean + spread * jitter * 1.5,
             unit: unit.into(),
             date: day(rng),
+            comparator: None,
         });
     }
     out

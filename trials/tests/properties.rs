@@ -12,7 +12,7 @@ use trials::criteria::{
 };
 use trials::patient::{Event, EventKind, EventStatus, Observation};
 use trials::window::{Offset, OffsetUnit, Window};
-use trials::{Patient, Sex, Trial, TrialIndex, Truth, Verdict};
+use trials::{Comparator, Patient, Sex, Trial, TrialIndex, Truth, Unreadable, Verdict};
 
 fn reference() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
@@ -35,7 +35,15 @@ const CODES: &[(&str, &str)] = &[
     ("atc", "C09AA05"),
     ("atc", "B01AA03"),
     ("snomed", "77176002"),
+    ("snomed", "44054006"),
     ("loinc", "4548-4"),
+    // Read through crosswalks, or unreadable.
+    ("icd-10-cm", "E11.65"),
+    ("icd-10-cm", "E11.9"),
+    ("icd-10-cm", "E08.9"),
+    ("rxnorm", "6809"),
+    ("rxnorm", "999999"),
+    ("http://example.org/local", "X1"),
 ];
 
 /// Code-set entries over the same universe: exact codes, ancestors with descendants, ranges.
@@ -57,6 +65,11 @@ const ENTRIES: &[(&str, &str, bool)] = &[
     ("atc", "C09", true),
     ("atc", "B01AA", true),
     ("snomed", "77176002", false),
+    ("icd-10", "E11.6", false),
+    ("icd-10", "E11.6", true),
+    ("icd-10-cm", "E11", true),
+    ("icd-10-cm", "E11.9", false),
+    ("rxnorm", "6809", false),
 ];
 
 const KINDS: &[EventKind] = &[
@@ -331,8 +344,9 @@ fn patient() -> impl Strategy<Value = Patient> {
             Just(EventStatus::Active),
             Just(EventStatus::Inactive)
         ]),
+        proptest::bool::weighted(0.15),
     )
-        .prop_map(|(kind, (system, code), date, end, status)| Event {
+        .prop_map(|(kind, (system, code), date, end, status, unconfirmed)| Event {
             kind,
             system: system.into(),
             code: code.into(),
@@ -340,6 +354,7 @@ fn patient() -> impl Strategy<Value = Patient> {
             date,
             end: end.flatten(),
             status,
+            unconfirmed,
         });
     let obs = (
         proptest::sample::select(
@@ -357,15 +372,24 @@ fn patient() -> impl Strategy<Value = Patient> {
         ),
         prop_oneof![0.0f64..15.0, 1.0f64..200.0, Just(212_278.88)],
         date(),
+        proptest::option::of(prop_oneof![
+            Just(Comparator::Lt),
+            Just(Comparator::Le),
+            Just(Comparator::Ge),
+            Just(Comparator::Gt)
+        ]),
     )
-        .prop_map(|((code, unit), value, date)| Observation {
+        .prop_map(|((code, unit), value, date, comparator)| Observation {
             system: "http://loinc.org".into(),
             code: code.into(),
             display: None,
             value,
             unit: unit.into(),
             date,
+            comparator: comparator.filter(|_| value < 10.0),
         });
+    let unreadable = (proptest::sample::select(KINDS), 1u32..3)
+        .prop_map(|(kind, count)| Unreadable { kind, count });
     (
         proptest::option::of(
             (0u64..30000).prop_map(|d| reference().checked_sub_days(Days::new(d))),
@@ -377,14 +401,27 @@ fn patient() -> impl Strategy<Value = Patient> {
         ]),
         proptest::collection::vec(event, 0..25),
         proptest::collection::vec(obs, 0..15),
+        proptest::option::of(unreadable),
+        proptest::option::of(0u64..400),
+        proptest::bool::weighted(0.05),
     )
-        .prop_map(|(birth, sex, events, observations)| Patient {
-            id: None,
-            birth_date: birth.flatten(),
-            sex,
-            events,
-            observations,
-        })
+        .prop_map(
+            |(birth, sex, events, observations, unreadable, spread, deceased)| {
+                let birth_date = birth.flatten();
+                Patient {
+                    id: None,
+                    birth_date,
+                    birth_date_latest: birth_date
+                        .zip(spread)
+                        .and_then(|(b, d)| b.checked_add_days(Days::new(d))),
+                    sex,
+                    events,
+                    observations,
+                    unreadable: unreadable.into_iter().collect(),
+                    deceased,
+                }
+            },
+        )
 }
 
 proptest! {

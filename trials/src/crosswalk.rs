@@ -1,0 +1,363 @@
+//! Crosswalks between code systems, so that a criterion written the way a French sponsor
+//! writes it (ICD-10, ICPC-2, ATC) meets a record coded the way a US EHR codes it
+//! (ICD-10-CM, SNOMED CT, RxNorm, CVX), and the reverse.
+//!
+//! A record's code is read into *derived* codes of other systems, each with a certainty:
+//! the number of leading characters of the derived code that the mapping vouches for.
+//! A criterion entry no longer than that is decided by the derived code as if it had been
+//! recorded; a longer entry that the derived code is compatible with (one is a prefix of
+//! the other) is only a *maybe* (the criterion becomes unknown, "to confirm"), never met:
+//!
+//! - **ICD-10-CM ⇄ ICD-10** share their three-character categories: `E11.9` in one is
+//!   `E11.9` in the other, vouched for its first three characters. "E11 and sub-codes" in
+//!   either system meets `E11.9` or `E11.65` in the other; `E11.6` meets `E11.65` only as a
+//!   maybe (the two systems subdivide categories differently: ICD-10-CM has `E11.65`,
+//!   ICD-10 stops at `E11.6`; ICD-10 `E11.7` has no ICD-10-CM counterpart); `E11.2` does
+//!   not meet `E11.9`. Categories present in one system only (ICD-10-CM `E08`, `E09`;
+//!   ICD-10 `E14`) meet nothing in the other.
+//! - **RxNorm → ATC**, **CVX → ATC**, **SNOMED CT → ICD-10** and **ICPC-2 ⇄ ICD-10** go
+//!   through the tables under `data/crosswalk/` (their sources are in `SOURCES.md` there).
+//!   A row marked `exact` vouches for the whole target code; a row marked `broad`
+//!   (one-to-many, or a target broader than the concept) vouches for nothing: every
+//!   criterion it could meet becomes unknown. A combination drug gives one derived code per
+//!   ingredient. ICD-10 → ICPC-2 is the ICPC-2 → ICD-10 table read backwards: an ICD-10
+//!   code under the ICD-10 codes of exactly one `exact` rubric is that rubric.
+//! - Derived codes are read on: a SNOMED CT diagnosis mapped to ICD-10 also meets ICPC-2
+//!   and ICD-10-CM criteria through that ICD-10 code, with the smaller certainty.
+//!
+//! Codes of RxNorm, CVX and SNOMED CT diagnoses that no table maps are *unreadable* for
+//! the criteria of other systems (see [`foreign`]): they make a "no record" unknown.
+
+use crate::codes::{CodeSystem, NormCode, ResolvedCode, ResolvedCodeSet};
+use crate::patient::EventKind;
+use rustc_hash::FxHashMap;
+use std::sync::OnceLock;
+
+/// How well a derived code, or a set, fits a record's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fit {
+    /// Does not match.
+    No,
+    /// May match: the mapping cannot decide.
+    Maybe,
+    /// Matches.
+    Sure,
+}
+
+/// A code of another system that a record's code stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Derived {
+    /// The other system.
+    pub system: CodeSystem,
+    /// The code in that system.
+    pub code: NormCode,
+    /// How many leading characters of `code` the mapping vouches for.
+    pub certain: u8,
+}
+
+impl Derived {
+    /// How a criterion entry fits this derived code.
+    pub fn fit(&self, entry: &ResolvedCode) -> Fit {
+        if entry.system != self.system {
+            return Fit::No;
+        }
+        let (r, x) = (entry.code.as_bytes(), self.code.as_bytes());
+        if r.len() <= usize::from(self.certain) {
+            if entry.matches(self.system, &self.code) {
+                Fit::Sure
+            } else {
+                Fit::No
+            }
+        } else if r.starts_with(x) || x.starts_with(r) {
+            Fit::Maybe
+        } else {
+            Fit::No
+        }
+    }
+
+    /// How a code set fits this derived code: some include entry fits and no exclude entry
+    /// surely does (three-valued).
+    pub fn fit_set(&self, set: &ResolvedCodeSet) -> Fit {
+        let best = |list: &[ResolvedCode]| {
+            list.iter()
+                .map(|e| self.fit(e))
+                .max()
+                .unwrap_or(Fit::No)
+        };
+        match (best(&set.include), best(&set.exclude)) {
+            (Fit::No, _) | (_, Fit::Sure) => Fit::No,
+            (Fit::Sure, Fit::No) => Fit::Sure,
+            _ => Fit::Maybe,
+        }
+    }
+}
+
+/// Whether codes of `system` in events of `kind` are read only through a crosswalk: those
+/// that no table maps are unreadable for criteria in other systems.
+pub fn foreign(kind: EventKind, system: CodeSystem) -> bool {
+    match system {
+        CodeSystem::RxNorm | CodeSystem::Cvx => true,
+        CodeSystem::Snomed => kind == EventKind::Condition,
+        _ => false,
+    }
+}
+
+/// The codes of other systems that a record's code of `kind` stands for, appended to `out`.
+pub fn derive(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Vec<Derived>) {
+    let start = out.len();
+    direct(kind, system, code, out);
+    // One more step: what the first derived codes stand for (SNOMED CT → ICD-10 → ICPC-2).
+    let end = out.len();
+    for i in start..end {
+        let d = out[i];
+        let mut next = Vec::new();
+        direct(kind, d.system, &d.code, &mut next);
+        for n in next {
+            let n = Derived {
+                certain: n.certain.min(d.certain),
+                ..n
+            };
+            if n.system != system && !out[start..].iter().any(|o| o.system == n.system && o.code == n.code) {
+                out.push(n);
+            }
+        }
+    }
+}
+
+/// One step of derivation.
+fn direct(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Vec<Derived>) {
+    let diagnoses = matches!(kind, EventKind::Condition | EventKind::ReasonForEncounter);
+    match system {
+        CodeSystem::Icd10Cm | CodeSystem::Icd10 => {
+            let other = if system == CodeSystem::Icd10 {
+                CodeSystem::Icd10Cm
+            } else {
+                CodeSystem::Icd10
+            };
+            if let Ok(c) = other.normalize(code.as_str()) {
+                out.push(Derived {
+                    system: other,
+                    code: c,
+                    certain: 3,
+                });
+            }
+            if system == CodeSystem::Icd10 && diagnoses {
+                out.extend(tables().icd10_icpc2(code));
+            }
+        }
+        CodeSystem::Icpc2 if diagnoses => out.extend(tables().lookup(&tables().icpc2, code)),
+        CodeSystem::Snomed if kind == EventKind::Condition => {
+            out.extend(tables().lookup(&tables().snomed, code));
+        }
+        CodeSystem::RxNorm => out.extend(tables().lookup(&tables().rxnorm, code)),
+        CodeSystem::Cvx => out.extend(tables().lookup(&tables().cvx, code)),
+        _ => {}
+    }
+}
+
+/// One parsed table: source code → derived codes.
+type Table = FxHashMap<NormCode, Vec<Derived>>;
+
+/// The bundled crosswalk tables, parsed once.
+struct Tables {
+    rxnorm: Table,
+    cvx: Table,
+    snomed: Table,
+    icpc2: Table,
+    /// ICPC-2 → ICD-10 read backwards: `(ICD-10 code, ICPC-2 rubric, exact)`.
+    icd10_to_icpc2: Vec<(NormCode, NormCode, bool)>,
+}
+
+const RXNORM_TSV: &str = include_str!("../data/crosswalk/rxnorm_atc.tsv");
+const CVX_TSV: &str = include_str!("../data/crosswalk/cvx_atc.tsv");
+const SNOMED_TSV: &str = include_str!("../data/crosswalk/snomed_icd10.tsv");
+const ICPC2_TSV: &str = include_str!("../data/crosswalk/icpc2_icd10.tsv");
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let icpc2 = parse(ICPC2_TSV, CodeSystem::Icpc2, CodeSystem::Icd10);
+        let mut icd10_to_icpc2 = Vec::new();
+        for (rubric, targets) in &icpc2 {
+            for t in targets {
+                icd10_to_icpc2.push((t.code, *rubric, t.certain > 0));
+            }
+        }
+        icd10_to_icpc2.sort();
+        Tables {
+            rxnorm: parse(RXNORM_TSV, CodeSystem::RxNorm, CodeSystem::Atc),
+            cvx: parse(CVX_TSV, CodeSystem::Cvx, CodeSystem::Atc),
+            snomed: parse(SNOMED_TSV, CodeSystem::Snomed, CodeSystem::Icd10),
+            icpc2,
+            icd10_to_icpc2,
+        }
+    })
+}
+
+impl Tables {
+    fn lookup<'a>(&'a self, table: &'a Table, code: &NormCode) -> impl Iterator<Item = Derived> + 'a {
+        table.get(code).into_iter().flatten().copied()
+    }
+
+    /// The ICPC-2 rubric an ICD-10 code falls under: certain when exactly one rubric's
+    /// `exact` row covers it, a maybe when several rows or a `broad` row do.
+    fn icd10_icpc2(&self, code: &NormCode) -> Vec<Derived> {
+        let hits: Vec<&(NormCode, NormCode, bool)> = self
+            .icd10_to_icpc2
+            .iter()
+            .filter(|(icd, _, _)| code.is_under(icd))
+            .collect();
+        let mut rubrics: Vec<NormCode> = hits.iter().map(|h| h.1).collect();
+        rubrics.sort();
+        rubrics.dedup();
+        let sure = rubrics.len() == 1 && hits.iter().all(|h| h.2);
+        rubrics
+            .into_iter()
+            .map(|rubric| Derived {
+                system: CodeSystem::Icpc2,
+                code: rubric,
+                certain: if sure { rubric.len() as u8 } else { 0 },
+            })
+            .collect()
+    }
+}
+
+/// Parses a crosswalk table: `code`, `name`, comma-separated targets, `exact` or `broad`,
+/// `source`; a header line and `#` comments first. Rows that do not parse are left out
+/// (a unit test checks that every row parses).
+fn parse(text: &str, from: CodeSystem, to: CodeSystem) -> Table {
+    let mut table = Table::default();
+    for row in rows(text) {
+        let Some((code, targets, exact)) = parse_row(row, from, to) else {
+            continue;
+        };
+        let entry: &mut Vec<Derived> = table.entry(code).or_default();
+        for t in targets {
+            let certain = if exact { t.len() as u8 } else { 0 };
+            if !entry.iter().any(|d| d.code == t) {
+                entry.push(Derived {
+                    system: to,
+                    code: t,
+                    certain,
+                });
+            }
+        }
+    }
+    table
+}
+
+/// The data rows of a table (no header, no comments, no blank lines).
+fn rows(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .skip(1)
+}
+
+/// One row: the source code, its targets, and whether the row is `exact`.
+fn parse_row(row: &str, from: CodeSystem, to: CodeSystem) -> Option<(NormCode, Vec<NormCode>, bool)> {
+    let cols: Vec<&str> = row.split('\t').collect();
+    let [code, _name, targets, certainty, _source, ..] = cols.as_slice() else {
+        return None;
+    };
+    let code = from.normalize(code).ok()?;
+    let targets = targets
+        .split(',')
+        .map(|t| to.normalize(t.trim()).ok())
+        .collect::<Option<Vec<_>>>()?;
+    let exact = match certainty.trim() {
+        "exact" => true,
+        "broad" => false,
+        _ => return None,
+    };
+    (!targets.is_empty()).then_some((code, targets, exact))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(system: CodeSystem, code: &str) -> NormCode {
+        system.normalize(code).unwrap()
+    }
+
+    fn derived(kind: EventKind, system: CodeSystem, code: &str) -> Vec<Derived> {
+        let mut out = Vec::new();
+        derive(kind, system, &n(system, code), &mut out);
+        out
+    }
+
+    fn entry(system: CodeSystem, code: &str, descendants: bool) -> ResolvedCode {
+        ResolvedCode {
+            system,
+            code: n(system, code),
+            descendants,
+        }
+    }
+
+    #[test]
+    fn every_row_of_every_table_parses() {
+        for (name, text, from, to) in [
+            ("rxnorm_atc", RXNORM_TSV, CodeSystem::RxNorm, CodeSystem::Atc),
+            ("cvx_atc", CVX_TSV, CodeSystem::Cvx, CodeSystem::Atc),
+            ("snomed_icd10", SNOMED_TSV, CodeSystem::Snomed, CodeSystem::Icd10),
+            ("icpc2_icd10", ICPC2_TSV, CodeSystem::Icpc2, CodeSystem::Icd10),
+        ] {
+            let mut count = 0;
+            for row in rows(text) {
+                assert!(parse_row(row, from, to).is_some(), "{name}: {row}");
+                let source = row.split('\t').nth(4).unwrap_or_default().trim();
+                assert!(!source.is_empty(), "{name}: row without a source: {row}");
+                count += 1;
+            }
+            assert!(count > 0, "{name} is empty");
+        }
+    }
+
+    #[test]
+    fn icd10_cm_categories_decide_and_subdivisions_are_maybes() {
+        let cm = derived(EventKind::Condition, CodeSystem::Icd10Cm, "E11.65");
+        let who = cm.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11", true)), Fit::Sure);
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11.6", false)), Fit::Maybe);
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11.6", true)), Fit::Maybe);
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11.2", true)), Fit::No);
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11", false)), Fit::No);
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E10", true)), Fit::No);
+        // And the reverse: a WHO E11.9 against a US criterion.
+        let back = derived(EventKind::Condition, CodeSystem::Icd10, "E11.9");
+        let us = back.iter().find(|d| d.system == CodeSystem::Icd10Cm).unwrap();
+        assert_eq!(us.fit(&entry(CodeSystem::Icd10Cm, "E11", true)), Fit::Sure);
+        assert_eq!(us.fit(&entry(CodeSystem::Icd10Cm, "E11.9", false)), Fit::Maybe);
+        // Categories of one system only meet nothing in the other.
+        let e08 = derived(EventKind::Condition, CodeSystem::Icd10Cm, "E08.9");
+        let who = e08.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
+        for category in ["E10", "E11", "E13", "E14"] {
+            assert_eq!(who.fit(&entry(CodeSystem::Icd10, category, true)), Fit::No);
+        }
+    }
+
+    #[test]
+    fn excluded_entries_take_codes_out_three_valued() {
+        let d = derived(EventKind::Condition, CodeSystem::Icd10Cm, "E11.65")
+            .into_iter()
+            .find(|d| d.system == CodeSystem::Icd10)
+            .unwrap();
+        let set = |exclude: Vec<ResolvedCode>| ResolvedCodeSet {
+            include: vec![entry(CodeSystem::Icd10, "E11", true)],
+            exclude,
+        };
+        assert_eq!(d.fit_set(&set(vec![])), Fit::Sure);
+        assert_eq!(d.fit_set(&set(vec![entry(CodeSystem::Icd10, "E11.6", true)])), Fit::Maybe);
+        assert_eq!(d.fit_set(&set(vec![entry(CodeSystem::Icd10, "E11", true)])), Fit::No);
+        assert_eq!(d.fit_set(&set(vec![entry(CodeSystem::Icd10, "E11.2", true)])), Fit::Sure);
+    }
+
+    #[test]
+    fn foreign_systems() {
+        assert!(foreign(EventKind::Medication, CodeSystem::RxNorm));
+        assert!(foreign(EventKind::Immunization, CodeSystem::Cvx));
+        assert!(foreign(EventKind::Condition, CodeSystem::Snomed));
+        assert!(!foreign(EventKind::History, CodeSystem::Snomed));
+        assert!(!foreign(EventKind::Condition, CodeSystem::Icd10Cm));
+    }
+}

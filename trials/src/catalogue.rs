@@ -80,6 +80,57 @@ kinds! {
     "44249-1", "PHQ-9 score", "Score PHQ-9", "{score}", 0.0, 27.0;
 }
 
+/// The molar mass (g/mol) of the analytes whose mass and molar concentrations convert:
+/// glucose, cholesterol (total, HDL, LDL), triglycerides (as triolein, the laboratory
+/// convention: 1 mmol/L = 88.57 mg/dL), creatinine, and haemoglobin (per iron-binding
+/// monomer: 1 mmol/L = 1.611 g/dL).
+fn molar_mass(code: &str) -> Option<f64> {
+    Some(match code {
+        "2345-7" | "1558-6" | "14749-6" => 180.16,
+        "2093-3" | "2085-9" | "13457-7" => 386.65,
+        "2571-8" => 885.7,
+        "2160-0" | "14682-9" => 113.12,
+        "718-7" => 16_114.5,
+        _ => return None,
+    })
+}
+
+/// HbA1c codes, whose NGSP (%) and IFCC (mmol/mol) values convert by the IFCC–NGSP master
+/// equation: NGSP % = 0.09148 × IFCC mmol/mol + 2.152.
+fn is_hba1c(code: &str) -> bool {
+    matches!(code, "4548-4" | "17856-6" | "59261-8")
+}
+
+/// A conversion between two units of one analyte: `value × scale + offset`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Linear {
+    /// The factor.
+    pub scale: f64,
+    /// The offset (0 but for HbA1c between % and mmol/mol).
+    pub offset: f64,
+}
+
+impl Linear {
+    /// No conversion.
+    pub const IDENTITY: Linear = Linear {
+        scale: 1.0,
+        offset: 0.0,
+    };
+
+    /// Applies the conversion.
+    pub fn apply(&self, value: f64) -> f64 {
+        value * self.scale + self.offset
+    }
+
+    /// This conversion, then `next`.
+    pub fn then(&self, next: &Linear) -> Linear {
+        Linear {
+            scale: self.scale * next.scale,
+            offset: self.offset * next.scale + next.offset,
+        }
+    }
+}
+
 /// The catalogued kind of a LOINC code (normalised form, such as `4548-4`).
 pub fn lookup(code: &str) -> Option<&'static ObservationKind> {
     static BY_CODE: OnceLock<FxHashMap<&'static str, &'static ObservationKind>> = OnceLock::new();
@@ -107,19 +158,59 @@ impl ObservationKind {
         self.read_with(value, self.factor_from(unit))
     }
 
-    /// The factor from a recorded unit to the canonical unit (1 for no unit), or `None`
-    /// when it does not convert. Callers reading many values of one unit compute it once.
-    pub fn factor_from(&self, unit: &str) -> Option<f64> {
+    /// The conversion from a recorded unit to the canonical unit (none for no unit), or
+    /// `None` when it does not convert. Callers reading many values of one unit compute it
+    /// once.
+    pub fn factor_from(&self, unit: &str) -> Option<Linear> {
         if unit.trim().is_empty() {
-            Some(1.0)
+            Some(Linear::IDENTITY)
         } else {
-            units::convert(1.0, unit, self.unit)
+            self.conversion(unit, self.unit)
         }
     }
 
-    /// Reads a value with a factor from [`ObservationKind::factor_from`].
-    pub fn read_with(&self, value: f64, factor: Option<f64>) -> Reading {
-        match factor.map(|f| value * f) {
+    /// The conversion of this analyte's values from unit `from` to unit `to`: within one
+    /// dimension; between mass and molar concentrations for analytes of fixed molar mass;
+    /// between NGSP % and IFCC mmol/mol for HbA1c. `None` when they do not convert.
+    pub fn conversion(&self, from: &str, to: &str) -> Option<Linear> {
+        if is_hba1c(self.code) {
+            let class = |u: &str| match units::Unit::parse(u)?.symbol {
+                "%" => Some(false),
+                "mmol/mol" => Some(true),
+                _ => None,
+            };
+            return match (class(from)?, class(to)?) {
+                (false, false) | (true, true) => Some(Linear::IDENTITY),
+                (true, false) => Some(Linear {
+                    scale: 0.09148,
+                    offset: 2.152,
+                }),
+                (false, true) => Some(Linear {
+                    scale: 1.0 / 0.09148,
+                    offset: -2.152 / 0.09148,
+                }),
+            };
+        }
+        if let Some(scale) = units::convert(1.0, from, to) {
+            return Some(Linear { scale, offset: 0.0 });
+        }
+        let (f, t) = (units::Unit::parse(from)?, units::Unit::parse(to)?);
+        let mass = molar_mass(self.code)?;
+        use units::Dimension::{MassConcentration as Mass, MolarConcentration as Molar};
+        let bridge = match (f.dimension, t.dimension) {
+            (Molar, Mass) => mass,
+            (Mass, Molar) => 1.0 / mass,
+            _ => return None,
+        };
+        Some(Linear {
+            scale: f.factor * bridge / t.factor,
+            offset: 0.0,
+        })
+    }
+
+    /// Reads a value with a conversion from [`ObservationKind::factor_from`].
+    pub fn read_with(&self, value: f64, factor: Option<Linear>) -> Reading {
+        match factor.map(|f| f.apply(value)) {
             None => Reading::WrongUnit,
             Some(v) if !v.is_finite() || v < self.min || v > self.max => Reading::Implausible,
             Some(v) => Reading::Value(v),
@@ -163,5 +254,34 @@ mod tests {
         assert_eq!(height.read(172.0, "kg"), Reading::WrongUnit);
         let weight = lookup(WEIGHT).unwrap();
         assert_eq!(weight.read(f64::NAN, "kg"), Reading::Implausible);
+    }
+
+    fn close(reading: Reading, want: f64) -> bool {
+        matches!(reading, Reading::Value(v) if (v - want).abs() < 0.01)
+    }
+
+    #[test]
+    fn hba1c_converts_between_ifcc_and_ngsp() {
+        let ngsp = lookup("4548-4").unwrap();
+        // 53 mmol/mol is 7.0 %, 64 mmol/mol is 8.0 % (IFCC–NGSP master equation).
+        assert!(close(ngsp.read(53.0, "mmol/mol"), 7.0), "{:?}", ngsp.read(53.0, "mmol/mol"));
+        assert!(close(ngsp.read(64.0, "mmol/mol"), 8.0));
+        let ifcc = lookup("59261-8").unwrap();
+        assert!(close(ifcc.read(7.0, "%"), 53.0));
+        let c = ifcc.conversion("mmol/mol", "%").unwrap();
+        assert!((c.apply(75.0) - 9.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn mass_and_molar_convert_for_fixed_molar_masses() {
+        // LDL 4.14 mmol/L is 160 mg/dL; glucose 7 mmol/L is 1.26 g/L; creatinine 88.4 µmol/L
+        // is 10 mg/L; triglycerides 1.7 mmol/L is 1.5 g/L.
+        assert!(close(lookup("13457-7").unwrap().read(4.14, "mmol/L"), 1.60));
+        assert!(close(lookup("2345-7").unwrap().read(7.0, "mmol/L"), 1.26));
+        assert!(close(lookup("2160-0").unwrap().read(88.4, "umol/L"), 10.0));
+        assert!(close(lookup("2571-8").unwrap().read(1.7, "mmol/L"), 1.51));
+        assert!(close(lookup("718-7").unwrap().read(6.8, "mmol/L"), 10.96));
+        // Analytes without a fixed molar mass do not convert.
+        assert_eq!(lookup("1742-6").unwrap().read(30.0, "mmol/L"), Reading::WrongUnit);
     }
 }

@@ -61,7 +61,7 @@ pub(crate) enum ValueSource {
 #[derive(Debug)]
 pub(crate) struct SourceCode {
     pub key: u128,
-    pub factor: Option<f64>,
+    pub factor: Option<catalogue::Linear>,
 }
 
 /// A compiled value leaf (observation or BMI).
@@ -146,10 +146,10 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 kinds.extend(kind);
                 let factor = match (kind, &value_unit) {
                     (Some(k), Some(u)) => Some(
-                        units::convert(1.0, k.unit, u)
+                        k.conversion(k.unit, u)
                             .ok_or_else(|| format!("unit `{u}` does not convert to {}", k.unit))?,
                     ),
-                    (Some(_), None) => Some(1.0),
+                    (Some(_), None) => Some(catalogue::Linear::IDENTITY),
                     (None, _) => None,
                 };
                 codes.push(SourceCode {

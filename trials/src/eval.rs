@@ -676,7 +676,7 @@ fn collect_code(
     };
     for ov in group.values.iter().filter(|ov| span.counts(ov.day)) {
         let value = match (ov.reading, code.factor) {
-            (Reading::Value(x), Some(f)) => Some(x * f),
+            (Reading::Value(x), Some(f)) => Some(f.apply(x)),
             (Reading::Value(x), None) => {
                 let obs = &ctx.patient.patient.observations[ov.index as usize];
                 match &v.value_unit {
@@ -735,7 +735,7 @@ fn collect_bmi(
 ) {
     let bmi_code = SourceCode {
         key: bmi,
-        factor: Some(1.0),
+        factor: Some(catalogue::Linear::IDENTITY),
     };
     collect_code(v, &bmi_code, ctx, span, out, ignore);
     let obs = &ctx.patient.observations;

@@ -83,7 +83,7 @@ pub(crate) struct ObsGroup<'p> {
     /// In record order.
     pub values: Vec<ObsValue>,
     /// The last unit spelling read, and its factor to the canonical unit.
-    last_unit: Option<(&'p str, Option<f64>)>,
+    last_unit: Option<(&'p str, Option<catalogue::Linear>)>,
 }
 
 /// A prepared patient. Built once per consultation and shared by every trial evaluated.

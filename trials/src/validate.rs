@@ -469,7 +469,7 @@ impl<'a> Validator<'a> {
                 );
             }
             for k in &kinds {
-                if units::Unit::parse(u).is_some() && !units::convertible(k.unit, u) {
+                if units::Unit::parse(u).is_some() && k.conversion(k.unit, u).is_none() {
                     self.err(
                         &unit_path,
                         "unit_not_convertible",
@@ -520,9 +520,9 @@ impl<'a> Validator<'a> {
         high: f64,
     ) {
         for k in kinds {
-            let factor = unit.map_or(Some(1.0), |u| units::convert(1.0, k.unit, u));
+            let factor = unit.map_or(Some(catalogue::Linear::IDENTITY), |u| k.conversion(k.unit, u));
             let Some(f) = factor else { continue };
-            let (min, max) = (k.min * f, k.max * f);
+            let (min, max) = (f.apply(k.min), f.apply(k.max));
             if low > max || high < min {
                 self.err(path, "value_implausible", format!("no plausible {} passes this test: plausible values lie between {} and {} {}", k.name_en, fmt_num(min), fmt_num(max), unit.unwrap_or(k.unit)));
             }

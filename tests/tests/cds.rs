@@ -128,10 +128,11 @@ fn searchset(resources: Vec<Value>) -> Value {
            "entry": resources.into_iter().map(|r| json!({"resource": r})).collect::<Vec<_>>()})
 }
 
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "conditions",
     "observations",
     "medications",
+    "medicationStatements",
     "immunizations",
     "procedures",
     "allergies",
@@ -215,7 +216,8 @@ async fn discovery_and_every_jwt_rule(backend: Backend) {
             assert_eq!(s["id"], "inclusio-trials", "one id for both hooks");
             assert!(s["description"].is_string() && s["title"].is_string());
             for (_, q) in s["prefetch"].as_object().unwrap() {
-                // Only root-level context tokens, and only the `patient` search parameter.
+                // Only root-level context tokens, and only the `patient` reference and
+                // token (`category`) search parameters of the recommended query subset.
                 let q = q.as_str().unwrap();
                 let tokens: Vec<&str> = q
                     .split("{{")
@@ -230,7 +232,12 @@ async fn discovery_and_every_jwt_rule(backend: Backend) {
                     "{q}"
                 );
                 if let Some((_, query)) = q.split_once('?') {
-                    assert!(query.split('&').all(|p| p.starts_with("patient=")), "{q}");
+                    assert!(
+                        query
+                            .split('&')
+                            .all(|p| p.starts_with("patient=") || p.starts_with("category=")),
+                        "{q}"
+                    );
                 }
             }
         }
@@ -473,15 +480,47 @@ async fn requests_prefetch_and_cards(backend: Backend) {
         .await;
     assert_eq!(r.status(), 405);
 
-    // Prefetch: absent, null or an OperationOutcome with no fhirServer → 412.
+    // Prefetch: only the Patient is required. A key sent as null is "no data"; an absent
+    // key or an OperationOutcome with no fhirServer leaves its kinds of data to confirm.
     let outcome = json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing"}]});
+    let grippe = |body: &Value| {
+        body["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["summary"].as_str().unwrap().contains("GRIPPE-SENIOR"))
+            .map(|c| c["detail"].as_str().unwrap().to_string())
+    };
+    let full = c.call(request("p1", "1950-01-01")).await;
+    assert_eq!(full.status(), 200);
+    let full_detail = grippe(&full.json().await.unwrap()).expect("the influenza card");
     for missing in [None, Some(Value::Null), Some(outcome.clone())] {
         let mut v = request("p1", "1950-01-01");
         match &missing {
             None => {
-                v["prefetch"].as_object_mut().unwrap().remove("conditions");
+                v["prefetch"].as_object_mut().unwrap().remove("immunizations");
             }
-            Some(x) => v["prefetch"]["conditions"] = x.clone(),
+            Some(x) => v["prefetch"]["immunizations"] = x.clone(),
+        }
+        let r = c.call(v).await;
+        assert_eq!(r.status(), 200, "{missing:?}");
+        let body: Value = r.json().await.unwrap();
+        check_cards(&body);
+        let detail = grippe(&body).expect("the influenza card");
+        if missing.as_ref().is_some_and(Value::is_null) {
+            assert_eq!(detail, full_detail, "null is no data");
+        } else {
+            // Vaccinations could not be had: "none in the last year" is to confirm.
+            assert_ne!(detail, full_detail, "{missing:?}");
+        }
+    }
+    for missing in [None, Some(Value::Null), Some(outcome.clone())] {
+        let mut v = request("p1", "1950-01-01");
+        match &missing {
+            None => {
+                v["prefetch"].as_object_mut().unwrap().remove("patient");
+            }
+            Some(x) => v["prefetch"]["patient"] = x.clone(),
         }
         let r = c.call(v).await;
         assert_eq!(r.status(), 412, "{missing:?}");
@@ -493,22 +532,28 @@ async fn requests_prefetch_and_cards(backend: Backend) {
     let mut v = request("p1", "1950-01-01");
     v.as_object_mut().unwrap().remove("prefetch");
     assert_eq!(c.call(v).await.status(), 412, "no prefetch, no fhirServer");
+    // The prefetched Patient is not the context's patient: 412, never an empty answer.
+    let mut v = request("p1", "1950-01-01");
+    v["context"]["patientId"] = json!("someone-else");
+    let r = c.call(v).await;
+    assert_eq!(r.status(), 412);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("context.patientId"), "{text}");
 
     // With a fhirServer and a token: what is missing is read with `Authorization: Bearer`.
     let fhir = format!("{}/fhir", c.ehr_url);
     c.ehr
         .serve("/fhir/Patient/p2", patient("p2", "1950-01-01", "female"));
-    for (k, resource) in KEYS.iter().zip([
-        "Condition",
-        "Observation",
-        "MedicationRequest",
-        "Immunization",
-        "Procedure",
-        "AllergyIntolerance",
-    ]) {
-        let _ = k;
-        c.ehr
-            .serve(&format!("/fhir/{resource}?patient=p2"), searchset(vec![]));
+    for query in [
+        "Condition?patient=p2",
+        "Observation?patient=p2&category=laboratory,vital-signs,social-history",
+        "MedicationRequest?patient=p2",
+        "MedicationStatement?patient=p2",
+        "Immunization?patient=p2",
+        "Procedure?patient=p2",
+        "AllergyIntolerance?patient=p2",
+    ] {
+        c.ehr.serve(&format!("/fhir/{query}"), searchset(vec![]));
     }
     let mut paged = searchset(vec![
         json!({"resourceType": "Condition", "subject": {"reference": "Patient/p2"}, "clinicalStatus": {"coding": [{"code": "active"}]}, "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icpc-2", "code": "K86"}]}}),
@@ -530,7 +575,7 @@ async fn requests_prefetch_and_cards(backend: Backend) {
     let seen = c.ehr.seen.lock().unwrap().clone();
     for path in [
         "/fhir/Patient/p2",
-        "/fhir/Observation?patient=p2",
+        "/fhir/Observation?patient=p2&category=laboratory,vital-signs,social-history",
         "/fhir/MedicationRequest?patient=p2",
         "/fhir/Condition?patient=p2&page=2",
     ] {

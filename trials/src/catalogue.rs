@@ -57,6 +57,8 @@ kinds! {
     "2093-3", "Total cholesterol", "Cholestérol total", "g/L", 0.5, 20.0;
     "2085-9", "HDL cholesterol", "Cholestérol HDL", "g/L", 0.05, 5.0;
     "13457-7", "LDL cholesterol (calculated)", "Cholestérol LDL (calculé)", "g/L", 0.1, 15.0;
+    "18262-6", "LDL cholesterol (direct)", "Cholestérol LDL (dosage direct)", "g/L", 0.1, 15.0;
+    "2089-1", "LDL cholesterol", "Cholestérol LDL", "g/L", 0.1, 15.0;
     "2571-8", "Triglycerides", "Triglycérides", "g/L", 0.1, 50.0;
     "718-7", "Haemoglobin", "Hémoglobine", "g/dL", 2.0, 25.0;
     "1742-6", "ALT", "ALAT", "U/L", 1.0, 10000.0;
@@ -87,7 +89,7 @@ kinds! {
 fn molar_mass(code: &str) -> Option<f64> {
     Some(match code {
         "2345-7" | "1558-6" | "14749-6" => 180.16,
-        "2093-3" | "2085-9" | "13457-7" => 386.65,
+        "2093-3" | "2085-9" | "13457-7" | "18262-6" | "2089-1" => 386.65,
         "2571-8" => 885.7,
         "2160-0" | "14682-9" => 113.12,
         "718-7" => 16_114.5,

@@ -8,13 +8,14 @@
 //! recorded; a longer entry that the derived code is compatible with (one is a prefix of
 //! the other) is only a *maybe* (the criterion becomes unknown, "to confirm"), never met:
 //!
-//! - **ICD-10-CM ⇄ ICD-10** share their three-character categories: `E11.9` in one is
-//!   `E11.9` in the other, vouched for its first three characters. "E11 and sub-codes" in
-//!   either system meets `E11.9` or `E11.65` in the other; `E11.6` meets `E11.65` only as a
-//!   maybe (the two systems subdivide categories differently: ICD-10-CM has `E11.65`,
-//!   ICD-10 stops at `E11.6`; ICD-10 `E11.7` has no ICD-10-CM counterpart); `E11.2` does
-//!   not meet `E11.9`. Categories present in one system only (ICD-10-CM `E08`, `E09`;
-//!   ICD-10 `E14`) meet nothing in the other.
+//! - **ICD-10-CM ⇄ ICD-10** share their three-character categories and, outside the
+//!   chapters listed at [`icd10_cm_certainty`], the meaning of their fourth character:
+//!   `N18.30` (ICD-10-CM) is ICD-10 `N18.3`, while ICD-10 `N18.3` is only a maybe for
+//!   ICD-10-CM `N18.30`, whose fifth character ICD-10 lacks; in the diabetes categories only
+//!   the category is. "E11 and sub-codes" in either system meets `E11.9` or `E11.65` in
+//!   the other; `E11.6` meets `E11.65` only as a maybe (ICD-10-CM subdivides `E11.6`,
+//!   ICD-10 stops there); `E11.2` does not meet `E11.9`. Categories present in one system
+//!   only (ICD-10-CM `E08`, `E09`; ICD-10 `E14`) meet nothing in the other.
 //! - **RxNorm → ATC**, **CVX → ATC**, **SNOMED CT → ICD-10** and **ICPC-2 ⇄ ICD-10** go
 //!   through the tables under `data/crosswalk/` (their sources are in `SOURCES.md` there).
 //!   A row marked `exact` vouches for the whole target code; a row marked `broad`
@@ -134,11 +135,20 @@ fn direct(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Vec<De
             } else {
                 CodeSystem::Icd10
             };
-            if let Ok(c) = other.normalize(code.as_str()) {
+            let certain = icd10_cm_certainty(code);
+            // Outside the listed chapters ICD-10 stops at four characters: ICD-10-CM's
+            // further characters are detail of that ICD-10 code.
+            let text = code.as_str();
+            let text = if system == CodeSystem::Icd10Cm && certain == 4 {
+                text.get(..4).unwrap_or(text)
+            } else {
+                text
+            };
+            if let Ok(c) = other.normalize(text) {
                 out.push(Derived {
                     system: other,
                     code: c,
-                    certain: 3,
+                    certain,
                 });
             }
             if system == CodeSystem::Icd10 && diagnoses {
@@ -155,6 +165,21 @@ fn direct(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Vec<De
     }
 }
 
+/// How many leading characters ICD-10 and ICD-10-CM share the meaning of for a code: the
+/// category (3) where the two subdivide it differently, else the category and its first
+/// subdivision (4). They differ at the fourth character in the diabetes categories
+/// (ICD-10 `E1x.0` is "with coma", ICD-10-CM `E1x.0` "with hyperosmolarity"; ICD-10
+/// `E1x.7` "multiple complications" has no ICD-10-CM counterpart), in the musculoskeletal
+/// chapter (ICD-10 puts the site in a fifth character, ICD-10-CM in the fourth to sixth),
+/// in pregnancy (chapter O, trimesters) and in injuries and external causes (S–Y, with
+/// ICD-10-CM's seventh characters).
+fn icd10_cm_certainty(code: &NormCode) -> u8 {
+    let c = code.as_bytes();
+    let differs = matches!(c[0], b'M' | b'O' | b'S' | b'T' | b'V' | b'W' | b'X' | b'Y')
+        || (c[0] == b'E' && c[1] == b'1' && (b'0'..=b'4').contains(&c[2]));
+    if differs { 3 } else { 4 }
+}
+
 /// One parsed table: source code → derived codes.
 type Table = FxHashMap<NormCode, Vec<Derived>>;
 
@@ -164,8 +189,8 @@ struct Tables {
     cvx: Table,
     snomed: Table,
     icpc2: Table,
-    /// ICPC-2 → ICD-10 read backwards: `(ICD-10 code, ICPC-2 rubric, exact)`.
-    icd10_to_icpc2: Vec<(NormCode, NormCode, bool)>,
+    /// ICPC-2 → ICD-10 read backwards: ICD-10 code → `(ICPC-2 rubric, exact)`.
+    icd10_to_icpc2: FxHashMap<NormCode, Vec<(NormCode, bool)>>,
 }
 
 const RXNORM_TSV: &str = include_str!("../data/crosswalk/rxnorm_atc.tsv");
@@ -177,13 +202,15 @@ fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
         let icpc2 = parse(ICPC2_TSV, CodeSystem::Icpc2, CodeSystem::Icd10);
-        let mut icd10_to_icpc2 = Vec::new();
+        let mut icd10_to_icpc2: FxHashMap<NormCode, Vec<(NormCode, bool)>> = FxHashMap::default();
         for (rubric, targets) in &icpc2 {
             for t in targets {
-                icd10_to_icpc2.push((t.code, *rubric, t.certain > 0));
+                icd10_to_icpc2
+                    .entry(t.code)
+                    .or_default()
+                    .push((*rubric, t.certain > 0));
             }
         }
-        icd10_to_icpc2.sort();
         Tables {
             rxnorm: parse(RXNORM_TSV, CodeSystem::RxNorm, CodeSystem::Atc),
             cvx: parse(CVX_TSV, CodeSystem::Cvx, CodeSystem::Atc),
@@ -202,15 +229,24 @@ impl Tables {
     /// The ICPC-2 rubric an ICD-10 code falls under: certain when exactly one rubric's
     /// `exact` row covers it, a maybe when several rows or a `broad` row do.
     fn icd10_icpc2(&self, code: &NormCode) -> Vec<Derived> {
-        let hits: Vec<&(NormCode, NormCode, bool)> = self
-            .icd10_to_icpc2
-            .iter()
-            .filter(|(icd, _, _)| code.is_under(icd))
-            .collect();
-        let mut rubrics: Vec<NormCode> = hits.iter().map(|h| h.1).collect();
+        if self.icd10_to_icpc2.is_empty() {
+            return Vec::new();
+        }
+        // The rows whose ICD-10 code is the code or one of its prefixes.
+        let bytes = code.as_str();
+        let mut hits: Vec<(NormCode, bool)> = Vec::new();
+        for len in 3..=bytes.len() {
+            let Ok(prefix) = CodeSystem::Icd10.normalize(&bytes[..len]) else {
+                continue;
+            };
+            if let Some(rows) = self.icd10_to_icpc2.get(&prefix) {
+                hits.extend(rows.iter().copied());
+            }
+        }
+        let mut rubrics: Vec<NormCode> = hits.iter().map(|h| h.0).collect();
         rubrics.sort();
         rubrics.dedup();
-        let sure = rubrics.len() == 1 && hits.iter().all(|h| h.2);
+        let sure = rubrics.len() == 1 && hits.iter().all(|h| h.1);
         rubrics
             .into_iter()
             .map(|rubric| Derived {
@@ -334,6 +370,30 @@ mod tests {
         for category in ["E10", "E11", "E13", "E14"] {
             assert_eq!(who.fit(&entry(CodeSystem::Icd10, category, true)), Fit::No);
         }
+    }
+
+    #[test]
+    fn icd10_cm_fourth_characters_are_shared_outside_the_listed_chapters() {
+        let cm = derived(EventKind::Condition, CodeSystem::Icd10Cm, "N18.30");
+        let who = cm.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18.3", false)), Fit::Sure);
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18.3", true)), Fit::Sure);
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18", false)), Fit::No);
+        // And back: an ICD-10 N18.3 does not say which ICD-10-CM stage 3 code it is.
+        let back = derived(EventKind::Condition, CodeSystem::Icd10, "N18.3");
+        let us = back.iter().find(|d| d.system == CodeSystem::Icd10Cm).unwrap();
+        assert_eq!(us.fit(&entry(CodeSystem::Icd10Cm, "N18.30", false)), Fit::Maybe);
+        assert_eq!(us.fit(&entry(CodeSystem::Icd10Cm, "N18.3", true)), Fit::Sure);
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18.4", true)), Fit::No);
+        let same = derived(EventKind::Condition, CodeSystem::Icd10Cm, "N18.3");
+        let who = same.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18.3", false)), Fit::Sure);
+        // Diabetes: only the category is shared.
+        let e119 = derived(EventKind::Condition, CodeSystem::Icd10Cm, "E11.9");
+        let who = e119.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
+        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11.9", false)), Fit::Maybe);
+        assert_eq!(icd10_cm_certainty(&n(CodeSystem::Icd10, "M17.0")), 3);
+        assert_eq!(icd10_cm_certainty(&n(CodeSystem::Icd10, "E78.5")), 4);
     }
 
     #[test]

@@ -178,6 +178,7 @@ fn value_detail(v: &CValue, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
             value: x.value,
             unit: v.value_unit.clone(),
             date: x.date(),
+            comparator: x.cmp,
             derived_from: match x.source {
                 ValSource::Observation => None,
                 ValSource::Derived { weight, height } => {

@@ -454,10 +454,10 @@ fn value_sentence(
     truth: Truth,
     l: Locale,
 ) -> String {
-    let neg = if truth == Truth::Met {
-        ""
-    } else {
-        l.pick(", not ", ", pas ")
+    let neg = match truth {
+        Truth::Met => "",
+        Truth::Unknown => l.pick(", maybe ", ", peut-être "),
+        Truth::NotMet => l.pick(", not ", ", pas "),
     };
     let sep = if truth == Truth::Met { " " } else { "" };
     let when = |e: Option<&crate::result::ValueEvidence>| {
@@ -500,7 +500,12 @@ fn value_sentence(
             let shown = if matches!(aggregate, Aggregate::All) && truth == Truth::Met {
                 String::new()
             } else {
-                format!("{} {unit}", num(r, l))
+                // A value reported as a bound (`<8 %`) is shown as such.
+                let bound = first
+                    .filter(|e| e.value == r)
+                    .and_then(|e| e.comparator)
+                    .map_or("", |c| c.symbol());
+                format!("{bound}{} {unit}", num(r, l))
             };
             format!(
                 "{subject} {prefix}{}{}{}{neg}{sep}{test}",

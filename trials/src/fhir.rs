@@ -54,6 +54,55 @@ pub struct Conversion {
     pub skipped: Vec<Skipped>,
 }
 
+impl Conversion {
+    /// What was skipped, one line per resource type and reason, in order of first
+    /// appearance: `Encounter: no usable code (12)`. No resource id, no patient value.
+    pub fn skipped_summary(&self) -> Vec<SkippedGroup> {
+        let mut out: Vec<SkippedGroup> = Vec::new();
+        for s in &self.skipped {
+            let reason = match &s.reason {
+                // One line per malformed field kind, not per entry index.
+                SkipReason::Malformed { expected, .. } => format!("a field is malformed: expected {expected}"),
+                other => other.to_string(),
+            };
+            match out
+                .iter_mut()
+                .find(|g| g.resource_type == s.resource_type && g.reason == reason)
+            {
+                Some(g) => g.count += 1,
+                None => out.push(SkippedGroup {
+                    resource_type: s.resource_type.clone(),
+                    reason,
+                    count: 1,
+                }),
+            }
+        }
+        out
+    }
+}
+
+/// Skipped entries of one resource type and reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedGroup {
+    /// The resource type; empty for entries without a resource.
+    pub resource_type: String,
+    /// Why, in plain words.
+    pub reason: String,
+    /// How many entries.
+    pub count: u32,
+}
+
+impl fmt::Display for SkippedGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.resource_type.is_empty() {
+            "entry"
+        } else {
+            &self.resource_type
+        };
+        write!(f, "{kind}: {} ({})", self.reason, self.count)
+    }
+}
+
 /// One Bundle entry that gave no data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
@@ -378,9 +427,26 @@ impl<'a> Bundle<'a> {
                 .enumerate()
                 .filter_map(|(index, entry)| Item::of(index, entry))
         };
-        let subject = items()
-            .find(|item| item.kind == "Patient")
-            .map(|item| Subject {
+        // The patient is the Patient entry the clinical resources point at most often (a
+        // searchset may carry a relative's Patient first); the first one on a tie.
+        let patients: Vec<Item<'a>> = items().filter(|item| item.kind == "Patient").collect();
+        let pointed = |p: &Item<'a>| {
+            items()
+                .filter(|item| item.kind != "Patient")
+                .filter_map(|item| {
+                    ["subject", "patient"]
+                        .iter()
+                        .find_map(|key| item.resource.get(key))
+                        .and_then(|r| str_field(r, "reference"))
+                })
+                .filter(|r| p.target.is_referenced_by(r, "Patient"))
+                .count()
+        };
+        let subject = patients
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, p)| (pointed(p), std::cmp::Reverse(*i)))
+            .map(|(_, item)| Subject {
                 index: item.index,
                 target: item.target,
             });
@@ -1538,6 +1604,36 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(fhir_date(text), want.map(d), "{text:?}");
         }
+    }
+
+    #[test]
+    fn skipped_entries_are_summarised_per_type_and_reason() {
+        let c = convert(bundle(vec![
+            json!({"resourceType": "Patient", "id": "p"}),
+            json!({"resourceType": "Encounter", "id": "e1", "status": "finished"}),
+            json!({"resourceType": "Encounter", "id": "e2", "status": "finished"}),
+            json!({"resourceType": "DiagnosticReport", "id": "d1"}),
+            json!({"resourceType": "DiagnosticReport", "id": "d2"}),
+            json!({"resourceType": "Condition", "id": "c1", "modifierExtension": [{"url": "http://example.org/x", "valueBoolean": true}],
+                   "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "E11"}]}}),
+        ]));
+        let lines: Vec<String> = c.skipped_summary().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "Encounter: no usable code (2)",
+                "DiagnosticReport: resource type not read (2)",
+                "Condition: a modifier extension Inclusio does not know (1)"
+            ]
+        );
+        // The unreadable ones count for their kind: a "no record" becomes to confirm.
+        let kinds: Vec<(EventKind, u32)> =
+            c.patient.unreadable.iter().map(|u| (u.kind, u.count)).collect();
+        assert_eq!(
+            kinds,
+            [(EventKind::ReasonForEncounter, 2), (EventKind::Condition, 1)]
+        );
+        assert!(c.patient.events.is_empty());
     }
 
     #[test]

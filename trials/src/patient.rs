@@ -187,6 +187,16 @@ pub enum Comparator {
 }
 
 impl Comparator {
+    /// The symbol (`<`, `<=`, `>=`, `>`).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparator::Lt => "<",
+            Comparator::Le => "≤",
+            Comparator::Ge => "≥",
+            Comparator::Gt => ">",
+        }
+    }
+
     /// Reads `<`, `<=`, `>=`, `>`; `None` for anything else (`ad`, "sufficient to achieve
     /// this total", is not a bound).
     pub fn parse(text: &str) -> Option<Comparator> {

@@ -284,6 +284,9 @@ pub struct ValueEvidence {
     /// For a BMI computed from weight and height: what it was computed from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<BmiSource>,
+    /// The comparator the value was reported with (`<`): the true value lies on that side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparator: Option<crate::patient::Comparator>,
 }
 
 /// The weight and height a BMI was computed from.

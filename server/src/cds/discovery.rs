@@ -9,14 +9,23 @@ use std::collections::BTreeMap;
 /// The hooks we answer.
 pub const HOOKS: [&str; 2] = ["patient-view", "encounter-start"];
 
-/// The prefetch templates: key and FHIR query. Each key is read by [`crate::cds::prefetch`].
-pub const PREFETCH: [(&str, &str); 7] = [
+/// The prefetch templates: key and FHIR query. Each key is read by [`crate::cds::prefetch`];
+/// only `patient` is required. Observations are asked for by category (labs, vital signs,
+/// smoking and other social history), not the whole record.
+pub const PREFETCH: [(&str, &str); 8] = [
     ("patient", "Patient/{{context.patientId}}"),
     ("conditions", "Condition?patient={{context.patientId}}"),
-    ("observations", "Observation?patient={{context.patientId}}"),
+    (
+        "observations",
+        "Observation?patient={{context.patientId}}&category=laboratory,vital-signs,social-history",
+    ),
     (
         "medications",
         "MedicationRequest?patient={{context.patientId}}",
+    ),
+    (
+        "medicationStatements",
+        "MedicationStatement?patient={{context.patientId}}",
     ),
     (
         "immunizations",
@@ -28,6 +37,21 @@ pub const PREFETCH: [(&str, &str); 7] = [
         "AllergyIntolerance?patient={{context.patientId}}",
     ),
 ];
+
+/// The event kinds a prefetch key's resources give: when the key cannot be had, criteria
+/// on those kinds are to confirm rather than "no record".
+pub fn kinds_of(key: &str) -> &'static [trials::EventKind] {
+    use trials::EventKind as K;
+    match key {
+        "conditions" => &[K::Condition],
+        "observations" => &[K::History],
+        "medications" | "medicationStatements" => &[K::Medication],
+        "immunizations" => &[K::Immunization],
+        "procedures" => &[K::Procedure],
+        "allergies" => &[K::Allergy],
+        _ => &[],
+    }
+}
 
 /// One service entry.
 #[derive(Debug, Serialize)]

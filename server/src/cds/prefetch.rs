@@ -1,13 +1,15 @@
 //! The patient's resources for one call, as one FHIR Bundle for `trials::fhir`. For each
 //! prefetch key of [`crate::cds::discovery::PREFETCH`]:
-//! - a Patient (for `patient`) or a searchset Bundle is read, an empty Bundle meaning "none";
+//! - a Patient (for `patient`) or a searchset Bundle is read, an empty Bundle or `null`
+//!   meaning "none" (CDS Hooks: a client with no data for a key sends `null`);
 //! - a Bundle with a `next` link has its further pages read from the `fhirServer` (only
 //!   links under that base URL: the access token goes nowhere else);
-//! - an absent key, a `null` or an OperationOutcome (the EHR could not prefetch) is queried
-//!   from the `fhirServer` with the access token;
-//! - when that is impossible (no `fhirServer`, or it fails), the call answers 412
-//!   `fhir_unavailable`: evaluating a partial record could show trials the patient is
-//!   excluded from.
+//! - an absent key or an OperationOutcome (the EHR could not prefetch) is queried from the
+//!   `fhirServer` with the access token;
+//! - when there is no `fhirServer`, the key is *unavailable*: its kinds of data are to
+//!   confirm, never "no record" (see [`Gathered::unavailable`]). Only the Patient is
+//!   required: without it, or when the `fhirServer` fails, the call answers 412
+//!   `fhir_unavailable`.
 //!
 //! OperationOutcome entries inside a Bundle are warnings; `trials::fhir` skips them.
 
@@ -43,6 +45,16 @@ fn resource_type(v: &Value) -> Option<&str> {
     v.get("resourceType").and_then(Value::as_str)
 }
 
+/// What one call's prefetch and FHIR reads gave.
+#[derive(Debug)]
+pub struct Gathered {
+    /// Every resource, as one Bundle (the Patient first).
+    pub bundle: Value,
+    /// Prefetch keys that could not be had (absent or an OperationOutcome, and no
+    /// `fhirServer` to read them from).
+    pub unavailable: Vec<&'static str>,
+}
+
 /// Gathers every key's resources into one Bundle (the Patient first). `max` caps the
 /// resources read (prefetch included).
 pub fn gather(
@@ -50,9 +62,14 @@ pub fn gather(
     patient_id: &str,
     mut source: Option<Source<'_>>,
     max: usize,
-) -> Result<Value, ApiError> {
+) -> Result<Gathered, ApiError> {
     let mut entries: Vec<Value> = Vec::new();
+    let mut missing: Vec<&'static str> = Vec::new();
     for (key, template) in crate::cds::discovery::PREFETCH {
+        if key != "patient" && prefetch.get(key).is_some_and(Value::is_null) {
+            // No data for this key.
+            continue;
+        }
         let sent = prefetch
             .get(key)
             .filter(|v| !v.is_null() && resource_type(v) != Some("OperationOutcome"));
@@ -60,9 +77,14 @@ pub fn gather(
             Some(v) => v.clone(),
             None => {
                 let Some(src) = source.as_mut() else {
-                    return Err(unavailable(format!(
-                        "prefetch `{key}` is missing and the request has no fhirServer"
-                    )));
+                    if key == "patient" {
+                        return Err(unavailable(
+                            "prefetch `patient` is missing and the request has no fhirServer"
+                                .into(),
+                        ));
+                    }
+                    missing.push(key);
+                    continue;
                 };
                 let url = format!(
                     "{}/{}",
@@ -96,13 +118,25 @@ pub fn gather(
             )));
         }
     }
-    if entries
+    let Some(first) = entries
         .first()
-        .is_none_or(|e| resource_type(&e["resource"]) != Some("Patient"))
-    {
+        .filter(|e| resource_type(&e["resource"]) == Some("Patient"))
+    else {
         return Err(unavailable("no Patient resource under `patient`".into()));
+    };
+    if first["resource"]
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| id != patient_id)
+    {
+        return Err(unavailable(
+            "the Patient under `patient` is not the patient of `context.patientId`".into(),
+        ));
     }
-    Ok(json!({ "resourceType": "Bundle", "type": "collection", "entry": entries }))
+    Ok(Gathered {
+        bundle: json!({ "resourceType": "Bundle", "type": "collection", "entry": entries }),
+        unavailable: missing,
+    })
 }
 
 /// Appends a Bundle's entries, following its `next` links from the FHIR server.
@@ -216,38 +250,49 @@ mod tests {
         m
     }
 
-    fn count(v: &Value) -> usize {
-        v["entry"].as_array().unwrap().len()
+    fn count(g: &Gathered) -> usize {
+        g.bundle["entry"].as_array().unwrap().len()
     }
 
     #[test]
     fn empty_bundles_mean_no_data() {
         let v = gather(&full(), "p1", None, 100).unwrap();
         assert_eq!(count(&v), 1);
-        assert_eq!(v["entry"][0]["resource"]["resourceType"], "Patient");
+        assert_eq!(v.bundle["entry"][0]["resource"]["resourceType"], "Patient");
     }
 
     #[test]
-    fn absent_null_or_outcome_without_a_server_is_412() {
-        for missing in [
-            None,
-            Some(Value::Null),
-            Some(
-                json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing"}]}),
-            ),
-        ] {
+    fn null_is_no_data_and_absent_or_outcome_without_a_server_is_unavailable() {
+        let outcome = json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing"}]});
+        let mut m = full();
+        m.insert("conditions".into(), bundle(vec![condition("T90")]));
+        m.insert("medications".into(), Value::Null);
+        m.remove("immunizations");
+        m.insert("allergies".into(), outcome.clone());
+        let g = gather(&m, "p1", None, 100).unwrap();
+        assert_eq!(count(&g), 2, "the Patient and the condition");
+        assert_eq!(g.unavailable, ["immunizations", "allergies"]);
+        // Only the Patient is required.
+        for missing in [None, Some(Value::Null), Some(outcome)] {
             let mut m = full();
             match missing {
                 None => {
-                    m.remove("conditions");
+                    m.remove("patient");
                 }
                 Some(v) => {
-                    m.insert("conditions".into(), v);
+                    m.insert("patient".into(), v);
                 }
             }
             let err = gather(&m, "p1", None, 100).unwrap_err();
             assert_eq!(err.code(), "fhir_unavailable");
         }
+    }
+
+    #[test]
+    fn a_patient_other_than_the_context_is_refused() {
+        let err = gather(&full(), "p2", None, 100).unwrap_err();
+        assert_eq!(err.code(), "fhir_unavailable");
+        assert!(err.to_string().contains("context.patientId"), "{err}");
     }
 
     #[test]

@@ -145,7 +145,7 @@ async fn call(
     let timeout = Duration::from_secs(settings.cds.fetch_timeout_secs);
     let max = settings.cds.max_resources;
     // FHIR server reads block: off the async workers.
-    let bundle = web::block(move || {
+    let gathered = web::block(move || {
         let mut client = crate::cds::fhir_client::HttpFetch {
             token: hook.access_token,
             timeout,
@@ -158,8 +158,17 @@ async fn call(
     })
     .await
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("prefetch task: {e}")))??;
-    let conversion = trials::fhir::bundle_value_to_patient(&bundle)
+    let mut conversion = trials::fhir::bundle_value_to_patient(&gathered.bundle)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("gathered bundle: {e}")))?;
+    // What the EHR could not give is to confirm, not "no record".
+    for key in &gathered.unavailable {
+        for &kind in crate::cds::discovery::kinds_of(key) {
+            conversion
+                .patient
+                .unreadable
+                .push(trials::Unreadable { kind, count: 1 });
+        }
+    }
     if let Some(practice) = caller.practice_id {
         // The SDK's alerts, fatigue rules and suppressions, keyed by a pseudonym.
         let pseudonym =

@@ -255,7 +255,11 @@ fn patient_of(
             }),
         (None, Some(bundle)) => trials::fhir::bundle_value_to_patient(&bundle)
             .map(|c| {
-                let skipped = c.skipped_summary().iter().map(ToString::to_string).collect();
+                let skipped = c
+                    .skipped_summary()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
                 (c.patient, skipped)
             })
             .map_err(|e| ApiError::invalid("$.fhir", "malformed_fhir", e.to_string())),

@@ -498,7 +498,10 @@ async fn requests_prefetch_and_cards(backend: Backend) {
         let mut v = request("p1", "1950-01-01");
         match &missing {
             None => {
-                v["prefetch"].as_object_mut().unwrap().remove("immunizations");
+                v["prefetch"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("immunizations");
             }
             Some(x) => v["prefetch"]["immunizations"] = x.clone(),
         }

@@ -266,7 +266,11 @@ mod tests {
     fn hba1c_converts_between_ifcc_and_ngsp() {
         let ngsp = lookup("4548-4").unwrap();
         // 53 mmol/mol is 7.0 %, 64 mmol/mol is 8.0 % (IFCC–NGSP master equation).
-        assert!(close(ngsp.read(53.0, "mmol/mol"), 7.0), "{:?}", ngsp.read(53.0, "mmol/mol"));
+        assert!(
+            close(ngsp.read(53.0, "mmol/mol"), 7.0),
+            "{:?}",
+            ngsp.read(53.0, "mmol/mol")
+        );
         assert!(close(ngsp.read(64.0, "mmol/mol"), 8.0));
         let ifcc = lookup("59261-8").unwrap();
         assert!(close(ifcc.read(7.0, "%"), 53.0));
@@ -284,6 +288,9 @@ mod tests {
         assert!(close(lookup("2571-8").unwrap().read(1.7, "mmol/L"), 1.51));
         assert!(close(lookup("718-7").unwrap().read(6.8, "mmol/L"), 10.96));
         // Analytes without a fixed molar mass do not convert.
-        assert_eq!(lookup("1742-6").unwrap().read(30.0, "mmol/L"), Reading::WrongUnit);
+        assert_eq!(
+            lookup("1742-6").unwrap().read(30.0, "mmol/L"),
+            Reading::WrongUnit
+        );
     }
 }

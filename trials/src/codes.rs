@@ -33,17 +33,38 @@ pub const CVX_URI: &str = "http://hl7.org/fhir/sid/cvx";
 /// French ANS (SMT, NOS) URIs. Compared after [`fold_uri`].
 const URI_ALIASES: &[(&str, CodeSystem)] = &[
     ("urn:oid:2.16.840.1.113883.6.139", CodeSystem::Icpc2),
-    ("https://smt.esante.gouv.fr/terminologie-cisp", CodeSystem::Icpc2),
-    ("https://smt.esante.gouv.fr/terminologie-cisp2", CodeSystem::Icpc2),
-    ("https://smt.esante.gouv.fr/terminologie-cisp-2", CodeSystem::Icpc2),
-    ("https://mos.esante.gouv.fr/nos/tre_r313-cisp2/fhir/tre-r313-cisp2", CodeSystem::Icpc2),
+    (
+        "https://smt.esante.gouv.fr/terminologie-cisp",
+        CodeSystem::Icpc2,
+    ),
+    (
+        "https://smt.esante.gouv.fr/terminologie-cisp2",
+        CodeSystem::Icpc2,
+    ),
+    (
+        "https://smt.esante.gouv.fr/terminologie-cisp-2",
+        CodeSystem::Icpc2,
+    ),
+    (
+        "https://mos.esante.gouv.fr/nos/tre_r313-cisp2/fhir/tre-r313-cisp2",
+        CodeSystem::Icpc2,
+    ),
     ("urn:oid:2.16.840.1.113883.6.3", CodeSystem::Icd10),
     ("urn:oid:1.2.250.1.213.2.12", CodeSystem::Icd10),
-    ("http://terminology.hl7.org/codesystem/icd-10", CodeSystem::Icd10),
-    ("http://www.who.int/classifications/icd10", CodeSystem::Icd10),
+    (
+        "http://terminology.hl7.org/codesystem/icd-10",
+        CodeSystem::Icd10,
+    ),
+    (
+        "http://www.who.int/classifications/icd10",
+        CodeSystem::Icd10,
+    ),
     ("https://icd.who.int/browse10", CodeSystem::Icd10),
     ("urn:oid:2.16.840.1.113883.6.90", CodeSystem::Icd10Cm),
-    ("http://www.cms.gov/medicare/coding/icd10", CodeSystem::Icd10Cm),
+    (
+        "http://www.cms.gov/medicare/coding/icd10",
+        CodeSystem::Icd10Cm,
+    ),
     ("urn:oid:2.16.840.1.113883.6.73", CodeSystem::Atc),
     ("urn:oid:2.16.840.1.113883.6.1", CodeSystem::Loinc),
     ("urn:oid:2.16.840.1.113883.6.96", CodeSystem::Snomed),

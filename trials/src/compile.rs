@@ -106,7 +106,10 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 .filter(|e| {
                     matches!(
                         e.system,
-                        CodeSystem::Icd10 | CodeSystem::Icd10Cm | CodeSystem::Icpc2 | CodeSystem::Atc
+                        CodeSystem::Icd10
+                            | CodeSystem::Icd10Cm
+                            | CodeSystem::Icpc2
+                            | CodeSystem::Atc
                     )
                 })
                 .map(|e| {

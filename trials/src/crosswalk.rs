@@ -79,12 +79,8 @@ impl Derived {
     /// How a code set fits this derived code: some include entry fits and no exclude entry
     /// surely does (three-valued).
     pub fn fit_set(&self, set: &ResolvedCodeSet) -> Fit {
-        let best = |list: &[ResolvedCode]| {
-            list.iter()
-                .map(|e| self.fit(e))
-                .max()
-                .unwrap_or(Fit::No)
-        };
+        let best =
+            |list: &[ResolvedCode]| list.iter().map(|e| self.fit(e)).max().unwrap_or(Fit::No);
         match (best(&set.include), best(&set.exclude)) {
             (Fit::No, _) | (_, Fit::Sure) => Fit::No,
             (Fit::Sure, Fit::No) => Fit::Sure,
@@ -118,7 +114,11 @@ pub fn derive(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Ve
                 certain: n.certain.min(d.certain),
                 ..n
             };
-            if n.system != system && !out[start..].iter().any(|o| o.system == n.system && o.code == n.code) {
+            if n.system != system
+                && !out[start..]
+                    .iter()
+                    .any(|o| o.system == n.system && o.code == n.code)
+            {
                 out.push(n);
             }
         }
@@ -222,7 +222,11 @@ fn tables() -> &'static Tables {
 }
 
 impl Tables {
-    fn lookup<'a>(&'a self, table: &'a Table, code: &NormCode) -> impl Iterator<Item = Derived> + 'a {
+    fn lookup<'a>(
+        &'a self,
+        table: &'a Table,
+        code: &NormCode,
+    ) -> impl Iterator<Item = Derived> + 'a {
         table.get(code).into_iter().flatten().copied()
     }
 
@@ -290,7 +294,11 @@ fn rows(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// One row: the source code, its targets, and whether the row is `exact`.
-fn parse_row(row: &str, from: CodeSystem, to: CodeSystem) -> Option<(NormCode, Vec<NormCode>, bool)> {
+fn parse_row(
+    row: &str,
+    from: CodeSystem,
+    to: CodeSystem,
+) -> Option<(NormCode, Vec<NormCode>, bool)> {
     let cols: Vec<&str> = row.split('\t').collect();
     let [code, _name, targets, certainty, _source, ..] = cols.as_slice() else {
         return None;
@@ -333,10 +341,25 @@ mod tests {
     #[test]
     fn every_row_of_every_table_parses() {
         for (name, text, from, to) in [
-            ("rxnorm_atc", RXNORM_TSV, CodeSystem::RxNorm, CodeSystem::Atc),
+            (
+                "rxnorm_atc",
+                RXNORM_TSV,
+                CodeSystem::RxNorm,
+                CodeSystem::Atc,
+            ),
             ("cvx_atc", CVX_TSV, CodeSystem::Cvx, CodeSystem::Atc),
-            ("snomed_icd10", SNOMED_TSV, CodeSystem::Snomed, CodeSystem::Icd10),
-            ("icpc2_icd10", ICPC2_TSV, CodeSystem::Icpc2, CodeSystem::Icd10),
+            (
+                "snomed_icd10",
+                SNOMED_TSV,
+                CodeSystem::Snomed,
+                CodeSystem::Icd10,
+            ),
+            (
+                "icpc2_icd10",
+                ICPC2_TSV,
+                CodeSystem::Icpc2,
+                CodeSystem::Icd10,
+            ),
         ] {
             let mut count = 0;
             for row in rows(text) {
@@ -354,16 +377,28 @@ mod tests {
         let cm = derived(EventKind::Condition, CodeSystem::Icd10Cm, "E11.65");
         let who = cm.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11", true)), Fit::Sure);
-        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11.6", false)), Fit::Maybe);
-        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11.6", true)), Fit::Maybe);
+        assert_eq!(
+            who.fit(&entry(CodeSystem::Icd10, "E11.6", false)),
+            Fit::Maybe
+        );
+        assert_eq!(
+            who.fit(&entry(CodeSystem::Icd10, "E11.6", true)),
+            Fit::Maybe
+        );
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11.2", true)), Fit::No);
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11", false)), Fit::No);
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E10", true)), Fit::No);
         // And the reverse: a WHO E11.9 against a US criterion.
         let back = derived(EventKind::Condition, CodeSystem::Icd10, "E11.9");
-        let us = back.iter().find(|d| d.system == CodeSystem::Icd10Cm).unwrap();
+        let us = back
+            .iter()
+            .find(|d| d.system == CodeSystem::Icd10Cm)
+            .unwrap();
         assert_eq!(us.fit(&entry(CodeSystem::Icd10Cm, "E11", true)), Fit::Sure);
-        assert_eq!(us.fit(&entry(CodeSystem::Icd10Cm, "E11.9", false)), Fit::Maybe);
+        assert_eq!(
+            us.fit(&entry(CodeSystem::Icd10Cm, "E11.9", false)),
+            Fit::Maybe
+        );
         // Categories of one system only meet nothing in the other.
         let e08 = derived(EventKind::Condition, CodeSystem::Icd10Cm, "E08.9");
         let who = e08.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
@@ -376,22 +411,40 @@ mod tests {
     fn icd10_cm_fourth_characters_are_shared_outside_the_listed_chapters() {
         let cm = derived(EventKind::Condition, CodeSystem::Icd10Cm, "N18.30");
         let who = cm.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
-        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18.3", false)), Fit::Sure);
+        assert_eq!(
+            who.fit(&entry(CodeSystem::Icd10, "N18.3", false)),
+            Fit::Sure
+        );
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18.3", true)), Fit::Sure);
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18", false)), Fit::No);
         // And back: an ICD-10 N18.3 does not say which ICD-10-CM stage 3 code it is.
         let back = derived(EventKind::Condition, CodeSystem::Icd10, "N18.3");
-        let us = back.iter().find(|d| d.system == CodeSystem::Icd10Cm).unwrap();
-        assert_eq!(us.fit(&entry(CodeSystem::Icd10Cm, "N18.30", false)), Fit::Maybe);
-        assert_eq!(us.fit(&entry(CodeSystem::Icd10Cm, "N18.3", true)), Fit::Sure);
+        let us = back
+            .iter()
+            .find(|d| d.system == CodeSystem::Icd10Cm)
+            .unwrap();
+        assert_eq!(
+            us.fit(&entry(CodeSystem::Icd10Cm, "N18.30", false)),
+            Fit::Maybe
+        );
+        assert_eq!(
+            us.fit(&entry(CodeSystem::Icd10Cm, "N18.3", true)),
+            Fit::Sure
+        );
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18.4", true)), Fit::No);
         let same = derived(EventKind::Condition, CodeSystem::Icd10Cm, "N18.3");
         let who = same.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
-        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18.3", false)), Fit::Sure);
+        assert_eq!(
+            who.fit(&entry(CodeSystem::Icd10, "N18.3", false)),
+            Fit::Sure
+        );
         // Diabetes: only the category is shared.
         let e119 = derived(EventKind::Condition, CodeSystem::Icd10Cm, "E11.9");
         let who = e119.iter().find(|d| d.system == CodeSystem::Icd10).unwrap();
-        assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11.9", false)), Fit::Maybe);
+        assert_eq!(
+            who.fit(&entry(CodeSystem::Icd10, "E11.9", false)),
+            Fit::Maybe
+        );
         assert_eq!(icd10_cm_certainty(&n(CodeSystem::Icd10, "M17.0")), 3);
         assert_eq!(icd10_cm_certainty(&n(CodeSystem::Icd10, "E78.5")), 4);
     }
@@ -407,9 +460,18 @@ mod tests {
             exclude,
         };
         assert_eq!(d.fit_set(&set(vec![])), Fit::Sure);
-        assert_eq!(d.fit_set(&set(vec![entry(CodeSystem::Icd10, "E11.6", true)])), Fit::Maybe);
-        assert_eq!(d.fit_set(&set(vec![entry(CodeSystem::Icd10, "E11", true)])), Fit::No);
-        assert_eq!(d.fit_set(&set(vec![entry(CodeSystem::Icd10, "E11.2", true)])), Fit::Sure);
+        assert_eq!(
+            d.fit_set(&set(vec![entry(CodeSystem::Icd10, "E11.6", true)])),
+            Fit::Maybe
+        );
+        assert_eq!(
+            d.fit_set(&set(vec![entry(CodeSystem::Icd10, "E11", true)])),
+            Fit::No
+        );
+        assert_eq!(
+            d.fit_set(&set(vec![entry(CodeSystem::Icd10, "E11.2", true)])),
+            Fit::Sure
+        );
     }
 
     #[test]

@@ -6,11 +6,11 @@ use crate::compile::{CEvent, CNode, CValue};
 use crate::criteria::{Aggregate, Count, Criterion};
 use crate::eval::{self, Ctx, Ignored, Scratch, ValSource, is_current};
 use crate::patient::{EventKind, Observation};
-use chrono::Datelike;
 use crate::result::{
     BmiSource, CriterionResult, Detail, EventEvidence, IgnoreReason, IgnoredValue, ValueEvidence,
 };
 use crate::truth::Truth;
+use chrono::Datelike;
 
 /// The result of `node` (compiled from `c`), with evidence.
 pub(crate) fn result(c: &Criterion, node: &CNode, ctx: &Ctx, s: &mut Scratch) -> CriterionResult {
@@ -104,8 +104,7 @@ fn event_detail(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
                     Some(d) if e.kind == EventKind::Medication => {
                         let day = d.num_days_from_ce();
                         let last = eval::last_day(ev, day, reference);
-                        range.contains(d)
-                            || (d <= range.end && last >= range_start(&range))
+                        range.contains(d) || (d <= range.end && last >= range_start(&range))
                     }
                     Some(d) => range.contains(d),
                 };

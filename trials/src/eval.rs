@@ -418,7 +418,7 @@ fn count_group(
 ) -> (u32, u32, u32, i32) {
     let p = ctx.patient;
     let (days, indices) = p.group_events(&p.groups[g as usize]);
-    if !e.current && !(ongoing && p.has_periods) {
+    if !(e.current || (ongoing && p.has_periods)) {
         return scan(days, range, reference);
     }
     let (mut total, mut undated, mut inside, mut earliest) = (0u32, 0u32, 0u32, i32::MAX);
@@ -429,7 +429,11 @@ fn count_group(
         }
         total += 1;
         undated += u32::from(d == UNDATED);
-        let last = if ongoing { last_day(ev, d, reference) } else { d };
+        let last = if ongoing {
+            last_day(ev, d, reference)
+        } else {
+            d
+        };
         inside += u32::from(d != UNDATED && d <= range.end && last >= range.start);
         if d != UNDATED {
             earliest = earliest.min(d);
@@ -575,16 +579,30 @@ pub(crate) fn decide(test: &crate::criteria::ValueTest, x: f64, cmp: Option<Comp
     };
     let tighter_low = |a: End, b: End| match (a, b) {
         (None, e) | (e, None) => e,
-        (Some(p), Some(q)) => Some(if p.0 > q.0 || (p.0 == q.0 && !p.1) { p } else { q }),
+        (Some(p), Some(q)) => Some(if p.0 > q.0 || (p.0 == q.0 && !p.1) {
+            p
+        } else {
+            q
+        }),
     };
     let tighter_high = |a: End, b: End| match (a, b) {
         (None, e) | (e, None) => e,
-        (Some(p), Some(q)) => Some(if p.0 < q.0 || (p.0 == q.0 && !p.1) { p } else { q }),
+        (Some(p), Some(q)) => Some(if p.0 < q.0 || (p.0 == q.0 && !p.1) {
+            p
+        } else {
+            q
+        }),
     };
     let closed = |b: Option<f64>| b.map(|b| (b, true));
     let open = |b: Option<f64>| b.map(|b| (b, false));
-    let al = tighter_low(tighter_low(open(test.gt), closed(test.gte)), closed(test.eq));
-    let au = tighter_high(tighter_high(open(test.lt), closed(test.lte)), closed(test.eq));
+    let al = tighter_low(
+        tighter_low(open(test.gt), closed(test.gte)),
+        closed(test.eq),
+    );
+    let au = tighter_high(
+        tighter_high(open(test.lt), closed(test.lte)),
+        closed(test.eq),
+    );
     let lower_ok = match (al, vl) {
         (None, _) => true,
         (Some(_), None) => false,

@@ -62,7 +62,9 @@ impl Conversion {
         for s in &self.skipped {
             let reason = match &s.reason {
                 // One line per malformed field kind, not per entry index.
-                SkipReason::Malformed { expected, .. } => format!("a field is malformed: expected {expected}"),
+                SkipReason::Malformed { expected, .. } => {
+                    format!("a field is malformed: expected {expected}")
+                }
                 other => other.to_string(),
             };
             match out
@@ -729,13 +731,18 @@ impl<'a> Bundle<'a> {
 /// The event kind an entry would have given, when it was skipped for a reason that hides
 /// data (no usable code, an unknown modifier): such entries are unreadable, not absent.
 fn unreadable_kind(skipped: &Skipped) -> Option<EventKind> {
-    if !matches!(skipped.reason, SkipReason::NoCode | SkipReason::UnknownModifier) {
+    if !matches!(
+        skipped.reason,
+        SkipReason::NoCode | SkipReason::UnknownModifier
+    ) {
         return None;
     }
     Some(match skipped.resource_type.as_str() {
         "Condition" => EventKind::Condition,
         "Encounter" => EventKind::ReasonForEncounter,
-        "MedicationStatement" | "MedicationRequest" | "MedicationDispense"
+        "MedicationStatement"
+        | "MedicationRequest"
+        | "MedicationDispense"
         | "MedicationAdministration" => EventKind::Medication,
         "Immunization" => EventKind::Immunization,
         "Procedure" => EventKind::Procedure,
@@ -809,11 +816,12 @@ fn condition(item: &Item<'_>) -> Result<Found, SkipReason> {
     ]);
     // Any abatement (a date, a period, an age, a text) means the condition has ended.
     let abated = end.is_some()
-        || c.abatement_string.as_deref().is_some_and(|t| !t.trim().is_empty())
+        || c.abatement_string
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty())
         || c.abatement_age.is_some()
         || c.abatement_range.is_some();
-    let status = clinical_status(&c.clinical_status)
-        .or(abated.then_some(EventStatus::Inactive));
+    let status = clinical_status(&c.clinical_status).or(abated.then_some(EventStatus::Inactive));
     let stamp = Stamp {
         date: first_date(&[&c.onset_date_time, &c.onset_period.start, &c.recorded_date]),
         end,
@@ -1173,8 +1181,16 @@ mod r4 {
                 .system
                 .as_deref()
                 .is_none_or(|s| s.trim().trim_end_matches('/') == "http://unitsofmeasure.org");
-            let code = self.code.as_deref().map(str::trim).filter(|c| !c.is_empty());
-            let text = self.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
+            let code = self
+                .code
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty());
+            let text = self
+                .unit
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty());
             match (ucum, code, text) {
                 (true, Some(code), _) => code.to_string(),
                 (_, _, Some(text)) => text.to_string(),
@@ -1617,7 +1633,11 @@ mod tests {
             json!({"resourceType": "Condition", "id": "c1", "modifierExtension": [{"url": "http://example.org/x", "valueBoolean": true}],
                    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "E11"}]}}),
         ]));
-        let lines: Vec<String> = c.skipped_summary().iter().map(ToString::to_string).collect();
+        let lines: Vec<String> = c
+            .skipped_summary()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             lines,
             [
@@ -1627,11 +1647,18 @@ mod tests {
             ]
         );
         // The unreadable ones count for their kind: a "no record" becomes to confirm.
-        let kinds: Vec<(EventKind, u32)> =
-            c.patient.unreadable.iter().map(|u| (u.kind, u.count)).collect();
+        let kinds: Vec<(EventKind, u32)> = c
+            .patient
+            .unreadable
+            .iter()
+            .map(|u| (u.kind, u.count))
+            .collect();
         assert_eq!(
             kinds,
-            [(EventKind::ReasonForEncounter, 2), (EventKind::Condition, 1)]
+            [
+                (EventKind::ReasonForEncounter, 2),
+                (EventKind::Condition, 1)
+            ]
         );
         assert!(c.patient.events.is_empty());
     }

@@ -520,7 +520,9 @@ impl<'a> Validator<'a> {
         high: f64,
     ) {
         for k in kinds {
-            let factor = unit.map_or(Some(catalogue::Linear::IDENTITY), |u| k.conversion(k.unit, u));
+            let factor = unit.map_or(Some(catalogue::Linear::IDENTITY), |u| {
+                k.conversion(k.unit, u)
+            });
             let Some(f) = factor else { continue };
             let (min, max) = (f.apply(k.min), f.apply(k.max));
             if low > max || high < min {

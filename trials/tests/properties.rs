@@ -346,16 +346,18 @@ fn patient() -> impl Strategy<Value = Patient> {
         ]),
         proptest::bool::weighted(0.15),
     )
-        .prop_map(|(kind, (system, code), date, end, status, unconfirmed)| Event {
-            kind,
-            system: system.into(),
-            code: code.into(),
-            display: None,
-            date,
-            end: end.flatten(),
-            status,
-            unconfirmed,
-        });
+        .prop_map(
+            |(kind, (system, code), date, end, status, unconfirmed)| Event {
+                kind,
+                system: system.into(),
+                code: code.into(),
+                display: None,
+                date,
+                end: end.flatten(),
+                status,
+                unconfirmed,
+            },
+        );
     let obs = (
         proptest::sample::select(
             &[

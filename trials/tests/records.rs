@@ -72,7 +72,14 @@ fn explained(r: &TrialResult) -> String {
     let e = r.explain(Locale::En);
     let mut out = format!("    {}\n", e.verdict);
     for line in e.inclusion.iter().chain(&e.exclusion) {
-        let _ = writeln!(out, "      {}[{}] {:?}: {}", "  ".repeat(line.depth), line.id, line.truth, line.text);
+        let _ = writeln!(
+            out,
+            "      {}[{}] {:?}: {}",
+            "  ".repeat(line.depth),
+            line.id,
+            line.truth,
+            line.text
+        );
     }
     out
 }
@@ -93,9 +100,13 @@ fn real_shaped_records_give_the_expected_verdicts() {
     let mut checked = 0;
     for path in &records {
         let text = std::fs::read_to_string(path).unwrap();
-        let record: Record = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(!record.source.trim().is_empty(), "{}: no source", path.display());
+        let record: Record =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            !record.source.trim().is_empty(),
+            "{}: no source",
+            path.display()
+        );
         let conversion = trials::fhir::bundle_value_to_patient(&record.bundle)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let date = record.reference_date;
@@ -169,7 +180,11 @@ fn skipped_entries_carry_no_patient_value() {
         for s in &conversion.skipped {
             let line = s.to_string();
             for v in &values {
-                assert!(!line.contains(v.as_str()), "{}: `{line}` holds {v}", path.display());
+                assert!(
+                    !line.contains(v.as_str()),
+                    "{}: `{line}` holds {v}",
+                    path.display()
+                );
             }
         }
     }

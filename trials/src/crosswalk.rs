@@ -22,7 +22,7 @@
 //!   (one-to-many, or a target broader than the concept) vouches for nothing: every
 //!   criterion it could meet becomes unknown. A combination drug gives one derived code per
 //!   ingredient. ICD-10 → ICPC-2 is the ICPC-2 → ICD-10 table read backwards: an ICD-10
-//!   code under the ICD-10 codes of exactly one `exact` rubric is that rubric.
+//!   code under the ICD-10 codes of exactly one rubric is that rubric.
 //! - Derived codes are read on: a SNOMED CT diagnosis mapped to ICD-10 also meets ICPC-2
 //!   and ICD-10-CM criteria through that ICD-10 code, with the smaller certainty.
 //!
@@ -230,8 +230,8 @@ impl Tables {
         table.get(code).into_iter().flatten().copied()
     }
 
-    /// The ICPC-2 rubric an ICD-10 code falls under: certain when exactly one rubric's
-    /// `exact` row covers it, a maybe when several rows or a `broad` row do.
+    /// The ICPC-2 rubric an ICD-10 code falls under: certain when exactly one rubric's row
+    /// covers it, a maybe when several rubrics do.
     fn icd10_icpc2(&self, code: &NormCode) -> Vec<Derived> {
         if self.icd10_to_icpc2.is_empty() {
             return Vec::new();
@@ -250,7 +250,9 @@ impl Tables {
         let mut rubrics: Vec<NormCode> = hits.iter().map(|h| h.0).collect();
         rubrics.sort();
         rubrics.dedup();
-        let sure = rubrics.len() == 1 && hits.iter().all(|h| h.1);
+        // One rubric covering the code is sure, even when the rubric maps to several ICD-10
+        // codes the other way (T90 → E11, E13, E14: an E11 is a T90).
+        let sure = rubrics.len() == 1;
         rubrics
             .into_iter()
             .map(|rubric| Derived {

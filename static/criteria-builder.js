@@ -41,7 +41,7 @@
   var LEAF_KINDS = ["age", "sex"].concat(EVENT_KINDS, ["observation", "bmi"]);
   var GROUP_KINDS = ["all", "any", "at_least", "not"];
   var ALL_KINDS = LEAF_KINDS.concat(GROUP_KINDS);
-  var SYSTEMS = { icpc2: "http://hl7.org/fhir/sid/icpc-2", icd10: "http://hl7.org/fhir/sid/icd-10", atc: "http://www.whocc.no/atc", loinc: "http://loinc.org" };
+  var SYSTEMS = { icpc2: "http://hl7.org/fhir/sid/icpc-2", icd10: "http://hl7.org/fhir/sid/icd-10", icd10cm: "http://hl7.org/fhir/sid/icd-10-cm", atc: "http://www.whocc.no/atc", loinc: "http://loinc.org", snomed: "http://snomed.info/sct", rxnorm: "http://www.nlm.nih.gov/research/umls/rxnorm", cvx: "http://hl7.org/fhir/sid/cvx" };
   var DEFAULT_SYSTEM = { condition: "icpc2", reason_for_encounter: "icpc2", medication: "atc", immunization: "atc", procedure: "icpc2", allergy: "icpc2", history: "icpc2", observation: "loinc" };
   var COMPARATORS = ["gte", "gt", "lte", "lt", "eq", "between"];
   var AGGREGATES = ["latest", "any", "all", "mean", "min", "max"];
@@ -382,13 +382,13 @@
   }
 
   // ---------- codes: a named set, or entries written in place, with a search combobox ----------
-  var SYSTEM_NAMES = { icpc2: "ICPC-2", icd10: "ICD-10", atc: "ATC", loinc: "LOINC" };
+  var SYSTEM_NAMES = { icpc2: "ICPC-2", icd10: "ICD-10", icd10cm: "ICD-10-CM", atc: "ATC", loinc: "LOINC", snomed: "SNOMED CT", rxnorm: "RxNorm", cvx: "CVX" };
   function systemKey(uri) {
     var key = Object.keys(SYSTEMS).filter(function (k) { return SYSTEMS[k] === uri || k === String(uri).toLowerCase().replace("-", ""); })[0];
     return key || uri;
   }
   function systemName(uri) { return SYSTEM_NAMES[systemKey(uri)] || uri; }
-  function hierarchical(uri) { var k = systemKey(uri); return k === "icpc2" || k === "icd10" || k === "atc"; }
+  function hierarchical(uri) { var k = systemKey(uri); return k === "icpc2" || k === "icd10" || k === "icd10cm" || k === "atc"; }
 
   function renderCodes(owner, defaultSystem, path) {
     var wrap = h("fieldset", { "class": "cb-codes", "data-path": path + ".codes" }, [h("legend", { text: t("codes") })]);
@@ -439,7 +439,7 @@
     var listId = nextId("lb");
     var inputId = nextId("q");
     var subId = nextId("s");
-    var system = select([["icpc2", "ICPC-2 / CISP-2"], ["icd10", "ICD-10 / CIM-10"], ["atc", "ATC"], ["loinc", "LOINC"]], defaultSystem, { "class": "code-system", "aria-label": t("code-system") }, function () { search(); });
+    var system = select([["icpc2", "ICPC-2 / CISP-2"], ["icd10", "ICD-10 / CIM-10"], ["icd10cm", "ICD-10-CM"], ["atc", "ATC"], ["loinc", "LOINC"], ["snomed", "SNOMED CT"], ["rxnorm", "RxNorm"], ["cvx", "CVX"]], defaultSystem, { "class": "code-system", "aria-label": t("code-system") }, function () { search(); });
     var input = h("input", { id: inputId, type: "text", "class": "code-search", role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": listId, autocomplete: "off", placeholder: t("code-search-placeholder") });
     var listbox = h("ul", { id: listId, role: "listbox", "class": "code-options", hidden: true, "aria-label": t("code-results") });
     var sub = h("input", { type: "checkbox", id: subId, "class": "code-descendants", checked: true });

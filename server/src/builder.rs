@@ -62,9 +62,14 @@ pub fn search_codes(q: CodeQuery) -> Result<Vec<CodeResult>, ApiError> {
         Some("atc") => CodeSystem::Atc,
         Some("loinc") => CodeSystem::Loinc,
         Some("icd10") => CodeSystem::Icd10,
+        Some("icd10cm") => CodeSystem::Icd10Cm,
+        Some("snomed") => CodeSystem::Snomed,
+        Some("rxnorm") => CodeSystem::RxNorm,
+        Some("cvx") => CodeSystem::Cvx,
         _ => {
             return Err(ApiError::MalformedQuery(
-                "`system` must be one of icpc2, atc, loinc, icd10".into(),
+                "`system` must be one of icpc2, atc, loinc, icd10, icd10cm, snomed, rxnorm, cvx"
+                    .into(),
             ));
         }
     };

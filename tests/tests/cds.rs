@@ -417,6 +417,44 @@ async fn requests_prefetch_and_cards(backend: Backend) {
     );
     keep("no-cards", &body);
 
+    // A US Core record: type 2 diabetes in ICD-10-CM, metformin in RxNorm, HbA1c 8.0 %. The
+    // French-written diabetes trial (ICD-10 E11, ATC A10BA02) reads it through crosswalks.
+    let recent = (chrono::Utc::now().date_naive() - chrono::Days::new(30)).to_string();
+    let subject = json!({"reference": "Patient/p-us"});
+    let mut v = request("p-us", "1962-03-14");
+    v["prefetch"]["conditions"] = searchset(vec![
+        json!({"resourceType": "Condition", "subject": subject,
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "problem-list-item"}]}],
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9", "display": "Type 2 diabetes mellitus without complications"}]},
+        "onsetDateTime": "2016-04-11"}),
+    ]);
+    v["prefetch"]["medications"] = searchset(vec![
+        json!({"resourceType": "MedicationRequest", "subject": subject,
+        "status": "active", "intent": "order", "authoredOn": recent,
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "861007", "display": "metformin hydrochloride 500 MG Oral Tablet"}]}}),
+    ]);
+    v["prefetch"]["observations"] = searchset(vec![
+        json!({"resourceType": "Observation", "subject": subject, "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4", "display": "Hemoglobin A1c/Hemoglobin.total in Blood"}]},
+        "effectiveDateTime": recent,
+        "valueQuantity": {"value": 8.0, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}}),
+    ]);
+    let r = c.call(v).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    check_cards(&body);
+    assert!(
+        body["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["summary"].as_str().unwrap().contains("DIAB-INTENSE")),
+        "the US Core record reaches the diabetes trial: {body}"
+    );
+
     // Malformed requests: 400 naming the field.
     let base = request("p1", "1950-01-01");
     let without = |k: &str| {

@@ -93,8 +93,21 @@ both!(
         assert_eq!(body, json!([]), "ICD-10 has no bundled titles");
         let (_, body) = get(&app, &sponsor, "/api/v1/codes?system=icpc2&q=&limit=3").await;
         assert_eq!(body.as_array().unwrap().len(), 3);
+        // The systems read through crosswalks offer their tables' codes.
+        let (status, body) = get(&app, &sponsor, "/api/v1/codes?system=rxnorm&q=metformin").await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["code"] == "861007"),
+            "{body}"
+        );
+        let (_, body) = get(&app, &sponsor, "/api/v1/codes?system=icd10cm&q=E11.65").await;
+        assert_eq!(body[0]["code"], "E11.65");
+        assert_eq!(body[0]["source"], "format_checked");
         for bad in [
-            "/api/v1/codes?system=snomed&q=x",
+            "/api/v1/codes?system=ccam&q=x",
             "/api/v1/codes?q=T90",
             "/api/v1/codes?system=icpc2&limit=-1",
             "/api/v1/codes?system=icpc2&nonsense=1",
@@ -103,7 +116,7 @@ both!(
             assert_eq!(status, 400, "{bad}");
             assert_eq!(body["error"]["code"], "malformed_query", "{bad}");
         }
-        let (_, body) = get(&app, &sponsor, "/api/v1/codes?system=snomed&q=x").await;
+        let (_, body) = get(&app, &sponsor, "/api/v1/codes?system=ccam&q=x").await;
         assert!(
             body["error"]["message"]
                 .as_str()

@@ -1,8 +1,10 @@
 //! Bundled code lists for picking codes while writing criteria: ICPC-2 (chapters, symptoms
 //! and complaints, diagnoses; English titles and French CISP-2 titles), ATC (levels 1–3, and
 //! common primary-care level-4 groups and level-5 substances) and LOINC (the codes of the
-//! observation [`catalogue`](crate::catalogue)). ICD-10 has no bundled list: a code typed in
-//! a valid ICD-10 format comes back as one result marked [`Source::FormatChecked`].
+//! observation [`catalogue`](crate::catalogue)); RxNorm, CVX and SNOMED CT offer the codes of
+//! the [`crosswalk`](crate::crosswalk) tables with their English names. ICD-10 and ICD-10-CM
+//! have no bundled list: a code typed in a valid format comes back as one result marked
+//! [`Source::FormatChecked`].
 //!
 //! The lists are TSV files under `trials/data/`, compiled in. [`search`] matches code
 //! prefixes and, ignoring case and accents, the words of the titles in both languages.
@@ -51,6 +53,28 @@ pub struct CodeMatch {
 
 const ICPC2_TSV: &str = include_str!("../data/icpc2.tsv");
 const ATC_TSV: &str = include_str!("../data/atc.tsv");
+const RXNORM_TSV: &str = include_str!("../data/crosswalk/rxnorm_atc.tsv");
+const CVX_TSV: &str = include_str!("../data/crosswalk/cvx_atc.tsv");
+const SNOMED_TSV: &str = include_str!("../data/crosswalk/snomed_icd10.tsv");
+
+/// The codes and names of a crosswalk table (code, name, …; a header line first): the
+/// codes the engine reads through a crosswalk, offered with their English names.
+fn parse_crosswalk(tsv: &'static str) -> Vec<Entry> {
+    tsv.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .skip(1)
+        .filter_map(|l| {
+            let mut cells = l.split('\t');
+            let code = cells.next()?.trim();
+            let name = cells.next()?.trim();
+            Some(Entry {
+                code,
+                en: name,
+                fr: name,
+            })
+        })
+        .collect()
+}
 
 fn parse(tsv: &'static str) -> Vec<Entry> {
     tsv.lines()
@@ -69,11 +93,15 @@ fn parse(tsv: &'static str) -> Vec<Entry> {
         .collect()
 }
 
-/// The bundled list of a system (empty for ICD-10 and SNOMED CT).
+/// The bundled list of a system (empty for ICD-10 and ICD-10-CM; for RxNorm, CVX and
+/// SNOMED CT, the codes of the crosswalk tables).
 pub fn entries(system: CodeSystem) -> &'static [Entry] {
     static ICPC2: OnceLock<Vec<Entry>> = OnceLock::new();
     static ATC: OnceLock<Vec<Entry>> = OnceLock::new();
     static LOINC: OnceLock<Vec<Entry>> = OnceLock::new();
+    static RXNORM: OnceLock<Vec<Entry>> = OnceLock::new();
+    static CVX: OnceLock<Vec<Entry>> = OnceLock::new();
+    static SNOMED: OnceLock<Vec<Entry>> = OnceLock::new();
     match system {
         CodeSystem::Icpc2 => ICPC2.get_or_init(|| parse(ICPC2_TSV)),
         CodeSystem::Atc => ATC.get_or_init(|| parse(ATC_TSV)),
@@ -87,11 +115,10 @@ pub fn entries(system: CodeSystem) -> &'static [Entry] {
                 })
                 .collect()
         }),
-        CodeSystem::Icd10
-        | CodeSystem::Snomed
-        | CodeSystem::Icd10Cm
-        | CodeSystem::RxNorm
-        | CodeSystem::Cvx => &[],
+        CodeSystem::RxNorm => RXNORM.get_or_init(|| parse_crosswalk(RXNORM_TSV)),
+        CodeSystem::Cvx => CVX.get_or_init(|| parse_crosswalk(CVX_TSV)),
+        CodeSystem::Snomed => SNOMED.get_or_init(|| parse_crosswalk(SNOMED_TSV)),
+        CodeSystem::Icd10 | CodeSystem::Icd10Cm => &[],
     }
 }
 
@@ -212,7 +239,7 @@ pub fn search(system: CodeSystem, query: &str, limit: usize) -> Vec<CodeMatch> {
         && let Ok(code) = system.normalize(query)
     {
         let code = match system {
-            CodeSystem::Icd10 => icd10_display(code.as_str()),
+            CodeSystem::Icd10 | CodeSystem::Icd10Cm => icd10_display(code.as_str()),
             _ => code.as_str().to_string(),
         };
         out.push(CodeMatch {
@@ -224,6 +251,28 @@ pub fn search(system: CodeSystem, query: &str, limit: usize) -> Vec<CodeMatch> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod crosswalk_lists {
+    use super::*;
+
+    #[test]
+    fn crosswalk_systems_offer_their_codes_by_code_and_word() {
+        let metformin = search(CodeSystem::RxNorm, "metformin", 50);
+        assert!(
+            metformin.iter().any(|m| m.code == "861007"),
+            "{metformin:?}"
+        );
+        assert!(metformin.iter().all(|m| m.source == Source::Bundled));
+        assert_eq!(search(CodeSystem::RxNorm, "861007", 5)[0].code, "861007");
+        assert!(!search(CodeSystem::Snomed, "diabetes", 10).is_empty());
+        assert!(
+            search(CodeSystem::Cvx, "influenza", 10)
+                .iter()
+                .any(|m| m.code == "140")
+        );
+    }
 }
 
 #[cfg(test)]
@@ -320,6 +369,9 @@ mod tests {
         assert_eq!(r[0].source, Source::FormatChecked);
         assert_eq!(r[0].system, crate::codes::ICD10_URI);
         assert!(search(CodeSystem::Icd10, "E1", 10).is_empty());
+        let cm = search(CodeSystem::Icd10Cm, "e11.65", 10);
+        assert_eq!(cm[0].code, "E11.65");
+        assert_eq!(cm[0].source, Source::FormatChecked);
         assert!(search(CodeSystem::Icd10, "diabetes", 10).is_empty());
         // An ICPC-2 extension is valid but not bundled.
         let r = search(CodeSystem::Icpc2, "K86.01", 10);

@@ -717,6 +717,73 @@ mod tests {
     }
 
     #[test]
+    fn oids_ans_uris_and_spelling_variants_resolve() {
+        let cases = [
+            (
+                "https://smt.esante.gouv.fr/terminologie-cim-10/",
+                CodeSystem::Icd10,
+            ),
+            ("urn:oid:2.16.840.1.113883.6.3", CodeSystem::Icd10),
+            ("urn:oid:1.2.250.1.213.2.12", CodeSystem::Icd10),
+            ("urn:oid:2.16.840.1.113883.6.90", CodeSystem::Icd10Cm),
+            ("http://hl7.org/fhir/sid/icd-10-cm", CodeSystem::Icd10Cm),
+            ("urn:oid:2.16.840.1.113883.6.139", CodeSystem::Icpc2),
+            (
+                "https://smt.esante.gouv.fr/terminologie-cisp",
+                CodeSystem::Icpc2,
+            ),
+            (
+                "https://mos.esante.gouv.fr/NOS/TRE_R313-CISP2/FHIR/TRE-R313-CISP2",
+                CodeSystem::Icpc2,
+            ),
+            ("urn:oid:2.16.840.1.113883.6.73", CodeSystem::Atc),
+            (
+                "https://smt.esante.gouv.fr/terminologie-atc/",
+                CodeSystem::Atc,
+            ),
+            ("urn:oid:2.16.840.1.113883.6.1", CodeSystem::Loinc),
+            ("https://loinc.org", CodeSystem::Loinc),
+            ("http://loinc.org/", CodeSystem::Loinc),
+            ("HTTP://LOINC.ORG", CodeSystem::Loinc),
+            ("urn:oid:2.16.840.1.113883.6.96", CodeSystem::Snomed),
+            ("http://snomed.info/sct/1221000146105", CodeSystem::Snomed),
+            ("urn:oid:2.16.840.1.113883.6.88", CodeSystem::RxNorm),
+            (
+                "http://www.nlm.nih.gov/research/umls/rxnorm",
+                CodeSystem::RxNorm,
+            ),
+            ("urn:oid:2.16.840.1.113883.12.292", CodeSystem::Cvx),
+            ("http://hl7.org/fhir/sid/cvx", CodeSystem::Cvx),
+        ];
+        for (uri, system) in cases {
+            assert_eq!(CodeSystem::from_uri(uri), Some(system), "{uri}");
+        }
+        for unknown in ["urn:oid:2.16.840.1.113883.6.4", "http://loinc.org.evil", ""] {
+            assert_eq!(CodeSystem::from_uri(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn new_systems_have_their_formats() {
+        let cases = [
+            (CodeSystem::Icd10Cm, "E11.65", Some("E1165")),
+            (CodeSystem::Icd10Cm, "c4a.0", Some("C4A0")),
+            (CodeSystem::Icd10Cm, "Z3A.20", Some("Z3A20")),
+            (CodeSystem::Icd10Cm, "E1", None),
+            (CodeSystem::RxNorm, "861007", Some("861007")),
+            (CodeSystem::RxNorm, "0861007", None),
+            (CodeSystem::RxNorm, "86a", None),
+            (CodeSystem::Cvx, "08", Some("8")),
+            (CodeSystem::Cvx, "140", Some("140")),
+            (CodeSystem::Cvx, "0", Some("0")),
+            (CodeSystem::Cvx, "1400", None),
+        ];
+        for (system, code, want) in cases {
+            assert_eq!(norm(system, code).as_deref(), want, "{system} {code}");
+        }
+    }
+
+    #[test]
     fn normalisation_folds_case_dots_spaces_and_marks() {
         let cases = [
             (CodeSystem::Icd10, "e11.9", Some("E119")),

@@ -1623,6 +1623,80 @@ mod tests {
     }
 
     #[test]
+    fn every_abatement_form_ends_a_condition() {
+        let condition = |abatement: Value| {
+            let mut c = json!({"resourceType": "Condition", "subject": {"reference": "Patient/p"},
+                "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "J45"}]},
+                "onsetDateTime": "2010-01-01"});
+            if let (Some(obj), Some(extra)) = (c.as_object_mut(), abatement.as_object()) {
+                obj.extend(extra.clone());
+            }
+            let c = convert(bundle(vec![
+                json!({"resourceType": "Patient", "id": "p"}),
+                c,
+            ]));
+            let e = &c.patient.events[0];
+            (e.status, e.end)
+        };
+        assert_eq!(
+            condition(json!({"abatementDateTime": "2015-03-02"})),
+            (Some(EventStatus::Inactive), Some(d("2015-03-02")))
+        );
+        assert_eq!(
+            condition(json!({"abatementPeriod": {"start": "2015-03-02", "end": "2015-06-30"}})),
+            (Some(EventStatus::Inactive), Some(d("2015-06-30")))
+        );
+        assert_eq!(
+            condition(json!({"abatementString": "in childhood"})),
+            (Some(EventStatus::Inactive), None)
+        );
+        assert_eq!(
+            condition(
+                json!({"abatementAge": {"value": 12, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}})
+            ),
+            (Some(EventStatus::Inactive), None)
+        );
+        // The clinical status, when given, wins.
+        assert_eq!(
+            condition(
+                json!({"abatementString": "?", "clinicalStatus": {"coding": [{"code": "recurrence"}]}})
+            ),
+            (Some(EventStatus::Active), None)
+        );
+        assert_eq!(condition(json!({})), (None, None));
+    }
+
+    #[test]
+    fn drugs_not_yet_taken_or_ordered_are_skipped() {
+        let metformin =
+            json!({"coding": [{"system": "http://www.whocc.no/atc", "code": "A10BA02"}]});
+        let c = convert(bundle(vec![
+            json!({"resourceType": "MedicationStatement", "id": "s", "status": "intended", "medicationCodeableConcept": metformin}),
+            json!({"resourceType": "MedicationRequest", "id": "r1", "status": "active", "intent": "proposal", "medicationCodeableConcept": metformin}),
+            json!({"resourceType": "MedicationRequest", "id": "r2", "status": "draft", "intent": "order", "medicationCodeableConcept": metformin}),
+            json!({"resourceType": "MedicationRequest", "id": "r3", "status": "active", "intent": "order", "authoredOn": "2026-01-10",
+                   "dispenseRequest": {"numberOfRepeatsAllowed": 2, "expectedSupplyDuration": {"value": 30, "unit": "days", "code": "d"}},
+                   "medicationCodeableConcept": metformin}),
+        ]));
+        let reasons: Vec<&SkipReason> = c.skipped.iter().map(|s| &s.reason).collect();
+        assert_eq!(
+            reasons,
+            [
+                &SkipReason::NotAnOrder,
+                &SkipReason::NotAnOrder,
+                &SkipReason::NotAnOrder
+            ]
+        );
+        // The order runs through its three supplies of 30 days.
+        assert_eq!(c.patient.events.len(), 1);
+        assert_eq!(c.patient.events[0].end, Some(d("2026-04-10")));
+        assert!(
+            c.patient.unreadable.is_empty(),
+            "not unreadable: not prescribed"
+        );
+    }
+
+    #[test]
     fn skipped_entries_are_summarised_per_type_and_reason() {
         let c = convert(bundle(vec![
             json!({"resourceType": "Patient", "id": "p"}),

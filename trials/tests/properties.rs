@@ -527,3 +527,126 @@ proptest! {
         prop_assert_eq!(Truth::Unknown.not(), Truth::Unknown);
     }
 }
+
+/// Codes whose crosswalk is exact: an ICD-10 code and the same ICD-10-CM code (outside the
+/// chapters where the two subdivide differently), an ATC substance and an RxNorm concept of
+/// it (from `data/crosswalk/rxnorm_atc.tsv`).
+const EXACT_PAIRS: &[(&str, &str, &str, &str)] = &[
+    ("icd-10", "I10", "icd-10-cm", "I10"),
+    ("icd-10", "N18.3", "icd-10-cm", "N18.3"),
+    ("icd-10", "N18.4", "icd-10-cm", "N18.4"),
+    ("icd-10", "J44.1", "icd-10-cm", "J44.1"),
+    ("icd-10", "E78.5", "icd-10-cm", "E78.5"),
+    ("atc", "A10BA02", "rxnorm", "6809"),
+    ("atc", "C10AA05", "rxnorm", "259255"),
+    ("atc", "C09AA05", "rxnorm", "198188"),
+    ("atc", "B01AA03", "rxnorm", "11289"),
+];
+
+/// Entries a French sponsor writes over those codes, no finer than the crosswalk vouches.
+const SPONSOR_ENTRIES: &[(&str, &str, bool)] = &[
+    ("icd-10", "I10", false),
+    ("icd-10", "I10-I15", true),
+    ("icd-10", "N18", true),
+    ("icd-10", "N18.3", false),
+    ("icd-10", "J44", true),
+    ("icd-10", "E78.5", false),
+    ("atc", "A10BA02", false),
+    ("atc", "A10B", true),
+    ("atc", "C10AA", true),
+    ("atc", "C09", true),
+    ("atc", "B01AA03", false),
+];
+
+fn sponsor_leaf() -> impl Strategy<Value = Node> {
+    (
+        proptest::sample::select(&[EventKind::Condition, EventKind::Medication][..]),
+        proptest::collection::vec(0..SPONSOR_ENTRIES.len(), 1..3),
+        window(),
+        proptest::option::of((0u32..3, proptest::option::of(0u32..3))),
+        missing(),
+    )
+        .prop_map(|(kind, entries, window, count, missing)| {
+            let include = entries
+                .into_iter()
+                .map(|i| {
+                    let (system, code, descendants) = SPONSOR_ENTRIES[i];
+                    CodeEntry::new(system, code, descendants)
+                })
+                .collect();
+            Node::Event(
+                kind,
+                EventTest {
+                    codes: Codes::Inline(CodeSet {
+                        name: None,
+                        include,
+                        exclude: vec![],
+                    }),
+                    window,
+                    count: count.map(|(min, max)| Count {
+                        min: Some(min),
+                        max: max.map(|m| m + min),
+                    }),
+                    first: false,
+                    current: false,
+                    missing,
+                },
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Where a crosswalk is exact, a record coded in the other system (ICD-10-CM for
+    /// ICD-10, RxNorm for ATC) gives the same truths as the record coded the sponsor's way.
+    #[test]
+    fn exact_crosswalks_agree_with_the_native_codes(
+        leaves in proptest::collection::vec(sponsor_leaf(), 1..4),
+        events in proptest::collection::vec((0..EXACT_PAIRS.len(), date(), proptest::option::of(date())), 0..12),
+    ) {
+        let criteria: Vec<Criterion> = leaves
+            .into_iter()
+            .enumerate()
+            .map(|(i, node)| Criterion { id: format!("c{i}"), label: None, node })
+            .collect();
+        let trial = Trial {
+            id: "t".into(),
+            version: 1,
+            title: "T".into(),
+            summary: None,
+            criteria: Criteria {
+                code_sets: Default::default(),
+                inclusion: criteria,
+                exclusion: vec![],
+            },
+        };
+        prop_assume!(trials::validate(&trial).is_empty());
+        let record = |mapped: bool| Patient {
+            events: events
+                .iter()
+                .map(|&(i, date, end)| {
+                    let (s, c, ms, mc) = EXACT_PAIRS[i];
+                    let kind = if s == "atc" { EventKind::Medication } else { EventKind::Condition };
+                    let (system, code) = if mapped { (ms, mc) } else { (s, c) };
+                    Event {
+                        kind,
+                        system: system.into(),
+                        code: code.into(),
+                        display: None,
+                        date,
+                        end: end.flatten(),
+                        status: None,
+                        unconfirmed: false,
+                    }
+                })
+                .collect(),
+            ..Patient::default()
+        };
+        let native = trials::evaluate(&trial, &record(false), reference()).unwrap();
+        let mapped = trials::evaluate(&trial, &record(true), reference()).unwrap();
+        let truths = |r: &trials::TrialResult| r.inclusion.iter().map(|c| c.truth).collect::<Vec<_>>();
+        prop_assert_eq!(truths(&native), truths(&mapped));
+        prop_assert_eq!(native.verdict, mapped.verdict);
+    }
+}

@@ -302,7 +302,10 @@ mod tests {
         m.insert("patient".into(), Value::Null);
         let mut fake = Fake {
             pages: HashMap::from([
-                ("https://ehr/fhir/Patient/p%201".to_string(), patient()),
+                (
+                    "https://ehr/fhir/Patient/p%201".to_string(),
+                    json!({"resourceType": "Patient", "id": "p 1"}),
+                ),
                 (
                     "https://ehr/fhir/Condition?patient=p%201".to_string(),
                     bundle(vec![condition("T90")]),

@@ -43,15 +43,19 @@ fn consultation_1000_trials(bencher: divan::Bencher, events: usize) {
     bencher.bench_local(|| {
         i = (i + 1) % patients.len();
         let prepared = PreparedPatient::new(black_box(&patients[i]));
-        let mut verdicts = index.verdicts(&prepared, reference());
-        verdicts.sort_by_key(|&(_, v)| v);
-        let shown: Vec<_> = verdicts
-            .iter()
-            .take(2)
-            .filter_map(|&(p, _)| index.result_at(p, &prepared, reference()))
-            .collect();
-        black_box(shown)
+        black_box(pop_up(&index, &prepared))
     });
+}
+
+/// Every trial's verdict, then the full results of the two best: what a pop-up shows.
+fn pop_up(index: &TrialIndex, prepared: &PreparedPatient) -> Vec<trials::TrialResult> {
+    let mut verdicts = index.verdicts(prepared, reference());
+    verdicts.sort_by_key(|&(_, v)| v);
+    verdicts
+        .iter()
+        .take(2)
+        .filter_map(|&(p, _)| index.result_at(p, prepared, reference()))
+        .collect()
 }
 
 /// Verdicts only, on a record already prepared.
@@ -138,13 +142,6 @@ fn fhir_bundle_300_resources_1000_trials(bencher: divan::Bencher) {
         i = (i + 1) % texts.len();
         let conversion = trials::fhir::bundle_to_patient(black_box(&texts[i])).unwrap_or_default();
         let prepared = PreparedPatient::new(&conversion.patient);
-        let mut verdicts = index.verdicts(&prepared, reference());
-        verdicts.sort_by_key(|&(_, v)| v);
-        let shown: Vec<_> = verdicts
-            .iter()
-            .take(2)
-            .filter_map(|&(p, _)| index.result_at(p, &prepared, reference()))
-            .collect();
-        black_box(shown.len())
+        black_box(pop_up(&index, &prepared).len())
     });
 }

@@ -6,6 +6,8 @@
 //!   links under that base URL: the access token goes nowhere else);
 //! - an absent key or an OperationOutcome (the EHR could not prefetch) is queried from the
 //!   `fhirServer` with the access token;
+//! - a Medication that a drug resource references and that is neither contained nor
+//!   gathered is read from the `fhirServer`;
 //! - when there is no `fhirServer`, the key is *unavailable*: its kinds of data are to
 //!   confirm, never "no record" (see [`Gathered::unavailable`]). Only the Patient is
 //!   required: without it, or when the `fhirServer` fails, the call answers 412
@@ -118,6 +120,9 @@ pub fn gather(
             )));
         }
     }
+    if let Some(src) = source.as_mut() {
+        fetch_medications(&mut entries, src, max)?;
+    }
     let Some(first) = entries
         .first()
         .filter(|e| resource_type(&e["resource"]) == Some("Patient"))
@@ -137,6 +142,65 @@ pub fn gather(
         bundle: json!({ "resourceType": "Bundle", "type": "collection", "entry": entries }),
         unavailable: missing,
     })
+}
+
+/// Reads from the FHIR server the Medications that drug resources point at
+/// (`medicationReference`) and that are neither contained nor gathered: without them the
+/// drug has no code. Only relative `Medication/{id}` references are read (the token goes
+/// to the `fhirServer` only).
+fn fetch_medications(
+    entries: &mut Vec<Value>,
+    src: &mut Source<'_>,
+    max: usize,
+) -> Result<(), ApiError> {
+    let have: Vec<String> = entries
+        .iter()
+        .filter(|e| resource_type(&e["resource"]) == Some("Medication"))
+        .filter_map(|e| e["resource"].get("id").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
+    let mut wanted: Vec<String> = Vec::new();
+    for e in entries.iter() {
+        let r = &e["resource"];
+        if !matches!(
+            resource_type(r),
+            Some(
+                "MedicationRequest"
+                    | "MedicationStatement"
+                    | "MedicationDispense"
+                    | "MedicationAdministration"
+            )
+        ) {
+            continue;
+        }
+        let Some(id) = r
+            .get("medicationReference")
+            .and_then(|m| m.get("reference"))
+            .and_then(Value::as_str)
+            .and_then(|m| m.trim().strip_prefix("Medication/"))
+        else {
+            continue;
+        };
+        if !id.is_empty() && !have.iter().any(|h| h == id) && !wanted.iter().any(|w| w == id) {
+            wanted.push(id.to_string());
+        }
+    }
+    for id in wanted {
+        if entries.len() >= max {
+            return Err(unavailable(format!(
+                "more than {max} resources for one call"
+            )));
+        }
+        let url = format!("{}/Medication/{}", src.base, encode(&id));
+        let medication = src
+            .fetch
+            .get(&url)
+            .map_err(|e| unavailable(format!("reading a referenced Medication: {e}")))?;
+        if resource_type(&medication) == Some("Medication") {
+            entries.push(json!({ "fullUrl": url, "resource": medication }));
+        }
+    }
+    Ok(())
 }
 
 /// Appends a Bundle's entries, following its `next` links from the FHIR server.
@@ -286,6 +350,46 @@ mod tests {
             let err = gather(&m, "p1", None, 100).unwrap_err();
             assert_eq!(err.code(), "fhir_unavailable");
         }
+    }
+
+    #[test]
+    fn referenced_medications_are_read_from_the_server() {
+        let mut m = full();
+        m.insert(
+            "medications".into(),
+            bundle(vec![
+                json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+                       "subject": {"reference": "Patient/p1"}, "medicationReference": {"reference": "Medication/lipitor"}}),
+                json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+                       "subject": {"reference": "Patient/p1"}, "medicationReference": {"reference": "Medication/lipitor"}}),
+            ]),
+        );
+        let mut fake = Fake {
+            pages: HashMap::from([(
+                "https://ehr/fhir/Medication/lipitor".to_string(),
+                json!({"resourceType": "Medication", "id": "lipitor", "code": {"coding": [
+                    {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "262095"}]}}),
+            )]),
+            asked: Vec::new(),
+        };
+        let g = gather(
+            &m,
+            "p1",
+            Some(Source {
+                base: "https://ehr/fhir",
+                fetch: &mut fake,
+            }),
+            100,
+        )
+        .unwrap();
+        assert_eq!(
+            fake.asked,
+            ["https://ehr/fhir/Medication/lipitor"],
+            "read once"
+        );
+        let c = trials::fhir::bundle_value_to_patient(&g.bundle).unwrap();
+        assert_eq!(c.patient.events.len(), 2);
+        assert!(c.patient.events.iter().all(|e| e.code == "262095"));
     }
 
     #[test]

@@ -102,32 +102,44 @@ pub fn foreign(kind: EventKind, system: CodeSystem) -> bool {
 /// The codes of other systems that a record's code of `kind` stands for, appended to `out`.
 pub fn derive(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Vec<Derived>) {
     let start = out.len();
-    direct(kind, system, code, out);
-    // One more step: what the first derived codes stand for (SNOMED CT → ICD-10 → ICPC-2).
+    direct(kind, system, code, system, out);
+    // One more step: what the first derived ICD-10 codes stand for (SNOMED CT → ICD-10 →
+    // ICPC-2, ICPC-2 → ICD-10 → ICD-10-CM), never back into the source system.
     let end = out.len();
     for i in start..end {
         let d = out[i];
-        let mut next = Vec::new();
-        direct(kind, d.system, &d.code, &mut next);
-        for n in next {
-            let n = Derived {
-                certain: n.certain.min(d.certain),
-                ..n
-            };
-            if n.system != system
-                && !out[start..]
-                    .iter()
-                    .any(|o| o.system == n.system && o.code == n.code)
-            {
-                out.push(n);
+        if d.system != CodeSystem::Icd10 {
+            continue;
+        }
+        let before = out.len();
+        direct(kind, d.system, &d.code, system, out);
+        let mut k = before;
+        while k < out.len() {
+            let n = out[k];
+            let seen = out[start..before]
+                .iter()
+                .chain(&out[before..k])
+                .any(|o| o.system == n.system && o.code == n.code);
+            if seen {
+                out.remove(k);
+            } else {
+                out[k].certain = n.certain.min(d.certain);
+                k += 1;
             }
         }
     }
 }
 
-/// One step of derivation.
-fn direct(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Vec<Derived>) {
-    let diagnoses = matches!(kind, EventKind::Condition | EventKind::ReasonForEncounter);
+/// One step of derivation, into any system but `source`.
+fn direct(
+    kind: EventKind,
+    system: CodeSystem,
+    code: &NormCode,
+    source: CodeSystem,
+    out: &mut Vec<Derived>,
+) {
+    // Reasons for encounter are ICPC-2 by nature: only diagnoses cross to and from it.
+    let diagnoses = kind == EventKind::Condition;
     match system {
         CodeSystem::Icd10Cm | CodeSystem::Icd10 => {
             let other = if system == CodeSystem::Icd10 {
@@ -144,15 +156,17 @@ fn direct(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Vec<De
             } else {
                 text
             };
-            if let Ok(c) = other.normalize(text) {
+            if other != source
+                && let Ok(c) = other.normalize(text)
+            {
                 out.push(Derived {
                     system: other,
                     code: c,
                     certain,
                 });
             }
-            if system == CodeSystem::Icd10 && diagnoses {
-                out.extend(tables().icd10_icpc2(code));
+            if system == CodeSystem::Icd10 && diagnoses && source != CodeSystem::Icpc2 {
+                tables().icd10_icpc2(code, out);
             }
         }
         CodeSystem::Icpc2 if diagnoses => out.extend(tables().lookup(&tables().icpc2, code)),
@@ -232,35 +246,35 @@ impl Tables {
 
     /// The ICPC-2 rubric an ICD-10 code falls under: certain when exactly one rubric's row
     /// covers it, a maybe when several rubrics do.
-    fn icd10_icpc2(&self, code: &NormCode) -> Vec<Derived> {
+    fn icd10_icpc2(&self, code: &NormCode, out: &mut Vec<Derived>) {
         if self.icd10_to_icpc2.is_empty() {
-            return Vec::new();
+            return;
         }
-        // The rows whose ICD-10 code is the code or one of its prefixes.
-        let bytes = code.as_str();
-        let mut hits: Vec<(NormCode, bool)> = Vec::new();
+        // The rows whose ICD-10 code is the code or one of its prefixes (a prefix of a
+        // normalised ICD-10 code of three characters or more is one too).
+        let bytes = code.as_bytes();
+        let start = out.len();
         for len in 3..=bytes.len() {
-            let Ok(prefix) = CodeSystem::Icd10.normalize(&bytes[..len]) else {
+            let Ok(prefix) =
+                CodeSystem::Icd10.normalize(code.as_str().get(..len).unwrap_or_default())
+            else {
                 continue;
             };
-            if let Some(rows) = self.icd10_to_icpc2.get(&prefix) {
-                hits.extend(rows.iter().copied());
+            for &(rubric, _) in self.icd10_to_icpc2.get(&prefix).into_iter().flatten() {
+                if !out[start..].iter().any(|d| d.code == rubric) {
+                    out.push(Derived {
+                        system: CodeSystem::Icpc2,
+                        code: rubric,
+                        certain: 0,
+                    });
+                }
             }
         }
-        let mut rubrics: Vec<NormCode> = hits.iter().map(|h| h.0).collect();
-        rubrics.sort();
-        rubrics.dedup();
         // One rubric covering the code is sure, even when the rubric maps to several ICD-10
         // codes the other way (T90 → E11, E13, E14: an E11 is a T90).
-        let sure = rubrics.len() == 1;
-        rubrics
-            .into_iter()
-            .map(|rubric| Derived {
-                system: CodeSystem::Icpc2,
-                code: rubric,
-                certain: if sure { rubric.len() as u8 } else { 0 },
-            })
-            .collect()
+        if out.len() == start + 1 {
+            out[start].certain = out[start].code.len() as u8;
+        }
     }
 }
 

@@ -257,7 +257,7 @@ pub(crate) fn matched(e: &CEvent, ctx: &Ctx, s: &mut Scratch) {
     s.maybe.clear();
     let p = ctx.patient;
     let mut moved = false;
-    if p.groups.iter().any(|g| g.unconfirmed) {
+    if p.has_unconfirmed {
         s.groups.retain(|&g| {
             let unconfirmed = p.groups[g as usize].unconfirmed;
             if unconfirmed {
@@ -272,11 +272,27 @@ pub(crate) fn matched(e: &CEvent, ctx: &Ctx, s: &mut Scratch) {
         return;
     }
     let before = s.groups.len();
-    for d in derived {
-        match d.derived.fit_set(&e.set) {
+    let consider =
+        |d: &crate::prepared::DerivedGroup, s: &mut Scratch| match d.derived.fit_set(&e.set) {
             Fit::Sure if !p.groups[d.source as usize].unconfirmed => s.groups.push(d.source),
             Fit::Sure | Fit::Maybe => s.maybe.push(d.source),
             Fit::No => {}
+        };
+    match ctx.matching {
+        // Every derived code of the kind (the plain definition)…
+        Matching::Plain => {
+            for d in derived {
+                consider(d, s);
+            }
+        }
+        // …or only those sharing a cross key with an entry: a fit needs the first one or
+        // three characters in common.
+        Matching::Indexed => {
+            for &k in &e.cross_keys {
+                for d in p.derived_under(k) {
+                    consider(d, s);
+                }
+            }
         }
     }
     if s.groups.len() != before {
@@ -309,8 +325,10 @@ pub(crate) fn matched_groups(e: &CEvent, ctx: &Ctx, out: &mut Vec<u32>) {
                     }
                 }
             }
-            out.sort_unstable();
-            out.dedup();
+            if e.keys.len() > 1 {
+                out.sort_unstable();
+                out.dedup();
+            }
             if !e.set.exclude.is_empty() {
                 out.retain(|&g| {
                     let group = &p.groups[g as usize];
@@ -417,27 +435,48 @@ fn count_group(
     ongoing: bool,
 ) -> (u32, u32, u32, i32) {
     let p = ctx.patient;
-    let (days, indices) = p.group_events(&p.groups[g as usize]);
-    if !(e.current || (ongoing && p.has_periods)) {
-        return scan(days, range, reference);
+    let group = &p.groups[g as usize];
+    let (days, indices) = p.group_events(group);
+    if !e.current {
+        return if ongoing && group.periods {
+            scan_periods(days, p.group_until(group), range, reference)
+        } else {
+            scan(days, range, reference)
+        };
     }
+    let until = p.group_until(group);
     let (mut total, mut undated, mut inside, mut earliest) = (0u32, 0u32, 0u32, i32::MAX);
     for (k, &d) in days.iter().enumerate() {
         let ev = &p.patient.events[indices[k] as usize];
-        if d > reference || (e.current && !is_current(ev, ctx.reference)) {
+        if d > reference || !is_current(ev, ctx.reference) {
             continue;
         }
         total += 1;
         undated += u32::from(d == UNDATED);
-        let last = if ongoing {
-            last_day(ev, d, reference)
-        } else {
-            d
-        };
+        let last = if ongoing { until[k] } else { d };
         inside += u32::from(d != UNDATED && d <= range.end && last >= range.start);
         if d != UNDATED {
             earliest = earliest.min(d);
         }
+    }
+    (total, undated, inside, earliest)
+}
+
+/// [`scan`] for drugs with periods: an event is in the window when its period overlaps it.
+fn scan_periods(
+    days: &[i32],
+    until: &[i32],
+    range: &DayRange,
+    reference: i32,
+) -> (u32, u32, u32, i32) {
+    let (mut total, mut undated, mut inside, mut earliest) = (0u32, 0u32, 0u32, i32::MAX);
+    for (&d, &last) in days.iter().zip(until) {
+        let past = d <= reference;
+        let dated = d != UNDATED;
+        total += u32::from(past);
+        undated += u32::from(!dated);
+        inside += u32::from(dated && past && d <= range.end && last >= range.start);
+        earliest = earliest.min(if past && dated { d } else { i32::MAX });
     }
     (total, undated, inside, earliest)
 }

@@ -27,6 +27,8 @@ pub(crate) struct CodeGroup {
     pub code: NormCode,
     /// Unconfirmed diagnoses: they only make criteria unknown.
     pub unconfirmed: bool,
+    /// Drugs of which some event covers a period (see [`PreparedPatient::until`]).
+    pub periods: bool,
     /// The group's slice of [`PreparedPatient::events`].
     pub events: Range<u32>,
 }
@@ -71,6 +73,9 @@ pub(crate) struct ObsValue {
 /// The day number of an undated event: before every real date.
 pub(crate) const UNDATED: i32 = i32::MIN;
 
+/// The last day of a drug still active: after every real date.
+pub(crate) const ONGOING: i32 = i32::MAX;
+
 /// A date as a day number (days from the common era), [`UNDATED`] for none.
 pub(crate) fn day(date: Option<NaiveDate>) -> i32 {
     date.map_or(UNDATED, |d| d.num_days_from_ce())
@@ -95,6 +100,9 @@ pub struct PreparedPatient<'p> {
     pub(crate) days: Vec<i32>,
     /// The index into `patient.events` of each entry of `days`.
     pub(crate) indices: Vec<u32>,
+    /// The last day each entry of `days` covers: a drug's end, [`ONGOING`] for a drug still
+    /// active, else the day itself.
+    pub(crate) until: Vec<i32>,
     /// Every prefix of every group's code, chained by key through `next`.
     prefixes: Vec<Prefix>,
     /// Packed prefix key → its first entry in `prefixes`.
@@ -105,12 +113,14 @@ pub struct PreparedPatient<'p> {
     pub(crate) derived: Vec<DerivedGroup>,
     /// Per kind, the slice of `derived`.
     derived_by_kind: [Range<u32>; 7],
+    /// `(cross key, index into derived)` for the first one and three characters of every
+    /// derived code ([`cross_key`]), sorted by key.
+    derived_by_key: Vec<(u128, u32)>,
     /// Per kind, events that could not be read: no usable code, an unknown system, a code
     /// of a foreign system that no crosswalk maps, or items the source record flagged.
     pub(crate) unread: [u32; 7],
-    /// Whether some drug event has a period (an end, or an active status): only then are
-    /// drug windows read as overlaps.
-    pub(crate) has_periods: bool,
+    /// Whether some group holds unconfirmed diagnoses.
+    pub(crate) has_unconfirmed: bool,
 }
 
 impl<'p> PreparedPatient<'p> {
@@ -124,7 +134,8 @@ impl<'p> PreparedPatient<'p> {
         by_code.reserve(64);
         let mut groups: Vec<CodeGroup> = Vec::with_capacity(64);
         // (group, day number) of each event, read in this one pass over the events.
-        let mut group_of: Vec<(u32, i32)> = Vec::with_capacity(patient.events.len());
+        // (group, day number, last day covered) of each event.
+        let mut group_of: Vec<(u32, i32, i32)> = Vec::with_capacity(patient.events.len());
         let mut unread = [0u32; 7];
         for u in &patient.unreadable {
             unread[u.kind as usize] = unread[u.kind as usize].saturating_add(u.count);
@@ -142,6 +153,7 @@ impl<'p> PreparedPatient<'p> {
                             system,
                             code,
                             unconfirmed: event.unconfirmed,
+                            periods: false,
                             events: 0..0,
                         });
                         (groups.len() - 1) as u32
@@ -153,16 +165,28 @@ impl<'p> PreparedPatient<'p> {
                 }
             });
             match group {
-                Some(g) => group_of.push((g, day(event.date))),
+                Some(g) => {
+                    let d = day(event.date);
+                    let last = match (event.kind, event.end, event.status) {
+                        (EventKind::Medication, Some(end), _) => day(Some(end)).max(d),
+                        (
+                            EventKind::Medication,
+                            None,
+                            Some(crate::patient::EventStatus::Active),
+                        ) => ONGOING,
+                        _ => d,
+                    };
+                    group_of.push((g, d, last));
+                }
                 None => {
                     unread[event.kind as usize] += 1;
-                    group_of.push((u32::MAX, UNDATED));
+                    group_of.push((u32::MAX, UNDATED, UNDATED));
                 }
             }
         }
         // Counting sort by group: each group's events become one contiguous slice.
         let mut starts = vec![0u32; groups.len() + 1];
-        for &(g, _) in group_of.iter().filter(|(g, _)| *g != u32::MAX) {
+        for &(g, _, _) in group_of.iter().filter(|(g, _, _)| *g != u32::MAX) {
             starts[g as usize + 1] += 1;
         }
         for i in 1..starts.len() {
@@ -174,12 +198,17 @@ impl<'p> PreparedPatient<'p> {
         let readable = starts[groups.len()] as usize;
         let mut days = vec![UNDATED; readable];
         let mut indices = vec![0u32; readable];
-        for (i, &(g, d)) in group_of.iter().enumerate() {
+        let mut until = vec![UNDATED; readable];
+        for (i, &(g, d, last)) in group_of.iter().enumerate() {
             if g != u32::MAX {
                 let slot = starts[g as usize] as usize;
                 starts[g as usize] += 1;
                 days[slot] = d;
                 indices[slot] = i as u32;
+                until[slot] = last;
+                if last != d {
+                    groups[g as usize].periods = true;
+                }
             }
         }
         // Codes of other systems each group stands for; foreign codes no table maps are
@@ -225,21 +254,30 @@ impl<'p> PreparedPatient<'p> {
                 },
             );
         }
+        let has_unconfirmed = groups.iter().any(|g| g.unconfirmed);
+        let mut derived_by_key: Vec<(u128, u32)> = Vec::with_capacity(derived.len() * 2);
+        for (i, d) in derived.iter().enumerate() {
+            let tag = kind_tag(groups[d.source as usize].kind);
+            let code = d.derived.code.as_bytes();
+            for l in CROSS_LENGTHS.into_iter().filter(|&l| l <= code.len()) {
+                derived_by_key.push((cross_key(tag, d.derived.system, &code[..l]), i as u32));
+            }
+        }
+        derived_by_key.sort_unstable();
         PreparedPatient {
+            has_unconfirmed,
+            derived_by_key,
             patient,
             groups,
             days,
             indices,
+            until,
             prefixes,
             prefix_heads,
             observations: read_observations(patient),
             derived,
             derived_by_kind,
             unread,
-            has_periods: patient.events.iter().any(|e| {
-                e.kind == EventKind::Medication
-                    && (e.end.is_some() || e.status == Some(crate::patient::EventStatus::Active))
-            }),
         }
     }
 
@@ -253,6 +291,15 @@ impl<'p> PreparedPatient<'p> {
     /// Unreadable events of one kind.
     pub fn unreadable_of(&self, kind: EventKind) -> u32 {
         self.unread[kind as usize]
+    }
+
+    /// The derived codes under a cross key.
+    pub(crate) fn derived_under(&self, key: u128) -> impl Iterator<Item = &DerivedGroup> + '_ {
+        let from = self.derived_by_key.partition_point(|&(k, _)| k < key);
+        self.derived_by_key[from..]
+            .iter()
+            .take_while(move |&&(k, _)| k == key)
+            .map(|&(_, i)| &self.derived[i as usize])
     }
 
     /// The derived codes of groups of `kind`.
@@ -272,6 +319,11 @@ impl<'p> PreparedPatient<'p> {
         (&self.days[r.clone()], &self.indices[r])
     }
 
+    /// The last days ([`PreparedPatient::until`]) of a group's events.
+    pub(crate) fn group_until(&self, group: &CodeGroup) -> &[i32] {
+        &self.until[group.events.start as usize..group.events.end as usize]
+    }
+
     /// Groups whose code has the packed prefix key `key`: `(group, whole code)`.
     pub(crate) fn groups_under(&self, key: u128) -> impl Iterator<Item = (u32, bool)> + '_ {
         let mut at = self.prefix_heads.get(&key).copied().unwrap_or(NO_PREFIX);
@@ -286,14 +338,13 @@ impl<'p> PreparedPatient<'p> {
     /// events, and observation codes (always whole codes).
     pub(crate) fn trigger_keys(&self) -> impl Iterator<Item = (u128, bool)> + '_ {
         let prefixes = self.prefixes.iter().map(|p| (p.key, p.whole));
-        let cross = self.derived.iter().flat_map(move |d| {
-            let tag = kind_tag(self.groups[d.source as usize].kind);
-            let code = d.derived.code.as_bytes();
-            CROSS_LENGTHS
-                .into_iter()
-                .filter(move |&l| l <= code.len())
-                .map(move |l| (cross_key(tag, d.derived.system, &code[..l]), true))
-        });
+        // Each cross key once (the list is sorted by key).
+        let cross = self
+            .derived_by_key
+            .iter()
+            .enumerate()
+            .filter(|&(i, &(k, _))| i == 0 || self.derived_by_key[i - 1].0 != k)
+            .map(|(_, &(k, _))| (k, true));
         let unread = EventKind::ALL
             .into_iter()
             .filter(|k| self.unread[*k as usize] > 0)

@@ -35,6 +35,9 @@ pub(crate) struct CEvent {
     /// Cross keys of the include entries in systems that crosswalks map into (the first
     /// one or three characters), for the index's prefilter.
     pub cross_keys: Vec<u128>,
+    /// For ICD-10-CM entries, the packed and cross keys of their ICD-10 category (what an
+    /// ICD-10 code must share to meet them), for the index's prefilter.
+    pub icd10_cm_keys: Vec<u128>,
     pub window: Window,
     pub min: u32,
     pub max: Option<u32>,
@@ -120,6 +123,22 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 .collect();
             cross_keys.sort_unstable();
             cross_keys.dedup();
+            // Recorded ICD-10 codes share the category's prefix key, derived ones (from
+            // SNOMED CT) its cross key.
+            let mut icd10_cm_keys: Vec<u128> = set
+                .include
+                .iter()
+                .filter(|e| e.system == CodeSystem::Icd10Cm)
+                .flat_map(|e| {
+                    let category = &e.code.as_bytes()[..3];
+                    [
+                        pack_key(tag, CodeSystem::Icd10, category),
+                        cross_key(tag, CodeSystem::Icd10, category),
+                    ]
+                })
+                .collect();
+            icd10_cm_keys.sort_unstable();
+            icd10_cm_keys.dedup();
             let count = t.count.unwrap_or(Count {
                 min: None,
                 max: None,
@@ -130,6 +149,7 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 set,
                 keys,
                 cross_keys,
+                icd10_cm_keys,
                 window: t.window,
                 min: count.min.unwrap_or(u32::from(count.max.is_none())),
                 max: count.max,

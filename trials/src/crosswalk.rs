@@ -24,7 +24,9 @@
 //!   ingredient. ICD-10 → ICPC-2 is the ICPC-2 → ICD-10 table read backwards: an ICD-10
 //!   code under the ICD-10 codes of exactly one rubric is that rubric.
 //! - Derived codes are read on: a SNOMED CT diagnosis mapped to ICD-10 also meets ICPC-2
-//!   and ICD-10-CM criteria through that ICD-10 code, with the smaller certainty.
+//!   and ICD-10-CM criteria through that ICD-10 code, with the smaller certainty. ICD-10
+//!   codes, recorded or derived, meet ICD-10-CM criteria through [`as_icd10_cm`], at
+//!   matching time.
 //!
 //! Codes of RxNorm, CVX and SNOMED CT diagnoses that no table maps are *unreadable* for
 //! the criteria of other systems (see [`foreign`]): they make a "no record" unknown.
@@ -104,7 +106,7 @@ pub fn derive(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Ve
     let start = out.len();
     direct(kind, system, code, system, out);
     // One more step: what the first derived ICD-10 codes stand for (SNOMED CT → ICD-10 →
-    // ICPC-2, ICPC-2 → ICD-10 → ICD-10-CM), never back into the source system.
+    // ICPC-2), never back into the source system.
     let end = out.len();
     for i in start..end {
         let d = out[i];
@@ -141,31 +143,31 @@ fn direct(
     // Reasons for encounter are ICPC-2 by nature: only diagnoses cross to and from it.
     let diagnoses = kind == EventKind::Condition;
     match system {
-        CodeSystem::Icd10Cm | CodeSystem::Icd10 => {
-            let other = if system == CodeSystem::Icd10 {
-                CodeSystem::Icd10Cm
-            } else {
-                CodeSystem::Icd10
-            };
+        // ICD-10-CM is read as ICD-10. The other way (an ICD-10 record against an
+        // ICD-10-CM criterion) is decided at matching time by [`as_icd10_cm`]: most
+        // criteria never name ICD-10-CM, so ICD-10 records are not copied into it.
+        CodeSystem::Icd10Cm => {
             let certain = icd10_cm_certainty(code);
             // Outside the listed chapters ICD-10 stops at four characters: ICD-10-CM's
             // further characters are detail of that ICD-10 code.
             let text = code.as_str();
-            let text = if system == CodeSystem::Icd10Cm && certain == 4 {
+            let text = if certain == 4 {
                 text.get(..4).unwrap_or(text)
             } else {
                 text
             };
-            if other != source
-                && let Ok(c) = other.normalize(text)
+            if source != CodeSystem::Icd10
+                && let Ok(c) = CodeSystem::Icd10.normalize(text)
             {
                 out.push(Derived {
-                    system: other,
+                    system: CodeSystem::Icd10,
                     code: c,
                     certain,
                 });
             }
-            if system == CodeSystem::Icd10 && diagnoses && source != CodeSystem::Icpc2 {
+        }
+        CodeSystem::Icd10 => {
+            if diagnoses && source != CodeSystem::Icpc2 {
                 tables().icd10_icpc2(code, out);
             }
         }
@@ -177,6 +179,16 @@ fn direct(
         CodeSystem::Cvx => out.extend(tables().lookup(&tables().cvx, code)),
         _ => {}
     }
+}
+
+/// An ICD-10 code (recorded, or derived with `certain` characters vouched for) as the
+/// ICD-10-CM code it stands for, to be fitted against ICD-10-CM criteria.
+pub fn as_icd10_cm(code: &NormCode, certain: u8) -> Option<Derived> {
+    Some(Derived {
+        system: CodeSystem::Icd10Cm,
+        code: CodeSystem::Icd10Cm.normalize(code.as_str()).ok()?,
+        certain: certain.min(icd10_cm_certainty(code)),
+    })
 }
 
 /// How many leading characters ICD-10 and ICD-10-CM share the meaning of for a code: the
@@ -405,11 +417,7 @@ mod tests {
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E11", false)), Fit::No);
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "E10", true)), Fit::No);
         // And the reverse: a WHO E11.9 against a US criterion.
-        let back = derived(EventKind::Condition, CodeSystem::Icd10, "E11.9");
-        let us = back
-            .iter()
-            .find(|d| d.system == CodeSystem::Icd10Cm)
-            .unwrap();
+        let us = as_icd10_cm(&n(CodeSystem::Icd10, "E11.9"), u8::MAX).unwrap();
         assert_eq!(us.fit(&entry(CodeSystem::Icd10Cm, "E11", true)), Fit::Sure);
         assert_eq!(
             us.fit(&entry(CodeSystem::Icd10Cm, "E11.9", false)),
@@ -434,11 +442,7 @@ mod tests {
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18.3", true)), Fit::Sure);
         assert_eq!(who.fit(&entry(CodeSystem::Icd10, "N18", false)), Fit::No);
         // And back: an ICD-10 N18.3 does not say which ICD-10-CM stage 3 code it is.
-        let back = derived(EventKind::Condition, CodeSystem::Icd10, "N18.3");
-        let us = back
-            .iter()
-            .find(|d| d.system == CodeSystem::Icd10Cm)
-            .unwrap();
+        let us = as_icd10_cm(&n(CodeSystem::Icd10, "N18.3"), u8::MAX).unwrap();
         assert_eq!(
             us.fit(&entry(CodeSystem::Icd10Cm, "N18.30", false)),
             Fit::Maybe

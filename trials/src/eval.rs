@@ -3,6 +3,7 @@
 //! same leaves to collect evidence for the trials worth showing.
 
 use crate::catalogue::{self, Reading};
+use crate::codes::CodeSystem;
 use crate::compile::{CEvent, CNode, CValue, SourceCode, ValueSource};
 use crate::criteria::{AgeTest, AgeUnit, Aggregate, Missing, SexTest};
 use crate::crosswalk::Fit;
@@ -268,7 +269,8 @@ pub(crate) fn matched(e: &CEvent, ctx: &Ctx, s: &mut Scratch) {
         });
     }
     let derived = p.derived_of(e.kind);
-    if derived.is_empty() && !moved {
+    let cm = !e.icd10_cm_keys.is_empty();
+    if derived.is_empty() && !moved && !cm {
         return;
     }
     let before = s.groups.len();
@@ -278,6 +280,33 @@ pub(crate) fn matched(e: &CEvent, ctx: &Ctx, s: &mut Scratch) {
             Fit::Sure | Fit::Maybe => s.maybe.push(d.source),
             Fit::No => {}
         };
+    // ICD-10 codes, recorded or derived, against the leaf's ICD-10-CM entries.
+    if cm {
+        for (g, group) in p.groups.iter().enumerate() {
+            if group.kind != e.kind || group.system != CodeSystem::Icd10 {
+                continue;
+            }
+            if let Some(d) = crate::crosswalk::as_icd10_cm(&group.code, u8::MAX) {
+                let d = crate::prepared::DerivedGroup {
+                    source: g as u32,
+                    derived: d,
+                };
+                consider(&d, s);
+            }
+        }
+        for d in derived
+            .iter()
+            .filter(|d| d.derived.system == CodeSystem::Icd10)
+        {
+            if let Some(x) = crate::crosswalk::as_icd10_cm(&d.derived.code, d.derived.certain) {
+                let x = crate::prepared::DerivedGroup {
+                    source: d.source,
+                    derived: x,
+                };
+                consider(&x, s);
+            }
+        }
+    }
     match ctx.matching {
         // Every derived code of the kind (the plain definition)…
         Matching::Plain => {

@@ -344,6 +344,7 @@ fn necessary(node: &CNode) -> Option<Vec<(u128, bool)>> {
             // Codes of other systems mapped into this one, and unreadable events of the
             // kind, may make the criterion unknown: they satisfy the condition too.
             keys.extend(e.cross_keys.iter().map(|&k| (k, false)));
+            keys.extend(e.icd10_cm_keys.iter().map(|&k| (k, false)));
             keys.push((unread_key(kind_tag(e.kind)), false));
             Some(keys)
         }

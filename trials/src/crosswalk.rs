@@ -166,10 +166,8 @@ fn direct(
                 });
             }
         }
-        CodeSystem::Icd10 => {
-            if diagnoses && source != CodeSystem::Icpc2 {
-                tables().icd10_icpc2(code, out);
-            }
+        CodeSystem::Icd10 if diagnoses && source != CodeSystem::Icpc2 => {
+            tables().icd10_icpc2(code, out);
         }
         CodeSystem::Icpc2 if diagnoses => out.extend(tables().lookup(&tables().icpc2, code)),
         CodeSystem::Snomed if kind == EventKind::Condition => {

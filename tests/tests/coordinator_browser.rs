@@ -100,9 +100,27 @@ async fn a_coordinator_works_a_referral_to_enrolment_and_sees_the_funnel_change(
     b.wait_for_text("06 12 34 56 78").await;
     for expected in ["Contacted", "Screening", "Enrolled"] {
         b.click("#change-status").await;
-        b.wait_for_text(expected).await;
-        let status = b.find("#referral-status").await.text().await.unwrap();
-        assert!(status.contains(expected), "{status}");
+        // The page offers the next statuses before the change lands: wait for the status
+        // itself, not for the word anywhere on the page.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let status = match b
+                .client
+                .find(fantoccini::Locator::Css("#referral-status"))
+                .await
+            {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if status.contains(expected) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the status never became {expected}: {status}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
     b.screenshot("coordinator-referral-enrolled").await;
 

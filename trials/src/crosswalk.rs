@@ -492,6 +492,53 @@ mod tests {
         );
     }
 
+    /// The hand-written facts the records corpus and the example trials lean on, pinned so
+    /// that a table edit that changes them is a conscious one.
+    #[test]
+    fn hand_written_facts_hold() {
+        let sure = |kind, system, code: &str, target: CodeSystem, want: &str| {
+            let d = derived(kind, system, code);
+            let hit = d
+                .iter()
+                .find(|d| d.system == target && d.code.as_str() == want);
+            hit.is_some_and(|d| usize::from(d.certain) == d.code.len())
+        };
+        let maybe = |kind, system, code: &str, target: CodeSystem, want: &str| {
+            derived(kind, system, code)
+                .iter()
+                .any(|d| d.system == target && d.code.as_str() == want && d.certain == 0)
+        };
+        use CodeSystem::{Atc, Icd10, Icpc2, RxNorm, Snomed};
+        let c = EventKind::Condition;
+        let m = EventKind::Medication;
+        // ICPC-2 rubrics: one ICD-10 category when they cover the same conditions.
+        assert!(sure(c, Icpc2, "K86", Icd10, "I10"));
+        assert!(sure(c, Icpc2, "K77", Icd10, "I50"));
+        assert!(sure(c, Icpc2, "T93", Icd10, "E78"));
+        // T90 (non-insulin-dependent diabetes) covers E11, E13 and E14: a maybe for each…
+        assert!(maybe(c, Icpc2, "T90", Icd10, "E11"));
+        assert!(maybe(c, Icpc2, "T90", Icd10, "E14"));
+        // …while an E11 is surely a T90, and an I10 a K86.
+        assert!(sure(c, Icd10, "E11.9", Icpc2, "T90"));
+        assert!(sure(c, Icd10, "I10", Icpc2, "K86"));
+        // SNOMED CT diagnoses.
+        assert!(sure(c, Snomed, "44054006", Icd10, "E11"));
+        assert!(sure(c, Snomed, "59621000", Icd10, "I10"));
+        assert!(sure(c, Snomed, "46635009", Icd10, "E10"));
+        assert!(sure(c, Snomed, "433146000", Icd10, "N185"));
+        assert!(maybe(c, Snomed, "35489007", Icd10, "F32"));
+        // And on to ICPC-2, with the smaller certainty.
+        assert!(sure(c, Snomed, "44054006", Icpc2, "T90"));
+        // RxNorm: ingredients and branded drugs; aspirin 81 mg may be either use.
+        assert!(sure(m, RxNorm, "6809", Atc, "A10BA02"));
+        assert!(sure(m, RxNorm, "861007", Atc, "A10BA02"));
+        assert!(sure(m, RxNorm, "262095", Atc, "C10AA05"));
+        assert!(maybe(m, RxNorm, "243670", Atc, "B01AC06"));
+        assert!(maybe(m, RxNorm, "243670", Atc, "N02BA01"));
+        // Reasons for encounter stay ICPC-2.
+        assert!(derived(EventKind::ReasonForEncounter, Icpc2, "K86").is_empty());
+    }
+
     #[test]
     fn foreign_systems() {
         assert!(foreign(EventKind::Medication, CodeSystem::RxNorm));

@@ -53,16 +53,13 @@ pub struct CodeMatch {
 
 const ICPC2_TSV: &str = include_str!("../data/icpc2.tsv");
 const ATC_TSV: &str = include_str!("../data/atc.tsv");
-const RXNORM_TSV: &str = include_str!("../data/crosswalk/rxnorm_atc.tsv");
-const CVX_TSV: &str = include_str!("../data/crosswalk/cvx_atc.tsv");
-const SNOMED_TSV: &str = include_str!("../data/crosswalk/snomed_icd10.tsv");
-
-/// The codes and names of a crosswalk table (code, name, …; a header line first): the
-/// codes the engine reads through a crosswalk, offered with their English names.
-fn parse_crosswalk(tsv: &'static str) -> Vec<Entry> {
-    tsv.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .skip(1)
+/// The codes and English names of the crosswalk table whose source system is `system`:
+/// the codes the engine reads through a crosswalk.
+fn crosswalk_names(system: CodeSystem) -> Vec<Entry> {
+    let Some(text) = crate::crosswalk::table_text(system) else {
+        return Vec::new();
+    };
+    crate::crosswalk::rows(text)
         .filter_map(|l| {
             let mut cells = l.split('\t');
             let code = cells.next()?.trim();
@@ -115,9 +112,9 @@ pub fn entries(system: CodeSystem) -> &'static [Entry] {
                 })
                 .collect()
         }),
-        CodeSystem::RxNorm => RXNORM.get_or_init(|| parse_crosswalk(RXNORM_TSV)),
-        CodeSystem::Cvx => CVX.get_or_init(|| parse_crosswalk(CVX_TSV)),
-        CodeSystem::Snomed => SNOMED.get_or_init(|| parse_crosswalk(SNOMED_TSV)),
+        CodeSystem::RxNorm => RXNORM.get_or_init(|| crosswalk_names(CodeSystem::RxNorm)),
+        CodeSystem::Cvx => CVX.get_or_init(|| crosswalk_names(CodeSystem::Cvx)),
+        CodeSystem::Snomed => SNOMED.get_or_init(|| crosswalk_names(CodeSystem::Snomed)),
         CodeSystem::Icd10 | CodeSystem::Icd10Cm => &[],
     }
 }

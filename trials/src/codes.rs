@@ -29,9 +29,39 @@ pub const RXNORM_URI: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
 /// Canonical URI of CVX (CDC vaccine codes).
 pub const CVX_URI: &str = "http://hl7.org/fhir/sid/cvx";
 
-/// Every spelling of a system URI the engine reads, beside the canonical ones: OIDs, the
-/// French ANS (SMT, NOS) URIs. Compared after [`fold_uri`].
-const URI_ALIASES: &[(&str, CodeSystem)] = &[
+/// Every spelling of a system the engine reads, as [`fold_uri`] leaves it: the canonical
+/// URIs, OIDs, the French ANS (SMT, NOS) URIs and the short names.
+const SPELLINGS: &[(&str, CodeSystem)] = &[
+    (ICPC2_URI, CodeSystem::Icpc2),
+    (ICD10_URI, CodeSystem::Icd10),
+    (CIM10_URI, CodeSystem::Icd10),
+    (ATC_URI, CodeSystem::Atc),
+    (ATC_FR_URI, CodeSystem::Atc),
+    (LOINC_URI, CodeSystem::Loinc),
+    (SNOMED_URI, CodeSystem::Snomed),
+    (ICD10CM_URI, CodeSystem::Icd10Cm),
+    (RXNORM_URI, CodeSystem::RxNorm),
+    (CVX_URI, CodeSystem::Cvx),
+    ("icpc-2", CodeSystem::Icpc2),
+    ("icpc2", CodeSystem::Icpc2),
+    ("icpc", CodeSystem::Icpc2),
+    ("cisp-2", CodeSystem::Icpc2),
+    ("cisp2", CodeSystem::Icpc2),
+    ("cisp", CodeSystem::Icpc2),
+    ("icd-10", CodeSystem::Icd10),
+    ("icd10", CodeSystem::Icd10),
+    ("cim-10", CodeSystem::Icd10),
+    ("cim10", CodeSystem::Icd10),
+    ("icd-10-cm", CodeSystem::Icd10Cm),
+    ("icd10cm", CodeSystem::Icd10Cm),
+    ("icd-10cm", CodeSystem::Icd10Cm),
+    ("atc", CodeSystem::Atc),
+    ("loinc", CodeSystem::Loinc),
+    ("snomed", CodeSystem::Snomed),
+    ("snomed-ct", CodeSystem::Snomed),
+    ("sct", CodeSystem::Snomed),
+    ("rxnorm", CodeSystem::RxNorm),
+    ("cvx", CodeSystem::Cvx),
     ("urn:oid:2.16.840.1.113883.6.139", CodeSystem::Icpc2),
     (
         "https://smt.esante.gouv.fr/terminologie-cisp",
@@ -70,7 +100,6 @@ const URI_ALIASES: &[(&str, CodeSystem)] = &[
     ("urn:oid:2.16.840.1.113883.6.96", CodeSystem::Snomed),
     ("urn:oid:2.16.840.1.113883.6.88", CodeSystem::RxNorm),
     ("urn:oid:2.16.840.1.113883.12.292", CodeSystem::Cvx),
-    ("http://hl7.org/fhir/sid/cvx", CodeSystem::Cvx),
 ];
 
 /// A system URI folded for comparison: trimmed, lower-cased, without a trailing `/`, and
@@ -135,7 +164,8 @@ impl CodeSystem {
 
     /// Resolves a system URI, an alias URI, an OID (`urn:oid:…`) or a short name (`icpc-2`,
     /// `cisp-2`, `icd-10`, `cim-10`, `icd-10-cm`, `atc`, `loinc`, `snomed`, `rxnorm`, `cvx`)
-    /// to a system. URIs are compared after [`fold_uri`] (case, trailing slash, `https`).
+    /// to a system: an exact canonical URI at once, anything else after [`fold_uri`] (case,
+    /// trailing slash, `https`) against [`SPELLINGS`].
     pub fn from_uri(uri: &str) -> Option<CodeSystem> {
         let exact = match uri {
             ICPC2_URI => Some(CodeSystem::Icpc2),
@@ -152,37 +182,13 @@ impl CodeSystem {
             return exact;
         }
         let folded = fold_uri(uri);
-        let system = match folded.as_str() {
-            "icpc-2" | "icpc2" | "icpc" | "cisp-2" | "cisp2" | "cisp" => CodeSystem::Icpc2,
-            "icd-10" | "icd10" | "cim-10" | "cim10" => CodeSystem::Icd10,
-            "icd-10-cm" | "icd10cm" | "icd-10cm" => CodeSystem::Icd10Cm,
-            "atc" => CodeSystem::Atc,
-            "loinc" => CodeSystem::Loinc,
-            "snomed" | "snomed-ct" | "sct" => CodeSystem::Snomed,
-            "rxnorm" => CodeSystem::RxNorm,
-            "cvx" => CodeSystem::Cvx,
-            f => {
-                if let Some(system) = Self::ALL.into_iter().find(|s| fold_uri(s.uri()) == f) {
-                    return Some(system);
-                }
-                if f == fold_uri(CIM10_URI) || f == fold_uri(ATC_FR_URI) {
-                    return Some(if f == fold_uri(ATC_FR_URI) {
-                        CodeSystem::Atc
-                    } else {
-                        CodeSystem::Icd10
-                    });
-                }
-                // A SNOMED CT edition URI (`http://snomed.info/sct/1221000146105`).
-                if f.starts_with("http://snomed.info/sct/") {
-                    return Some(CodeSystem::Snomed);
-                }
-                return URI_ALIASES
-                    .iter()
-                    .find(|(alias, _)| *alias == f)
-                    .map(|&(_, s)| s);
-            }
-        };
-        Some(system)
+        if let Some(&(_, system)) = SPELLINGS.iter().find(|(spelling, _)| *spelling == folded) {
+            return Some(system);
+        }
+        // A SNOMED CT edition URI (`http://snomed.info/sct/1221000146105`).
+        folded
+            .starts_with("http://snomed.info/sct/")
+            .then_some(CodeSystem::Snomed)
     }
 
     /// The canonical URI.
@@ -757,6 +763,9 @@ mod tests {
         ];
         for (uri, system) in cases {
             assert_eq!(CodeSystem::from_uri(uri), Some(system), "{uri}");
+        }
+        for (spelling, _) in SPELLINGS {
+            assert_eq!(fold_uri(spelling), *spelling, "kept as fold_uri leaves it");
         }
         for unknown in ["urn:oid:2.16.840.1.113883.6.4", "http://loinc.org.evil", ""] {
             assert_eq!(CodeSystem::from_uri(unknown), None, "{unknown}");

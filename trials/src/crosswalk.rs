@@ -113,20 +113,17 @@ pub fn derive(kind: EventKind, system: CodeSystem, code: &NormCode, out: &mut Ve
         if d.system != CodeSystem::Icd10 {
             continue;
         }
-        let before = out.len();
-        direct(kind, d.system, &d.code, system, out);
-        let mut k = before;
-        while k < out.len() {
-            let n = out[k];
-            let seen = out[start..before]
+        let mut next = Vec::new();
+        direct(kind, d.system, &d.code, system, &mut next);
+        for n in next {
+            if !out[start..]
                 .iter()
-                .chain(&out[before..k])
-                .any(|o| o.system == n.system && o.code == n.code);
-            if seen {
-                out.remove(k);
-            } else {
-                out[k].certain = n.certain.min(d.certain);
-                k += 1;
+                .any(|o| o.system == n.system && o.code == n.code)
+            {
+                out.push(Derived {
+                    certain: n.certain.min(d.certain),
+                    ..n
+                });
             }
         }
     }
@@ -169,12 +166,12 @@ fn direct(
         CodeSystem::Icd10 if diagnoses && source != CodeSystem::Icpc2 => {
             tables().icd10_icpc2(code, out);
         }
-        CodeSystem::Icpc2 if diagnoses => out.extend(tables().lookup(&tables().icpc2, code)),
+        CodeSystem::Icpc2 if diagnoses => out.extend(mapped(&tables().icpc2, code)),
         CodeSystem::Snomed if kind == EventKind::Condition => {
-            out.extend(tables().lookup(&tables().snomed, code));
+            out.extend(mapped(&tables().snomed, code));
         }
-        CodeSystem::RxNorm => out.extend(tables().lookup(&tables().rxnorm, code)),
-        CodeSystem::Cvx => out.extend(tables().lookup(&tables().cvx, code)),
+        CodeSystem::RxNorm => out.extend(mapped(&tables().rxnorm, code)),
+        CodeSystem::Cvx => out.extend(mapped(&tables().cvx, code)),
         _ => {}
     }
 }
@@ -213,8 +210,8 @@ struct Tables {
     cvx: Table,
     snomed: Table,
     icpc2: Table,
-    /// ICPC-2 → ICD-10 read backwards: ICD-10 code → `(ICPC-2 rubric, exact)`.
-    icd10_to_icpc2: FxHashMap<NormCode, Vec<(NormCode, bool)>>,
+    /// ICPC-2 → ICD-10 read backwards: ICD-10 code → the ICPC-2 rubrics that list it.
+    icd10_to_icpc2: FxHashMap<NormCode, Vec<NormCode>>,
 }
 
 const RXNORM_TSV: &str = include_str!("../data/crosswalk/rxnorm_atc.tsv");
@@ -222,17 +219,26 @@ const CVX_TSV: &str = include_str!("../data/crosswalk/cvx_atc.tsv");
 const SNOMED_TSV: &str = include_str!("../data/crosswalk/snomed_icd10.tsv");
 const ICPC2_TSV: &str = include_str!("../data/crosswalk/icpc2_icd10.tsv");
 
+/// The compiled-in table whose source codes are of `system` (RxNorm, CVX, SNOMED CT,
+/// ICPC-2), as TSV text.
+pub(crate) fn table_text(system: CodeSystem) -> Option<&'static str> {
+    Some(match system {
+        CodeSystem::RxNorm => RXNORM_TSV,
+        CodeSystem::Cvx => CVX_TSV,
+        CodeSystem::Snomed => SNOMED_TSV,
+        CodeSystem::Icpc2 => ICPC2_TSV,
+        _ => return None,
+    })
+}
+
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
         let icpc2 = parse(ICPC2_TSV, CodeSystem::Icpc2, CodeSystem::Icd10);
-        let mut icd10_to_icpc2: FxHashMap<NormCode, Vec<(NormCode, bool)>> = FxHashMap::default();
+        let mut icd10_to_icpc2: FxHashMap<NormCode, Vec<NormCode>> = FxHashMap::default();
         for (rubric, targets) in &icpc2 {
             for t in targets {
-                icd10_to_icpc2
-                    .entry(t.code)
-                    .or_default()
-                    .push((*rubric, t.certain > 0));
+                icd10_to_icpc2.entry(t.code).or_default().push(*rubric);
             }
         }
         Tables {
@@ -245,15 +251,12 @@ fn tables() -> &'static Tables {
     })
 }
 
-impl Tables {
-    fn lookup<'a>(
-        &'a self,
-        table: &'a Table,
-        code: &NormCode,
-    ) -> impl Iterator<Item = Derived> + 'a {
-        table.get(code).into_iter().flatten().copied()
-    }
+/// What a table maps a code to.
+fn mapped<'a>(table: &'a Table, code: &NormCode) -> impl Iterator<Item = Derived> + 'a {
+    table.get(code).into_iter().flatten().copied()
+}
 
+impl Tables {
     /// The ICPC-2 rubric an ICD-10 code falls under: certain when exactly one rubric's row
     /// covers it, a maybe when several rubrics do.
     fn icd10_icpc2(&self, code: &NormCode, out: &mut Vec<Derived>) {
@@ -270,7 +273,7 @@ impl Tables {
             else {
                 continue;
             };
-            for &(rubric, _) in self.icd10_to_icpc2.get(&prefix).into_iter().flatten() {
+            for &rubric in self.icd10_to_icpc2.get(&prefix).into_iter().flatten() {
                 if !out[start..].iter().any(|d| d.code == rubric) {
                     out.push(Derived {
                         system: CodeSystem::Icpc2,
@@ -313,7 +316,7 @@ fn parse(text: &str, from: CodeSystem, to: CodeSystem) -> Table {
 }
 
 /// The data rows of a table (no header, no comments, no blank lines).
-fn rows(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn rows(text: &str) -> impl Iterator<Item = &str> {
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .skip(1)

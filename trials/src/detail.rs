@@ -5,12 +5,12 @@ use crate::codes::CodeSystem;
 use crate::compile::{CEvent, CNode, CValue};
 use crate::criteria::{Aggregate, Count, Criterion};
 use crate::eval::{self, Ctx, Ignored, Scratch, ValSource, is_current};
-use crate::patient::{EventKind, Observation};
+use crate::patient::Observation;
+use crate::prepared::UNDATED;
 use crate::result::{
     BmiSource, CriterionResult, Detail, EventEvidence, IgnoreReason, IgnoredValue, ValueEvidence,
 };
 use crate::truth::Truth;
-use chrono::Datelike;
 
 /// The result of `node` (compiled from `c`), with evidence.
 pub(crate) fn result(c: &Criterion, node: &CNode, ctx: &Ctx, s: &mut Scratch) -> CriterionResult {
@@ -84,29 +84,27 @@ pub(crate) fn result(c: &Criterion, node: &CNode, ctx: &Ctx, s: &mut Scratch) ->
 
 fn event_detail(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> (Truth, Detail) {
     let outcome = eval::events(e, ctx, s);
-    let range = e.window.range(ctx.reference);
+    let range = s.range(&e.window, ctx.reference);
+    let ever = e.window.is_ever();
     let events = &ctx.patient.patient.events;
-    let reference = ctx.reference.num_days_from_ce();
     let mut found: Vec<(bool, u32, &crate::patient::Event, bool)> = Vec::new();
     let lists = [(&s.groups, false), (&s.maybe, true)];
     for (list, approximate) in lists {
         for &g in list.iter() {
             let group = &ctx.patient.groups[g as usize];
-            for &i in ctx.patient.group_events(group).1 {
+            let (days, indices) = ctx.patient.group_events(group);
+            let until = ctx.patient.group_until(group);
+            for (k, &i) in indices.iter().enumerate() {
                 let ev = &events[i as usize];
                 if (e.current && !is_current(ev, ctx.reference))
                     || ev.date.is_some_and(|d| d > ctx.reference)
                 {
                     continue;
                 }
-                let inside = match ev.date {
-                    None => e.window.is_ever(),
-                    Some(d) if e.kind == EventKind::Medication => {
-                        let day = d.num_days_from_ce();
-                        let last = eval::last_day(ev, day, reference);
-                        range.contains(d) || (d <= range.end && last >= range_start(&range))
-                    }
-                    Some(d) => range.contains(d),
+                // As the count reads it: a drug's period overlapping the window is in it.
+                let inside = match days[k] {
+                    UNDATED => ever,
+                    d => d <= range.end && until[k] >= range.start,
                 };
                 found.push((inside, i, ev, approximate));
             }
@@ -275,9 +273,4 @@ fn other_measure(v: &CValue, o: &Observation) -> Option<crate::result::Names> {
         en: kind.name_en.to_lowercase(),
         fr: kind.name_fr.to_lowercase(),
     })
-}
-
-/// The first day of a window range as a day number.
-fn range_start(range: &crate::window::DateRange) -> i32 {
-    range.start.map_or(i32::MIN + 1, |d| d.num_days_from_ce())
 }

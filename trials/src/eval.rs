@@ -7,7 +7,7 @@ use crate::codes::CodeSystem;
 use crate::compile::{CEvent, CNode, CValue, SourceCode, ValueSource};
 use crate::criteria::{AgeTest, AgeUnit, Aggregate, Missing, SexTest};
 use crate::crosswalk::Fit;
-use crate::patient::{Comparator, Event, EventKind, EventStatus, Sex};
+use crate::patient::{Comparator, Event, EventStatus, Sex};
 use crate::prepared::{PreparedPatient, UNDATED};
 use crate::result::IgnoreReason;
 use crate::truth::Truth;
@@ -399,9 +399,8 @@ pub(crate) fn events(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> EventOutcome {
     let reference = ctx.reference.num_days_from_ce();
     let (mut in_window, mut total, mut undated) = (0u32, 0u32, 0u32);
     let mut earliest = i32::MAX;
-    let ongoing = e.kind == EventKind::Medication;
     for &g in &s.groups {
-        let c = count_group(e, ctx, g, &range, reference, ongoing);
+        let c = count_group(e, ctx, g, &range, reference);
         total += c.0;
         undated += c.1;
         in_window += c.2;
@@ -410,7 +409,7 @@ pub(crate) fn events(e: &CEvent, ctx: &Ctx, s: &mut Scratch) -> EventOutcome {
     // Events that may match count at most; so do unreadable ones, of unknown date.
     let (mut maybe_total, mut maybe_hi) = (0u32, 0u32);
     for &g in &s.maybe {
-        let c = count_group(e, ctx, g, &range, reference, ongoing);
+        let c = count_group(e, ctx, g, &range, reference);
         maybe_total += c.0;
         maybe_hi += if ever { c.0 } else { c.2 + c.1 };
     }
@@ -461,13 +460,12 @@ fn count_group(
     g: u32,
     range: &DayRange,
     reference: i32,
-    ongoing: bool,
 ) -> (u32, u32, u32, i32) {
     let p = ctx.patient;
     let group = &p.groups[g as usize];
     let (days, indices) = p.group_events(group);
     if !e.current {
-        return if ongoing && group.periods {
+        return if group.periods {
             scan_periods(days, p.group_until(group), range, reference)
         } else {
             scan(days, range, reference)
@@ -482,8 +480,7 @@ fn count_group(
         }
         total += 1;
         undated += u32::from(d == UNDATED);
-        let last = if ongoing { until[k] } else { d };
-        inside += u32::from(d != UNDATED && d <= range.end && last >= range.start);
+        inside += u32::from(d != UNDATED && d <= range.end && until[k] >= range.start);
         if d != UNDATED {
             earliest = earliest.min(d);
         }
@@ -508,16 +505,6 @@ fn scan_periods(
         earliest = earliest.min(if past && dated { d } else { i32::MAX });
     }
     (total, undated, inside, earliest)
-}
-
-/// The last day a drug event covers: its end, the reference date while it is still
-/// active, else the day it was recorded.
-pub(crate) fn last_day(ev: &Event, day: i32, reference: i32) -> i32 {
-    match (ev.end, ev.status) {
-        (Some(end), _) => end.num_days_from_ce().max(day),
-        (None, Some(EventStatus::Active)) => reference,
-        _ => day,
-    }
 }
 
 /// `(total up to the reference, undated, in the window, earliest dated or i32::MAX)` of a

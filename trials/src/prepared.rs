@@ -57,6 +57,9 @@ pub(crate) fn unread_key(tag: u8) -> u128 {
     (u128::from(tag) << 120) | (0xFE << 112)
 }
 
+/// Set in a group's key (never a prefix key) for its unconfirmed events.
+const UNCONFIRMED_GROUP: u128 = 1 << 127;
+
 /// Prefix lengths of cross keys: a chapter letter, a three-character category.
 pub(crate) const CROSS_LENGTHS: [usize; 2] = [1, 3];
 
@@ -133,8 +136,7 @@ impl<'p> PreparedPatient<'p> {
         seen.reserve(64);
         by_code.reserve(64);
         let mut groups: Vec<CodeGroup> = Vec::with_capacity(64);
-        // (group, day number) of each event, read in this one pass over the events.
-        // (group, day number, last day covered) of each event.
+        // (group, day number, last day covered) of each event, read in this one pass.
         let mut group_of: Vec<(u32, i32, i32)> = Vec::with_capacity(patient.events.len());
         let mut unread = [0u32; 7];
         for u in &patient.unreadable {
@@ -143,7 +145,12 @@ impl<'p> PreparedPatient<'p> {
         let mut systems = SystemMemo::default();
         for event in &patient.events {
             let group = systems.resolve(&event.system).and_then(|system| {
-                let flag = if event.unconfirmed { CROSS_BIT } else { 0 };
+                // Unconfirmed events of a code form a group of their own.
+                let flag = if event.unconfirmed {
+                    UNCONFIRMED_GROUP
+                } else {
+                    0
+                };
                 let mut resolve = || {
                     let code = system.normalize(&event.code).ok()?;
                     let key = pack_key(kind_tag(event.kind), system, code.as_bytes()) | flag;
@@ -286,11 +293,6 @@ impl<'p> PreparedPatient<'p> {
     /// "no record" of their kind unknown.
     pub fn unreadable_events(&self) -> u32 {
         self.unread.iter().sum()
-    }
-
-    /// Unreadable events of one kind.
-    pub fn unreadable_of(&self, kind: EventKind) -> u32 {
-        self.unread[kind as usize]
     }
 
     /// The derived codes under a cross key.

@@ -9,6 +9,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
+mod common;
+
+use common::{find, json_files};
+
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;
@@ -17,10 +21,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use trials::criteria::Aggregate;
 use trials::explain::Explanation;
-use trials::{
-    CriterionResult, EventKind, Locale, Node, Patient, Trial, TrialIndex, TrialResult, Truth,
-    Verdict,
-};
+use trials::{EventKind, Locale, Node, Patient, Trial, TrialIndex, TrialResult, Truth, Verdict};
 
 /// One case file.
 #[derive(Debug, Deserialize)]
@@ -55,16 +56,6 @@ fn crate_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
@@ -81,18 +72,6 @@ fn resolve(value: &Value) -> Result<String, String> {
             .map_err(|e| format!("cannot read {}: {e}", path.display()));
     }
     Ok(value.to_string())
-}
-
-fn find<'a>(list: &'a [CriterionResult], id: &str) -> Option<&'a CriterionResult> {
-    for c in list {
-        if c.id == id {
-            return Some(c);
-        }
-        if let Some(found) = find(&c.children, id) {
-            return Some(found);
-        }
-    }
-    None
 }
 
 /// Every sentence of an explanation: the verdict, each line, each criterion to confirm.

@@ -6,13 +6,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
+mod common;
+
+use common::{find, json_files};
+
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use trials::{CriterionResult, Locale, Trial, TrialIndex, TrialResult, Truth, Verdict};
+use std::path::PathBuf;
+use trials::{Locale, Trial, TrialIndex, TrialResult, Truth, Verdict};
 
 /// One record file.
 #[derive(Debug, Deserialize)]
@@ -36,26 +40,6 @@ struct Expect {
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/records")
-}
-
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn find<'a>(list: &'a [CriterionResult], id: &str) -> Option<&'a CriterionResult> {
-    list.iter().find_map(|c| {
-        if c.id == id {
-            Some(c)
-        } else {
-            find(&c.children, id)
-        }
-    })
 }
 
 fn trials() -> Vec<Trial> {

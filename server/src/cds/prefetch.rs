@@ -7,7 +7,7 @@
 //! - an absent key or an OperationOutcome (the EHR could not prefetch) is queried from the
 //!   `fhirServer` with the access token;
 //! - a Medication that a drug resource references and that is neither contained nor
-//!   gathered is read from the `fhirServer`;
+//!   gathered is read from the `fhirServer` (if it cannot be, the drug is unreadable);
 //! - when there is no `fhirServer`, the key is *unavailable*: its kinds of data are to
 //!   confirm, never "no record" (see [`Gathered::unavailable`]). Only the Patient is
 //!   required: without it, or when the `fhirServer` fails, the call answers 412
@@ -192,11 +192,11 @@ fn fetch_medications(
             )));
         }
         let url = format!("{}/Medication/{}", src.base, encode(&id));
-        let medication = src
-            .fetch
-            .get(&url)
-            .map_err(|e| unavailable(format!("reading a referenced Medication: {e}")))?;
-        if resource_type(&medication) == Some("Medication") {
+        // A Medication that cannot be read leaves its drug without a code: unreadable, so
+        // to confirm, not a failed call.
+        if let Ok(medication) = src.fetch.get(&url)
+            && resource_type(&medication) == Some("Medication")
+        {
             entries.push(json!({ "fullUrl": url, "resource": medication }));
         }
     }

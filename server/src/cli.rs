@@ -1,8 +1,8 @@
 //! What the command-line subcommands do, apart from parsing arguments.
 
-use crate::accounts::{self, NewUser};
-use crate::entities::{organisation, user};
-use crate::error::ApiError;
+use platform::accounts::{self, NewUser};
+use platform::entities::{organisation, user};
+use platform::error::ApiError;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 /// Creates a user in the named organisation; errors are phrased for a terminal.
@@ -30,7 +30,7 @@ pub async fn create_user(
         role: role.into(),
         organisation_id,
     };
-    accounts::create_user(db, &crate::audit::Actor::system(), new)
+    accounts::create_user(db, &platform::audit::Actor::system(), new)
         .await
         .map_err(terminal)
 }

@@ -2,9 +2,9 @@
 //! `create-user`, `demo`, `outbox`, `digest`, `audit verify`, and the hidden `bench-seed` for load tests.
 
 use clap::{Parser, Subcommand};
-use server::config::Settings;
-use server::startup::Application;
-use server::{audit, db, telemetry};
+use platform::config::Settings;
+use platform::{audit, db, telemetry};
+use server::http::startup::Application;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -122,7 +122,7 @@ fn main() -> ExitCode {
                 server::demo::ensure_allowed(settings.environment)?;
                 let db = db::connect(&settings.database).await?;
                 db::migrate(&db).await?;
-                let key = server::bench_seed::seed(&db, &settings, trials).await?;
+                let key = server::demo::bench_seed::seed(&db, &settings, trials).await?;
                 println!("{key}");
                 Ok(ExitCode::SUCCESS)
             }
@@ -149,16 +149,21 @@ fn main() -> ExitCode {
             Command::Digest => {
                 let db = db::connect(&settings.database).await?;
                 db::migrate(&db).await?;
-                let outbox = server::email::Outbox::from_settings(&settings);
-                let n = server::referral::digest::run(&db, &outbox, &settings, chrono::Utc::now())
-                    .await
-                    .map_err(server::cli::terminal)?;
+                let outbox = platform::email::Outbox::from_settings(&settings);
+                let n = server::enrolment::referral::digest::run(
+                    &db,
+                    &outbox,
+                    &settings,
+                    chrono::Utc::now(),
+                )
+                .await
+                .map_err(server::cli::terminal)?;
                 println!("{n} weekly digest(s) enqueued");
                 Ok(ExitCode::SUCCESS)
             }
             Command::Outbox => {
                 let db = db::connect(&settings.database).await?;
-                let report = server::email::report::report(&db).await?;
+                let report = platform::email::report::report(&db).await?;
                 print!("{report}");
                 Ok(ExitCode::SUCCESS)
             }

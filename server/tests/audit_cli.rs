@@ -2,12 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
+use platform::audit::{self, Actor};
+use platform::config::DatabaseSettings;
+use platform::entities::audit_log;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
-use server::audit::{self, Actor};
-use server::config::DatabaseSettings;
-use server::entities::audit_log;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -24,7 +24,7 @@ async fn connect(path: &Path) -> DatabaseConnection {
         sqlite_path: path.to_path_buf(),
         ..DatabaseSettings::default()
     };
-    server::db::connect(&settings).await.unwrap()
+    platform::db::connect(&settings).await.unwrap()
 }
 
 /// Runs `server audit verify` on `path`, isolated from any configuration around it.
@@ -48,7 +48,7 @@ fn text(bytes: &[u8]) -> String {
 async fn verify_reports_an_intact_then_a_tampered_chain() {
     let path = temp_db();
     let db = connect(&path).await;
-    server::db::migrate(&db).await.unwrap();
+    platform::db::migrate(&db).await.unwrap();
     let txn = db.begin().await.unwrap();
     let mut seqs = Vec::new();
     for i in 0..3 {
@@ -101,7 +101,7 @@ async fn verify_reports_an_intact_then_a_tampered_chain() {
 async fn verify_on_an_empty_log_says_zero_rows() {
     let path = temp_db();
     let db = connect(&path).await;
-    server::db::migrate(&db).await.unwrap();
+    platform::db::migrate(&db).await.unwrap();
     let out = run_verify(&path);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     assert!(text(&out.stdout).contains("audit chain intact: 0 rows"));

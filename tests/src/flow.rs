@@ -236,7 +236,7 @@ pub fn document_id(html: &str) -> String {
 }
 
 /// The statements a patient ticks on the consent form (the server's list).
-pub use server::consent::form::STATEMENTS;
+pub use server::enrolment::consent::form::STATEMENTS;
 
 /// A consent form of `fields`, in that order, followed by every one of [`STATEMENTS`]
 /// ticked.

@@ -2,8 +2,8 @@
 //! consents, referrals and their status events (in batches, for the benchmark's volumes).
 
 use chrono::{DateTime, Utc};
+use platform::entities::{consent, plugin_event, referral, referral_event};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
-use server::entities::{consent, plugin_event, referral, referral_event};
 use uuid::Uuid;
 
 /// A plugin event to write: the fields the server tallies.
@@ -156,9 +156,9 @@ pub fn referral(
 /// Every seeded patient has this identity, sealed under the test settings' default key (so
 /// the coordinators' pages can open it).
 pub fn sealed_identity() -> String {
-    let settings = server::config::Settings::load(None, &|_| None).expect("default settings");
-    let cipher = server::crypto::Cipher::from_secret(settings.secrets.encryption_key.expose());
-    let identity = server::consent::identity::Identity {
+    let settings = platform::config::Settings::load(None, &|_| None).expect("default settings");
+    let cipher = platform::crypto::Cipher::from_secret(settings.secrets.encryption_key.expose());
+    let identity = server::enrolment::consent::identity::Identity {
         given_name: "Seeded".into(),
         family_name: "Patient".into(),
         birth_date: chrono::NaiveDate::from_ymd_opt(1960, 1, 1).expect("a date"),

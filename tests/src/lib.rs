@@ -12,11 +12,11 @@ pub mod funnel_seed;
 pub mod mail;
 pub mod proxy;
 
+use platform::config::{Settings, TransportKind};
+use platform::email::MemoryMailbox;
+use platform::secret::Secret;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use server::config::{Settings, TransportKind};
-use server::email::MemoryMailbox;
-use server::secret::Secret;
-use server::startup::Application;
+use server::http::startup::Application;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,10 +112,10 @@ pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)
 /// Starts the application with these settings (its database migrated first). Two calls with
 /// the same database settings make two replicas sharing one database.
 pub async fn spawn_on(settings: Settings) -> TestApp {
-    let db = server::db::connect(&settings.database)
+    let db = platform::db::connect(&settings.database)
         .await
         .expect("connect");
-    server::db::migrate(&db).await.expect("migrate");
+    platform::db::migrate(&db).await.expect("migrate");
     let app = Application::build(&settings, db.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
     let mailbox = app.mailbox();
@@ -173,11 +173,11 @@ impl TestApp {
 
     /// Creates an organisation directly in the database.
     pub async fn seed_organisation(&self, name: &str, kind: &str) -> uuid::Uuid {
-        let new = server::accounts::NewOrganisation {
+        let new = platform::accounts::NewOrganisation {
             name: name.into(),
             kind: kind.into(),
         };
-        server::accounts::create_organisation(&self.db, &server::audit::Actor::system(), new)
+        platform::accounts::create_organisation(&self.db, &platform::audit::Actor::system(), new)
             .await
             .expect("organisation")
             .id
@@ -186,13 +186,13 @@ impl TestApp {
     /// Creates a user directly in the database; returns the email (password: [`PASSWORD`]).
     pub async fn seed_user(&self, role: &str, organisation_id: Option<uuid::Uuid>) -> String {
         let email = format!("{role}-{}@example.org", uuid::Uuid::now_v7().simple());
-        let new = server::accounts::NewUser {
+        let new = platform::accounts::NewUser {
             email: email.clone(),
             password: PASSWORD.into(),
             role: role.into(),
             organisation_id,
         };
-        server::accounts::create_user(&self.db, &server::audit::Actor::system(), new)
+        platform::accounts::create_user(&self.db, &platform::audit::Actor::system(), new)
             .await
             .expect("user");
         email

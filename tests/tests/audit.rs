@@ -4,14 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
 use e2e::{TestApp, both};
+use platform::audit::hash::{Content, GENESIS, row_hash};
+use platform::audit::{self, Actor, ActorKind, BreakReason, Broken};
+use platform::entities::audit_log;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::json;
-use server::audit::hash::{Content, GENESIS, row_hash};
-use server::audit::{self, Actor, ActorKind, BreakReason, Broken};
-use server::entities::audit_log;
 
 /// Appends five varied rows in two transactions; returns their `seq`s in order.
 async fn append_sample(db: &DatabaseConnection) -> Vec<i64> {

@@ -459,12 +459,12 @@ async fn futures_util_join<F: std::future::Future>(
 both!(
     old_login_attempts_are_forgotten,
     |app: TestApp| async move {
+        use platform::entities::login_attempt;
         use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        use server::entities::login_attempt;
         let email = app.seed_user("admin", None).await;
         let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
         for _ in 0..10 {
-            server::auth::throttle::record(&app.db, &email, false, yesterday)
+            platform::auth::throttle::record(&app.db, &email, false, yesterday)
                 .await
                 .unwrap();
         }

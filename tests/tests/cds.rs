@@ -7,9 +7,9 @@
 use e2e::cds::{Ehr, ISSUER, SigningKey, claims, hmac_signed, jwks, unsigned};
 use e2e::{Backend, TestApp, spawn_app_with};
 use jsonwebtoken::Algorithm;
+use platform::config::TrustedIssuer;
 use reqwest::Method;
 use serde_json::{Value, json};
-use server::config::TrustedIssuer;
 use std::path::Path;
 
 const SERVICE: &str = "/cds-services/inclusio-trials";
@@ -787,7 +787,7 @@ impl Practices {
         .await;
         use sea_orm::ActiveModelTrait;
         for (id, name) in [(first, "Cabinet A"), (second, "Cabinet B")] {
-            server::entities::organisation::ActiveModel {
+            platform::entities::organisation::ActiveModel {
                 id: sea_orm::Set(id),
                 name: sea_orm::Set(name.into()),
                 kind: sea_orm::Set("practice".into()),
@@ -843,11 +843,11 @@ impl Practices {
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     }
 
-    async fn events(&self, card: &Value) -> Vec<server::entities::plugin_event::Model> {
+    async fn events(&self, card: &Value) -> Vec<platform::entities::plugin_event::Model> {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let id = uuid::Uuid::parse_str(card["uuid"].as_str().unwrap()).unwrap();
-        server::entities::plugin_event::Entity::find()
-            .filter(server::entities::plugin_event::Column::AlertId.eq(id))
+        platform::entities::plugin_event::Entity::find()
+            .filter(platform::entities::plugin_event::Column::AlertId.eq(id))
             .all(&self.app.db)
             .await
             .unwrap()
@@ -1068,8 +1068,8 @@ async fn concurrent_identical_feedback(backend: Backend) {
         );
         use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
         let alert = uuid::Uuid::parse_str(card["uuid"].as_str().unwrap()).unwrap();
-        let tokens = server::entities::consent_token::Entity::find()
-            .filter(server::entities::consent_token::Column::AlertId.eq(alert))
+        let tokens = platform::entities::consent_token::Entity::find()
+            .filter(platform::entities::consent_token::Column::AlertId.eq(alert))
             .count(&p.app.db)
             .await
             .unwrap();
@@ -1145,7 +1145,7 @@ async fn consent_from_a_card(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     use sea_orm::EntityTrait;
-    let referrals = server::entities::referral::Entity::find()
+    let referrals = platform::entities::referral::Entity::find()
         .all(&p.app.db)
         .await
         .unwrap();

@@ -14,8 +14,8 @@
 use e2e::cds::{ISSUER, SigningKey, claims, jwks};
 use e2e::{Backend, spawn_app_with};
 use jsonwebtoken::Algorithm;
+use platform::config::TrustedIssuer;
 use serde_json::{Value, json};
-use server::config::TrustedIssuer;
 use std::time::{Duration, Instant};
 
 const TRIALS: usize = 1_000;
@@ -128,7 +128,7 @@ async fn run(practice: bool) {
     .await;
     if let Some(id) = practice_id {
         use sea_orm::ActiveModelTrait;
-        server::entities::organisation::ActiveModel {
+        platform::entities::organisation::ActiveModel {
             id: sea_orm::Set(id),
             name: sea_orm::Set("Cabinet du banc d'essai".into()),
             kind: sea_orm::Set("practice".into()),
@@ -138,7 +138,7 @@ async fn run(practice: bool) {
         .await
         .unwrap();
     }
-    server::bench_seed::seed(&app.db, &app.settings, TRIALS)
+    server::demo::bench_seed::seed(&app.db, &app.settings, TRIALS)
         .await
         .expect("seed");
     assert_eq!(count(&prefetch("bench")), 300, "a 300-resource prefetch");
@@ -182,7 +182,7 @@ async fn run(practice: bool) {
     }
     if practice {
         use sea_orm::{EntityTrait, PaginatorTrait};
-        let shown = server::entities::plugin_event::Entity::find()
+        let shown = platform::entities::plugin_event::Entity::find()
             .count(&app.db)
             .await
             .unwrap();

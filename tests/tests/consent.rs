@@ -13,11 +13,11 @@ use e2e::flow::{
 };
 use e2e::mail::{SmtpServer, eventually, free_port};
 use e2e::{TestApp, both};
+use platform::config::{SmtpTls, TransportKind};
+use platform::entities::{consent, email_outbox};
 use reqwest::Method;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
-use server::config::{SmtpTls, TransportKind};
-use server::entities::{consent, email_outbox};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -412,7 +412,7 @@ both!(consent_to_enrolment_end_to_end, |app: TestApp| async move {
     );
 
     // The audit chain holds after the whole flow, and breaks when a row is altered.
-    let v = server::audit::verify(&app.db).await.unwrap();
+    let v = platform::audit::verify(&app.db).await.unwrap();
     assert!(v.is_intact(), "{v:?}");
     app.db
         .execute_unprepared(
@@ -420,7 +420,7 @@ both!(consent_to_enrolment_end_to_end, |app: TestApp| async move {
         )
         .await
         .unwrap();
-    assert!(!server::audit::verify(&app.db).await.unwrap().is_intact());
+    assert!(!platform::audit::verify(&app.db).await.unwrap().is_intact());
 });
 
 both!(
@@ -560,7 +560,7 @@ both!(
             .unwrap())
         .await;
         assert_eq!(detail["consent"]["status"], "withdrawn");
-        assert!(server::audit::verify(&app.db).await.unwrap().is_intact());
+        assert!(platform::audit::verify(&app.db).await.unwrap().is_intact());
     }
 );
 
@@ -576,9 +576,9 @@ both!(
         let past = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
             .unwrap()
             .with_timezone(&chrono::Utc);
-        server::entities::consent_token::Entity::update_many()
+        platform::entities::consent_token::Entity::update_many()
             .col_expr(
-                server::entities::consent_token::Column::ExpiresAt,
+                platform::entities::consent_token::Column::ExpiresAt,
                 Expr::value(past),
             )
             .filter(sea_orm::sea_query::Expr::cust("1 = 1"))

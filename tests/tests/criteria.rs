@@ -429,7 +429,7 @@ both!(
 fn form(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
-        .map(|(k, v)| format!("{k}={}", server::web::assets::url_encode(v)))
+        .map(|(k, v)| format!("{k}={}", server::http::assets::url_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -118,7 +118,7 @@ async fn bench(backend: Backend) {
         .await
         .unwrap();
     let grouped = t0.elapsed();
-    let model = server::entities::trial::Entity::find_by_id(trial)
+    let model = platform::entities::trial::Entity::find_by_id(trial)
         .one(&app.db)
         .await
         .unwrap()

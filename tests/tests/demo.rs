@@ -5,13 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
 use e2e::{TestApp, both};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
-use server::config::Environment;
-use server::demo::{self, ApiKey};
-use server::entities::{
+use platform::config::Environment;
+use platform::entities::{
     audit_log, consent_document, organisation, practice_api_key, site, site_coordinator, trial,
     trial_version, user,
 };
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use server::demo::{self, ApiKey};
 use std::path::PathBuf;
 
 fn trials_dir() -> PathBuf {
@@ -117,7 +117,7 @@ both!(
             app.login(c.email, c.password).await;
         }
 
-        let verification = server::audit::verify(&app.db).await.unwrap();
+        let verification = platform::audit::verify(&app.db).await.unwrap();
         assert!(verification.first_broken.is_none());
         assert_eq!(verification.rows, after_first[8]);
 

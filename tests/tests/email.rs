@@ -9,14 +9,14 @@
 
 use e2e::mail::{SmtpServer, eventually, free_port};
 use e2e::{Backend, PASSWORD, TestApp, both};
+use platform::config::{Settings, SmtpTls, TransportKind};
+use platform::email::{Locale, Outbox};
+use platform::entities::{email_outbox, user};
 use reqwest::Method;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::{Value, json};
-use server::config::{Settings, SmtpTls, TransportKind};
-use server::email::kinds::TrialApproved;
-use server::email::{Locale, Outbox};
-use server::entities::{email_outbox, user};
+use server::emails::TrialApproved;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);

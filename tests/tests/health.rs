@@ -40,7 +40,7 @@ both!(
 
 async fn up_down_up(backend: Backend) {
     let settings = e2e::fresh_settings(backend).await;
-    let db = server::db::connect(&settings.database).await.unwrap();
+    let db = platform::db::connect(&settings.database).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     assert!(
         Migrator::get_pending_migrations(&db)
@@ -54,7 +54,7 @@ async fn up_down_up(backend: Backend) {
         Migrator::migrations().len()
     );
     Migrator::up(&db, None).await.unwrap();
-    assert!(server::db::ready(&db).await.is_ok());
+    assert!(platform::db::ready(&db).await.is_ok());
 }
 
 #[tokio::test]

@@ -572,5 +572,5 @@ both!(every_route_with_every_caller, |app: TestApp| async move {
         wrong.len(),
         wrong.join("\n")
     );
-    assert!(server::audit::verify(&app.db).await.unwrap().is_intact());
+    assert!(platform::audit::verify(&app.db).await.unwrap().is_intact());
 });

@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
 use e2e::{Backend, TestApp, both, spawn_app};
+use platform::error::ApiError;
 use serde_json::Value;
-use server::error::ApiError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Every route of `server::routes::configure`, in OpenAPI path syntax. Written once here; the
+/// Every route of `server::http::routes::configure`, in OpenAPI path syntax. Written once here; the
 /// tests compare it exactly, both ways, with the document and with the handlers' source.
 const ROUTES: &[(&str, &str)] = &[
     ("GET", "/health"),

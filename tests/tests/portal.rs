@@ -7,7 +7,7 @@
 use e2e::{PASSWORD, TestApp, both};
 use reqwest::{Method, header};
 use serde_json::Value;
-use server::web::assets::url_encode;
+use server::http::assets::url_encode;
 
 /// A page: status, `Location`, body.
 struct Page {
@@ -545,7 +545,7 @@ both!(
         ];
         for (org, patient, response) in events {
             use sea_orm::{ActiveModelTrait, Set};
-            server::entities::plugin_event::ActiveModel {
+            platform::entities::plugin_event::ActiveModel {
                 id: Set(uuid::Uuid::now_v7()),
                 organisation_id: Set(org),
                 alert_id: Set(uuid::Uuid::now_v7()),

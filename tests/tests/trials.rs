@@ -275,7 +275,7 @@ both!(
         )
         .await;
         assert_eq!(got["status"], "closed");
-        let n = server::audit::verify(&app.db).await.unwrap();
+        let n = platform::audit::verify(&app.db).await.unwrap();
         assert!(n.is_intact());
     }
 );
@@ -610,7 +610,7 @@ both!(the_plugin_bundle_and_its_etag, |app: TestApp| async move {
         403
     );
     assert_eq!(app.get("/api/v1/plugin/bundle").await.status(), 401);
-    let v = server::audit::verify(&app.db).await.unwrap();
+    let v = platform::audit::verify(&app.db).await.unwrap();
     assert!(v.is_intact() && v.rows > 5, "{v:?}");
 });
 
@@ -652,7 +652,7 @@ both!(
                 .unwrap(),
             "already closed"
         );
-        assert!(server::audit::verify(&app.db).await.unwrap().is_intact());
+        assert!(platform::audit::verify(&app.db).await.unwrap().is_intact());
     }
 );
 

@@ -9,13 +9,13 @@ use e2e::flow::{
     self, accept, api_key, document_id, form, ok, recruiting_trial, site, submit, user_id, with,
 };
 use e2e::{TestApp, both};
+use platform::email::{Email, Outbox};
+use platform::entities::{audit_log, digest_run, email_outbox, referral};
 use reqwest::Method;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
-use server::email::{Email, Outbox};
-use server::entities::{audit_log, digest_run, email_outbox, referral};
-use server::referral::digest;
+use server::enrolment::referral::digest;
 use uuid::Uuid;
 
 /// A recruiting trial (target 10) with sites A and B, each with a coordinator; two practices
@@ -432,7 +432,7 @@ both!(
             .await
             .unwrap();
         assert_eq!((digest_b.new_referrals, digest_b.overdue), (1, 0));
-        let text = digest_a.render(server::email::Locale::En).unwrap().text;
+        let text = digest_a.render(platform::email::Locale::En).unwrap().text;
         assert!(!text.contains("Alpha") && !text.contains("Élodie"));
         assert!(text.contains("New referrals in the last 7 days: 1"));
 
@@ -491,7 +491,7 @@ async fn the_server_task_enqueues_the_digest_once() {
     .await;
     let mut enabled = settings;
     enabled.referrals.digest_enabled = true;
-    enabled.referrals.digest_weekday = server::config::Weekday::Mon;
+    enabled.referrals.digest_weekday = platform::config::Weekday::Mon;
     enabled.referrals.digest_hour_utc = 0;
     // Two replicas on one database.
     let one = e2e::spawn_on(enabled.clone()).await;

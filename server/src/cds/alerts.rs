@@ -10,13 +10,13 @@
 //! patient id itself is never stored.
 
 use crate::cds::cards::{self, Card, Cards, Link};
-use crate::crypto::derive_key_for;
-use crate::entities::plugin_event;
-use crate::error::ApiError;
 use crate::plugin::matching::MatcherCache;
 use crate::plugin::popup_token::PopupSealer;
 use crate::plugin::{settings, suppressions};
 use chrono::{NaiveDate, SubsecRound, Utc};
+use platform::crypto::derive_key_for;
+use platform::entities::plugin_event;
+use platform::error::ApiError;
 use plugin_sdk::wire::{PracticeSettings, Suppression};
 use plugin_sdk::{Alert, History, Rules};
 use sea_orm::DatabaseConnection;
@@ -76,7 +76,7 @@ pub async fn cards(
         return Ok(Cards { cards: Vec::new() });
     }
     let mut out = Vec::with_capacity(alerts.len());
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     let now = Utc::now().trunc_subsecs(6);
     for alert in alerts {
         shown(&txn, practice, patient, &alert, now).await?;

@@ -4,8 +4,8 @@
 //! `outcomeTimestamp` is an ISO 8601 instant in UTC. Problems are 400 `malformed_json`
 //! naming the item.
 
-use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use platform::error::ApiError;
 use serde_json::Value;
 
 /// What happened to a card.

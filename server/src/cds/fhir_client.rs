@@ -52,7 +52,7 @@ pub fn get_json(url: &str, token: Option<&str>, timeout: Duration) -> Result<Val
 /// The FHIR server of a hook request, as a [`crate::cds::prefetch::Fetch`].
 pub struct HttpFetch {
     /// The access token of `fhirAuthorization`, when given.
-    pub token: Option<crate::secret::Secret<String>>,
+    pub token: Option<platform::secret::Secret<String>>,
     /// Timeout of each request.
     pub timeout: Duration,
 }

@@ -2,7 +2,7 @@
 //! changes (one indexed read per call otherwise). A cache that can never be wrong: it is keyed
 //! by the bundle's ETag, which changes in the transaction of every change to the set.
 
-use crate::error::ApiError;
+use platform::error::ApiError;
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,14 +39,14 @@ impl CdsIndex {
 
     /// The compiled recruiting trials of the current generation.
     pub async fn get(&self, db: &DatabaseConnection) -> Result<Arc<Compiled>, ApiError> {
-        let etag = crate::bundle::etag(db).await?;
+        let etag = crate::plugin::bundle::etag(db).await?;
         if let Ok(current) = self.current.lock()
             && let Some((tag, compiled)) = current.as_ref()
             && *tag == etag
         {
             return Ok(compiled.clone());
         }
-        let (etag, bundle) = crate::bundle::build(db).await?;
+        let (etag, bundle) = crate::plugin::bundle::build(db).await?;
         let mut definitions = Vec::new();
         let mut info = HashMap::new();
         for t in bundle.trials {

@@ -6,11 +6,11 @@
 //! never logged nor put in an error.
 
 use crate::cds::jwks::JwksCache;
-use crate::config::{CDS_ALGORITHMS, CdsSettings, TrustedIssuer};
-use crate::error::ApiError;
 use actix_web::HttpRequest;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use platform::config::{CDS_ALGORITHMS, CdsSettings, TrustedIssuer};
+use platform::error::ApiError;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use std::sync::Arc;

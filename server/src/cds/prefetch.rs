@@ -15,7 +15,7 @@
 //!
 //! OperationOutcome entries inside a Bundle are warnings; `trials::fhir` skips them.
 
-use crate::error::ApiError;
+use platform::error::ApiError;
 use serde_json::{Map, Value, json};
 
 /// Where missing data can be read: a FHIR server's GET (blocking).

@@ -1,7 +1,7 @@
 //! Replayed JWTs: each `(iss, jti)` is remembered until its token expires, in the database so
 //! that every replica refuses a token another one has already accepted.
 
-use crate::error::ApiError;
+use platform::error::ApiError;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 /// Remembers `(issuer, jti)` until `expires_at` (Unix seconds); `false` when it was already
@@ -13,7 +13,7 @@ pub async fn remember(
     expires_at: i64,
     now: i64,
 ) -> Result<bool, ApiError> {
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     let backend = txn.get_database_backend();
     let (delete, insert) = match backend {
         sea_orm::DbBackend::Postgres => (

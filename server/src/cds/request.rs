@@ -2,8 +2,8 @@
 //! the JSON path. `fhirAuthorization` without `fhirServer` is refused (cds-r-1). The access
 //! token is kept in a [`Secret`] so it never prints.
 
-use crate::error::ApiError;
-use crate::secret::Secret;
+use platform::error::ApiError;
+use platform::secret::Secret;
 use serde_json::{Map, Value};
 
 /// A checked hook request (held in memory for the call only).

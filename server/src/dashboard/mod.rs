@@ -9,13 +9,13 @@ mod referrals;
 pub mod small;
 pub mod svg;
 pub mod tally;
-pub mod view;
+pub mod visible;
 
-use crate::auth::{Principal, Role};
-use crate::entities::{organisation, referral, site, trial};
-use crate::error::ApiError;
 use crate::registry::Access;
 use chrono::NaiveDate;
+use platform::auth::{Principal, Role};
+use platform::entities::{organisation, referral, site, trial};
+use platform::error::ApiError;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
@@ -27,7 +27,7 @@ pub struct TrialDashboard {
     /// The trial.
     pub trial: trial::Model,
     /// The figures (suppressed for sponsors).
-    pub view: view::View,
+    pub view: visible::View,
     /// The day it was computed for.
     pub today: NaiveDate,
 }
@@ -48,7 +48,7 @@ pub async fn trial_dashboard<C: ConnectionTrait>(
     let (input, names) = load(db, &trial).await?;
     let f = funnel::compute(&input, today);
     Ok(TrialDashboard {
-        view: view::build(&f, &names, suppress),
+        view: visible::build(&f, &names, suppress),
         trial,
         today,
     })

@@ -5,8 +5,8 @@
 //! the reason of a screen failure is the referral's (the status is final).
 
 use super::funnel::{Consent, Referral, Transition};
-use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use platform::error::ApiError;
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement};
 use uuid::Uuid;
 

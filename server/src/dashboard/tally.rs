@@ -10,9 +10,9 @@
 
 use super::answers::{Answer, Answers, PatientState, day_number, from_day_number};
 use super::funnel::Stage;
-use crate::entities::{alert_answer, alert_patient};
-use crate::error::ApiError;
 use chrono::{DateTime, NaiveDate, Utc};
+use platform::entities::{alert_answer, alert_patient};
+use platform::error::ApiError;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,

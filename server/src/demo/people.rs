@@ -1,11 +1,11 @@
 //! Demo organisations, users and the practice API key: found when they exist, otherwise
-//! created through [`crate::accounts`] with an audit record in the same transaction.
+//! created through [`platform::accounts`] with an audit record in the same transaction.
 
 use super::{ApiKey, Credential, KEY_LABEL};
-use crate::accounts::{self, NewOrganisation, NewUser};
-use crate::audit::Actor;
 use crate::cli::terminal;
-use crate::entities::{organisation, practice_api_key, user};
+use platform::accounts::{self, NewOrganisation, NewUser};
+use platform::audit::Actor;
+use platform::entities::{organisation, practice_api_key, user};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 

@@ -4,12 +4,12 @@
 
 use super::SITE;
 use crate::cli::terminal;
-use crate::entities::{consent_document, site, trial};
 use crate::registry::Access;
-use crate::registry::consent::{self, NewDocument};
+use crate::registry::consent_documents::{self, NewDocument};
 use crate::registry::input::TrialInput;
 use crate::registry::sites::{self, NewSite};
 use crate::registry::trials::{self, TransitionInput};
+use platform::entities::{consent_document, site, trial};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::path::Path;
 use uuid::Uuid;
@@ -23,7 +23,7 @@ pub(crate) struct Actors {
     /// The sponsor organisation.
     pub sponsor_org: Uuid,
     /// Where the approval emails go (sent when the server runs).
-    pub outbox: crate::email::Outbox,
+    pub outbox: platform::email::Outbox,
 }
 
 /// The site every demo trial gets.
@@ -106,12 +106,12 @@ pub(crate) async fn recruiting(
                 sponsor_id: None,
                 patient_information: Some("Cette étude (démonstration) compare deux prises en charge. Elle dure six mois, avec trois visites au centre investigateur.".into()),
                 comprehension_questions: Some(vec![
-                    crate::consent::questions::Question {
+                    crate::enrolment::consent::questions::Question {
                         text: "Pouvez-vous arrêter l’étude à tout moment ?".into(),
                         options: vec!["Non".into(), "Oui, sans conséquence sur mes soins".into()],
                         answer: 1,
                     },
-                    crate::consent::questions::Question {
+                    crate::enrolment::consent::questions::Question {
                         text: "Combien de temps dure l’étude ?".into(),
                         options: vec!["Six mois".into(), "Cinq ans".into()],
                         answer: 0,
@@ -201,7 +201,7 @@ async fn consent_documents(
     title: &str,
 ) -> anyhow::Result<()> {
     let sponsor = Access::Sponsor(a.sponsor_org);
-    for language in consent::LANGUAGES {
+    for language in consent_documents::LANGUAGES {
         let n = consent_document::Entity::find()
             .filter(consent_document::Column::TrialId.eq(trial_id))
             .filter(consent_document::Column::Language.eq(language))
@@ -223,7 +223,7 @@ async fn consent_documents(
             body,
             ..NewDocument::default()
         };
-        consent::add(db, a.sponsor, &sponsor, trial_id, new)
+        consent_documents::add(db, a.sponsor, &sponsor, trial_id, new)
             .await
             .map_err(terminal)?;
     }

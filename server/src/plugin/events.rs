@@ -3,12 +3,12 @@
 //! same id with other content is a 409. Everything is validated before anything is written;
 //! the batch is one transaction.
 
-use super::consent_token::TokenKey;
+use super::consent_link::TokenKey;
 use super::{is_pseudonym, pseudonym_detail};
-use crate::entities::{consent_token, plugin_event, trial};
-use crate::error::{ApiError, Detail};
-use crate::lifecycle::Status;
+use crate::registry::lifecycle::Status;
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
+use platform::entities::{consent_token, plugin_event, trial};
+use platform::error::{ApiError, Detail};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -217,7 +217,7 @@ pub async fn record(
         return Err(ApiError::Validation(details));
     }
     let now = Utc::now().trunc_subsecs(6);
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     let mut results = Vec::with_capacity(events.len());
     for (i, mut e) in events.into_iter().enumerate() {
         e.at = e.at.trunc_subsecs(6);
@@ -330,7 +330,7 @@ pub(crate) async fn insert<C: sea_orm::ConnectionTrait>(
     }
     if e.response == "accepted" {
         consent_token::ActiveModel {
-            token_hash: Set(super::consent_token::hash(&how.key.token(e.id))),
+            token_hash: Set(super::consent_link::hash(&how.key.token(e.id))),
             event_id: Set(e.id),
             alert_id: Set(e.alert_id),
             trial_id: Set(e.trial),

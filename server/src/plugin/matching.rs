@@ -6,8 +6,8 @@
 
 use super::popup_token::PopupSealer;
 use super::{is_pseudonym, pseudonym_detail, settings, suppressions};
-use crate::error::{ApiError, Detail};
 use chrono::NaiveDate;
+use platform::error::{ApiError, Detail};
 use plugin_sdk::wire::{Bundle, PracticeSettings};
 use plugin_sdk::{Alert, History, Locale, Matcher, Rules};
 use serde::{Deserialize, Serialize};
@@ -77,14 +77,14 @@ impl MatcherCache {
 
     /// The matcher of the current bundle, compiled when the bundle changed.
     pub async fn get(&self, db: &sea_orm::DatabaseConnection) -> Result<Arc<Matcher>, ApiError> {
-        let etag = crate::bundle::etag(db).await?;
+        let etag = crate::plugin::bundle::etag(db).await?;
         if let Ok(guard) = self.current.lock()
             && let Some((e, m)) = guard.as_ref()
             && *e == etag
         {
             return Ok(m.clone());
         }
-        let (etag, bundle) = crate::bundle::build(db).await?;
+        let (etag, bundle) = crate::plugin::bundle::build(db).await?;
         let wire: Bundle = serde_json::to_value(&bundle)
             .and_then(serde_json::from_value)
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("bundle to wire: {e}")))?;

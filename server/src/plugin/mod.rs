@@ -4,15 +4,17 @@
 //! tokens of accepted alerts. Patient data never reaches this module: events carry a
 //! pseudonym and nothing clinical.
 
-pub mod consent_token;
+pub mod bundle;
+pub mod cache;
+pub mod consent_link;
 pub mod events;
 pub mod matching;
 pub mod popup_token;
 pub mod settings;
 pub mod suppressions;
 
-use crate::config::Settings;
-use crate::error::Detail;
+use platform::config::Settings;
+use platform::error::Detail;
 
 /// The server's public base URL, without a trailing slash: `http.public_url` when set, the
 /// request's own scheme and host otherwise.

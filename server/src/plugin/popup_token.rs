@@ -3,9 +3,9 @@
 //! from `secrets.encryption_key` (its own label), with the practice, the pseudonym, the
 //! language and an expiry. Tampering, another key or an elapsed expiry make it unusable.
 
-use crate::crypto::Cipher;
-use crate::error::ApiError;
 use base64::Engine;
+use platform::crypto::Cipher;
+use platform::error::ApiError;
 use plugin_sdk::{Alert, Locale};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -65,7 +65,7 @@ impl PopupSealer {
     /// A sealer under a key derived from the encryption key, tokens valid `ttl_secs`.
     ///
     /// The AES key is [`Cipher::from_secret`] of `inclusio.popup-token.v1\0` ‖ the key, i.e.
-    /// SHA-256 of the labelled text (not [`crate::crypto::derive_key`]'s HMAC): kept as it
+    /// SHA-256 of the labelled text (not [`platform::crypto::derive_key`]'s HMAC): kept as it
     /// is, since another derivation would void every pop-up token still in flight.
     pub fn new(encryption_key: &str, ttl_secs: i64) -> PopupSealer {
         PopupSealer {

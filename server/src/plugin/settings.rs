@@ -3,10 +3,10 @@
 //! only trials with a site within `max_distance_km` of the practice. Set by administrators
 //! (audited); read by the practice's plugins and applied by `POST /api/v1/match`.
 
-use crate::audit::{self, Actor};
-use crate::entities::{organisation, plugin_settings};
-use crate::error::{ApiError, Detail};
 use chrono::Utc;
+use platform::audit::{self, Actor};
+use platform::entities::{organisation, plugin_settings};
+use platform::error::{ApiError, Detail};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -151,7 +151,7 @@ pub async fn set(
     if !details.is_empty() {
         return Err(ApiError::Validation(details));
     }
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     let org = organisation::Entity::find_by_id(practice)
         .one(&txn)
         .await?

@@ -2,9 +2,9 @@
 //! `not_now` until its date, and repeated unanswered shows (counted since the last answer).
 //! Derived from the events, so a decline on one workstation holds on every workstation.
 
-use crate::entities::plugin_event;
-use crate::error::ApiError;
 use chrono::NaiveDate;
+use platform::entities::plugin_event;
+use platform::error::ApiError;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -1,9 +1,9 @@
 //! Who may see and change which trial: administrators everything; sponsors their
 //! organisation's trials; coordinators the trials of their sites; GPs recruiting trials.
 
-use crate::auth::{Principal, Role};
-use crate::entities::{site, site_coordinator, trial};
-use crate::error::ApiError;
+use platform::auth::{Principal, Role};
+use platform::entities::{site, site_coordinator, trial};
+use platform::error::ApiError;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 

@@ -3,9 +3,11 @@
 //! with its audit record in one transaction.
 
 pub mod access;
-pub mod consent;
+pub mod consent_documents;
 pub mod ctgov;
+pub mod fhir_export;
 pub mod input;
+pub mod lifecycle;
 pub mod recruitment;
 pub mod review_mail;
 pub mod sites;

@@ -2,8 +2,8 @@
 //! the trial to (accepted alerts, one per patient of a practice, from the pseudonymous plugin
 //! events as the dashboard's tallies keep them). Referrals and enrolments join these figures with the referral workflow.
 
-use crate::entities::alert_patient;
-use crate::error::ApiError;
+use platform::entities::alert_patient;
+use platform::error::ApiError;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;

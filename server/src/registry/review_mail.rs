@@ -1,11 +1,11 @@
 //! The emails of a trial's review: on approval or rejection, one email to every active
 //! sponsor-role user of the trial's sponsor organisation, in the transition's transaction.
 
-use crate::email::kinds::{TrialApproved, TrialRejected};
-use crate::email::outbox::OutboxError;
-use crate::email::{Email, Outbox};
-use crate::entities::{organisation, trial, user};
-use crate::lifecycle::Status;
+use crate::emails::{TrialApproved, TrialRejected};
+use crate::registry::lifecycle::Status;
+use platform::email::outbox::OutboxError;
+use platform::email::{Email, Outbox};
+use platform::entities::{organisation, trial, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Enqueues the review emails of `t` moving `from → to` (nothing for other moves); returns

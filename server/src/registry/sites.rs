@@ -1,10 +1,10 @@
 //! A trial's sites and their research coordinators.
 
 use super::access::Access;
-use crate::audit::{self, Actor};
-use crate::entities::{organisation, site, site_coordinator, trial, user};
-use crate::error::{ApiError, Detail};
 use chrono::Utc;
+use platform::audit::{self, Actor};
+use platform::entities::{organisation, site, site_coordinator, trial, user};
+use platform::error::{ApiError, Detail};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
     QueryOrder, Set,
@@ -113,7 +113,7 @@ pub async fn add(
         }
     }
     let clean = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     let s = site::ActiveModel {
         id: Set(Uuid::now_v7()),
         trial_id: Set(trial_id),
@@ -130,7 +130,7 @@ pub async fn add(
     .insert(&txn)
     .await?;
     // The bundle lists each recruiting trial's sites: a new site is a new bundle.
-    crate::bundle::bump(&txn).await?;
+    crate::plugin::bundle::bump(&txn).await?;
     let view = SiteView::from(s);
     let after = serde_json::to_value(&view).map_err(|e| ApiError::Internal(e.into()))?;
     audit::append(
@@ -177,7 +177,7 @@ pub fn check(new: &NewSite) -> Vec<Detail> {
         .contact_email
         .as_deref()
         .map(str::trim)
-        .is_some_and(|e| !e.is_empty() && crate::accounts::normalise_email(e).is_err())
+        .is_some_and(|e| !e.is_empty() && platform::accounts::normalise_email(e).is_err())
     {
         details.push(Detail::new(
             "$.contact_email",
@@ -262,7 +262,7 @@ pub async fn add_coordinator(
     if exists {
         return Ok(());
     }
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     site_coordinator::ActiveModel {
         site_id: Set(site_id),
         user_id: Set(coordinator),
@@ -299,7 +299,7 @@ pub async fn remove_coordinator(
     else {
         return Ok(());
     };
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     row.delete(&txn).await?;
     let before = serde_json::json!({"site_id": site_id, "user_id": coordinator});
     audit::append(

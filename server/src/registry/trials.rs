@@ -3,11 +3,11 @@
 
 use super::access::Access;
 use super::input::{Checked, TrialInput, check};
-use crate::audit::{self, Actor};
-use crate::entities::{organisation, trial, trial_version};
-use crate::error::ApiError;
-use crate::lifecycle::{self, Mover, Status, TransitionError};
+use crate::registry::lifecycle::{self, Mover, Status, TransitionError};
 use chrono::{NaiveDate, Utc};
+use platform::audit::{self, Actor};
+use platform::entities::{organisation, trial, trial_version};
+use platform::error::ApiError;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -63,7 +63,7 @@ pub struct TrialView {
     pub patient_information: Option<String>,
     /// Comprehension questions of the consent flow.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub comprehension_questions: Vec<crate::consent::questions::Question>,
+    pub comprehension_questions: Vec<crate::enrolment::consent::questions::Question>,
     /// Creation time.
     pub created_at: chrono::DateTime<Utc>,
     /// Last change.
@@ -120,7 +120,9 @@ fn snapshot(t: &trial::Model) -> serde_json::Value {
 }
 
 /// The stored form of comprehension questions (`None` when there are none).
-fn questions_json(q: &[crate::consent::questions::Question]) -> Option<serde_json::Value> {
+fn questions_json(
+    q: &[crate::enrolment::consent::questions::Question],
+) -> Option<serde_json::Value> {
     (!q.is_empty()).then(|| serde_json::to_value(q).unwrap_or_default())
 }
 
@@ -185,7 +187,7 @@ pub async fn create(
     let now = Utc::now();
     let id = Uuid::now_v7();
     let definition = definition_json(checked.definition.clone(), 1)?;
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     let t = trial::ActiveModel {
         id: Set(id),
         slug: Set(slug),
@@ -301,7 +303,7 @@ pub async fn update(
     let title = definition.title.clone();
     let definition = definition_json(definition, version)?;
     let before = snapshot(&t);
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     insert_version(&txn, id, version, definition.clone(), user).await?;
     let mut active = t.into_active_model();
     active.current_version = Set(version);
@@ -458,7 +460,7 @@ pub struct TransitionInput {
 /// transaction (see [`super::review_mail`]); the outbox worker is woken after the commit.
 pub async fn transition(
     db: &DatabaseConnection,
-    outbox: &crate::email::Outbox,
+    outbox: &platform::email::Outbox,
     user: Uuid,
     access: &Access,
     id: Uuid,
@@ -494,7 +496,7 @@ pub async fn transition(
         )));
     }
     let before = snapshot(&t);
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     let mut active = t.into_active_model();
     active.status = Set(to.as_str().into());
     active.updated_at = Set(Utc::now());
@@ -504,7 +506,7 @@ pub async fn transition(
         active.review_comment = Set(None);
     }
     let t = active.update(&txn).await?;
-    crate::bundle::bump(&txn).await?;
+    crate::plugin::bundle::bump(&txn).await?;
     audit::append(
         &txn,
         &actor(user),
@@ -532,7 +534,7 @@ pub async fn close_expired(db: &DatabaseConnection, today: NaiveDate) -> Result<
         .await?;
     let n = expired.len();
     for t in expired {
-        let txn = crate::db::write(db).await?;
+        let txn = platform::db::write(db).await?;
         // Re-read inside the transaction: another replica may have closed it already.
         let Some(t) = trial::Entity::find_by_id(t.id)
             .one(&txn)
@@ -547,7 +549,7 @@ pub async fn close_expired(db: &DatabaseConnection, today: NaiveDate) -> Result<
         active.status = Set(Status::Closed.as_str().into());
         active.updated_at = Set(Utc::now());
         let t = active.update(&txn).await?;
-        crate::bundle::bump(&txn).await?;
+        crate::plugin::bundle::bump(&txn).await?;
         audit::append(
             &txn,
             &Actor::system(),
@@ -570,7 +572,7 @@ pub async fn close_if_target_reached(
     trial_id: Uuid,
     enrolled: u32,
 ) -> Result<bool, ApiError> {
-    let txn = crate::db::write(db).await?;
+    let txn = platform::db::write(db).await?;
     let Some(t) = trial::Entity::find_by_id(trial_id).one(&txn).await? else {
         return Err(ApiError::NotFound(format!("trial {trial_id}")));
     };
@@ -587,7 +589,7 @@ pub async fn close_if_target_reached(
     let t = active.update(&txn).await?;
     let mut after = snapshot(&t);
     after["enrolled"] = serde_json::json!(enrolled);
-    crate::bundle::bump(&txn).await?;
+    crate::plugin::bundle::bump(&txn).await?;
     audit::append(
         &txn,
         &Actor::system(),

@@ -1,0 +1,127 @@
+//! The pop-up as a page, for web EHRs that show it in an iframe or a new window:
+//! `GET /popup/{token}` renders the sealed alert (`plugin::popup_token`) with the SDK's
+//! `popup_html` and loads `/static/inclusio.js`, which posts the GP's answer to
+//! `POST /popup/{token}/answer`. The token authorises exactly that alert's answers for the
+//! practice and pseudonym sealed in it, until it expires; nothing about the alert is stored.
+
+use crate::http::context::{PageContext, PageError};
+use crate::plugin::consent_link::TokenKey;
+use crate::plugin::events::{self, Event, Recording};
+use crate::plugin::popup_token::{PopupSealer, Sealed};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::{DateTime, NaiveDate, Utc};
+use platform::config::Settings;
+use platform::error::{ApiError, Detail};
+use platform::extract::ApiJson;
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// The pop-up page.
+#[derive(Template, WebTemplate)]
+#[template(path = "popup_page.html")]
+pub struct PopupPage {
+    /// Page context.
+    pub ctx: PageContext,
+    /// The pop-up's language.
+    pub lang: String,
+    /// The trial's title (the page title).
+    pub title: String,
+    /// The SDK's pop-up HTML (escaped by its own template).
+    pub popup_html: String,
+    /// The token, for the answer's address.
+    pub token: String,
+}
+
+/// `GET /popup/{token}`: 404 for a token this server did not seal, 410 once expired.
+#[get("/popup/{token}")]
+pub async fn page(
+    ctx: PageContext,
+    sealer: web::Data<PopupSealer>,
+    token: web::Path<String>,
+) -> Result<PopupPage, PageError> {
+    let sealed = open(&sealer, &token).map_err(|e| ctx.fail(e))?;
+    let popup_html = plugin_sdk::popup_html(&sealed.alert, sealed.locale())
+        .map_err(|e| ctx.fail(ApiError::Internal(anyhow::anyhow!("pop-up template: {e}"))))?;
+    Ok(PopupPage {
+        ctx,
+        title: sealed.alert.title.clone(),
+        lang: sealed.lang,
+        popup_html,
+        token: token.into_inner(),
+    })
+}
+
+fn open(sealer: &PopupSealer, token: &str) -> Result<Sealed, ApiError> {
+    Ok(sealer.open(token, Utc::now().timestamp())?)
+}
+
+/// The answer posted from the pop-up page (the rest of the event comes from the token).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// The client's event id (idempotency key).
+    pub id: Uuid,
+    /// `shown`, `accepted`, `not_now` or `declined`.
+    pub response: String,
+    /// Why a decline.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Not before this date (`not_now`).
+    #[serde(default)]
+    pub snooze_until: Option<NaiveDate>,
+    /// When (RFC 3339).
+    pub at: DateTime<Utc>,
+}
+
+/// `POST /popup/{token}/answer`: records the answer as the practice sealed in the token;
+/// the same JSON result as one entry of `POST /api/v1/events`.
+#[post("/popup/{token}/answer")]
+pub async fn answer(
+    db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
+    sealer: web::Data<PopupSealer>,
+    key: web::Data<TokenKey>,
+    token: web::Path<String>,
+    req: HttpRequest,
+    ApiJson(a): ApiJson<Answer>,
+) -> Result<HttpResponse, ApiError> {
+    let s = open(&sealer, &token)?;
+    if s.pseudonym.is_empty() {
+        return Err(ApiError::Validation(vec![Detail::new(
+            "$",
+            "pseudonym_required",
+            "this pop-up was matched without a pseudonym: answers cannot be recorded",
+        )]));
+    }
+    let event = Event {
+        id: a.id,
+        alert_id: s.alert.id,
+        trial: s.alert.trial,
+        trial_version: i32::try_from(s.alert.trial_version).unwrap_or(i32::MAX),
+        patient: s.pseudonym,
+        verdict: match s.alert.verdict {
+            plugin_sdk::AlertVerdict::Eligible => "eligible".into(),
+            plugin_sdk::AlertVerdict::PossiblyEligible => "possibly_eligible".into(),
+        },
+        response: a.response,
+        reason: a.reason,
+        snooze_until: a.snooze_until,
+        at: a.at,
+    };
+    let base_url = crate::plugin::base_url(&settings, &req);
+    let how = Recording {
+        base_url: &base_url,
+        key: &key,
+        token_ttl: chrono::Duration::seconds(settings.plugin.consent_token_ttl_secs),
+    };
+    let mut results = events::record(db.get_ref(), s.practice, vec![event], &how).await?;
+    match results.results.pop() {
+        Some(r) => Ok(HttpResponse::Ok().json(r)),
+        None => Err(ApiError::Internal(anyhow::anyhow!(
+            "no result for one event"
+        ))),
+    }
+}

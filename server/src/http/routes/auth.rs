@@ -1,0 +1,98 @@
+//! `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/auth/me`.
+
+use crate::http::openapi::{JsonBodyErrors, Me};
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::{HttpResponse, get, post, web};
+use platform::accounts::{self, UserView};
+use platform::auth::Principal;
+use platform::auth::session::{COOKIE, LIFETIME_SECS, SessionKey};
+use platform::config::{Environment, Settings};
+use platform::error::{ApiError, ErrorBody};
+use platform::extract::ApiJson;
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Login form.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    /// Login email.
+    email: String,
+    /// Password.
+    password: String,
+}
+
+/// The session cookie (empty value and age 0 to clear it).
+pub(crate) fn session_cookie(value: String, max_age: i64, settings: &Settings) -> Cookie<'static> {
+    Cookie::build(COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(settings.environment == Environment::Production)
+        .max_age(Duration::seconds(max_age))
+        .finish()
+}
+
+/// Logs in: sets the session cookie.
+#[utoipa::path(
+    tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Logged in; the `inclusio_session` cookie is set", body = UserView,
+            headers(("set-cookie" = String, description = "`inclusio_session=…; HttpOnly; SameSite=Lax; Path=/`"))),
+        (status = 401, description = "`invalid_credentials`: wrong email or password (never says which), or an inactive user", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`: too many failed attempts for this email", body = ErrorBody,
+            headers(("retry-after" = String, description = "Seconds to wait"))),
+        JsonBodyErrors,
+        (status = 500, description = "`internal`", body = ErrorBody),
+    )
+)]
+#[post("/api/v1/auth/login")]
+pub async fn login(
+    db: web::Data<DatabaseConnection>,
+    key: web::Data<SessionKey>,
+    settings: web::Data<Settings>,
+    ApiJson(c): ApiJson<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let now = chrono::Utc::now();
+    let user = accounts::login(db.get_ref(), &c.email, &c.password, now).await?;
+    let value = key.issue(user.id, now.timestamp());
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(value, LIFETIME_SECS, &settings))
+        .json(UserView::from(user)))
+}
+
+/// Logs out: clears the session cookie.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 204, description = "Logged out; the session cookie is cleared"))
+)]
+#[post("/api/v1/auth/logout")]
+pub async fn logout(settings: web::Data<Settings>) -> HttpResponse {
+    HttpResponse::NoContent()
+        .cookie(session_cookie(String::new(), 0, &settings))
+        .finish()
+}
+
+/// Who is calling.
+#[utoipa::path(
+    tag = "auth",
+    security(("session_cookie" = []), ("practice_api_key" = [])),
+    responses(
+        (status = 200, description = "The caller: a web user or a practice", body = Me),
+        (status = 401, description = "`unauthenticated`: no valid session or API key", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    )
+)]
+#[get("/api/v1/auth/me")]
+pub async fn me(principal: Principal) -> HttpResponse {
+    match principal {
+        Principal::User(u) => HttpResponse::Ok().json(serde_json::json!({
+            "kind": "user", "id": u.id, "email": u.email, "role": u.role, "organisation_id": u.organisation_id,
+        })),
+        Principal::Practice { organisation_id, .. } => HttpResponse::Ok().json(serde_json::json!({
+            "kind": "practice", "organisation_id": organisation_id,
+        })),
+    }
+}

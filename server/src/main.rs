@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use platform::config::Settings;
 use platform::{audit, db, telemetry};
 use server::http::startup::Application;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Inclusio server.
@@ -26,16 +26,18 @@ enum Command {
         /// Seed the demo data first (development only; idempotent).
         #[arg(long)]
         demo: bool,
-        /// With --demo: the folder of example trial definitions.
-        #[arg(long, default_value = server::demo::DEFAULT_TRIALS_DIR)]
-        trials_dir: PathBuf,
+        /// With --demo: read the trial definitions (`*.json`) from this folder instead of
+        /// the example trials compiled into the binary.
+        #[arg(long, requires = "demo")]
+        trials_dir: Option<PathBuf>,
     },
     /// Seed demo organisations, users, recruiting example trials and a practice API key
     /// (development only; idempotent), print the credentials and exit.
     Demo {
-        /// The folder of example trial definitions.
-        #[arg(long, default_value = server::demo::DEFAULT_TRIALS_DIR)]
-        trials_dir: PathBuf,
+        /// Read the trial definitions (`*.json`) from this folder instead of the example
+        /// trials compiled into the binary.
+        #[arg(long)]
+        trials_dir: Option<PathBuf>,
         /// Create another practice API key even if one exists.
         #[arg(long)]
         new_key: bool,
@@ -100,13 +102,12 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         let command = cli.command.unwrap_or(Command::Serve {
             demo: false,
-            trials_dir: server::demo::DEFAULT_TRIALS_DIR.into(),
+            trials_dir: None,
         });
         match command {
-            Command::Serve { demo, trials_dir } => {
-                let demo = demo.then_some(trials_dir);
-                serve(settings, demo).await.map(|()| ExitCode::SUCCESS)
-            }
+            Command::Serve { demo, trials_dir } => serve(settings, demo, trials_dir)
+                .await
+                .map(|()| ExitCode::SUCCESS),
             Command::Demo {
                 trials_dir,
                 new_key,
@@ -114,7 +115,7 @@ fn main() -> ExitCode {
                 server::demo::ensure_allowed(settings.environment)?;
                 let db = db::connect(&settings.database).await?;
                 db::migrate(&db).await?;
-                let report = server::demo::seed(&db, &settings, &trials_dir, new_key).await?;
+                let report = seed_demo(&db, &settings, trials_dir.as_deref(), new_key).await?;
                 print!("{report}");
                 Ok(ExitCode::SUCCESS)
             }
@@ -181,21 +182,33 @@ fn main() -> ExitCode {
     }
 }
 
-/// Serves HTTP; with `demo`, seeds the demo data from that folder first.
-async fn serve(settings: Settings, demo: Option<PathBuf>) -> anyhow::Result<()> {
+/// Seeds the demo data from `trials_dir`, or from the example trials compiled in.
+async fn seed_demo(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    trials_dir: Option<&Path>,
+    new_key: bool,
+) -> anyhow::Result<server::demo::Report> {
+    match trials_dir {
+        Some(dir) => server::demo::seed(db, settings, dir, new_key).await,
+        None => server::demo::seed_examples(db, settings, new_key).await,
+    }
+}
+
+/// Serves HTTP; with `demo`, seeds the demo data first (from `trials_dir` when given).
+async fn serve(settings: Settings, demo: bool, trials_dir: Option<PathBuf>) -> anyhow::Result<()> {
     // Refuse before creating or migrating anything.
-    if demo.is_some() {
+    if demo {
         server::demo::ensure_allowed(settings.environment)?;
     }
     let db = db::connect(&settings.database).await?;
     db::migrate(&db).await?;
-    let demo_seeded = demo.is_some();
-    if let Some(dir) = demo {
-        let report = server::demo::seed(&db, &settings, &dir, false).await?;
+    if demo {
+        let report = seed_demo(&db, &settings, trials_dir.as_deref(), false).await?;
         print!("{report}");
     }
     let app = Application::build(&settings, db)?;
-    if demo_seeded {
+    if demo {
         println!(
             "Serving on http://{}:{} (Ctrl-C stops; the data stays in the database)",
             settings.http.host,

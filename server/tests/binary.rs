@@ -1,5 +1,6 @@
 //! The real `server` binary: production refuses development secrets; in production it logs
-//! JSON lines with a request id per request; SIGTERM stops it gracefully.
+//! JSON lines with a request id per request; SIGTERM stops it gracefully; the demo seeds the
+//! compiled-in example trials from any directory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
@@ -31,6 +32,57 @@ fn production_refuses_development_secrets() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("refusing to start in production"), "{err}");
+}
+
+#[test]
+fn demo_seeds_the_compiled_in_trials_from_any_directory() {
+    let examples =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trials/examples/trials");
+    let mut ids: Vec<String> = std::fs::read_dir(&examples)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    ids.sort();
+    let elsewhere =
+        std::env::temp_dir().join(format!("inclusio-cwd-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir(&elsewhere).unwrap();
+    let db = temp_db();
+    let run = |extra: &[&std::ffi::OsStr]| {
+        let out = server()
+            .current_dir(&elsewhere)
+            .env("INCLUSIO_SQLITE_PATH", &db)
+            .arg("demo")
+            .args(extra)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    let expected = format!("recruiting trials ({}):", ids.len());
+    // No trial folder where it runs: the compiled-in examples.
+    let compiled_in = run(&[]);
+    assert!(compiled_in.contains(&expected), "{compiled_in}");
+    for id in &ids {
+        assert!(compiled_in.contains(id.as_str()), "{id}: {compiled_in}");
+    }
+    assert!(compiled_in.contains("shown once"), "{compiled_in}");
+    // `--trials-dir` reads a folder instead: the same definitions, already in place.
+    let from_folder = run(&["--trials-dir".as_ref(), examples.as_os_str()]);
+    assert!(from_folder.contains(&expected), "{from_folder}");
+    assert!(from_folder.contains("created earlier"), "{from_folder}");
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    let _ = std::fs::remove_file(&db);
 }
 
 #[test]

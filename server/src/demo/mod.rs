@@ -21,8 +21,6 @@ pub const SPONSOR: &str = "Laboratoire Démo";
 pub const SITE: &str = "CHU Démo — CIC";
 /// The demo practice.
 pub const PRACTICE: &str = "Cabinet Démo";
-/// Where the example trials are read from by default (relative to the current directory).
-pub const DEFAULT_TRIALS_DIR: &str = "trials/examples/trials";
 /// The label of the demo practice's API key.
 pub const KEY_LABEL: &str = "Démo";
 
@@ -127,8 +125,19 @@ pub fn ensure_allowed(environment: Environment) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seeds the demo data (idempotent); `new_key` creates another practice API key even when
-/// one exists.
+/// Seeds the demo data (idempotent) with the example trials compiled into the binary;
+/// `new_key` creates another practice API key even when one exists.
+pub async fn seed_examples(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    new_key: bool,
+) -> anyhow::Result<Report> {
+    ensure_allowed(settings.environment)?;
+    seed_definitions(db, settings, registry::examples()?, new_key).await
+}
+
+/// Seeds the demo data (idempotent) with the trial definitions (`*.json`) in `trials_dir`;
+/// `new_key` creates another practice API key even when one exists.
 pub async fn seed(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -136,7 +145,16 @@ pub async fn seed(
     new_key: bool,
 ) -> anyhow::Result<Report> {
     ensure_allowed(settings.environment)?;
-    let definitions = registry::read_dir(trials_dir)?;
+    seed_definitions(db, settings, registry::read_dir(trials_dir)?, new_key).await
+}
+
+/// Seeds the organisations, the accounts, these trials and the practice API key.
+async fn seed_definitions(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    definitions: Vec<serde_json::Value>,
+    new_key: bool,
+) -> anyhow::Result<Report> {
     let sponsor_org = people::organisation(db, SPONSOR, "sponsor").await?;
     let site_org = people::organisation(db, SITE, "site").await?;
     let practice = people::organisation(db, PRACTICE, "practice").await?;

@@ -34,11 +34,67 @@ pub(super) struct SiteStaff {
     pub coordinator: Uuid,
 }
 
+/// `(file name, JSON)` of every example trial definition (`trials/examples/trials`),
+/// compiled in so that the demo seeds from any directory; in file-name order.
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "child-overweight",
+        include_str!("../../../trials/examples/trials/child-overweight.json"),
+    ),
+    (
+        "depression-first-episode",
+        include_str!("../../../trials/examples/trials/depression-first-episode.json"),
+    ),
+    (
+        "diabetes-t2-hba1c",
+        include_str!("../../../trials/examples/trials/diabetes-t2-hba1c.json"),
+    ),
+    (
+        "heart-failure-ntprobnp",
+        include_str!("../../../trials/examples/trials/heart-failure-ntprobnp.json"),
+    ),
+    (
+        "hypertension-uncontrolled",
+        include_str!("../../../trials/examples/trials/hypertension-uncontrolled.json"),
+    ),
+    (
+        "influenza-vaccine-65",
+        include_str!("../../../trials/examples/trials/influenza-vaccine-65.json"),
+    ),
+    (
+        "lung-screening-copd",
+        include_str!("../../../trials/examples/trials/lung-screening-copd.json"),
+    ),
+    (
+        "menopause-sleep-survey",
+        include_str!("../../../trials/examples/trials/menopause-sleep-survey.json"),
+    ),
+    (
+        "sicca-signal",
+        include_str!("../../../trials/examples/trials/sicca-signal.json"),
+    ),
+    (
+        "vka-unstable-inr",
+        include_str!("../../../trials/examples/trials/vka-unstable-inr.json"),
+    ),
+];
+
+/// The example trial definitions compiled into the binary, in file-name order.
+pub(super) fn examples() -> anyhow::Result<Vec<serde_json::Value>> {
+    EXAMPLES
+        .iter()
+        .map(|(name, text)| {
+            serde_json::from_str(text)
+                .map_err(|e| anyhow::anyhow!("example trial {name}.json: {e}"))
+        })
+        .collect()
+}
+
 /// Every `*.json` trial definition in `dir`, by file name.
 pub(super) fn read_dir(dir: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         anyhow::anyhow!(
-            "cannot read the example trials in {}: {e} (run from the repository root, or pass --trials-dir)",
+            "cannot read the trial definitions in {}: {e}",
             dir.display()
         )
     })?;
@@ -228,4 +284,27 @@ async fn consent_documents(
             .map_err(terminal)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compiled-in examples are exactly the folder's definitions, in the same order, so
+    /// `serve --demo` seeds the same trials from any directory as `--trials-dir` from the
+    /// repository.
+    #[test]
+    fn compiled_in_examples_are_the_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../trials/examples/trials");
+        let from_folder = read_dir(&dir).unwrap();
+        let compiled_in = examples().unwrap();
+        assert!(compiled_in.len() >= 10, "{}", compiled_in.len());
+        assert_eq!(
+            compiled_in, from_folder,
+            "a file was added to or removed from trials/examples/trials: update EXAMPLES"
+        );
+        for definition in &compiled_in {
+            assert!(definition.get("id").is_some_and(|id| id.is_string()));
+        }
+    }
 }

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Dependencies point inward: the pure crates depend on no web, database or async crate.
+# Dependencies point inward. Between crates: the pure crates (trials, plugin-sdk, pdf) depend
+# on no web, database or async crate; platform depends on no feature (it does not depend on
+# the server); nothing depends on the server but its own binary and the end-to-end tests.
+# Inside each crate: no cycle between top-level modules, and in the server no feature imports
+# the HTTP edge (`http`).
 # `trials` depends on none of them; `plugin-sdk` (embedded in EHR software) may talk HTTP
 # with ureq (blocking, rustls) but embeds no web server, no database, no async runtime and no
 # native TLS; its core (without the `client` feature, what the server shares) not even ureq.
@@ -27,4 +31,28 @@ check() {
 check trials "$forbidden" -p trials
 check plugin-sdk "$sdk_forbidden" -p plugin-sdk
 check "plugin-sdk core (no default features)" "$core_forbidden" -p plugin-sdk --no-default-features
+check pdf "$forbidden" -p pdf
+
+# The crates that depend on `server` (itself aside): only the end-to-end tests.
+dependents=$(cargo tree -i server --workspace -e normal,dev,build --prefix none --format '{p}' | awk '{print $1}' | sort -u | grep -vx server || true)
+if [ "$dependents" != "e2e" ]; then
+  echo "error: crates other than the end-to-end tests depend on server:" $dependents >&2
+  status=1
+else
+  echo "ok: only e2e depends on server"
+fi
+if cargo tree -p platform -e normal --prefix none --format '{p}' | awk '{print $1}' | grep -qx server; then
+  echo "error: platform depends on server" >&2
+  status=1
+else
+  echo "ok: platform depends on no feature (not on server)"
+fi
+
+# Module graphs, printed: the arrows between each crate's top-level modules.
+for crate in trials plugin-sdk pdf platform; do
+  echo "modules of $crate:"
+  python3 scripts/module-graph.py "$crate/src" || status=1
+done
+echo "modules of server:"
+python3 scripts/module-graph.py server/src --only-from-http http || status=1
 exit $status

@@ -20,7 +20,7 @@ mod wrap;
 mod writer;
 
 #[cfg(test)]
-mod extract;
+mod reader;
 #[cfg(test)]
 mod tests;
 

@@ -1,9 +1,9 @@
 #![allow(clippy::unwrap_used)]
 
 use super::content::FOOTER_Y;
-use super::extract::{TextLine, find, pages, streams};
 use super::layout::{BOTTOM, TEXT_WIDTH};
 use super::metrics::Font;
+use super::reader::{TextLine, find, pages, streams};
 use super::{Block, DocumentInfo, render};
 use chrono::TimeZone;
 use sha2::{Digest, Sha256};

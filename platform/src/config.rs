@@ -566,7 +566,7 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
-        if !matches!(self.email.default_locale.as_str(), "fr" | "en") {
+        if trials::Locale::parse(&self.email.default_locale).is_none() {
             return Err(ConfigError::Invalid {
                 key: "email.default_locale",
                 message: format!("`{}` is not `fr` or `en`", self.email.default_locale),

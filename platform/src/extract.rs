@@ -1,4 +1,5 @@
-//! `ApiJson<T>`: a JSON body extractor whose errors are [`ApiError`]s naming the JSON path of
+//! What requests carry, parsed: [`Pairs`], a posted form's fields in order, and
+//! `ApiJson<T>`, a JSON body extractor whose errors are [`ApiError`]s naming the JSON path of
 //! the problem (`$.criteria.inclusion[0].age.min: invalid type…`), with the body size limit
 //! from the configuration.
 
@@ -62,5 +63,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     message: e.message,
                 })
         })
+    }
+}
+
+/// A posted form, as its `(name, value)` pairs in order.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// The first value of `name`, or the empty string.
+    pub fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 }

@@ -12,9 +12,8 @@ use crate::catalogue;
 use crate::codes::{CodeEntry, CodeSet, CodeSystem};
 use crate::compile::default_missing;
 use crate::criteria::{Aggregate, Codes, Count, Criteria, Criterion, Missing, Node, ValueTest};
-use crate::explain::{
-    Locale, age_unit, count_text, display_unit, num, sex_name, test_text, window_text,
-};
+use crate::explain::{age_unit, count_text, display_unit, num, sex_name, test_text, window_text};
+use crate::locale::Locale;
 use crate::patient::EventKind;
 use crate::window::Window;
 use serde::{Deserialize, Serialize};

@@ -3,41 +3,13 @@
 //! indented under their groups, and a verdict line.
 
 use crate::criteria::{AgeUnit, Aggregate, ValueTest};
+use crate::locale::Locale;
 use crate::patient::{EventKind, Sex};
 use crate::result::{CriterionResult, Detail, IgnoreReason, Names, Side, TrialResult, Verdict};
 use crate::truth::Truth;
 use crate::window::{Offset, OffsetUnit, Window};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-
-/// A language of explanations.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Locale {
-    /// English.
-    #[default]
-    En,
-    /// French.
-    Fr,
-}
-
-impl Locale {
-    /// Parses `en`, `fr`, `fr-FR`, `en_GB`…; anything else is `None`.
-    pub fn parse(tag: &str) -> Option<Locale> {
-        match tag.get(..2).map(str::to_ascii_lowercase).as_deref() {
-            Some("en") => Some(Locale::En),
-            Some("fr") => Some(Locale::Fr),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn pick<'a>(self, en: &'a str, fr: &'a str) -> &'a str {
-        match self {
-            Locale::En => en,
-            Locale::Fr => fr,
-        }
-    }
-}
 
 /// One line of an explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

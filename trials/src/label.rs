@@ -1,6 +1,6 @@
 //! Human labels of criteria, in one language or in English and French.
 
-use crate::explain::Locale;
+use crate::locale::Locale;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A label: written `"HbA1c ≥ 7.5 %"` (the same in every language) or

@@ -24,20 +24,13 @@ impl Lang {
 
     /// `fr` or `en`.
     pub fn code(self) -> &'static str {
-        match self {
-            Lang::Fr => "fr",
-            Lang::En => "en",
-        }
+        self.locale().code()
     }
 
-    /// Parses `fr` or `en` (also `fr-FR`, `en-GB`, any case).
+    /// Parses a language tag (`fr`, `en`, `fr-FR`, `en_GB`, any case) with the one parser,
+    /// [`trials::Locale::parse`].
     pub fn parse(s: &str) -> Option<Lang> {
-        let primary = s.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "fr" => Some(Lang::Fr),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
+        trials::Locale::parse(s).map(Lang::from)
     }
 
     /// The first supported language of an `Accept-Language` header, by quality.
@@ -82,6 +75,15 @@ impl Lang {
                     .and_then(Lang::from_accept_language)
             })
             .unwrap_or_default()
+    }
+}
+
+impl From<trials::Locale> for Lang {
+    fn from(l: trials::Locale) -> Lang {
+        match l {
+            trials::Locale::Fr => Lang::Fr,
+            trials::Locale::En => Lang::En,
+        }
     }
 }
 

@@ -162,12 +162,12 @@ pub(crate) async fn recruiting(
                 sponsor_id: None,
                 patient_information: Some("Cette étude (démonstration) compare deux prises en charge. Elle dure six mois, avec trois visites au centre investigateur.".into()),
                 comprehension_questions: Some(vec![
-                    crate::enrolment::consent::questions::Question {
+                    crate::registry::questions::Question {
                         text: "Pouvez-vous arrêter l’étude à tout moment ?".into(),
                         options: vec!["Non".into(), "Oui, sans conséquence sur mes soins".into()],
                         answer: 1,
                     },
-                    crate::enrolment::consent::questions::Question {
+                    crate::registry::questions::Question {
                         text: "Combien de temps dure l’étude ?".into(),
                         options: vec!["Six mois".into(), "Cinq ans".into()],
                         answer: 0,

@@ -103,13 +103,6 @@ pub async fn authorise(db: &DatabaseConnection, key: &str) -> Result<Option<Stri
     }
 }
 
-/// Marks the set of recruiting trials as changed: call it in the transaction of the change.
-pub async fn bump<C: ConnectionTrait>(db: &C) -> Result<(), ApiError> {
-    db.execute_unprepared("UPDATE bundle_state SET generation = generation + 1 WHERE id = 1")
-        .await?;
-    Ok(())
-}
-
 fn etag_of(generation: i64) -> String {
     let mut h = Sha256::new();
     h.update(FORMAT.as_bytes());

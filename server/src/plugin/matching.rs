@@ -111,10 +111,10 @@ fn check(req: MatchRequest, today: NaiveDate) -> Result<Checked, ApiError> {
     {
         details.push(pseudonym_detail("$.pseudonym"));
     }
-    let locale = match req.lang.as_deref() {
-        None | Some("fr") => Locale::Fr,
-        Some("en") => Locale::En,
-        Some(_) => {
+    let locale = match req.lang.as_deref().map(Locale::parse) {
+        None => Locale::Fr,
+        Some(Some(l)) => l,
+        Some(None) => {
             details.push(Detail::new(
                 "$.lang",
                 "unknown_language",

@@ -47,7 +47,7 @@ pub struct TrialInput {
     pub patient_information: Option<String>,
     /// Comprehension questions asked in the consent flow (optional, at most 10).
     #[serde(default)]
-    pub comprehension_questions: Option<Vec<crate::enrolment::consent::questions::Question>>,
+    pub comprehension_questions: Option<Vec<crate::registry::questions::Question>>,
 }
 
 /// The phases a trial may declare (ClinicalTrials.gov's list, lower case).
@@ -100,7 +100,7 @@ pub struct Checked {
     /// Information for patients.
     pub patient_information: Option<String>,
     /// Comprehension questions (empty: none).
-    pub comprehension_questions: Vec<crate::enrolment::consent::questions::Question>,
+    pub comprehension_questions: Vec<crate::registry::questions::Question>,
 }
 
 /// Whether a registry number has the form of an NCT, EU CT or EudraCT number.
@@ -187,18 +187,18 @@ pub fn check(input: TrialInput) -> Result<Checked, ApiError> {
         ));
     }
     let questions = input.comprehension_questions.unwrap_or_default();
-    if questions.len() > crate::enrolment::consent::questions::MAX_QUESTIONS {
+    if questions.len() > crate::registry::questions::MAX_QUESTIONS {
         details.push(Detail::new(
             "$.comprehension_questions",
             "too_many_questions",
             format!(
                 "at most {} questions",
-                crate::enrolment::consent::questions::MAX_QUESTIONS
+                crate::registry::questions::MAX_QUESTIONS
             ),
         ));
     }
     for (i, q) in questions.iter().enumerate() {
-        if let Err(m) = crate::enrolment::consent::questions::check(q) {
+        if let Err(m) = crate::registry::questions::check(q) {
             details.push(Detail::new(
                 &format!("$.comprehension_questions[{i}]"),
                 "invalid_question",

@@ -130,7 +130,7 @@ pub async fn add(
     .insert(&txn)
     .await?;
     // The bundle lists each recruiting trial's sites: a new site is a new bundle.
-    crate::plugin::bundle::bump(&txn).await?;
+    crate::registry::generation::bump(&txn).await?;
     let view = SiteView::from(s);
     let after = serde_json::to_value(&view).map_err(|e| ApiError::Internal(e.into()))?;
     audit::append(

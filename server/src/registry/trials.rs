@@ -63,7 +63,7 @@ pub struct TrialView {
     pub patient_information: Option<String>,
     /// Comprehension questions of the consent flow.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub comprehension_questions: Vec<crate::enrolment::consent::questions::Question>,
+    pub comprehension_questions: Vec<crate::registry::questions::Question>,
     /// Creation time.
     pub created_at: chrono::DateTime<Utc>,
     /// Last change.
@@ -120,9 +120,7 @@ fn snapshot(t: &trial::Model) -> serde_json::Value {
 }
 
 /// The stored form of comprehension questions (`None` when there are none).
-fn questions_json(
-    q: &[crate::enrolment::consent::questions::Question],
-) -> Option<serde_json::Value> {
+fn questions_json(q: &[crate::registry::questions::Question]) -> Option<serde_json::Value> {
     (!q.is_empty()).then(|| serde_json::to_value(q).unwrap_or_default())
 }
 
@@ -506,7 +504,7 @@ pub async fn transition(
         active.review_comment = Set(None);
     }
     let t = active.update(&txn).await?;
-    crate::plugin::bundle::bump(&txn).await?;
+    crate::registry::generation::bump(&txn).await?;
     audit::append(
         &txn,
         &actor(user),
@@ -549,7 +547,7 @@ pub async fn close_expired(db: &DatabaseConnection, today: NaiveDate) -> Result<
         active.status = Set(Status::Closed.as_str().into());
         active.updated_at = Set(Utc::now());
         let t = active.update(&txn).await?;
-        crate::plugin::bundle::bump(&txn).await?;
+        crate::registry::generation::bump(&txn).await?;
         audit::append(
             &txn,
             &Actor::system(),
@@ -589,7 +587,7 @@ pub async fn close_if_target_reached(
     let t = active.update(&txn).await?;
     let mut after = snapshot(&t);
     after["enrolled"] = serde_json::json!(enrolled);
-    crate::plugin::bundle::bump(&txn).await?;
+    crate::registry::generation::bump(&txn).await?;
     audit::append(
         &txn,
         &Actor::system(),

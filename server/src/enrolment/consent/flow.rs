@@ -3,9 +3,9 @@
 //! when there is none in it), the comprehension questions and the sites, nearest first.
 //! Looking a token up never consumes it (link prefetchers must not burn it).
 
-use super::questions::Question;
 use crate::plugin::consent_link::{self as tokens, Lookup};
 use crate::registry::lifecycle::Status;
+use crate::registry::questions::Question;
 use platform::entities::{
     consent_document, consent_token, plugin_settings, site, trial, trial_version,
 };

@@ -3,9 +3,9 @@
 //! field and keep what was typed.
 
 use super::identity::Identity;
-use super::questions::Question;
-use crate::http::pages::form::Pairs;
+use crate::registry::questions::Question;
 use chrono::{Datelike, NaiveDate};
+use platform::extract::Pairs;
 use uuid::Uuid;
 
 /// How the GP checked who the patient is.

@@ -3,7 +3,7 @@
 //! time, meaning, the GP's attestation, the hashes binding it). Text, not an image.
 
 use super::identity::Identity;
-use super::questions::Question;
+use crate::registry::questions::Question;
 use chrono::{DateTime, Utc};
 use pdf::{Block, DocumentInfo, render};
 use platform::i18n::lang::Lang;

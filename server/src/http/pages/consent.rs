@@ -10,13 +10,14 @@ use crate::enrolment::consent::flow::{self, Flow};
 use crate::enrolment::consent::form::{self, FieldError, IDENTITY_METHODS, STATEMENTS};
 use crate::enrolment::consent::sign::{self as signing, Services};
 use crate::http::context::{PageContext, PageError};
-use crate::http::pages::form::{Pairs, render, see_other};
+use crate::http::pages::form::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use platform::config::Settings;
 use platform::crypto::Cipher;
 use platform::email::Outbox;
+use platform::extract::Pairs;
 use sea_orm::DatabaseConnection;
 
 /// The consent page.

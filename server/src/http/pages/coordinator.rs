@@ -13,7 +13,7 @@ use crate::enrolment::referral::store::{self, Change};
 use crate::enrolment::referral::view::{self, ReferralDetail};
 use crate::enrolment::referral::worklist::{self, Filters, Worklist};
 use crate::http::context::{PageContext, PageError};
-use crate::http::pages::form::{Pairs, render, see_other};
+use crate::http::pages::form::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
@@ -23,6 +23,7 @@ use platform::config::Settings;
 use platform::crypto::Cipher;
 use platform::email::Outbox;
 use platform::error::ApiError;
+use platform::extract::Pairs;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 

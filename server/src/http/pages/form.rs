@@ -1,25 +1,9 @@
-//! What the page forms share: posted fields as pairs, rendering a page with a status, and
-//! redirects after a successful post.
+//! What the page forms share: rendering a page with a status, and redirects after a
+//! successful post.
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use askama::Template;
-
-/// A posted form, as its `(name, value)` pairs in order.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Pairs(pub Vec<(String, String)>);
-
-impl Pairs {
-    /// The first value of `name`, or the empty string.
-    pub fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    }
-}
 
 /// Renders a page with a status (askama_web's responder always answers 200).
 pub fn render<T: Template>(status: StatusCode, page: &T) -> HttpResponse {

@@ -4,7 +4,7 @@
 //! until the sponsor saves that form.
 
 use crate::http::context::{PageContext, PageError};
-use crate::http::pages::form::{Pairs, render};
+use crate::http::pages::form::render;
 use crate::http::pages::trial_form::TrialForm;
 use crate::http::pages::trials::TrialPage;
 use crate::registry::ctgov;
@@ -13,6 +13,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use platform::auth::Role;
 use platform::auth::session::SessionKey;
+use platform::extract::Pairs;
 
 /// The import page.
 #[derive(Template)]

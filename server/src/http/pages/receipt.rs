@@ -4,7 +4,7 @@
 
 use crate::enrolment::consent::{receipt, withdraw as withdrawal};
 use crate::http::context::{PageContext, PageError};
-use crate::http::pages::form::{Pairs, render, see_other};
+use crate::http::pages::form::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
@@ -12,6 +12,7 @@ use platform::config::Settings;
 use platform::crypto::Cipher;
 use platform::email::Outbox;
 use platform::entities::consent;
+use platform::extract::Pairs;
 use sea_orm::DatabaseConnection;
 
 /// The receipt page.

@@ -3,7 +3,7 @@
 //! a comment) through `registry::trials::transition`, as the JSON API.
 
 use crate::http::context::{PageContext, PageError};
-use crate::http::pages::form::{Pairs, render, see_other};
+use crate::http::pages::form::{render, see_other};
 use crate::registry::Access;
 use crate::registry::consent_documents::{self, DocumentView};
 use crate::registry::sites::{self, SiteView};
@@ -15,6 +15,7 @@ use platform::auth::session::SessionKey;
 use platform::auth::{Principal, Role};
 use platform::email::Outbox;
 use platform::error::ApiError;
+use platform::extract::Pairs;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 

@@ -146,7 +146,7 @@ pub fn slugify(s: &str) -> String {
 
 impl TrialForm {
     /// The form as posted.
-    pub fn from_pairs(pairs: &crate::http::pages::form::Pairs) -> TrialForm {
+    pub fn from_pairs(pairs: &platform::extract::Pairs) -> TrialForm {
         let site_rows = pairs
             .0
             .iter()
@@ -186,7 +186,7 @@ impl TrialForm {
         v.insert("patient_information".into(), opt(&t.patient_information));
         v.insert(
             "comprehension_questions".into(),
-            crate::enrolment::consent::questions::to_lines(&t.comprehension_questions),
+            crate::registry::questions::to_lines(&t.comprehension_questions),
         );
         let num = t.target_enrolment.map(|n| n.to_string());
         v.insert("target_enrolment".into(), num.unwrap_or_default());
@@ -355,19 +355,18 @@ impl TrialForm {
         };
         let recruitment_start = date("recruitment_start");
         let recruitment_end = date("recruitment_end");
-        let comprehension_questions = match crate::enrolment::consent::questions::parse_lines(
-            self.get("comprehension_questions"),
-        ) {
-            Ok(q) => Some(q),
-            Err(e) => {
-                let line = i18n::t(lang, "form.line");
-                self.error(
-                    "comprehension_questions",
-                    format!("{line} {}: {}", e.line, e.message),
-                );
-                None
-            }
-        };
+        let comprehension_questions =
+            match crate::registry::questions::parse_lines(self.get("comprehension_questions")) {
+                Ok(q) => Some(q),
+                Err(e) => {
+                    let line = i18n::t(lang, "form.line");
+                    self.error(
+                        "comprehension_questions",
+                        format!("{line} {}: {}", e.line, e.message),
+                    );
+                    None
+                }
+            };
         TrialInput {
             definition,
             acronym: self.opt("acronym"),

@@ -3,7 +3,7 @@
 //! `POST /sponsor/trials/{id}/recruit`. They call the registry functions the JSON API calls.
 
 use crate::http::context::{PageContext, PageError};
-use crate::http::pages::form::{Pairs, render, see_other};
+use crate::http::pages::form::{render, see_other};
 use crate::http::pages::trial_form::{Section, TrialForm};
 use crate::registry::consent_documents::{self, DocumentView, NewDocument};
 use crate::registry::sites::{self, SiteView};
@@ -16,6 +16,7 @@ use platform::auth::session::SessionKey;
 use platform::auth::{Principal, Role};
 use platform::email::Outbox;
 use platform::error::ApiError;
+use platform::extract::Pairs;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 

@@ -197,13 +197,13 @@ async fn call(
     Ok(HttpResponse::Ok().json(cards::cards(&results, &compiled, locale(&req))))
 }
 
-/// French when the EHR prefers it, else English.
+/// The EHR's preferred supported language (`Accept-Language`, by quality), else English.
 fn locale(req: &HttpRequest) -> trials::Locale {
     req.headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|tag| trials::Locale::parse(tag.split(';').next().unwrap_or_default().trim()))
+        .and_then(platform::i18n::Lang::from_accept_language)
+        .map(|l| l.locale())
         .unwrap_or_default()
 }
 

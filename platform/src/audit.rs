@@ -45,7 +45,7 @@ const PG_LOCK_KEY: i64 = 0x696e_636c_6175_6469;
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
-    /// A user, a practice or the system itself.
+    /// A user, a practice, the patient or the system itself.
     pub kind: ActorKind,
     /// The user's or practice's id; `None` for the system.
     pub id: Option<String>,
@@ -68,6 +68,14 @@ impl Actor {
         }
     }
 
+    /// The patient, acting through their own link (consent receipt, withdrawal).
+    pub fn patient() -> Actor {
+        Actor {
+            kind: ActorKind::Patient,
+            id: None,
+        }
+    }
+
     /// A practice calling with its API key.
     pub fn practice(id: impl Into<String>) -> Actor {
         Actor {
@@ -77,7 +85,7 @@ impl Actor {
     }
 }
 
-/// The kinds of actor, stored in lowercase.
+/// The kinds of actor, stored in lowercase (in the audit log and in referral events).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ActorKind {
@@ -85,16 +93,19 @@ pub enum ActorKind {
     User,
     /// A practice's EHR software, by API key.
     Practice,
+    /// The patient, through their own link.
+    Patient,
     /// The server itself.
     System,
 }
 
 impl ActorKind {
-    /// The stored form: `user`, `practice` or `system`.
+    /// The stored form: `user`, `practice`, `patient` or `system`.
     pub fn as_str(self) -> &'static str {
         match self {
             ActorKind::User => "user",
             ActorKind::Practice => "practice",
+            ActorKind::Patient => "patient",
             ActorKind::System => "system",
         }
     }

@@ -43,7 +43,7 @@ pub async fn log_download(
     let txn = platform::db::write(db).await?;
     platform::audit::append(
         &txn,
-        &platform::audit::Actor::system(),
+        &platform::audit::Actor::patient(),
         "consent.copy_downloaded",
         "consent",
         &c.id.to_string(),

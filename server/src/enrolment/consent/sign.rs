@@ -9,7 +9,7 @@ use super::pdf_copy::{self, Copy};
 use super::signature::{self, Signed};
 use crate::emails::{ConsentCopy, NewReferral};
 use crate::enrolment::referral::recipients;
-use crate::enrolment::referral::store::{self, Changer};
+use crate::enrolment::referral::store;
 use crate::plugin::consent_link as tokens;
 use base64::Engine;
 use chrono::{SubsecRound, Utc};
@@ -216,7 +216,7 @@ pub async fn sign(
             declined_at: None,
             withdrawn_at: None,
         },
-        &Changer::System,
+        &Actor::system(),
     )
     .await?;
     let new_referral = NewReferral {

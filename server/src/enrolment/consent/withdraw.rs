@@ -5,7 +5,7 @@
 use crate::emails::ConsentWithdrawn;
 use crate::enrolment::referral::recipients;
 use crate::enrolment::referral::status::{Reason, Status};
-use crate::enrolment::referral::store::{self, Change, Changer};
+use crate::enrolment::referral::store::{self, Change};
 use chrono::{SubsecRound, Utc};
 use platform::audit::{self, Actor};
 use platform::email::{Locale, Outbox};
@@ -31,9 +31,11 @@ pub async fn mark_withdrawn<C: ConnectionTrait>(
         .exec(db)
         .await?;
     if done.rows_affected == 1 {
-        let actor = by
-            .strip_prefix("user:")
-            .map_or_else(Actor::system, Actor::user);
+        let actor = match by.strip_prefix("user:") {
+            Some(user) => Actor::user(user),
+            None if by == "patient" => Actor::patient(),
+            None => Actor::system(),
+        };
         audit::append(
             db,
             &actor,
@@ -73,7 +75,7 @@ pub async fn by_patient(
                 reason: Some(Reason::Declined),
                 detail: Some("consent withdrawn by the patient".into()),
             };
-            store::apply(&txn, outbox, r, &change, &Changer::Patient).await?;
+            store::apply(&txn, outbox, r, &change, &Actor::patient()).await?;
         }
         let t = trial::Entity::find_by_id(c.trial_id).one(&txn).await?;
         let s = site::Entity::find_by_id(site_id).one(&txn).await?;

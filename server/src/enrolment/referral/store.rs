@@ -19,42 +19,6 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-/// Who changes a referral.
-#[derive(Debug, Clone)]
-pub enum Changer {
-    /// A signed-in coordinator (or the patient's GP flow for the creation).
-    User(Uuid),
-    /// The patient, through their receipt link.
-    Patient,
-    /// The server.
-    System,
-}
-
-impl Changer {
-    fn kind(&self) -> &'static str {
-        match self {
-            Changer::User(_) => "user",
-            Changer::Patient => "patient",
-            Changer::System => "system",
-        }
-    }
-
-    fn id(&self) -> Option<String> {
-        match self {
-            Changer::User(id) => Some(id.to_string()),
-            _ => None,
-        }
-    }
-
-    /// The audit actor (the patient is recorded as the system acting on their link).
-    pub fn actor(&self) -> Actor {
-        match self {
-            Changer::User(id) => Actor::user(id.to_string()),
-            Changer::Patient | Changer::System => Actor::system(),
-        }
-    }
-}
-
 /// A status change asked for.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -84,7 +48,7 @@ pub async fn record_event<C: ConnectionTrait>(
     db: &C,
     r: &referral::Model,
     from: Option<&str>,
-    by: &Changer,
+    by: &Actor,
 ) -> Result<(), ApiError> {
     referral_event::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -93,8 +57,8 @@ pub async fn record_event<C: ConnectionTrait>(
         to_status: Set(r.status.clone()),
         reason: Set(r.reason.clone()),
         detail: Set(r.detail.clone()),
-        actor_kind: Set(by.kind().into()),
-        actor_id: Set(by.id()),
+        actor_kind: Set(by.kind.as_str().into()),
+        actor_id: Set(by.id.clone()),
         at: Set(r.updated_at),
     }
     .insert(db)
@@ -106,7 +70,7 @@ pub async fn record_event<C: ConnectionTrait>(
 pub async fn create<C: ConnectionTrait>(
     db: &C,
     new: referral::Model,
-    by: &Changer,
+    by: &Actor,
 ) -> Result<referral::Model, ApiError> {
     let r = referral::ActiveModel {
         id: Set(new.id),
@@ -133,7 +97,7 @@ pub async fn create<C: ConnectionTrait>(
     record_event(db, &r, None, by).await?;
     audit::append(
         db,
-        &by.actor(),
+        by,
         "referral.created",
         "referral",
         &r.id.to_string(),
@@ -184,7 +148,7 @@ pub async fn apply<C: ConnectionTrait>(
     outbox: &Outbox,
     r: referral::Model,
     change: &Change,
-    by: &Changer,
+    by: &Actor,
 ) -> Result<referral::Model, ApiError> {
     let from = Status::parse(&r.status)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("unknown stored referral status")))?;
@@ -242,7 +206,7 @@ pub async fn apply<C: ConnectionTrait>(
     record_event(txn, &updated, Some(from.as_str()), by).await?;
     audit::append(
         txn,
-        &by.actor(),
+        by,
         "referral.status",
         "referral",
         &updated.id.to_string(),
@@ -294,9 +258,9 @@ pub async fn transition(
 ) -> Result<referral::Model, ApiError> {
     let txn = platform::db::write(db).await?;
     let (user, r) = visible(&txn, p, id).await?;
-    let updated = apply(&txn, outbox, r, &change, &Changer::User(user)).await?;
+    let updated = apply(&txn, outbox, r, &change, &Actor::user(user.to_string())).await?;
     if change.to == Status::Withdrawn {
-        super::super::consent::withdraw::mark_withdrawn(
+        crate::enrolment::consent::withdraw::mark_withdrawn(
             &txn,
             updated.consent_id,
             &format!("user:{user}"),

@@ -3,9 +3,11 @@
 //! without JavaScript: problems listed by path, the plain-language reading below.
 
 use crate::http::context::{PageContext, PageError};
+use crate::http::pages::form::render;
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web};
 use askama::Template;
-use askama_web::WebTemplate;
 use platform::auth::Role;
 use platform::auth::session::SessionKey;
 use platform::i18n::lang::Lang;
@@ -19,7 +21,7 @@ const EXAMPLE: &str = include_str!(concat!(
 ));
 
 /// The playground page (its fields are the builder partial's contract).
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "criteria_playground.html")]
 pub struct PlaygroundPage {
     /// Page context.
@@ -54,18 +56,21 @@ fn example() -> (String, String) {
 
 /// `GET /sponsor/criteria-playground`.
 #[get("/sponsor/criteria-playground")]
-pub async fn show(ctx: PageContext) -> Result<PlaygroundPage, PageError> {
+pub async fn show(ctx: PageContext) -> Result<HttpResponse, PageError> {
     ctx.require(&[Role::Admin, Role::Sponsor])?;
     let (criteria_json, eligibility_text) = example();
-    Ok(PlaygroundPage {
-        ctx,
-        criteria_json,
-        criteria_errors: Vec::new(),
-        eligibility_text,
-        checked: false,
-        inclusion_lines: Vec::new(),
-        exclusion_lines: Vec::new(),
-    })
+    Ok(render(
+        StatusCode::OK,
+        &PlaygroundPage {
+            ctx,
+            criteria_json,
+            criteria_errors: Vec::new(),
+            eligibility_text,
+            checked: false,
+            inclusion_lines: Vec::new(),
+            exclusion_lines: Vec::new(),
+        },
+    ))
 }
 
 /// `POST /sponsor/criteria-playground`: checks the criteria; what was typed is shown back.
@@ -74,7 +79,7 @@ pub async fn check(
     ctx: PageContext,
     key: web::Data<SessionKey>,
     form: web::Form<PlaygroundForm>,
-) -> Result<PlaygroundPage, PageError> {
+) -> Result<HttpResponse, PageError> {
     ctx.require(&[Role::Admin, Role::Sponsor])?;
     ctx.check_csrf(&key, &form.csrf_token)?;
     let form = form.into_inner();
@@ -102,13 +107,16 @@ pub async fn check(
             .map(|l| (l.depth, l.text.clone()))
             .collect()
     };
-    Ok(PlaygroundPage {
-        inclusion_lines: side(Section::Inclusion),
-        exclusion_lines: side(Section::Exclusion),
-        ctx,
-        criteria_json: form.criteria,
-        criteria_errors,
-        eligibility_text: example().1,
-        checked: true,
-    })
+    Ok(render(
+        StatusCode::OK,
+        &PlaygroundPage {
+            inclusion_lines: side(Section::Inclusion),
+            exclusion_lines: side(Section::Exclusion),
+            ctx,
+            criteria_json: form.criteria,
+            criteria_errors,
+            eligibility_text: example().1,
+            checked: true,
+        },
+    ))
 }

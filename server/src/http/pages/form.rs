@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use askama::Template;
 
-/// Renders a page with a status (askama_web's responder always answers 200).
+/// Renders a page with a status.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
     match page.render() {
         Ok(html) => HttpResponse::build(status)

@@ -1,12 +1,14 @@
 //! `GET /`: the home page.
 
 use crate::http::context::{PageContext, PageError};
+use crate::http::pages::form::render;
+use actix_web::HttpResponse;
 use actix_web::get;
+use actix_web::http::StatusCode;
 use askama::Template;
-use askama_web::WebTemplate;
 
 /// The home page.
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
     /// Page context.
@@ -15,6 +17,6 @@ pub struct HomePage {
 
 /// `GET /`: the home page, in the reader's language.
 #[get("/")]
-pub async fn home(ctx: PageContext) -> Result<HomePage, PageError> {
-    Ok(HomePage { ctx })
+pub async fn home(ctx: PageContext) -> Result<HttpResponse, PageError> {
+    Ok(render(StatusCode::OK, &HomePage { ctx }))
 }

@@ -5,12 +5,13 @@
 //! practice and pseudonym sealed in it, until it expires; nothing about the alert is stored.
 
 use crate::http::context::{PageContext, PageError};
+use crate::http::pages::form::render;
 use crate::plugin::consent_link::TokenKey;
 use crate::plugin::events::{self, Event, Recording};
 use crate::plugin::popup_token::{PopupSealer, Sealed};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use askama_web::WebTemplate;
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::config::Settings;
 use platform::error::{ApiError, Detail};
@@ -20,7 +21,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 /// The pop-up page.
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "popup_page.html")]
 pub struct PopupPage {
     /// Page context.
@@ -41,17 +42,20 @@ pub async fn page(
     ctx: PageContext,
     sealer: web::Data<PopupSealer>,
     token: web::Path<String>,
-) -> Result<PopupPage, PageError> {
+) -> Result<HttpResponse, PageError> {
     let sealed = open(&sealer, &token).map_err(|e| ctx.fail(e))?;
     let popup_html = plugin_sdk::popup_html(&sealed.alert, sealed.locale())
         .map_err(|e| ctx.fail(ApiError::Internal(anyhow::anyhow!("pop-up template: {e}"))))?;
-    Ok(PopupPage {
-        ctx,
-        title: sealed.alert.title.clone(),
-        lang: sealed.lang,
-        popup_html,
-        token: token.into_inner(),
-    })
+    Ok(render(
+        StatusCode::OK,
+        &PopupPage {
+            ctx,
+            title: sealed.alert.title.clone(),
+            lang: sealed.lang,
+            popup_html,
+            token: token.into_inner(),
+        },
+    ))
 }
 
 fn open(sealer: &PopupSealer, token: &str) -> Result<Sealed, ApiError> {

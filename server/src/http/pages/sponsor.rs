@@ -1,10 +1,12 @@
 //! `GET /sponsor`: the sponsor's home, the organisation's trials with their recruitment.
 
 use crate::http::context::{PageContext, PageError};
+use crate::http::pages::form::render;
 use crate::registry::{self, Access};
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 use actix_web::{get, web};
 use askama::Template;
-use askama_web::WebTemplate;
 use platform::auth::{Principal, Role};
 use sea_orm::DatabaseConnection;
 
@@ -28,7 +30,7 @@ pub struct Row {
 }
 
 /// The sponsor home page.
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "sponsor_home.html")]
 pub struct SponsorHome {
     /// Page context.
@@ -42,7 +44,7 @@ pub struct SponsorHome {
 pub async fn home(
     ctx: PageContext,
     db: web::Data<DatabaseConnection>,
-) -> Result<SponsorHome, PageError> {
+) -> Result<HttpResponse, PageError> {
     let user = ctx.require(&[Role::Sponsor])?.clone();
     let db = db.get_ref();
     let access = Access::of(db, &Principal::User(user))
@@ -73,5 +75,5 @@ pub async fn home(
             }
         })
         .collect();
-    Ok(SponsorHome { ctx, rows })
+    Ok(render(StatusCode::OK, &SponsorHome { ctx, rows }))
 }

@@ -86,14 +86,22 @@ impl std::fmt::Debug for Cipher {
 }
 
 impl Cipher {
-    /// A cipher for the configured key text (used as is when 32 bytes, else SHA-256 of it).
+    /// The cipher of the configured `secrets.encryption_key` text: its bytes as the key when
+    /// they are 32, else their SHA-256 (how the key has always been read: what is stored
+    /// sealed depends on it). Keys for other uses are derived ([`derive_key`]) and given to
+    /// [`Cipher::from_key`].
     pub fn from_secret(key: &str) -> Cipher {
         let bytes: [u8; 32] = match <[u8; 32]>::try_from(key.as_bytes()) {
             Ok(raw) => raw,
             Err(_) => Sha256::digest(key.as_bytes()).into(),
         };
+        Cipher::from_key(bytes)
+    }
+
+    /// A cipher under a 32-byte key (a [`derive_key`] output).
+    pub fn from_key(key: [u8; 32]) -> Cipher {
         Cipher {
-            aead: Aes256Gcm::new(&Key::<Aes256Gcm>::from(bytes)),
+            aead: Aes256Gcm::new(&Key::<Aes256Gcm>::from(key)),
         }
     }
 

@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use uuid::Uuid;
 
 /// The cookie's name.
@@ -14,6 +14,9 @@ pub const COOKIE: &str = "inclusio_session";
 pub const LIFETIME_SECS: i64 = 8 * 3600;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// The label the session-cookie key is derived with from `secrets.session_key`.
+pub const SESSION_KEY_LABEL: &str = "inclusio.session.v2";
 
 /// The key sessions and CSRF tokens are signed with.
 #[derive(Clone)]
@@ -39,7 +42,10 @@ pub struct Session {
 impl SessionKey {
     /// Derives the key from the configured secret.
     pub fn from_secret(secret: &str) -> SessionKey {
-        SessionKey(Sha256::digest(format!("inclusio-session:{secret}").as_bytes()).into())
+        SessionKey(crate::crypto::derive_key(
+            secret.as_bytes(),
+            SESSION_KEY_LABEL,
+        ))
     }
 
     pub(crate) fn mac(&self, data: &[u8]) -> Vec<u8> {

@@ -4,7 +4,7 @@
 //! language and an expiry. Tampering, another key or an elapsed expiry make it unusable.
 
 use base64::Engine;
-use platform::crypto::Cipher;
+use platform::crypto::{Cipher, derive_key};
 use platform::error::ApiError;
 use plugin_sdk::{Alert, Locale};
 use serde::{Deserialize, Serialize};
@@ -54,6 +54,9 @@ impl From<Unusable> for ApiError {
     }
 }
 
+/// The label the pop-up token key is derived with from `secrets.encryption_key`.
+pub const POPUP_KEY_LABEL: &str = "inclusio.popup-token.v2";
+
 /// Seals and opens pop-up tokens.
 #[derive(Debug, Clone)]
 pub struct PopupSealer {
@@ -62,14 +65,11 @@ pub struct PopupSealer {
 }
 
 impl PopupSealer {
-    /// A sealer under a key derived from the encryption key, tokens valid `ttl_secs`.
-    ///
-    /// The AES key is [`Cipher::from_secret`] of `inclusio.popup-token.v1\0` ‖ the key, i.e.
-    /// SHA-256 of the labelled text (not [`platform::crypto::derive_key`]'s HMAC): kept as it
-    /// is, since another derivation would void every pop-up token still in flight.
+    /// A sealer under a key derived from the encryption key ([`derive_key`], label
+    /// [`POPUP_KEY_LABEL`]), tokens valid `ttl_secs`.
     pub fn new(encryption_key: &str, ttl_secs: i64) -> PopupSealer {
         PopupSealer {
-            cipher: Cipher::from_secret(&format!("inclusio.popup-token.v1\0{encryption_key}")),
+            cipher: Cipher::from_key(derive_key(encryption_key.as_bytes(), POPUP_KEY_LABEL)),
             ttl_secs,
         }
     }

@@ -110,7 +110,7 @@ fn diff(a: &BTreeSet<(String, String)>, b: &BTreeSet<(String, String)>) -> Vec<S
 /// The routes as the server's source registers them: the actix attribute macro of every
 /// handler named in `routes::configure`, its `{name:regex}` segments written `{name}`.
 fn routes_in_source() -> BTreeSet<(String, String)> {
-    let dir = workspace().join("server/src/routes");
+    let dir = workspace().join("server/src/http/routes");
     let mut handlers = BTreeMap::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -400,7 +400,7 @@ fn every_error_code_is_in_docs_errors_md_with_its_status() {
 /// `detail(…)` and `Detail::new(…)`, and `code: "…"` fields.
 fn server_detail_codes() -> BTreeSet<String> {
     let mut codes = BTreeSet::new();
-    let mut files = vec![workspace().join("server/src/accounts.rs")];
+    let mut files = vec![workspace().join("platform/src/accounts.rs")];
     for entry in std::fs::read_dir(workspace().join("server/src/registry")).unwrap() {
         files.push(entry.unwrap().path());
     }

@@ -9,9 +9,8 @@
 use crate::http::routes;
 use platform::error::ErrorBody;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
-use uuid::Uuid;
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
@@ -175,68 +174,4 @@ pub enum JsonBodyErrors {
     /// `unsupported_media_type`: the body is not sent as `application/json`.
     #[response(status = 415)]
     UnsupportedMediaType(ErrorBody),
-}
-
-/// `GET /health`, `GET /ready`.
-#[derive(ToSchema)]
-pub struct HealthStatus {
-    /// `ok` (health) or `ready` (readiness).
-    #[schema(example = "ok")]
-    pub status: String,
-}
-
-/// An organisation.
-#[derive(ToSchema)]
-pub struct OrganisationView {
-    /// Id.
-    pub id: Uuid,
-    /// Display name.
-    pub name: String,
-    /// `sponsor`, `practice` or `site`.
-    pub kind: String,
-}
-
-/// A new practice API key: the key itself is shown this once.
-#[derive(ToSchema)]
-pub struct CreatedApiKey {
-    /// The key, for `Authorization: Bearer <key>`; only its hash is stored.
-    pub key: String,
-    /// The key as listed.
-    pub api_key: platform::accounts::ApiKeyView,
-}
-
-/// Who is calling: a web user, or a practice (API key).
-#[derive(ToSchema)]
-pub struct Me {
-    /// `user` or `practice`.
-    #[schema(example = "user")]
-    pub kind: String,
-    /// The user's id (users only).
-    pub id: Option<Uuid>,
-    /// The user's email (users only).
-    pub email: Option<String>,
-    /// `admin`, `sponsor`, `coordinator` or `gp` (users only).
-    pub role: Option<String>,
-    /// The organisation (null for administrators).
-    pub organisation_id: Option<Uuid>,
-}
-
-/// One version of a trial.
-#[derive(ToSchema)]
-pub struct VersionSummary {
-    /// Version number, from 1.
-    pub version: i32,
-    /// When it was created.
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// Who created it.
-    pub created_by: Option<Uuid>,
-}
-
-/// A site coordinator.
-#[derive(ToSchema)]
-pub struct Coordinator {
-    /// User id.
-    pub id: Uuid,
-    /// Email.
-    pub email: String,
 }

@@ -316,12 +316,21 @@ pub async fn remove_coordinator(
     Ok(())
 }
 
-/// A site's coordinators: `(id, email)`.
+/// A site coordinator.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Coordinator {
+    /// User id.
+    pub id: Uuid,
+    /// Email.
+    pub email: String,
+}
+
+/// A site's coordinators, by email.
 pub async fn coordinators(
     db: &DatabaseConnection,
     access: &Access,
     site_id: Uuid,
-) -> Result<Vec<serde_json::Value>, ApiError> {
+) -> Result<Vec<Coordinator>, ApiError> {
     let s = site::Entity::find_by_id(site_id)
         .one(db)
         .await?
@@ -349,7 +358,10 @@ pub async fn coordinators(
         .all(db)
         .await?
         .into_iter()
-        .map(|u| serde_json::json!({"id": u.id, "email": u.email}))
+        .map(|u| Coordinator {
+            id: u.id,
+            email: u.email,
+        })
         .collect())
 }
 

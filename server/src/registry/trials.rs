@@ -359,12 +359,23 @@ pub async fn version(
         .ok_or_else(|| ApiError::NotFound(format!("version {version} of trial {id}")))
 }
 
-/// The versions of a trial: `(version, created_at)`.
+/// One version of a trial.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VersionSummary {
+    /// Version number, from 1.
+    pub version: i32,
+    /// When it was created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Who created it.
+    pub created_by: Option<Uuid>,
+}
+
+/// The versions of a trial, oldest first.
 pub async fn versions(
     db: &DatabaseConnection,
     access: &Access,
     id: Uuid,
-) -> Result<Vec<serde_json::Value>, ApiError> {
+) -> Result<Vec<VersionSummary>, ApiError> {
     access.visible(trial::Entity::find_by_id(id).one(db).await?, id)?;
     Ok(trial_version::Entity::find()
         .filter(trial_version::Column::TrialId.eq(id))
@@ -372,7 +383,11 @@ pub async fn versions(
         .all(db)
         .await?
         .into_iter()
-        .map(|v| serde_json::json!({"version": v.version, "created_at": v.created_at, "created_by": v.created_by}))
+        .map(|v| VersionSummary {
+            version: v.version,
+            created_at: v.created_at,
+            created_by: v.created_by,
+        })
         .collect())
 }
 

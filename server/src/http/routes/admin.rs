@@ -1,6 +1,6 @@
 //! Administration: organisations, users, practice API keys. Admins only.
 
-use crate::http::openapi::{CreatedApiKey, JsonBodyErrors, OrganisationView, SessionErrors};
+use crate::http::openapi::{JsonBodyErrors, SessionErrors};
 use crate::plugin::settings::PluginSettings;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use platform::accounts::{self, ApiKeyView, NewOrganisation, NewUser, UserView};
@@ -33,8 +33,7 @@ pub async fn create_organisation(
 ) -> Result<HttpResponse, ApiError> {
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
     let org = accounts::create_organisation(db.get_ref(), &actor, new).await?;
-    Ok(HttpResponse::Created()
-        .json(serde_json::json!({"id": org.id, "name": org.name, "kind": org.kind})))
+    Ok(HttpResponse::Created().json(OrganisationView::from(org)))
 }
 
 /// Lists organisations.
@@ -53,10 +52,7 @@ pub async fn list_organisations(
 ) -> Result<HttpResponse, ApiError> {
     p.require(&[Role::Admin])?;
     let orgs = accounts::list_organisations(db.get_ref()).await?;
-    let view: Vec<_> = orgs
-        .into_iter()
-        .map(|o| serde_json::json!({"id": o.id, "name": o.name, "kind": o.kind}))
-        .collect();
+    let view: Vec<OrganisationView> = orgs.into_iter().map(OrganisationView::from).collect();
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -135,7 +131,7 @@ pub async fn create_api_key(
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
     let (view, key) =
         accounts::create_api_key(db.get_ref(), &actor, path.into_inner(), &new.label).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({"key": key, "api_key": view})))
+    Ok(HttpResponse::Created().json(CreatedApiKey { key, api_key: view }))
 }
 
 /// Lists a practice's keys (never the keys themselves).
@@ -204,4 +200,34 @@ pub async fn set_plugin_settings(
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
     let set = crate::plugin::settings::set(db.get_ref(), &actor, id.into_inner(), new).await?;
     Ok(HttpResponse::Ok().json(set))
+}
+
+/// An organisation.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OrganisationView {
+    /// Id.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// `sponsor`, `practice` or `site`.
+    pub kind: String,
+}
+
+impl From<platform::entities::organisation::Model> for OrganisationView {
+    fn from(o: platform::entities::organisation::Model) -> OrganisationView {
+        OrganisationView {
+            id: o.id,
+            name: o.name,
+            kind: o.kind,
+        }
+    }
+}
+
+/// A new practice API key: the key itself is shown this once.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CreatedApiKey {
+    /// The key, for `Authorization: Bearer <key>`; only its hash is stored.
+    pub key: String,
+    /// The key as listed.
+    pub api_key: platform::accounts::ApiKeyView,
 }

@@ -1,6 +1,6 @@
 //! `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/auth/me`.
 
-use crate::http::openapi::{JsonBodyErrors, Me};
+use crate::http::openapi::JsonBodyErrors;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::{HttpResponse, get, post, web};
 use platform::accounts::{self, UserView};
@@ -88,11 +88,40 @@ pub async fn logout(settings: web::Data<Settings>) -> HttpResponse {
 #[get("/api/v1/auth/me")]
 pub async fn me(principal: Principal) -> HttpResponse {
     match principal {
-        Principal::User(u) => HttpResponse::Ok().json(serde_json::json!({
-            "kind": "user", "id": u.id, "email": u.email, "role": u.role, "organisation_id": u.organisation_id,
-        })),
-        Principal::Practice { organisation_id, .. } => HttpResponse::Ok().json(serde_json::json!({
-            "kind": "practice", "organisation_id": organisation_id,
-        })),
+        Principal::User(u) => HttpResponse::Ok().json(Me {
+            kind: "user".into(),
+            id: Some(u.id),
+            email: Some(u.email),
+            role: Some(u.role.as_str().into()),
+            organisation_id: u.organisation_id,
+        }),
+        Principal::Practice {
+            organisation_id, ..
+        } => HttpResponse::Ok().json(Me {
+            kind: "practice".into(),
+            id: None,
+            email: None,
+            role: None,
+            organisation_id: Some(organisation_id),
+        }),
     }
+}
+
+/// Who is calling: a web user, or a practice (API key).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// `user` or `practice`.
+    #[schema(example = "user")]
+    pub kind: String,
+    /// The user's id (users only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
+    /// The user's email (users only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `admin`, `sponsor`, `coordinator` or `gp` (users only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The organisation (null for administrators).
+    pub organisation_id: Option<uuid::Uuid>,
 }

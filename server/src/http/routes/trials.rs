@@ -1,10 +1,10 @@
 //! The trial registry API.
 
-use crate::http::openapi::{Coordinator, JsonBodyErrors, SessionErrors, VersionSummary};
+use crate::http::openapi::{JsonBodyErrors, SessionErrors};
 use crate::registry::consent_documents::{DocumentView, NewDocument};
 use crate::registry::input::TrialInput;
-use crate::registry::sites::{NewSite, SiteView};
-use crate::registry::trials::{TransitionInput, TrialView};
+use crate::registry::sites::{Coordinator, NewSite, SiteView};
+use crate::registry::trials::{TransitionInput, TrialView, VersionSummary};
 use crate::registry::{self, Access, consent_documents, sites, trials};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use platform::auth::Principal;

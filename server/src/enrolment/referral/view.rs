@@ -12,7 +12,6 @@ use platform::entities::{consent, organisation, referral, referral_event, site, 
 use platform::error::ApiError;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -109,7 +108,8 @@ pub struct ReferralDetail {
     pub history: Vec<HistoryEntry>,
 }
 
-async fn summaries<C: ConnectionTrait>(
+/// The list lines of referrals, in their order (trial and site names looked up once).
+pub(super) async fn summaries<C: ConnectionTrait>(
     db: &C,
     rows: Vec<referral::Model>,
 ) -> Result<Vec<ReferralSummary>, ApiError> {
@@ -146,8 +146,9 @@ async fn summaries<C: ConnectionTrait>(
         .collect())
 }
 
-/// The referrals of the coordinator's sites that pass `filters` (the worklist's), newest
-/// first, at most [`MAX_ROWS`](super::worklist::MAX_ROWS).
+/// The referrals of the coordinator's sites that pass `filters`, newest first, at most
+/// [`MAX_ROWS`](super::worklist::MAX_ROWS), without identities: the worklist's selection
+/// ([`super::worklist::selected`]), for `GET /api/v1/referrals`.
 pub async fn list(
     db: &DatabaseConnection,
     p: &Principal,
@@ -155,11 +156,7 @@ pub async fn list(
 ) -> Result<Vec<ReferralSummary>, ApiError> {
     let u = p.require(&[platform::auth::Role::Coordinator])?;
     let sites = store::coordinator_sites(db, u.id).await?;
-    let rows = filters
-        .select(sites)
-        .limit(super::worklist::MAX_ROWS)
-        .all(db)
-        .await?;
+    let rows = super::worklist::selected(db, sites, filters).await?;
     summaries(db, rows).await
 }
 

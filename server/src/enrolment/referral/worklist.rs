@@ -4,6 +4,7 @@
 
 use super::status::Status;
 use super::store;
+use super::view::{self, ReferralSummary};
 use crate::enrolment::consent::identity::{self, Identity};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use platform::audit::{self, Actor};
@@ -113,35 +114,28 @@ impl Filters {
     }
 }
 
-/// One line of the worklist.
+/// One line of the worklist: the referral's list line ([`ReferralSummary`], also what
+/// `GET /api/v1/referrals` lists), with the practice's name, whether it is overdue and the
+/// patient's identity. Its summary's fields read through it (`row.status`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Row {
-    /// The referral.
-    pub id: Uuid,
-    /// The trial.
-    pub trial_id: Uuid,
-    /// Its title.
-    pub trial_title: String,
-    /// The site.
-    pub site_id: Uuid,
-    /// Its name.
-    pub site_name: String,
-    /// The referring practice.
-    pub practice_id: Uuid,
-    /// Its name.
+    /// The referral's list line.
+    #[serde(flatten)]
+    pub summary: ReferralSummary,
+    /// The referring practice's name.
     pub practice_name: String,
-    /// Current status.
-    pub status: String,
-    /// Exit reason.
-    pub reason: Option<String>,
-    /// When referred.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
     /// Still `referred` after `referrals.overdue_days`.
     pub overdue: bool,
     /// The patient (opened for this coordinator).
     pub patient: Identity,
+}
+
+impl std::ops::Deref for Row {
+    type Target = ReferralSummary;
+
+    fn deref(&self) -> &ReferralSummary {
+        &self.summary
+    }
 }
 
 /// A choice of a filter: id and name.
@@ -164,6 +158,16 @@ pub struct Worklist {
     pub sites: Vec<Choice>,
     /// The practices that referred to those sites.
     pub practices: Vec<Choice>,
+}
+
+/// The referrals of these sites that pass `filters`, newest first, at most [`MAX_ROWS`]:
+/// the one selection behind the worklist and `GET /api/v1/referrals`.
+pub async fn selected(
+    db: &DatabaseConnection,
+    sites: Vec<Uuid>,
+    filters: &Filters,
+) -> Result<Vec<referral::Model>, ApiError> {
+    Ok(filters.select(sites).limit(MAX_ROWS).all(db).await?)
 }
 
 /// Whether a referral is overdue at `now`.
@@ -196,11 +200,7 @@ pub async fn worklist(
 ) -> Result<Worklist, ApiError> {
     let u = p.require(&[Role::Coordinator])?;
     let sites = store::coordinator_sites(db, u.id).await?;
-    let found = filters
-        .select(sites.clone())
-        .limit(MAX_ROWS)
-        .all(db)
-        .await?;
+    let found = selected(db, sites.clone(), filters).await?;
     let site_rows = site::Entity::find()
         .filter(site::Column::Id.is_in(sites))
         .all(db)
@@ -238,28 +238,20 @@ pub async fn worklist(
         .map(|c| (c.id, c.identity_sealed))
         .collect();
     let now = Utc::now();
+    let consents: Vec<Uuid> = found.iter().map(|r| r.consent_id).collect();
     let mut rows = Vec::with_capacity(found.len());
-    for r in found {
+    for (summary, consent_id) in view::summaries(db, found).await?.into_iter().zip(consents) {
         let sealed = sealed
-            .get(&r.consent_id)
+            .get(&consent_id)
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a referral without its consent")))?;
         rows.push(Row {
-            id: r.id,
-            trial_title: trial_names.get(&r.trial_id).cloned().unwrap_or_default(),
-            trial_id: r.trial_id,
-            site_name: site_names.get(&r.site_id).cloned().unwrap_or_default(),
-            site_id: r.site_id,
             practice_name: practice_names
-                .get(&r.organisation_id)
+                .get(&summary.practice_id)
                 .cloned()
                 .unwrap_or_default(),
-            practice_id: r.organisation_id,
-            overdue: is_overdue(&r.status, r.created_at, now, overdue_days),
-            status: r.status,
-            reason: r.reason,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            overdue: is_overdue(&summary.status, summary.created_at, now, overdue_days),
             patient: identity::open(cipher, sealed)?,
+            summary,
         });
     }
     order(&mut rows);
@@ -399,17 +391,19 @@ mod tests {
     #[test]
     fn csv_quotes_every_field() {
         let row = Row {
-            id: Uuid::nil(),
-            trial_id: Uuid::nil(),
-            trial_title: "A \"quoted\", title".into(),
-            site_id: Uuid::nil(),
-            site_name: "S".into(),
-            practice_id: Uuid::nil(),
+            summary: ReferralSummary {
+                id: Uuid::nil(),
+                trial_id: Uuid::nil(),
+                trial_title: "A \"quoted\", title".into(),
+                site_id: Uuid::nil(),
+                site_name: "S".into(),
+                practice_id: Uuid::nil(),
+                status: "referred".into(),
+                reason: None,
+                created_at: DateTime::from_timestamp(0, 0).unwrap(),
+                updated_at: DateTime::from_timestamp(0, 0).unwrap(),
+            },
             practice_name: "P\nQ".into(),
-            status: "referred".into(),
-            reason: None,
-            created_at: DateTime::from_timestamp(0, 0).unwrap(),
-            updated_at: DateTime::from_timestamp(0, 0).unwrap(),
             overdue: true,
             patient: Identity {
                 given_name: "Élodie".into(),

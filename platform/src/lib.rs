@@ -1,11 +1,12 @@
 //! # platform — what every Inclusio feature stands on
 //!
-//! Configuration and secrets ([`config`], [`secret`]), the database connection and its
-//! migrations ([`db`], [`entities`]), the one API error type ([`error`]) and the JSON body
-//! extractor ([`extract`]), cryptography ([`crypto`]), logging ([`telemetry`]), the
-//! hash-chained audit log ([`audit`]), authentication and accounts ([`auth`], [`accounts`]),
-//! the email machinery (outbox, worker, transport: [`email`]; the kinds of email live in the
-//! server) and the message catalogue in French and English ([`i18n`]).
+//! The one clock ([`clock`]), configuration and secrets ([`config`], [`secret`]), the
+//! database connection and its migrations ([`db`], [`entities`]), the one API error type
+//! ([`error`]) and what requests carry, parsed ([`extract`]), cryptography ([`crypto`]),
+//! logging ([`telemetry`]), the hash-chained audit log ([`audit`]), authentication and
+//! accounts ([`auth`], [`accounts`]), the email machinery (outbox, worker, transport:
+//! [`email`]; the kinds of email live in the server) and the message catalogue in French and
+//! English ([`i18n`]).
 //!
 //! It knows no feature: nothing here imports the registry, the plugin, CDS Hooks, enrolment
 //! or the dashboards, and the compiler enforces it (this crate does not depend on the
@@ -14,6 +15,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;

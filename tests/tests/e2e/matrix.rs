@@ -3,8 +3,6 @@
 //! caller gets a validation error (422) or an idempotent success, so cells do not depend on
 //! each other's order.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{PASSWORD, TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -2,8 +2,6 @@
 //! problems, tests against example patients (verdicts as `trials` computes them), the
 //! example patients, and who may call them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -7,8 +7,6 @@
 //! practices, events a microsecond either side of midnight between Sunday and Monday (UTC),
 //! and events of another trial, which must not count.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use e2e::funnel_seed::{self, Event};
 use e2e::{PASSWORD, TestApp, both};

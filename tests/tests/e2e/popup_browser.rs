@@ -3,8 +3,6 @@
 //! (focus inside, `aria-modal`), declines with a reason; the event is recorded, and a
 //! screenshot of the modal is saved.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::browser::Browser;
 use e2e::{Backend, PASSWORD, TestApp};
 use reqwest::Method;

@@ -2,8 +2,6 @@
 //! every alert-fatigue rule applies, bad bodies are 4xx naming the field; the sealed pop-up
 //! page and its answers; CORS for web EHRs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{Backend, PASSWORD, TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -144,7 +142,7 @@ fn fhir_record() -> Value {
 both!(
     a_match_leaves_no_trace_in_the_database_or_the_logs,
     |app: TestApp| async move {
-        e2e::capture_logs();
+        let capture = e2e::LogCapture::start();
         let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
         let r = post_match(
         &app,
@@ -182,7 +180,7 @@ both!(
             dump.contains("plugin_settings") || dump.contains("trials"),
             "the dump reads tables"
         );
-        let logs = e2e::capture_logs();
+        let logs = capture.text();
         assert!(
             logs.contains("/api/v1/match"),
             "the capture sees the request: {logs}"
@@ -197,7 +195,7 @@ both!(
         let r = post_match(&app, &f.key, json!({"fhir": bad, "pseudonym": "Zéphyrine"})).await;
         assert_eq!(r.status(), 422);
         let body = r.text().await.unwrap();
-        let logs = e2e::capture_logs();
+        let logs = capture.text();
         for value in DISTINCTIVE {
             assert!(
                 !body.contains(value),

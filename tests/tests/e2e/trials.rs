@@ -2,8 +2,6 @@
 //! role, sites and coordinators, consent documents, the plugin bundle and its ETag, and the
 //! audit chain after it all.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{PASSWORD, TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -4,8 +4,6 @@
 //! outage and a lost reply, pseudonyms stable per practice and different across practices,
 //! practice settings from the server, and nothing clinical in any request the SDK sends.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::proxy::{Mode, Proxy, Recorded};
 use e2e::{TestApp, both};
 use plugin_sdk::{

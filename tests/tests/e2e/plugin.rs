@@ -1,8 +1,6 @@
 //! The server side of the EHR plugin over HTTP: events (idempotent, conflicts, validation),
 //! consent-flow tokens from accepted alerts, suppressions per practice, practice settings.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{PASSWORD, TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};

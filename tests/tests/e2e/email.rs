@@ -5,8 +5,6 @@
 //! email once; a dead worker's lease expires and its email is sent once; a 5xx refusal fails
 //! at once, repeated failures after `max_attempts`, both visible to admins.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::mail::{SmtpServer, eventually, free_port};
 use e2e::{Backend, PASSWORD, TestApp, both};
 use reqwest::Method;

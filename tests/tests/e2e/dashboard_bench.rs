@@ -2,9 +2,7 @@
 //! the sponsor, whose view suppresses small counts) and `GET /trials/{id}/dashboard.csv`
 //! with 100,000 plugin events and 5,000 referrals, on SQLite and PostgreSQL; prints where
 //! the time goes and p50 and p95 over 30 requests each.
-//! `cargo test --release -p e2e --test dashboard_bench -- --ignored --nocapture`
-
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+//! `cargo test --release -p e2e --test e2e -- --ignored --nocapture dashboard_bench::`
 
 use chrono::{Duration, Utc};
 use e2e::flow::post;

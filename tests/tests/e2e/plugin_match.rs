@@ -295,8 +295,9 @@ both!(
         assert_eq!(alerts_for(&app, &f, &p).await, ["influenza-vaccine-65"]);
         send_event(&app, &f, "influenza-vaccine-65", &p, "shown").await;
         assert!(alerts_for(&app, &f, &p).await.is_empty());
-        // Near the practice only: a trial whose only site is far away is not shown.
-        let sponsor_site = app
+        // Near the practice only: a trial whose only site is far away is not shown. An
+        // administrator may add a site to any trial.
+        let site = app
         .as_user(
             Method::POST,
             &format!("/api/v1/trials/{}/sites", f.trial("diabetes-t2-hba1c")),
@@ -306,20 +307,31 @@ both!(
         .send()
         .await
         .unwrap();
-        assert!(sponsor_site.status().is_success() || sponsor_site.status() == 404);
-        if sponsor_site.status().is_success() {
-            // The practice in Marseille, 50 km at most.
-            set_settings(
-                &app,
-                &f,
-                json!({"max_alerts": 3, "max_unanswered_shows": 2, "max_distance_km": 50.0,
-                "latitude": 43.30, "longitude": 5.37}),
-            )
-            .await;
-            let mut got = alerts_for(&app, &f, &q).await;
-            got.sort();
-            assert_eq!(got, ["hypertension-uncontrolled", "influenza-vaccine-65"]);
-        }
+        let status = site.status();
+        assert_eq!(status, 201, "{}", site.text().await.unwrap());
+        // A practice in Marseille, 50 km at most: the trial sited in Lille only is left out;
+        // the others have no located site, so they are kept.
+        set_settings(
+            &app,
+            &f,
+            json!({"max_alerts": 3, "max_unanswered_shows": 2, "max_distance_km": 50.0,
+            "latitude": 43.30, "longitude": 5.37}),
+        )
+        .await;
+        let mut got = alerts_for(&app, &f, &q).await;
+        got.sort();
+        assert_eq!(got, ["hypertension-uncontrolled", "influenza-vaccine-65"]);
+        // The same limit near Lille: the site is within reach, all three are shown.
+        set_settings(
+            &app,
+            &f,
+            json!({"max_alerts": 3, "max_unanswered_shows": 2, "max_distance_km": 50.0,
+            "latitude": 50.60, "longitude": 3.10}),
+        )
+        .await;
+        let mut got = alerts_for(&app, &f, &q).await;
+        got.sort();
+        assert_eq!(got, names, "a site within the limit keeps its trial");
         // Without a pseudonym, only the practice's limits apply.
         let v = ok(post_match(
             &app,

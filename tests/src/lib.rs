@@ -247,8 +247,42 @@ impl TestApp {
             ),
             None => None,
         };
-        let email = self.seed_user(role, org).await;
+        self.logged_in_at(role, org).await
+    }
+
+    /// Seeds a user of `role` in `organisation` and logs in; returns the session cookie.
+    pub async fn logged_in_at(&self, role: &str, organisation: Option<uuid::Uuid>) -> String {
+        let email = self.seed_user(role, organisation).await;
         self.login(&email, PASSWORD).await
+    }
+
+    /// `POST /api/v1/trials/{trial}/transitions` to `to` (with `comment`) as `cookie`.
+    pub async fn transition(
+        &self,
+        cookie: &str,
+        trial: &str,
+        to: &str,
+        comment: Option<&str>,
+    ) -> reqwest::Response {
+        self.as_user(
+            reqwest::Method::POST,
+            &format!("/api/v1/trials/{trial}/transitions"),
+            cookie,
+        )
+        .json(&serde_json::json!({"to": to, "comment": comment}))
+        .send()
+        .await
+        .expect("transition")
+    }
+
+    /// `POST /api/v1/events` with the practice API key `key`.
+    pub async fn post_events(&self, key: &str, events: &[serde_json::Value]) -> reqwest::Response {
+        self.request(reqwest::Method::POST, "/api/v1/events")
+            .bearer_auth(key)
+            .json(&serde_json::json!({ "events": events }))
+            .send()
+            .await
+            .expect("events")
     }
 }
 
@@ -268,8 +302,18 @@ pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
 
 /// An example trial definition from `trials/examples/trials/NAME.json`.
 pub fn example_trial(name: &str) -> serde_json::Value {
+    example("trials", name)
+}
+
+/// An example patient from `trials/examples/patients/NAME.json`.
+pub fn example_patient(name: &str) -> serde_json::Value {
+    example("patients", name)
+}
+
+/// `trials/examples/KIND/NAME.json`.
+fn example(kind: &str, name: &str) -> serde_json::Value {
     let path = format!(
-        "{}/../trials/examples/trials/{name}.json",
+        "{}/../trials/examples/{kind}/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))

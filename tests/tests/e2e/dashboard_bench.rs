@@ -5,9 +5,9 @@
 //! `cargo test --release -p e2e --test e2e -- --ignored --nocapture dashboard_bench::`
 
 use chrono::{Duration, Utc};
+use e2e::Backend;
 use e2e::flow::post;
 use e2e::funnel_seed::{self, Event, Referral};
-use e2e::{Backend, PASSWORD};
 use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::json;
@@ -23,9 +23,7 @@ async fn bench(backend: Backend) {
     let app = e2e::spawn_app(backend).await;
     let admin = app.logged_in("admin").await;
     let org = app.seed_organisation("Bench Pharma", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
     let t = post(
         &app,
         &sponsor,

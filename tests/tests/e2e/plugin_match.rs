@@ -2,17 +2,11 @@
 //! every alert-fatigue rule applies, bad bodies are 4xx naming the field; the sealed pop-up
 //! page and its answers; CORS for web EHRs.
 
-use e2e::{Backend, PASSWORD, TestApp, both};
+use e2e::flow::{self, ok, pseudonym};
+use e2e::{Backend, TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-async fn ok(r: reqwest::Response) -> Value {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 struct Fx {
     admin: String,
@@ -29,55 +23,14 @@ impl Fx {
 }
 
 async fn fixture(app: &TestApp, names: &[&str]) -> Fx {
-    let admin = app
-        .login(&app.seed_user("admin", None).await, PASSWORD)
-        .await;
+    let admin = app.logged_in("admin").await;
     let practice = app.seed_organisation("Cabinet du Port", "practice").await;
-    let key = ok(app
-        .as_user(
-            Method::POST,
-            &format!("/api/v1/organisations/{practice}/api-keys"),
-            &admin,
-        )
-        .json(&json!({"label": "accueil"}))
-        .send()
-        .await
-        .unwrap())
-    .await["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = flow::api_key(app, &admin, practice).await;
     let org = app.seed_organisation("Sponsor", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
     let mut trials = Vec::new();
     for name in names {
-        let t = ok(app
-            .as_user(Method::POST, "/api/v1/trials", &sponsor)
-            .json(&json!({"definition": e2e::example_trial(name)}))
-            .send()
-            .await
-            .unwrap())
-        .await;
-        let id = t["id"].as_str().unwrap().to_string();
-        for (cookie, to) in [
-            (&sponsor, "submitted"),
-            (&admin, "approved"),
-            (&sponsor, "recruiting"),
-        ] {
-            ok(app
-                .as_user(
-                    Method::POST,
-                    &format!("/api/v1/trials/{id}/transitions"),
-                    cookie,
-                )
-                .json(&json!({"to": to}))
-                .send()
-                .await
-                .unwrap())
-            .await;
-        }
+        let id = flow::recruiting_example(app, &admin, &sponsor, name).await;
         trials.push((name.to_string(), id));
     }
     Fx {
@@ -88,14 +41,6 @@ async fn fixture(app: &TestApp, names: &[&str]) -> Fx {
     }
 }
 
-fn example_patient(name: &str) -> Value {
-    let path = format!(
-        "{}/../trials/examples/patients/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 async fn post_match(app: &TestApp, key: &str, body: Value) -> reqwest::Response {
     app.request(Method::POST, "/api/v1/match")
         .bearer_auth(key)
@@ -103,10 +48,6 @@ async fn post_match(app: &TestApp, key: &str, body: Value) -> reqwest::Response 
         .send()
         .await
         .unwrap()
-}
-
-fn pseudonym(n: u8) -> String {
-    format!("{n:02x}").repeat(32)
 }
 
 /// Values that exist nowhere but in this test's record.
@@ -215,7 +156,7 @@ async fn alerts_for(app: &TestApp, f: &Fx, patient: &str) -> Vec<String> {
     let v = ok(post_match(
         app,
         &f.key,
-        json!({"patient": example_patient("dupont-jean"), "pseudonym": patient, "date": "2026-11-23"}),
+        json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": patient, "date": "2026-11-23"}),
     )
     .await)
     .await;
@@ -239,14 +180,7 @@ async fn send_event(app: &TestApp, f: &Fx, trial: &str, patient: &str, response:
         "not_now" => e["snooze_until"] = json!("2099-01-01"),
         _ => {}
     }
-    ok(app
-        .request(Method::POST, "/api/v1/events")
-        .bearer_auth(&f.key)
-        .json(&json!({"events": [e]}))
-        .send()
-        .await
-        .unwrap())
-    .await;
+    ok(app.post_events(&f.key, &[e]).await).await;
 }
 
 async fn set_settings(app: &TestApp, f: &Fx, body: Value) {
@@ -336,7 +270,7 @@ both!(
         let v = ok(post_match(
             &app,
             &f.key,
-            json!({"patient": example_patient("dupont-jean"), "date": "2026-11-23"}),
+            json!({"patient": e2e::example_patient("dupont-jean"), "date": "2026-11-23"}),
         )
         .await)
         .await;
@@ -346,7 +280,7 @@ both!(
 
 both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
     let f = fixture(&app, &[]).await;
-    let patient = example_patient("dupont-jean");
+    let patient = e2e::example_patient("dupont-jean");
     let cases = [
         (json!({}), "$.patient", "required"),
         (
@@ -403,7 +337,7 @@ both!(
         let v = ok(post_match(
         &app,
         &f.key,
-        json!({"patient": example_patient("dupont-jean"), "pseudonym": p, "date": "2026-11-23"}),
+        json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": p, "date": "2026-11-23"}),
     )
     .await)
     .await;

@@ -88,19 +88,7 @@ async fn other_practice(app: &TestApp, name: &str, settings: Option<Value>) -> S
             .unwrap();
         assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     }
-    let r = app
-        .as_user(
-            Method::POST,
-            &format!("/api/v1/organisations/{org}/api-keys"),
-            &admin,
-        )
-        .json(&json!({"label": "poste 1"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let v: Value = r.json().await.unwrap();
-    v["key"].as_str().unwrap().to_string()
+    e2e::flow::api_key(app, &admin, org).await
 }
 
 async fn closed_port() -> String {

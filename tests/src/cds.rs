@@ -25,26 +25,26 @@ pub struct SigningKey {
 impl SigningKey {
     /// A new key for `alg` (ES384, ES256 or RS384).
     pub fn generate(alg: Algorithm) -> SigningKey {
-        use p256::pkcs8::{EncodePrivateKey, LineEnding};
+        use p256::pkcs8::EncodePrivateKey;
         let mut rng = rand_core::OsRng;
+        // DER, as jsonwebtoken reads it: PKCS#8 for EC keys, PKCS#1 for RSA keys.
         let key = match alg {
-            Algorithm::ES384 => {
-                let pem = p384::SecretKey::random(&mut rng)
-                    .to_pkcs8_pem(LineEnding::LF)
-                    .unwrap();
-                EncodingKey::from_ec_pem(pem.as_bytes()).unwrap()
-            }
-            Algorithm::ES256 => {
-                let pem = p256::SecretKey::random(&mut rng)
-                    .to_pkcs8_pem(LineEnding::LF)
-                    .unwrap();
-                EncodingKey::from_ec_pem(pem.as_bytes()).unwrap()
-            }
+            Algorithm::ES384 => EncodingKey::from_ec_der(
+                p384::SecretKey::random(&mut rng)
+                    .to_pkcs8_der()
+                    .unwrap()
+                    .as_bytes(),
+            ),
+            Algorithm::ES256 => EncodingKey::from_ec_der(
+                p256::SecretKey::random(&mut rng)
+                    .to_pkcs8_der()
+                    .unwrap()
+                    .as_bytes(),
+            ),
             Algorithm::RS384 => {
-                use rsa::pkcs8::EncodePrivateKey as _;
+                use rsa::pkcs1::EncodeRsaPrivateKey;
                 let key = rsa::RsaPrivateKey::new(&mut rng, 2048).unwrap();
-                let pem = key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap();
-                EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()
+                EncodingKey::from_rsa_der(key.to_pkcs1_der().unwrap().as_bytes())
             }
             other => panic!("no test keys for {other:?}"),
         };

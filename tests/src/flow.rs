@@ -48,13 +48,9 @@ pub async fn user_id(app: &TestApp, cookie: &str) -> String {
 /// Seeds an administrator, then a sponsor of a new organisation "Cardio Research", and logs
 /// both in; returns their session cookies `(admin, sponsor)`.
 pub async fn admin_and_sponsor(app: &TestApp) -> (String, String) {
-    let admin = app
-        .login(&app.seed_user("admin", None).await, PASSWORD)
-        .await;
+    let admin = app.logged_in("admin").await;
     let org = app.seed_organisation("Cardio Research", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
     (admin, sponsor)
 }
 
@@ -64,6 +60,19 @@ pub async fn create_trial(app: &TestApp, sponsor: &str, body: Value) -> String {
         .as_str()
         .unwrap()
         .to_string()
+}
+
+/// Creates the example trial `name` (its definition alone) as `sponsor` and takes it to
+/// recruiting; returns its id.
+pub async fn recruiting_example(app: &TestApp, admin: &str, sponsor: &str, name: &str) -> String {
+    let id = create_trial(
+        app,
+        sponsor,
+        json!({"definition": crate::example_trial(name)}),
+    )
+    .await;
+    start_recruiting(app, admin, sponsor, &id).await;
+    id
 }
 
 /// Takes `trial` from draft to recruiting: submitted by `sponsor`, approved by `admin`,
@@ -213,15 +222,14 @@ pub async fn accept(app: &TestApp, key: &str, trial: &str, n: u8) -> String {
 /// [`accept`] with the event's time `at` (RFC 3339).
 pub async fn accept_at(app: &TestApp, key: &str, trial: &str, n: u8, at: &str) -> String {
     let r = ok(app
-        .request(Method::POST, "/api/v1/events")
-        .bearer_auth(key)
-        .json(&json!({"events": [{
+        .post_events(
+            key,
+            &[json!({
             "id": Uuid::now_v7(), "alert_id": Uuid::now_v7(), "trial": trial, "trial_version": 1,
             "patient": pseudonym(n), "verdict": "eligible", "response": "accepted",
-            "at": at}]}))
-        .send()
-        .await
-        .unwrap())
+            "at": at})],
+        )
+        .await)
     .await;
     let url = r["results"][0]["consent_url"].as_str().unwrap();
     url[url.find("/consent/").unwrap()..].to_string()

@@ -41,6 +41,28 @@ pub struct TestApp {
     pub mailbox: Option<MemoryMailbox>,
 }
 
+impl Drop for TestApp {
+    /// Closes the database pool. Nothing stops the server's workers once its test is over
+    /// (the application runs until a signal), and they hold the pool: in one test process,
+    /// their idle connections would pile up past PostgreSQL's limit. The closing runs on a
+    /// thread of its own, as the test's runtime may be single-threaded or shutting down.
+    fn drop(&mut self) {
+        let db = self.db.clone();
+        std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(10), db.close_by_ref())
+                    .await;
+            });
+        });
+    }
+}
+
 impl TestApp {
     /// `GET` a path.
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -225,8 +247,42 @@ impl TestApp {
             ),
             None => None,
         };
-        let email = self.seed_user(role, org).await;
+        self.logged_in_at(role, org).await
+    }
+
+    /// Seeds a user of `role` in `organisation` and logs in; returns the session cookie.
+    pub async fn logged_in_at(&self, role: &str, organisation: Option<uuid::Uuid>) -> String {
+        let email = self.seed_user(role, organisation).await;
         self.login(&email, PASSWORD).await
+    }
+
+    /// `POST /api/v1/trials/{trial}/transitions` to `to` (with `comment`) as `cookie`.
+    pub async fn transition(
+        &self,
+        cookie: &str,
+        trial: &str,
+        to: &str,
+        comment: Option<&str>,
+    ) -> reqwest::Response {
+        self.as_user(
+            reqwest::Method::POST,
+            &format!("/api/v1/trials/{trial}/transitions"),
+            cookie,
+        )
+        .json(&serde_json::json!({"to": to, "comment": comment}))
+        .send()
+        .await
+        .expect("transition")
+    }
+
+    /// `POST /api/v1/events` with the practice API key `key`.
+    pub async fn post_events(&self, key: &str, events: &[serde_json::Value]) -> reqwest::Response {
+        self.request(reqwest::Method::POST, "/api/v1/events")
+            .bearer_auth(key)
+            .json(&serde_json::json!({ "events": events }))
+            .send()
+            .await
+            .expect("events")
     }
 }
 
@@ -246,8 +302,18 @@ pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
 
 /// An example trial definition from `trials/examples/trials/NAME.json`.
 pub fn example_trial(name: &str) -> serde_json::Value {
+    example("trials", name)
+}
+
+/// An example patient from `trials/examples/patients/NAME.json`.
+pub fn example_patient(name: &str) -> serde_json::Value {
+    example("patients", name)
+}
+
+/// `trials/examples/KIND/NAME.json`.
+fn example(kind: &str, name: &str) -> serde_json::Value {
     let path = format!(
-        "{}/../trials/examples/trials/{name}.json",
+        "{}/../trials/examples/{kind}/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
@@ -313,18 +379,38 @@ pub async fn dump_database(app: &TestApp) -> String {
     out
 }
 
-/// The log output of this test process, captured from the moment [`capture_logs`] is first
-/// called: the server's request spans and events, formatted as the server formats them.
-static LOGS: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
-    std::sync::OnceLock::new();
+/// What the log capture holds: the number of live [`LogCapture`]s and the lines recorded
+/// while there was at least one.
+struct Captured {
+    live: usize,
+    lines: Vec<u8>,
+}
 
-/// A writer appending to the shared log buffer.
-#[derive(Clone)]
-struct LogWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+static CAPTURED: std::sync::Mutex<Captured> = std::sync::Mutex::new(Captured {
+    live: 0,
+    lines: Vec::new(),
+});
+
+/// The capture, even when a test panicked while holding it.
+fn captured() -> std::sync::MutexGuard<'static, Captured> {
+    CAPTURED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether a [`LogCapture`] is alive: the subscriber records nothing otherwise, so the tests
+/// that run alongside pay nothing for the capture once it is over.
+static CAPTURING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A writer appending to the capture.
+struct LogWriter;
 
 impl std::io::Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        let mut captured = captured();
+        if captured.live > 0 {
+            captured.lines.extend_from_slice(buf);
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -332,21 +418,61 @@ impl std::io::Write for LogWriter {
     }
 }
 
-/// Installs (once per process) a global subscriber that records every log line at DEBUG
-/// and above, with span closings as the server logs them; returns everything captured so
-/// far. Call it before starting the app whose logs you inspect.
-pub fn capture_logs() -> String {
-    let buffer = LOGS.get_or_init(|| {
-        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let writer = LogWriter(buffer.clone());
-        tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .try_init()
-            .expect("no other global subscriber");
-        buffer
-    });
-    String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned()
+/// The log output of the test process while it is alive: the server's request spans and
+/// events at DEBUG and above, formatted as the server formats them, with span closings as
+/// the server logs them. Every test of the binary shares the process, so a capture also
+/// holds the lines of the tests running at the same time: what a test finds absent is
+/// absent from all of them.
+pub struct LogCapture {
+    /// Where this capture's lines start in the shared record.
+    from: usize,
+}
+
+impl LogCapture {
+    /// Starts recording (the global subscriber is installed on the first call). Start it
+    /// before the requests whose logs you inspect.
+    pub fn start() -> LogCapture {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            use tracing_subscriber::Layer;
+            use tracing_subscriber::filter::{LevelFilter, filter_fn};
+            use tracing_subscriber::layer::SubscriberExt;
+            use tracing_subscriber::util::SubscriberInitExt;
+            let layer = tracing_subscriber::fmt::layer()
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+                .with_ansi(false)
+                .with_writer(|| LogWriter)
+                .with_filter(filter_fn(|meta| {
+                    CAPTURING.load(std::sync::atomic::Ordering::Relaxed)
+                        && *meta.level() <= LevelFilter::DEBUG
+                }));
+            tracing_subscriber::registry()
+                .with(layer)
+                .try_init()
+                .expect("no other global subscriber");
+        });
+        let mut captured = captured();
+        captured.live += 1;
+        CAPTURING.store(true, std::sync::atomic::Ordering::Relaxed);
+        LogCapture {
+            from: captured.lines.len(),
+        }
+    }
+
+    /// Everything recorded since this capture started.
+    pub fn text(&self) -> String {
+        let captured = captured();
+        String::from_utf8_lossy(&captured.lines[self.from..]).into_owned()
+    }
+}
+
+impl Drop for LogCapture {
+    fn drop(&mut self) {
+        let mut captured = captured();
+        captured.live -= 1;
+        if captured.live == 0 {
+            CAPTURING.store(false, std::sync::atomic::Ordering::Relaxed);
+            captured.lines.clear();
+        }
+    }
 }

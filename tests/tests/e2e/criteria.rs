@@ -2,8 +2,6 @@
 //! problems, tests against example patients (verdicts as `trials` computes them), the
 //! example patients, and who may call them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -36,14 +34,6 @@ fn codes(results: &Value) -> Vec<&str> {
 
 fn criteria_of(trial: &str) -> Value {
     e2e::example_trial(trial)["criteria"].clone()
-}
-
-fn example_patient(name: &str) -> Value {
-    let path = format!(
-        "{}/../trials/examples/patients/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 both!(
@@ -251,7 +241,7 @@ both!(
             ("lung-screening-copd", "benali-ahmed", "eligible"),
         ] {
             let criteria = criteria_of(trial);
-            let record = example_patient(patient);
+            let record = e2e::example_patient(patient);
             let (status, body) = post(
             &app,
             &admin,
@@ -288,7 +278,7 @@ both!(
         &app,
         &admin,
         path,
-        &json!({"criteria": criteria_of("diabetes-t2-hba1c"), "patient": example_patient("dupont-jean")}),
+        &json!({"criteria": criteria_of("diabetes-t2-hba1c"), "patient": e2e::example_patient("dupont-jean")}),
     )
     .await;
         assert_eq!(status, 200);

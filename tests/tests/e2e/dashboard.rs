@@ -5,8 +5,6 @@
 //! a coordinator of another trial gets 404, a GP 403; admins see every trial, the outbox
 //! and the audit chain.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use e2e::funnel_seed::{self, Event, Referral};
 use e2e::{TestApp, both, flow};

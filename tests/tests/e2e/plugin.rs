@@ -1,9 +1,8 @@
 //! The server side of the EHR plugin over HTTP: events (idempotent, conflicts, validation),
 //! consent-flow tokens from accepted alerts, suppressions per practice, practice settings.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
-use e2e::{PASSWORD, TestApp, both};
+use e2e::flow::{self, ok, pseudonym};
+use e2e::{TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -17,80 +16,26 @@ struct Fx {
     trial: String,
 }
 
-async fn ok(r: reqwest::Response) -> Value {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
 async fn error_code(r: reqwest::Response) -> String {
     let v: Value = r.json().await.unwrap();
     v["error"]["code"].as_str().unwrap().to_string()
 }
 
-async fn key_for(app: &TestApp, admin: &str, practice: Uuid) -> String {
-    ok(app
-        .as_user(
-            Method::POST,
-            &format!("/api/v1/organisations/{practice}/api-keys"),
-            admin,
-        )
-        .json(&json!({"label": "poste 1"}))
-        .send()
-        .await
-        .unwrap())
-    .await["key"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// Takes an example trial to recruiting; returns its registry id.
+/// Takes an example trial, of a sponsor of its own, to recruiting; returns its registry id.
 async fn recruiting(app: &TestApp, admin: &str, name: &str) -> String {
     let org = app
         .seed_organisation(&format!("Sponsor {name}"), "sponsor")
         .await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
-    let t = ok(app
-        .as_user(Method::POST, "/api/v1/trials", &sponsor)
-        .json(&json!({"definition": e2e::example_trial(name)}))
-        .send()
-        .await
-        .unwrap())
-    .await;
-    let id = t["id"].as_str().unwrap().to_string();
-    let admin = admin.to_string();
-    for (cookie, to) in [
-        (&sponsor, "submitted"),
-        (&admin, "approved"),
-        (&sponsor, "recruiting"),
-    ] {
-        ok(app
-            .as_user(
-                Method::POST,
-                &format!("/api/v1/trials/{id}/transitions"),
-                cookie,
-            )
-            .json(&json!({"to": to}))
-            .send()
-            .await
-            .unwrap())
-        .await;
-    }
-    id
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
+    flow::recruiting_example(app, admin, &sponsor, name).await
 }
 
 async fn fixture(app: &TestApp) -> Fx {
-    let admin = app
-        .login(&app.seed_user("admin", None).await, PASSWORD)
-        .await;
+    let admin = app.logged_in("admin").await;
     let practice = app.seed_organisation("Cabinet du Parc", "practice").await;
     let other = app.seed_organisation("Cabinet des Lilas", "practice").await;
-    let key = key_for(app, &admin, practice).await;
-    let other_key = key_for(app, &admin, other).await;
+    let key = flow::api_key(app, &admin, practice).await;
+    let other_key = flow::api_key(app, &admin, other).await;
     let trial = recruiting(app, &admin, "diabetes-t2-hba1c").await;
     Fx {
         admin,
@@ -99,10 +44,6 @@ async fn fixture(app: &TestApp) -> Fx {
         other_key,
         trial,
     }
-}
-
-fn pseudonym(n: u8) -> String {
-    format!("{n:02x}").repeat(32)
 }
 
 fn event(trial: &str, patient: &str, response: &str) -> Value {
@@ -115,15 +56,6 @@ fn event(trial: &str, patient: &str, response: &str) -> Value {
         e["reason"] = json!("not_interested");
     }
     e
-}
-
-async fn post_events(app: &TestApp, key: &str, events: Vec<Value>) -> reqwest::Response {
-    app.request(Method::POST, "/api/v1/events")
-        .bearer_auth(key)
-        .json(&json!({ "events": events }))
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {
@@ -145,20 +77,20 @@ both!(
     |app: TestApp| async move {
         let f = fixture(&app).await;
         let e = event(&f.trial, &pseudonym(1), "shown");
-        let first = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
+        let first = ok(app.post_events(&f.key, std::slice::from_ref(&e)).await).await;
         assert_eq!(first["results"][0]["status"], "recorded");
         assert_eq!(first["results"][0]["id"], e["id"]);
-        let again = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
+        let again = ok(app.post_events(&f.key, std::slice::from_ref(&e)).await).await;
         assert_eq!(again["results"][0]["status"], "duplicate");
         assert_eq!(count(&app, "plugin_events").await, 1);
         // The same id with other content.
         let mut changed = e.clone();
         changed["response"] = json!("not_now");
-        let r = post_events(&app, &f.key, vec![changed]).await;
+        let r = app.post_events(&f.key, &[changed]).await;
         assert_eq!(r.status(), 409);
         assert_eq!(error_code(r).await, "conflict");
         // The same id from another practice is not the same event: a conflict too.
-        let r = post_events(&app, &f.other_key, vec![e]).await;
+        let r = app.post_events(&f.other_key, &[e]).await;
         assert_eq!(r.status(), 409);
         assert_eq!(count(&app, "plugin_events").await, 1);
     }
@@ -261,7 +193,7 @@ both!(bad_events_name_the_field, |app: TestApp| async move {
         ),
     ];
     for (e, path, code) in cases {
-        let r = post_events(&app, &f.key, vec![e.clone()]).await;
+        let r = app.post_events(&f.key, std::slice::from_ref(&e)).await;
         assert_eq!(r.status(), 422, "{e}");
         let v: Value = r.json().await.unwrap();
         let d = &v["error"]["details"][0];
@@ -299,7 +231,7 @@ both!(bad_events_name_the_field, |app: TestApp| async move {
     }
     // The batch limit.
     let many: Vec<Value> = (0..501).map(|_| event(&f.trial, &p, "shown")).collect();
-    let r = post_events(&app, &f.key, many).await;
+    let r = app.post_events(&f.key, &many).await;
     assert_eq!(r.status(), 422);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["details"][0]["code"], "too_many_events");
@@ -335,7 +267,7 @@ both!(
     |app: TestApp| async move {
         let f = fixture(&app).await;
         let e = event(&f.trial, &pseudonym(3), "accepted");
-        let first = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
+        let first = ok(app.post_events(&f.key, std::slice::from_ref(&e)).await).await;
         let url = first["results"][0]["consent_url"]
             .as_str()
             .unwrap()
@@ -344,7 +276,7 @@ both!(
             url.starts_with(&format!("{}/consent/", app.address)),
             "{url}"
         );
-        let again = ok(post_events(&app, &f.key, vec![e.clone()]).await).await;
+        let again = ok(app.post_events(&f.key, std::slice::from_ref(&e)).await).await;
         assert_eq!(
             again["results"][0]["consent_url"],
             url.as_str(),
@@ -404,9 +336,10 @@ both!(
         set_token(&app, "used_at", "2026-01-01T00:00:00Z").await;
         assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 410);
         // Other responses get no URL.
-        let shown =
-            ok(post_events(&app, &f.key, vec![event(&f.trial, &pseudonym(3), "shown")]).await)
-                .await;
+        let shown = ok(app
+            .post_events(&f.key, &[event(&f.trial, &pseudonym(3), "shown")])
+            .await)
+        .await;
         assert!(shown["results"][0].get("consent_url").is_none());
     }
 );
@@ -426,23 +359,17 @@ both!(
             .await
             .unwrap())
         .await;
-        let r = post_events(
-            &app,
-            &f.key,
-            vec![event(&f.trial, &pseudonym(4), "accepted")],
-        )
-        .await;
+        let r = app
+            .post_events(&f.key, &[event(&f.trial, &pseudonym(4), "accepted")])
+            .await;
         assert_eq!(r.status(), 422);
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["error"]["details"][0]["code"], "not_recruiting");
         assert_eq!(v["error"]["details"][0]["path"], "$.events[0].trial");
         // A decline still records (a late delivery must not be refused forever).
-        ok(post_events(
-            &app,
-            &f.key,
-            vec![event(&f.trial, &pseudonym(4), "declined")],
-        )
-        .await)
+        ok(app
+            .post_events(&f.key, &[event(&f.trial, &pseudonym(4), "declined")])
+            .await)
         .await;
     }
 );
@@ -465,14 +392,11 @@ both!(
         for (i, e) in events.iter_mut().enumerate() {
             e["at"] = json!(format!("2026-11-24T09:3{i}:00Z"));
         }
-        ok(post_events(&app, &f.key, events).await).await;
+        ok(app.post_events(&f.key, &events).await).await;
         // Another practice's patients never show.
-        ok(post_events(
-            &app,
-            &f.other_key,
-            vec![event(&f.trial, &pseudonym(8), "declined")],
-        )
-        .await)
+        ok(app
+            .post_events(&f.other_key, &[event(&f.trial, &pseudonym(8), "declined")])
+            .await)
         .await;
         let got = ok(app
             .request(Method::GET, "/api/v1/plugin/suppressions")

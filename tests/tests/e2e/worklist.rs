@@ -3,8 +3,6 @@
 //! coordinators only (page, CSV and API), every list view audited, append-only notes, and the
 //! digest enqueued once per coordinator and week however many times or replicas run it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::flow::{
     self, accept, api_key, document_id, form, ok, recruiting_trial, site, submit, user_id, with,
 };

@@ -1,7 +1,5 @@
 //! Liveness, readiness, unknown routes, and migrations up and down on both databases.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{Backend, TestApp, both};
 use migrations::{Migrator, MigratorTrait};
 

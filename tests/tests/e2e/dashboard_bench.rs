@@ -2,14 +2,12 @@
 //! the sponsor, whose view suppresses small counts) and `GET /trials/{id}/dashboard.csv`
 //! with 100,000 plugin events and 5,000 referrals, on SQLite and PostgreSQL; prints where
 //! the time goes and p50 and p95 over 30 requests each.
-//! `cargo test --release -p e2e --test dashboard_bench -- --ignored --nocapture`
-
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
+//! `cargo test --release -p e2e --test e2e -- --ignored --nocapture dashboard_bench::`
 
 use chrono::{Duration, Utc};
+use e2e::Backend;
 use e2e::flow::post;
 use e2e::funnel_seed::{self, Event, Referral};
-use e2e::{Backend, PASSWORD};
 use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::json;
@@ -25,9 +23,7 @@ async fn bench(backend: Backend) {
     let app = e2e::spawn_app(backend).await;
     let admin = app.logged_in("admin").await;
     let org = app.seed_organisation("Bench Pharma", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
     let t = post(
         &app,
         &sponsor,

@@ -6,8 +6,6 @@
 //! withdrawal by the patient, the FHIR export, the audit chain, and the emails through a
 //! real SMTP server that is down first.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::flow::{
     self, accept, api_key, document_id, form, ok, recruiting_trial, site, submit, with,
 };

@@ -2,8 +2,6 @@
 //! example trial recruits and reaches the plugin bundle with the printed key, the demo
 //! accounts log in, the audit chain holds, and production refuses demo data.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{TestApp, both};
 use platform::config::Environment;
 use platform::entities::{

@@ -1,7 +1,5 @@
 //! Logging in and out, sessions, throttling, roles, practice API keys, and request bodies.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{PASSWORD, TestApp, both, session_cookie};
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -4,8 +4,6 @@
 //! outage and a lost reply, pseudonyms stable per practice and different across practices,
 //! practice settings from the server, and nothing clinical in any request the SDK sends.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::proxy::{Mode, Proxy, Recorded};
 use e2e::{TestApp, both};
 use plugin_sdk::{
@@ -90,19 +88,7 @@ async fn other_practice(app: &TestApp, name: &str, settings: Option<Value>) -> S
             .unwrap();
         assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     }
-    let r = app
-        .as_user(
-            Method::POST,
-            &format!("/api/v1/organisations/{org}/api-keys"),
-            &admin,
-        )
-        .json(&json!({"label": "poste 1"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let v: Value = r.json().await.unwrap();
-    v["key"].as_str().unwrap().to_string()
+    e2e::flow::api_key(app, &admin, org).await
 }
 
 async fn closed_port() -> String {

@@ -3,70 +3,20 @@
 //! (focus inside, `aria-modal`), declines with a reason; the event is recorded, and a
 //! screenshot of the modal is saved.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::browser::Browser;
-use e2e::{Backend, PASSWORD, TestApp};
-use reqwest::Method;
+use e2e::flow;
+use e2e::{Backend, TestApp};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn ok(r: reqwest::Response) -> Value {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
 /// A practice key and one recruiting trial.
 async fn setup(app: &TestApp) -> String {
-    let admin = app
-        .login(&app.seed_user("admin", None).await, PASSWORD)
-        .await;
+    let admin = app.logged_in("admin").await;
     let practice = app.seed_organisation("Cabinet Web", "practice").await;
-    let key = ok(app
-        .as_user(
-            Method::POST,
-            &format!("/api/v1/organisations/{practice}/api-keys"),
-            &admin,
-        )
-        .json(&json!({"label": "EHR web"}))
-        .send()
-        .await
-        .unwrap())
-    .await["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = flow::api_key(app, &admin, practice).await;
     let org = app.seed_organisation("Sponsor", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
-    let t = ok(app
-        .as_user(Method::POST, "/api/v1/trials", &sponsor)
-        .json(&json!({"definition": e2e::example_trial("diabetes-t2-hba1c")}))
-        .send()
-        .await
-        .unwrap())
-    .await;
-    let id = t["id"].as_str().unwrap().to_string();
-    for (cookie, to) in [
-        (&sponsor, "submitted"),
-        (&admin, "approved"),
-        (&sponsor, "recruiting"),
-    ] {
-        ok(app
-            .as_user(
-                Method::POST,
-                &format!("/api/v1/trials/{id}/transitions"),
-                cookie,
-            )
-            .json(&json!({"to": to}))
-            .send()
-            .await
-            .unwrap())
-        .await;
-    }
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
+    flow::recruiting_example(app, &admin, &sponsor, "diabetes-t2-hba1c").await;
     key
 }
 

@@ -3,8 +3,6 @@
 //! caller gets a validation error (422) or an idempotent success, so cells do not depend on
 //! each other's order.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{PASSWORD, TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -46,26 +44,13 @@ async fn fixture(app: &TestApp) -> Fixture {
     let site_org = app.seed_organisation("CHU", "site").await;
     let other_site_org = app.seed_organisation("CHU bis", "site").await;
     let practice = app.seed_organisation("Cabinet", "practice").await;
-    let admin = app
-        .login(&app.seed_user("admin", None).await, PASSWORD)
-        .await;
-    let owner = app
-        .login(&app.seed_user("sponsor", Some(sponsor_org)).await, PASSWORD)
-        .await;
-    let other = app
-        .login(&app.seed_user("sponsor", Some(other_org)).await, PASSWORD)
-        .await;
+    let admin = app.logged_in("admin").await;
+    let owner = app.logged_in_at("sponsor", Some(sponsor_org)).await;
+    let other = app.logged_in_at("sponsor", Some(other_org)).await;
     let coordinator_email = app.seed_user("coordinator", Some(site_org)).await;
     let coordinator = app.login(&coordinator_email, PASSWORD).await;
-    let other_coordinator = app
-        .login(
-            &app.seed_user("coordinator", Some(other_site_org)).await,
-            PASSWORD,
-        )
-        .await;
-    let gp = app
-        .login(&app.seed_user("gp", Some(practice)).await, PASSWORD)
-        .await;
+    let other_coordinator = app.logged_in_at("coordinator", Some(other_site_org)).await;
+    let gp = app.logged_in_at("gp", Some(practice)).await;
     let send = |m: Method, path: String, cookie: &String, body: Value| {
         app.as_user(m, &path, cookie).json(&body).send()
     };

@@ -5,8 +5,6 @@
 //! email once; a dead worker's lease expires and its email is sent once; a 5xx refusal fails
 //! at once, repeated failures after `max_attempts`, both visible to admins.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::mail::{SmtpServer, eventually, free_port};
 use e2e::{Backend, PASSWORD, TestApp, both};
 use platform::config::{Settings, SmtpTls, TransportKind};
@@ -40,20 +38,6 @@ async fn rows(app: &TestApp) -> Vec<email_outbox::Model> {
         .unwrap()
 }
 
-async fn move_to(app: &TestApp, cookie: &str, id: &str, to: &str, comment: Option<&str>) -> u16 {
-    app.as_user(
-        Method::POST,
-        &format!("/api/v1/trials/{id}/transitions"),
-        cookie,
-    )
-    .json(&json!({"to": to, "comment": comment}))
-    .send()
-    .await
-    .unwrap()
-    .status()
-    .as_u16()
-}
-
 /// A sponsor organisation with `users` sponsor users; a submitted trial of theirs.
 /// Returns `(trial id, sponsor emails, sponsor cookie, admin cookie)`.
 async fn submitted_trial(app: &TestApp, users: usize) -> (String, Vec<String>, String, String) {
@@ -75,7 +59,12 @@ async fn submitted_trial(app: &TestApp, users: usize) -> (String, Vec<String>, S
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(move_to(app, &cookie, &id, "submitted", None).await, 200);
+    assert_eq!(
+        app.transition(&cookie, &id, "submitted", None)
+            .await
+            .status(),
+        200
+    );
     (id, emails, cookie, admin)
 }
 
@@ -104,7 +93,9 @@ both!(
 
         let comment = "Criterion 3 needs a unit.";
         assert_eq!(
-            move_to(&app, &admin, &id, "draft", Some(comment)).await,
+            app.transition(&admin, &id, "draft", Some(comment))
+                .await
+                .status(),
             200
         );
         let sent = wait_until_sent(&app, 2).await;
@@ -146,8 +137,16 @@ both!(
             );
         }
 
-        assert_eq!(move_to(&app, &cookie, &id, "submitted", None).await, 200);
-        assert_eq!(move_to(&app, &admin, &id, "approved", None).await, 200);
+        assert_eq!(
+            app.transition(&cookie, &id, "submitted", None)
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            app.transition(&admin, &id, "approved", None).await.status(),
+            200
+        );
         let sent = wait_until_sent(&app, 4).await;
         let approved: Vec<_> = sent.iter().filter(|r| r.kind == "trial_approved").collect();
         assert_eq!(approved.len(), 2);
@@ -159,8 +158,16 @@ both!(
         to.sort();
         assert_eq!(to, emails);
         // Moves that are neither an approval nor a rejection send nothing.
-        assert_eq!(move_to(&app, &cookie, &id, "recruiting", None).await, 200);
-        assert_eq!(move_to(&app, &cookie, &id, "paused", None).await, 200);
+        assert_eq!(
+            app.transition(&cookie, &id, "recruiting", None)
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            app.transition(&cookie, &id, "paused", None).await.status(),
+            200
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(rows(&app).await.len(), 4);
         assert_eq!(mailbox.all().len(), 4);
@@ -172,8 +179,18 @@ both!(
     |app: TestApp| async move {
         let (id, emails, cookie, admin) = submitted_trial(&app, 1).await;
         // Refused: a rejection without a comment, an approval by the sponsor.
-        assert_eq!(move_to(&app, &admin, &id, "draft", Some(" ")).await, 422);
-        assert_eq!(move_to(&app, &cookie, &id, "approved", None).await, 403);
+        assert_eq!(
+            app.transition(&admin, &id, "draft", Some(" "))
+                .await
+                .status(),
+            422
+        );
+        assert_eq!(
+            app.transition(&cookie, &id, "approved", None)
+                .await
+                .status(),
+            403
+        );
         // A transaction that enqueues and rolls back leaves nothing.
         let outbox = Outbox::from_settings(&app.settings);
         let email = TrialApproved {
@@ -222,7 +239,10 @@ async fn smtp_delivers_to_a_real_server(backend: Backend) {
     let server = SmtpServer::start();
     let app = e2e::spawn_app_with(backend, smtp_to(server.port)).await;
     let (id, emails, _, admin) = submitted_trial(&app, 1).await;
-    assert_eq!(move_to(&app, &admin, &id, "approved", None).await, 200);
+    assert_eq!(
+        app.transition(&admin, &id, "approved", None).await.status(),
+        200
+    );
     server.wait_for(1, WAIT).await;
     let sent = wait_until_sent(&app, 1).await;
     assert_is_approval(&server, &sent[0], &emails[0]);
@@ -242,7 +262,10 @@ async fn smtp_down_then_up(backend: Backend) {
     let port = free_port();
     let app = e2e::spawn_app_with(backend, smtp_to(port)).await;
     let (id, emails, _, admin) = submitted_trial(&app, 1).await;
-    assert_eq!(move_to(&app, &admin, &id, "approved", None).await, 200);
+    assert_eq!(
+        app.transition(&admin, &id, "approved", None).await.status(),
+        200
+    );
     // The server is down: the email waits, with its attempts and the time of the next one.
     let row = eventually("a failed attempt", WAIT, || async {
         rows(&app).await.into_iter().find(|r| r.attempts >= 2)
@@ -333,7 +356,10 @@ async fn failed_after_max_attempts(backend: Backend) {
     })
     .await;
     let (id, _, cookie, admin) = submitted_trial(&app, 1).await;
-    assert_eq!(move_to(&app, &admin, &id, "approved", None).await, 200);
+    assert_eq!(
+        app.transition(&admin, &id, "approved", None).await.status(),
+        200
+    );
     let row = eventually("the email to fail", WAIT, || async {
         rows(&app).await.into_iter().find(|r| r.status == "failed")
     })
@@ -387,7 +413,10 @@ async fn file_transport_writes_eml_files() {
     })
     .await;
     let (id, _, _, admin) = submitted_trial(&app, 2).await;
-    assert_eq!(move_to(&app, &admin, &id, "approved", None).await, 200);
+    assert_eq!(
+        app.transition(&admin, &id, "approved", None).await.status(),
+        200
+    );
     let sent = wait_until_sent(&app, 2).await;
     let files: Vec<String> = std::fs::read_dir(&folder)
         .unwrap()
@@ -449,7 +478,10 @@ async fn a_permanent_smtp_refusal_fails_at_once(backend: Backend) {
     let server = SmtpServer::start_refusing();
     let app = e2e::spawn_app_with(backend, smtp_to(server.port)).await;
     let (id, _, _, admin) = submitted_trial(&app, 1).await;
-    assert_eq!(move_to(&app, &admin, &id, "approved", None).await, 200);
+    assert_eq!(
+        app.transition(&admin, &id, "approved", None).await.status(),
+        200
+    );
     let row = eventually("the email to fail", WAIT, || async {
         rows(&app).await.into_iter().find(|r| r.status == "failed")
     })

@@ -2,8 +2,6 @@
 //! form (CSRF, inline errors that keep what was typed), roles, the review by an
 //! administrator through to recruiting, and the ClinicalTrials.gov import.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{PASSWORD, TestApp, both};
 use reqwest::{Method, header};
 use serde_json::Value;

@@ -2,8 +2,6 @@
 //! exactly the routes the server registers, with their methods and security; the docs page
 //! serves its own (vendored) assets; every error code is documented.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{Backend, TestApp, both, spawn_app};
 use platform::error::ApiError;
 use serde_json::Value;

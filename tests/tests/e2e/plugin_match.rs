@@ -2,19 +2,11 @@
 //! every alert-fatigue rule applies, bad bodies are 4xx naming the field; the sealed pop-up
 //! page and its answers; CORS for web EHRs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
-use e2e::{Backend, PASSWORD, TestApp, both};
+use e2e::flow::{self, ok, pseudonym};
+use e2e::{Backend, TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-async fn ok(r: reqwest::Response) -> Value {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 struct Fx {
     admin: String,
@@ -31,55 +23,14 @@ impl Fx {
 }
 
 async fn fixture(app: &TestApp, names: &[&str]) -> Fx {
-    let admin = app
-        .login(&app.seed_user("admin", None).await, PASSWORD)
-        .await;
+    let admin = app.logged_in("admin").await;
     let practice = app.seed_organisation("Cabinet du Port", "practice").await;
-    let key = ok(app
-        .as_user(
-            Method::POST,
-            &format!("/api/v1/organisations/{practice}/api-keys"),
-            &admin,
-        )
-        .json(&json!({"label": "accueil"}))
-        .send()
-        .await
-        .unwrap())
-    .await["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = flow::api_key(app, &admin, practice).await;
     let org = app.seed_organisation("Sponsor", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
     let mut trials = Vec::new();
     for name in names {
-        let t = ok(app
-            .as_user(Method::POST, "/api/v1/trials", &sponsor)
-            .json(&json!({"definition": e2e::example_trial(name)}))
-            .send()
-            .await
-            .unwrap())
-        .await;
-        let id = t["id"].as_str().unwrap().to_string();
-        for (cookie, to) in [
-            (&sponsor, "submitted"),
-            (&admin, "approved"),
-            (&sponsor, "recruiting"),
-        ] {
-            ok(app
-                .as_user(
-                    Method::POST,
-                    &format!("/api/v1/trials/{id}/transitions"),
-                    cookie,
-                )
-                .json(&json!({"to": to}))
-                .send()
-                .await
-                .unwrap())
-            .await;
-        }
+        let id = flow::recruiting_example(app, &admin, &sponsor, name).await;
         trials.push((name.to_string(), id));
     }
     Fx {
@@ -90,14 +41,6 @@ async fn fixture(app: &TestApp, names: &[&str]) -> Fx {
     }
 }
 
-fn example_patient(name: &str) -> Value {
-    let path = format!(
-        "{}/../trials/examples/patients/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 async fn post_match(app: &TestApp, key: &str, body: Value) -> reqwest::Response {
     app.request(Method::POST, "/api/v1/match")
         .bearer_auth(key)
@@ -105,10 +48,6 @@ async fn post_match(app: &TestApp, key: &str, body: Value) -> reqwest::Response 
         .send()
         .await
         .unwrap()
-}
-
-fn pseudonym(n: u8) -> String {
-    format!("{n:02x}").repeat(32)
 }
 
 /// Values that exist nowhere but in this test's record.
@@ -144,7 +83,7 @@ fn fhir_record() -> Value {
 both!(
     a_match_leaves_no_trace_in_the_database_or_the_logs,
     |app: TestApp| async move {
-        e2e::capture_logs();
+        let capture = e2e::LogCapture::start();
         let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
         let r = post_match(
         &app,
@@ -182,7 +121,7 @@ both!(
             dump.contains("plugin_settings") || dump.contains("trials"),
             "the dump reads tables"
         );
-        let logs = e2e::capture_logs();
+        let logs = capture.text();
         assert!(
             logs.contains("/api/v1/match"),
             "the capture sees the request: {logs}"
@@ -197,7 +136,7 @@ both!(
         let r = post_match(&app, &f.key, json!({"fhir": bad, "pseudonym": "Zéphyrine"})).await;
         assert_eq!(r.status(), 422);
         let body = r.text().await.unwrap();
-        let logs = e2e::capture_logs();
+        let logs = capture.text();
         for value in DISTINCTIVE {
             assert!(
                 !body.contains(value),
@@ -217,7 +156,7 @@ async fn alerts_for(app: &TestApp, f: &Fx, patient: &str) -> Vec<String> {
     let v = ok(post_match(
         app,
         &f.key,
-        json!({"patient": example_patient("dupont-jean"), "pseudonym": patient, "date": "2026-11-23"}),
+        json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": patient, "date": "2026-11-23"}),
     )
     .await)
     .await;
@@ -241,14 +180,7 @@ async fn send_event(app: &TestApp, f: &Fx, trial: &str, patient: &str, response:
         "not_now" => e["snooze_until"] = json!("2099-01-01"),
         _ => {}
     }
-    ok(app
-        .request(Method::POST, "/api/v1/events")
-        .bearer_auth(&f.key)
-        .json(&json!({"events": [e]}))
-        .send()
-        .await
-        .unwrap())
-    .await;
+    ok(app.post_events(&f.key, &[e]).await).await;
 }
 
 async fn set_settings(app: &TestApp, f: &Fx, body: Value) {
@@ -297,8 +229,9 @@ both!(
         assert_eq!(alerts_for(&app, &f, &p).await, ["influenza-vaccine-65"]);
         send_event(&app, &f, "influenza-vaccine-65", &p, "shown").await;
         assert!(alerts_for(&app, &f, &p).await.is_empty());
-        // Near the practice only: a trial whose only site is far away is not shown.
-        let sponsor_site = app
+        // Near the practice only: a trial whose only site is far away is not shown. An
+        // administrator may add a site to any trial.
+        let site = app
         .as_user(
             Method::POST,
             &format!("/api/v1/trials/{}/sites", f.trial("diabetes-t2-hba1c")),
@@ -308,25 +241,36 @@ both!(
         .send()
         .await
         .unwrap();
-        assert!(sponsor_site.status().is_success() || sponsor_site.status() == 404);
-        if sponsor_site.status().is_success() {
-            // The practice in Marseille, 50 km at most.
-            set_settings(
-                &app,
-                &f,
-                json!({"max_alerts": 3, "max_unanswered_shows": 2, "max_distance_km": 50.0,
-                "latitude": 43.30, "longitude": 5.37}),
-            )
-            .await;
-            let mut got = alerts_for(&app, &f, &q).await;
-            got.sort();
-            assert_eq!(got, ["hypertension-uncontrolled", "influenza-vaccine-65"]);
-        }
+        let status = site.status();
+        assert_eq!(status, 201, "{}", site.text().await.unwrap());
+        // A practice in Marseille, 50 km at most: the trial sited in Lille only is left out;
+        // the others have no located site, so they are kept.
+        set_settings(
+            &app,
+            &f,
+            json!({"max_alerts": 3, "max_unanswered_shows": 2, "max_distance_km": 50.0,
+            "latitude": 43.30, "longitude": 5.37}),
+        )
+        .await;
+        let mut got = alerts_for(&app, &f, &q).await;
+        got.sort();
+        assert_eq!(got, ["hypertension-uncontrolled", "influenza-vaccine-65"]);
+        // The same limit near Lille: the site is within reach, all three are shown.
+        set_settings(
+            &app,
+            &f,
+            json!({"max_alerts": 3, "max_unanswered_shows": 2, "max_distance_km": 50.0,
+            "latitude": 50.60, "longitude": 3.10}),
+        )
+        .await;
+        let mut got = alerts_for(&app, &f, &q).await;
+        got.sort();
+        assert_eq!(got, names, "a site within the limit keeps its trial");
         // Without a pseudonym, only the practice's limits apply.
         let v = ok(post_match(
             &app,
             &f.key,
-            json!({"patient": example_patient("dupont-jean"), "date": "2026-11-23"}),
+            json!({"patient": e2e::example_patient("dupont-jean"), "date": "2026-11-23"}),
         )
         .await)
         .await;
@@ -336,7 +280,7 @@ both!(
 
 both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
     let f = fixture(&app, &[]).await;
-    let patient = example_patient("dupont-jean");
+    let patient = e2e::example_patient("dupont-jean");
     let cases = [
         (json!({}), "$.patient", "required"),
         (
@@ -393,7 +337,7 @@ both!(
         let v = ok(post_match(
         &app,
         &f.key,
-        json!({"patient": example_patient("dupont-jean"), "pseudonym": p, "date": "2026-11-23"}),
+        json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": p, "date": "2026-11-23"}),
     )
     .await)
     .await;

@@ -1,8 +1,6 @@
 //! The hash-chained audit log on both databases: appends in transactions, verification,
 //! and tampering of every kind it must reveal.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{TestApp, both};
 use platform::audit::hash::{Content, GENESIS, row_hash};
 use platform::audit::{self, Actor, ActorKind, BreakReason, Broken};

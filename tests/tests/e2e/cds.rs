@@ -2,8 +2,6 @@
 //! that signs real JWTs (ES384, RS384, ES256) against the real server, with a loopback EHR
 //! playing the JWKS endpoint and the FHIR server. On SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::cds::{Ehr, ISSUER, SigningKey, claims, hmac_signed, jwks, unsigned};
 use e2e::{Backend, TestApp, spawn_app_with};
 use jsonwebtoken::Algorithm;
@@ -868,7 +866,7 @@ fn overridden(card: &Value, code: &str, at: &str) -> Value {
 }
 
 async fn cards_through_the_sdk(backend: Backend) {
-    e2e::capture_logs();
+    let capture = e2e::LogCapture::start();
     let p = Practices::start(backend).await;
     let patient = "ehr-patient-4711-zephyrine";
 
@@ -1005,7 +1003,7 @@ async fn cards_through_the_sdk(backend: Backend) {
     assert_eq!(p.events(accepted).await.len(), 2);
 
     // No JWT and no patient value in the logs.
-    let logs = e2e::capture_logs();
+    let logs = capture.text();
     assert!(logs.contains("/cds-services"), "the capture sees the calls");
     let jwt = p.token(ISSUER, SERVICE);
     let signature = jwt.rsplit('.').next().unwrap();

@@ -2,8 +2,6 @@
 //! role, sites and coordinators, consent documents, the plugin bundle and its ETag, and the
 //! audit chain after it all.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{PASSWORD, TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -19,8 +17,7 @@ async fn body(r: reqwest::Response) -> Value {
 /// A sponsor organisation with one logged-in user: `(organisation id, cookie)`.
 async fn sponsor(app: &TestApp, name: &str) -> (uuid::Uuid, String) {
     let org = app.seed_organisation(name, "sponsor").await;
-    let email = app.seed_user("sponsor", Some(org)).await;
-    (org, app.login(&email, PASSWORD).await)
+    (org, app.logged_in_at("sponsor", Some(org)).await)
 }
 
 async fn create(app: &TestApp, cookie: &str, definition: Value) -> Value {
@@ -34,37 +31,22 @@ async fn create(app: &TestApp, cookie: &str, definition: Value) -> Value {
     body(r).await
 }
 
-async fn move_to(
-    app: &TestApp,
-    cookie: &str,
-    id: &str,
-    to: &str,
-    comment: Option<&str>,
-) -> reqwest::Response {
-    app.as_user(
-        Method::POST,
-        &format!("/api/v1/trials/{id}/transitions"),
-        cookie,
-    )
-    .json(&json!({"to": to, "comment": comment}))
-    .send()
-    .await
-    .unwrap()
-}
-
 /// A trial taken all the way to recruiting: `(trial id, sponsor cookie, admin cookie)`.
 async fn recruiting(app: &TestApp, name: &str) -> (String, String, String) {
     let (_, s) = sponsor(app, &format!("Sponsor {name}")).await;
     let admin = app.logged_in("admin").await;
     let t = create(app, &s, example(name)).await;
     let id = t["id"].as_str().unwrap().to_string();
-    assert_eq!(move_to(app, &s, &id, "submitted", None).await.status(), 200);
     assert_eq!(
-        move_to(app, &admin, &id, "approved", None).await.status(),
+        app.transition(&s, &id, "submitted", None).await.status(),
         200
     );
     assert_eq!(
-        move_to(app, &s, &id, "recruiting", None).await.status(),
+        app.transition(&admin, &id, "approved", None).await.status(),
+        200
+    );
+    assert_eq!(
+        app.transition(&s, &id, "recruiting", None).await.status(),
         200
     );
     (id, s, admin)
@@ -187,7 +169,10 @@ both!(
             .await
             .unwrap();
         assert_eq!(r.status(), 422, "the id cannot change");
-        assert_eq!(move_to(&app, &s, id, "submitted", None).await.status(), 200);
+        assert_eq!(
+            app.transition(&s, id, "submitted", None).await.status(),
+            200
+        );
         let r = app
             .as_user(Method::PUT, &format!("/api/v1/trials/{id}"), &s)
             .json(&json!({"definition": d}))
@@ -206,47 +191,53 @@ both!(
         let admin = app.logged_in("admin").await;
         let t = create(&app, &s, example("lung-screening-copd")).await;
         let id = t["id"].as_str().unwrap();
-        let r = move_to(&app, &s, id, "recruiting", None).await;
+        let r = app.transition(&s, id, "recruiting", None).await;
         assert_eq!(
             (r.status().as_u16(), body(r).await["error"]["code"].clone()),
             (409, json!("invalid_transition"))
         );
-        assert_eq!(move_to(&app, &s, id, "submitted", None).await.status(), 200);
         assert_eq!(
-            move_to(&app, &s, id, "approved", None).await.status(),
+            app.transition(&s, id, "submitted", None).await.status(),
+            200
+        );
+        assert_eq!(
+            app.transition(&s, id, "approved", None).await.status(),
             403,
             "sponsors do not approve"
         );
-        let r = move_to(&app, &admin, id, "draft", None).await;
+        let r = app.transition(&admin, id, "draft", None).await;
         assert_eq!(r.status(), 422, "a rejection needs a comment");
-        let r = move_to(
-            &app,
-            &admin,
-            id,
-            "draft",
-            Some("Add an exclusion for lung cancer history"),
-        )
-        .await;
+        let r = app
+            .transition(
+                &admin,
+                id,
+                "draft",
+                Some("Add an exclusion for lung cancer history"),
+            )
+            .await;
         assert_eq!(
             body(r).await["review_comment"],
             "Add an exclusion for lung cancer history"
         );
-        assert_eq!(move_to(&app, &s, id, "submitted", None).await.status(), 200);
         assert_eq!(
-            move_to(&app, &admin, id, "approved", None).await.status(),
+            app.transition(&s, id, "submitted", None).await.status(),
+            200
+        );
+        assert_eq!(
+            app.transition(&admin, id, "approved", None).await.status(),
             200
         );
         for to in ["recruiting", "paused", "recruiting", "closed"] {
-            let r = move_to(&app, &s, id, to, None).await;
+            let r = app.transition(&s, id, to, None).await;
             assert_eq!(r.status(), 200, "to {to}");
             assert_eq!(body(r).await["status"], to);
         }
         assert_eq!(
-            move_to(&app, &s, id, "recruiting", None).await.status(),
+            app.transition(&s, id, "recruiting", None).await.status(),
             409,
             "closed is final"
         );
-        assert_eq!(move_to(&app, &s, id, "open", None).await.status(), 422);
+        assert_eq!(app.transition(&s, id, "open", None).await.status(), 422);
     }
 );
 
@@ -328,7 +319,7 @@ both!(roles_see_only_their_trials, |app: TestApp| async move {
             .collect::<Vec<_>>(),
         vec![id.as_str()]
     );
-    assert_eq!(move_to(&app, &gp, &id, "paused", None).await.status(), 403);
+    assert_eq!(app.transition(&gp, &id, "paused", None).await.status(), 403);
     // Admins see everything; filters apply.
     let all = body(
         app.as_user(Method::GET, "/api/v1/trials", &admin)
@@ -437,7 +428,7 @@ both!(
         .await;
         assert_eq!(listed[0]["email"], coordinator_email);
         assert_eq!(
-            move_to(&app, &coordinator, &id, "paused", None)
+            app.transition(&coordinator, &id, "paused", None)
                 .await
                 .status(),
             403,
@@ -542,17 +533,7 @@ both!(the_plugin_bundle_and_its_etag, |app: TestApp| async move {
     let (_, other) = sponsor(&app, "Draft only").await;
     create(&app, &other, example("child-overweight")).await;
     let practice = app.seed_organisation("Cabinet médical", "practice").await;
-    let r = app
-        .as_user(
-            Method::POST,
-            &format!("/api/v1/organisations/{practice}/api-keys"),
-            &admin,
-        )
-        .json(&json!({"label": "poste 1"}))
-        .send()
-        .await
-        .unwrap();
-    let key = body(r).await["key"].as_str().unwrap().to_string();
+    let key = e2e::flow::api_key(&app, &admin, practice).await;
     let get = |etag: Option<&str>| {
         let mut b = app
             .request(Method::GET, "/api/v1/plugin/bundle")
@@ -596,7 +577,7 @@ both!(the_plugin_bundle_and_its_etag, |app: TestApp| async move {
         etag
     );
     assert_eq!(get(Some("\"stale\"")).await.unwrap().status(), 200);
-    assert_eq!(move_to(&app, &s, &id, "paused", None).await.status(), 200);
+    assert_eq!(app.transition(&s, &id, "paused", None).await.status(), 200);
     let r = get(Some(&etag)).await.unwrap();
     assert_eq!(r.status(), 200, "a change changes the ETag");
     assert_eq!(body(r).await["trials"].as_array().unwrap().len(), 0);
@@ -661,21 +642,7 @@ both!(
     |app: TestApp| async move {
         let (id, _, admin) = recruiting(&app, "sicca-signal").await;
         let practice = app.seed_organisation("Cabinet ETag", "practice").await;
-        let key = body(
-            app.as_user(
-                Method::POST,
-                &format!("/api/v1/organisations/{practice}/api-keys"),
-                &admin,
-            )
-            .json(&json!({"label": "x"}))
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await["key"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let key = e2e::flow::api_key(&app, &admin, practice).await;
         let etag = || async {
             let r = app
                 .request(Method::GET, "/api/v1/plugin/bundle")

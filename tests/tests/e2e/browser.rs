@@ -1,8 +1,6 @@
 //! Browser smoke test: the pages render in headless Chromium, keyboard users reach the
 //! content through the skip link, and the language switch works.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::browser::Browser;
 use e2e::{Backend, spawn_app};
 

@@ -1,7 +1,5 @@
 //! The page chrome: language negotiation and switch, static assets, HTML error pages.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::{Backend, TestApp, both};
 use reqwest::header;
 

@@ -4,8 +4,6 @@
 //! recruiting and sees it. Screenshots of the form, the error and the preview are saved
 //! under `target/test-output/screenshots/`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::browser::Browser;
 use e2e::{Backend, PASSWORD, TestApp, spawn_app};
 use serde_json::{Value, json};

@@ -7,11 +7,9 @@
 //! practices, events a microsecond either side of midnight between Sunday and Monday (UTC),
 //! and events of another trial, which must not count.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use e2e::funnel_seed::{self, Event};
-use e2e::{PASSWORD, TestApp, both};
+use e2e::{TestApp, both};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use server::dashboard::{answers, funnel, tally};
@@ -58,9 +56,7 @@ struct Row {
 
 both!(grouped_in_sql_as_in_rust, |app: TestApp| async move {
     let org = app.seed_organisation("Grouping Pharma", "sponsor").await;
-    let sponsor = app
-        .login(&app.seed_user("sponsor", Some(org)).await, PASSWORD)
-        .await;
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
     let t = trial(&app, &sponsor, "diabetes-t2-hba1c").await;
     let other = trial(&app, &sponsor, "hypertension-uncontrolled").await;
     let mut practices = Vec::new();

@@ -3,8 +3,6 @@
 //! worklist, works it from referred to enrolled with the status form, and sees the trial's
 //! funnel change on its dashboard. Screenshots under `target/test-output/screenshots/`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
-
 use e2e::browser::Browser;
 use e2e::{Backend, PASSWORD, TestApp, flow, spawn_app};
 use serde_json::json;

@@ -4,7 +4,7 @@ CDS Hooks responses against JSON schemas written from the specification (tests/s
 the exported ResearchStudy resources (with their contained Group) against the fhir.resources
 models (FHIR R4B: ResearchStudy and Group are as in R4). Fails when nothing was kept.
 
-Also the referral Bundles that server/src/referral_fhir.rs's tests write to
+Also the referral Bundles that server/src/enrolment/referral/fhir.rs's tests write to
 target/test-output/referral-fhir (one per referral status, one with a withdrawn consent),
 validated as R4B `Bundle`s: Consent, ResearchSubject, Patient and Organization are unchanged
 between R4 and R4B for every element used (Consent and ResearchSubject were only reworked in

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Independent check of the PDFs the server's unit tests kept in target/test-output/consent-pdf
-(the signed-consent copy writer, server/src/pdf.rs): each file must open with pypdf in strict
+(the signed-consent copy writer, the pdf crate): each file must open with pypdf in strict
 mode, and the text extracted from its pages must contain every line of its sibling
 <name>.expect.txt (whitespace normalised). Fails when no PDF was kept."""
 

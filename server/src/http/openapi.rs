@@ -4,7 +4,7 @@
 //! run time).
 //!
 //! Routes registered in [`crate::http::routes::configure`] are listed in [`ApiDoc`]; the e2e test
-//! `tests/tests/openapi.rs` fails when one is missing.
+//! `tests/tests/e2e/openapi.rs` fails when one is missing.
 
 use crate::http::routes;
 use platform::error::ErrorBody;

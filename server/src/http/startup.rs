@@ -8,6 +8,7 @@ use actix_web::dev::Service;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpServer, web};
 use platform::auth::session::SessionKey;
+use platform::clock::Clock;
 use platform::config::Settings;
 use platform::email::worker::{Worker, WorkerSettings};
 use platform::email::{MemoryMailbox, Outbox, Transport};
@@ -29,8 +30,19 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the listener and builds the server (migrations are the caller's job).
+    /// Binds the listener and builds the server on the system clock (migrations are the
+    /// caller's job).
     pub fn build(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
+        Application::build_with_clock(settings, db, Clock::system())
+    }
+
+    /// [`Application::build`] with the clock every handler and job reads (a fixed one in
+    /// tests).
+    pub fn build_with_clock(
+        settings: &Settings,
+        db: DatabaseConnection,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))
             .map_err(|e| {
                 anyhow::anyhow!(
@@ -60,6 +72,7 @@ impl Application {
             settings.secrets.session_key.expose(),
         ));
         let shared_settings = web::Data::new(settings.clone());
+        let clock = web::Data::new(clock);
         let bundle_cache = web::Data::new(BundleCache::new());
         let cipher = web::Data::new(platform::crypto::Cipher::from_secret(
             settings.secrets.encryption_key.expose(),
@@ -126,6 +139,7 @@ impl Application {
                 .app_data(limit.clone())
                 .app_data(key.clone())
                 .app_data(shared_settings.clone())
+                .app_data(clock.clone())
                 .app_data(bundle_cache.clone())
                 .app_data(outbox.clone())
                 .app_data(token_key.clone())

@@ -68,8 +68,13 @@ pub fn nearest_first(sites: &mut [site::Model], from: Option<Location>) {
 
 /// The flow of a valid token: 404 when unknown, 410 when expired or used, 409 when the trial
 /// no longer recruits or has no consent document.
-pub async fn load<C: ConnectionTrait>(db: &C, token: &str, lang: &str) -> Result<Flow, ApiError> {
-    let t = match tokens::lookup(db, token, chrono::Utc::now()).await? {
+pub async fn load<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+    lang: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Flow, ApiError> {
+    let t = match tokens::lookup(db, token, now).await? {
         Lookup::Valid(t) => t,
         Lookup::Unknown => return Err(ApiError::NotFound("this link".into())),
         Lookup::Expired => return Err(ApiError::Gone("this link has expired".into())),

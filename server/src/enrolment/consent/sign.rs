@@ -12,7 +12,7 @@ use crate::enrolment::referral::recipients;
 use crate::enrolment::referral::store;
 use crate::plugin::consent_link as tokens;
 use base64::Engine;
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use platform::audit::{self, Actor};
 use platform::crypto::Cipher;
 use platform::email::{Attachment, Locale, Outbox};
@@ -58,8 +58,9 @@ pub async fn sign(
     token: &str,
     sub: Submission,
     lang: Locale,
+    now: DateTime<Utc>,
 ) -> Result<Done, ApiError> {
-    let now = Utc::now().trunc_subsecs(6);
+    let now = now.trunc_subsecs(6);
     let consent_id = Uuid::now_v7();
     let referral_id = Uuid::now_v7();
     let receipt = receipt_token();

@@ -6,7 +6,7 @@ use crate::emails::ConsentWithdrawn;
 use crate::enrolment::referral::recipients;
 use crate::enrolment::referral::status::{Reason, Status};
 use crate::enrolment::referral::store::{self, Change};
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use platform::audit::{self, Actor};
 use platform::email::{Locale, Outbox};
 use platform::entities::{consent, referral, site, trial};
@@ -20,8 +20,9 @@ pub async fn mark_withdrawn<C: ConnectionTrait>(
     db: &C,
     consent_id: Uuid,
     by: &str,
+    now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
-    let now = Utc::now().trunc_subsecs(6);
+    let now = now.trunc_subsecs(6);
     let done = consent::Entity::update_many()
         .col_expr(consent::Column::Status, Expr::value("withdrawn"))
         .col_expr(consent::Column::WithdrawnAt, Expr::value(now))
@@ -57,9 +58,10 @@ pub async fn by_patient(
     outbox: &Outbox,
     base_url: &str,
     c: consent::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let txn = platform::db::write(db).await?;
-    if !mark_withdrawn(&txn, c.id, "patient").await? {
+    if !mark_withdrawn(&txn, c.id, "patient", now).await? {
         return Ok(());
     }
     let r = referral::Entity::find()
@@ -75,7 +77,7 @@ pub async fn by_patient(
                 reason: Some(Reason::Declined),
                 detail: Some("consent withdrawn by the patient".into()),
             };
-            store::apply(&txn, outbox, r, &change, &Actor::patient()).await?;
+            store::apply(&txn, outbox, r, &change, &Actor::patient(), now).await?;
         }
         let t = trial::Entity::find_by_id(c.trial_id).one(&txn).await?;
         let s = site::Entity::find_by_id(site_id).one(&txn).await?;
@@ -83,7 +85,7 @@ pub async fn by_patient(
             trial_title: t.map(|t| t.title).unwrap_or_default(),
             site_name: s.map(|s| s.name).unwrap_or_default(),
             referral_url: format!("{base_url}/coordinator/referrals/{referral_id}"),
-            withdrawn_at: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            withdrawn_at: now.format("%Y-%m-%d %H:%M UTC").to_string(),
         };
         for to in recipients::of_site(&txn, site_id).await? {
             outbox.enqueue(&txn, &to, Locale::Fr, &email).await?;

@@ -57,6 +57,7 @@ pub async fn add(
     p: &Principal,
     referral_id: Uuid,
     body: &str,
+    now: DateTime<Utc>,
 ) -> Result<Note, ApiError> {
     let body = check(body)?;
     let txn = platform::db::write(db).await?;
@@ -66,7 +67,7 @@ pub async fn add(
         referral_id: Set(r.id),
         author_id: Set(author),
         body: Set(body),
-        created_at: Set(Utc::now().trunc_subsecs(6)),
+        created_at: Set(now.trunc_subsecs(6)),
     }
     .insert(&txn)
     .await?;

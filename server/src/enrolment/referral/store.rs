@@ -4,7 +4,7 @@
 
 use super::status::{self, Reason, Status};
 use crate::emails::ReferralOutcome;
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use platform::audit::{self, Actor};
 use platform::auth::{Principal, Role};
 use platform::email::{Locale, Outbox};
@@ -149,6 +149,7 @@ pub async fn apply<C: ConnectionTrait>(
     r: referral::Model,
     change: &Change,
     by: &Actor,
+    now: DateTime<Utc>,
 ) -> Result<referral::Model, ApiError> {
     let from = Status::parse(&r.status)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("unknown stored referral status")))?;
@@ -172,7 +173,7 @@ pub async fn apply<C: ConnectionTrait>(
             )]),
         },
     )?;
-    let now = Utc::now().trunc_subsecs(6);
+    let now = now.trunc_subsecs(6);
     let mut update = referral::Entity::update_many();
     if let Some(reached) = referral::Column::reached(change.to.as_str()) {
         update = update.col_expr(reached, Expr::value(now));
@@ -255,15 +256,25 @@ pub async fn transition(
     p: &Principal,
     id: Uuid,
     change: Change,
+    now: DateTime<Utc>,
 ) -> Result<referral::Model, ApiError> {
     let txn = platform::db::write(db).await?;
     let (user, r) = visible(&txn, p, id).await?;
-    let updated = apply(&txn, outbox, r, &change, &Actor::user(user.to_string())).await?;
+    let updated = apply(
+        &txn,
+        outbox,
+        r,
+        &change,
+        &Actor::user(user.to_string()),
+        now,
+    )
+    .await?;
     if change.to == Status::Withdrawn {
         crate::enrolment::consent::withdraw::mark_withdrawn(
             &txn,
             updated.consent_id,
             &format!("user:{user}"),
+            now,
         )
         .await?;
     }

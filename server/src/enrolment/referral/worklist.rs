@@ -197,6 +197,7 @@ pub async fn worklist(
     filters: &Filters,
     overdue_days: u32,
     format: &str,
+    now: DateTime<Utc>,
 ) -> Result<Worklist, ApiError> {
     let u = p.require(&[Role::Coordinator])?;
     let sites = store::coordinator_sites(db, u.id).await?;
@@ -237,7 +238,6 @@ pub async fn worklist(
         .into_iter()
         .map(|c| (c.id, c.identity_sealed))
         .collect();
-    let now = Utc::now();
     let consents: Vec<Uuid> = found.iter().map(|r| r.consent_id).collect();
     let mut rows = Vec::with_capacity(found.len());
     for (summary, consent_id) in view::summaries(db, found).await?.into_iter().zip(consents) {

@@ -14,6 +14,7 @@ use crate::http::pages::form::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
+use platform::clock::Clock;
 use platform::config::Settings;
 use platform::crypto::Cipher;
 use platform::email::Outbox;
@@ -99,8 +100,9 @@ pub async fn consent(
     ctx: PageContext,
     db: web::Data<DatabaseConnection>,
     token: web::Path<String>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let flow = flow::load(db.get_ref(), &token, ctx.lang_code())
+    let flow = flow::load(db.get_ref(), &token, ctx.lang_code(), clock.now())
         .await
         .map_err(|e| ctx.fail(e))?;
     let page = ConsentPage {
@@ -124,12 +126,13 @@ pub async fn sign(
     req: HttpRequest,
     token: web::Path<String>,
     web::Form(pairs): web::Form<Pairs>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let flow = flow::load(db.get_ref(), &token, ctx.lang_code())
+    let flow = flow::load(db.get_ref(), &token, ctx.lang_code(), clock.now())
         .await
         .map_err(|e| ctx.fail(e))?;
     let site_ids: Vec<_> = flow.sites.iter().map(|s| s.id).collect();
-    let today = chrono::Utc::now().date_naive();
+    let today = clock.today();
     let parsed = form::parse(&pairs, &flow.questions, &site_ids, today).and_then(|s| {
         if s.document_id == flow.document.id {
             Ok(s)
@@ -158,8 +161,16 @@ pub async fn sign(
         outbox: &outbox,
         base_url: &base_url,
     };
-    let done = signing::sign(db.get_ref(), services, &flow, &token, sub, ctx.lang)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let done = signing::sign(
+        db.get_ref(),
+        services,
+        &flow,
+        &token,
+        sub,
+        ctx.lang,
+        clock.now(),
+    )
+    .await
+    .map_err(|e| ctx.fail(e))?;
     Ok(see_other(&format!("/consent/receipt/{}", done.receipt)))
 }

@@ -19,6 +19,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use platform::auth::session::SessionKey;
 use platform::auth::{Principal, Role};
+use platform::clock::Clock;
 use platform::config::Settings;
 use platform::crypto::Cipher;
 use platform::email::Outbox;
@@ -147,6 +148,7 @@ async fn load(
     settings: &Settings,
     query: &Pairs,
     format: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Filters, Worklist), PageError> {
     let p = principal(ctx)?;
     let filters = Filters::parse(|k| Some(query.get(k))).map_err(|e| ctx.fail(e))?;
@@ -157,6 +159,7 @@ async fn load(
         &filters,
         settings.referrals.overdue_days,
         format,
+        now,
     )
     .await
     .map_err(|e| ctx.fail(e))?;
@@ -171,8 +174,9 @@ pub async fn list(
     cipher: web::Data<Cipher>,
     settings: web::Data<Settings>,
     query: web::Query<Pairs>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let (filters, found) = load(&ctx, &db, &cipher, &settings, &query, "html").await?;
+    let (filters, found) = load(&ctx, &db, &cipher, &settings, &query, "html", clock.now()).await?;
     Ok(no_store(render(
         StatusCode::OK,
         &ListPage {
@@ -191,8 +195,9 @@ pub async fn csv(
     cipher: web::Data<Cipher>,
     settings: web::Data<Settings>,
     query: web::Query<Pairs>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let (_, found) = load(&ctx, &db, &cipher, &settings, &query, "csv").await?;
+    let (_, found) = load(&ctx, &db, &cipher, &settings, &query, "csv", clock.now()).await?;
     Ok(no_store(
         HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
@@ -227,6 +232,7 @@ pub async fn change(
     key: web::Data<SessionKey>,
     id: web::Path<String>,
     web::Form(f): web::Form<Pairs>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let p = principal(&ctx)?;
     ctx.check_csrf(&key, &f.get("csrf_token"))?;
@@ -235,9 +241,16 @@ pub async fn change(
     let reason = Reason::parse(&f.get("reason"));
     let detail = Some(f.get("detail").trim().to_string()).filter(|d| !d.is_empty());
     let result = match to {
-        Some(to) => store::transition(&db, &outbox, &p, id, Change { to, reason, detail })
-            .await
-            .map(|_| ()),
+        Some(to) => store::transition(
+            &db,
+            &outbox,
+            &p,
+            id,
+            Change { to, reason, detail },
+            clock.now(),
+        )
+        .await
+        .map(|_| ()),
         None => Err(ApiError::invalid("$.status", "required", "choose a status")),
     };
     match result {
@@ -261,11 +274,12 @@ pub async fn note(
     key: web::Data<SessionKey>,
     id: web::Path<String>,
     web::Form(f): web::Form<Pairs>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let p = principal(&ctx)?;
     ctx.check_csrf(&key, &f.get("csrf_token"))?;
     let id = referral_id(&ctx, &id)?;
-    match notes::add(&db, &p, id, &f.get("body")).await {
+    match notes::add(&db, &p, id, &f.get("body"), clock.now()).await {
         Ok(_) => Ok(see_other(&format!("/coordinator/referrals/{id}#notes"))),
         Err(e @ ApiError::Validation(_)) => {
             let (status, message) = refusal(&e);

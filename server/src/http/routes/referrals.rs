@@ -11,6 +11,7 @@ use crate::http::openapi::{JsonBodyErrors, PracticeErrors, SessionErrors};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use platform::auth::Principal;
+use platform::clock::Clock;
 use platform::config::Settings;
 use platform::crypto::Cipher;
 use platform::email::Outbox;
@@ -107,6 +108,7 @@ pub async fn set_status(
     p: Principal,
     id: web::Path<Uuid>,
     ApiJson(body): ApiJson<StatusChange>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     if body
         .detail
@@ -125,7 +127,7 @@ pub async fn set_status(
         detail: body.detail.filter(|d| !d.trim().is_empty()),
     };
     let id = id.into_inner();
-    let updated = store::transition(db.get_ref(), &outbox, &p, id, change).await?;
+    let updated = store::transition(db.get_ref(), &outbox, &p, id, change, clock.now()).await?;
     Ok(HttpResponse::Ok().json(view::summary(db.get_ref(), updated).await?))
 }
 
@@ -177,8 +179,9 @@ pub async fn add_note(
     p: Principal,
     id: web::Path<Uuid>,
     ApiJson(body): ApiJson<NewNote>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let note = notes::add(db.get_ref(), &p, id.into_inner(), &body.body).await?;
+    let note = notes::add(db.get_ref(), &p, id.into_inner(), &body.body, clock.now()).await?;
     Ok(HttpResponse::Created().json(note))
 }
 

@@ -14,6 +14,7 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, HeaderValue};
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use platform::auth::{Principal, Role};
+use platform::clock::Clock;
 use platform::error::ApiError;
 use platform::i18n;
 use sea_orm::DatabaseConnection;
@@ -198,12 +199,17 @@ fn principal(ctx: &PageContext, roles: &[Role]) -> Result<Principal, PageError> 
 
 const READERS: [Role; 3] = [Role::Admin, Role::Sponsor, Role::Coordinator];
 
-async fn figures(ctx: &PageContext, db: &Db, id: &str) -> Result<TrialDashboard, PageError> {
+async fn figures(
+    ctx: &PageContext,
+    db: &Db,
+    id: &str,
+    today: chrono::NaiveDate,
+) -> Result<TrialDashboard, PageError> {
     let p = principal(ctx, &READERS)?;
     let id: Uuid = id
         .parse()
         .map_err(|_| ctx.fail(ApiError::NotFound("this trial".into())))?;
-    dashboard::trial_dashboard(db.get_ref(), &p, id, chrono::Utc::now().date_naive())
+    dashboard::trial_dashboard(db.get_ref(), &p, id, today)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -220,8 +226,9 @@ pub async fn trial(
     ctx: PageContext,
     db: Db,
     id: web::Path<String>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let d = figures(&ctx, &db, &id).await?;
+    let d = figures(&ctx, &db, &id, clock.today()).await?;
     Ok(no_store(render(StatusCode::OK, &TrialPage { ctx, d })))
 }
 
@@ -231,8 +238,9 @@ pub async fn trial_csv(
     ctx: PageContext,
     db: Db,
     id: web::Path<String>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let d = figures(&ctx, &db, &id).await?;
+    let d = figures(&ctx, &db, &id, clock.today()).await?;
     let name = format!(
         "attachment; filename=\"funnel-{}-{}.csv\"",
         d.trial.id,

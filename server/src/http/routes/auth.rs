@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, post, web};
 use platform::accounts::{self, UserView};
 use platform::auth::Principal;
 use platform::auth::session::{COOKIE, LIFETIME_SECS, SessionKey};
+use platform::clock::Clock;
 use platform::config::{Environment, Settings};
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
@@ -54,8 +55,9 @@ pub async fn login(
     key: web::Data<SessionKey>,
     settings: web::Data<Settings>,
     ApiJson(c): ApiJson<Credentials>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = chrono::Utc::now();
+    let now = clock.now();
     let user = accounts::login(db.get_ref(), &c.email, &c.password, now).await?;
     let value = key.issue(user.id, now.timestamp());
     Ok(HttpResponse::Ok()

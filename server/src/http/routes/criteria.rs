@@ -9,6 +9,7 @@ use crate::criteria::example_patients::ExamplePatient;
 use crate::http::openapi::{JsonBodyErrors, SessionErrors};
 use actix_web::{HttpResponse, get, post, web};
 use platform::auth::{Principal, Role};
+use platform::clock::Clock;
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
 
@@ -68,9 +69,10 @@ pub async fn preview(
 pub async fn test(
     p: Principal,
     ApiJson(input): ApiJson<TestInput>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     p.require(&BUILDERS)?;
-    let today = chrono::Utc::now().date_naive();
+    let today = clock.today();
     Ok(HttpResponse::Ok().json(builder::test(input, today)?))
 }
 

@@ -124,6 +124,10 @@ impl FromRequest for Principal {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|v| v.trim().to_string());
         let cookie = req.cookie(COOKIE).map(|c| c.value().to_string());
+        let now = req
+            .app_data::<web::Data<crate::clock::Clock>>()
+            .map_or_else(chrono::Utc::now, |c| c.now())
+            .timestamp();
         Box::pin(async move {
             let (Some(db), Some(key)) = (db, key) else {
                 return Err(ApiError::Internal(anyhow::anyhow!(
@@ -133,7 +137,6 @@ impl FromRequest for Principal {
             if let Some(bearer) = bearer {
                 return practice(&db, &bearer).await;
             }
-            let now = chrono::Utc::now().timestamp();
             let session = cookie
                 .and_then(|c| key.verify(&c, now))
                 .ok_or(ApiError::Unauthenticated)?;

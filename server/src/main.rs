@@ -1,5 +1,6 @@
 //! The `server` binary: `serve` (default; `--demo` seeds demo data first), `migrate`,
-//! `create-user`, `demo`, `outbox`, `digest`, `audit verify`, and the hidden `bench-seed` for load tests.
+//! `create-user`, `demo`, `outbox`, `digest`, `expire`, `audit verify`, and the hidden
+//! `bench-seed` for load tests.
 
 use clap::{Parser, Subcommand};
 use platform::config::Settings;
@@ -69,6 +70,9 @@ enum Command {
     /// Enqueue this ISO week's digest for every coordinator who has not had it (whatever the
     /// configured day); the running server's outbox worker sends them.
     Digest,
+    /// Close every recruiting trial whose recruitment ended before today (UTC), as the
+    /// running server does at start and every hour.
+    Expire,
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -160,6 +164,15 @@ fn main() -> ExitCode {
                 .await
                 .map_err(server::cli::terminal)?;
                 println!("{n} weekly digest(s) enqueued");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Expire => {
+                let db = db::connect(&settings.database).await?;
+                db::migrate(&db).await?;
+                let n = server::registry::expiry::close_ended(&db, chrono::Utc::now())
+                    .await
+                    .map_err(server::cli::terminal)?;
+                println!("{n} trial(s) closed");
                 Ok(ExitCode::SUCCESS)
             }
             Command::Outbox => {

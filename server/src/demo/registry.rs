@@ -175,9 +175,11 @@ pub(crate) async fn recruiting(
                 ]),
                 ..TrialInput::default()
             };
-            let v = trials::create(db, a.sponsor, &sponsor, input)
+            let txn = platform::db::write(db).await?;
+            let v = trials::create(&txn, a.sponsor, &sponsor, input)
                 .await
                 .map_err(|e| anyhow::anyhow!("trial `{slug}`: {}", terminal(e)))?;
+            txn.commit().await?;
             trial::Entity::find_by_id(v.id)
                 .one(db)
                 .await?
@@ -238,16 +240,22 @@ async fn site_with_coordinator(
                 longitude: Some(4.8422),
                 ..NewSite::default()
             };
-            sites::add(db, a.sponsor, &sponsor, trial_id, new)
+            let txn = platform::db::write(db).await?;
+            let id = sites::add(&txn, a.sponsor, &sponsor, trial_id, new)
                 .await
                 .map_err(terminal)?
-                .id
+                .id;
+            txn.commit().await?;
+            id
         }
     };
     // Idempotent: writes nothing when the coordinator is already on the site.
-    sites::add_coordinator(db, a.sponsor, &sponsor, site_id, staff.coordinator)
+    let txn = platform::db::write(db).await?;
+    sites::add_coordinator(&txn, a.sponsor, &sponsor, site_id, staff.coordinator)
         .await
-        .map_err(terminal)
+        .map_err(terminal)?;
+    txn.commit().await?;
+    Ok(())
 }
 
 async fn consent_documents(
@@ -279,9 +287,11 @@ async fn consent_documents(
             body,
             ..NewDocument::default()
         };
-        consent_documents::add(db, a.sponsor, &sponsor, trial_id, new)
+        let txn = platform::db::write(db).await?;
+        consent_documents::add(&txn, a.sponsor, &sponsor, trial_id, new)
             .await
             .map_err(terminal)?;
+        txn.commit().await?;
     }
     Ok(())
 }

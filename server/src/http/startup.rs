@@ -19,11 +19,13 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use tracing_actix_web::{RequestId, TracingLogger};
 
-/// A server bound to its port, ready to run, with its email outbox worker.
+/// A server bound to its port, ready to run, with its email outbox worker and its jobs.
 pub struct Application {
     port: u16,
     server: Server,
     worker: Worker,
+    /// The database of the background jobs (closing ended recruitments).
+    jobs_db: DatabaseConnection,
     mailbox: Option<MemoryMailbox>,
     /// The weekly digest's task, when `referrals.digest_enabled`.
     digest: Option<(DatabaseConnection, Outbox, Settings)>,
@@ -65,6 +67,7 @@ impl Application {
             .referrals
             .digest_enabled
             .then(|| (db.clone(), outbox.clone(), settings.clone()));
+        let jobs_db = db.clone();
         let outbox = web::Data::new(outbox);
         let db = web::Data::new(db);
         let limit = web::Data::new(BodyLimit(settings.http.max_body_bytes));
@@ -159,6 +162,7 @@ impl Application {
             port,
             server,
             worker,
+            jobs_db,
             mailbox,
             digest,
         })
@@ -175,14 +179,17 @@ impl Application {
     }
 
     /// Runs until a shutdown signal (SIGINT, SIGTERM): in-flight requests finish first, then
-    /// the outbox worker finishes the email in hand and stops. The weekly digest's task (if
-    /// enabled) runs alongside and is stopped with the server.
+    /// the outbox worker finishes the email in hand and stops. The hourly closing of ended
+    /// recruitments (which also runs at once) and the weekly digest's task (if enabled) run
+    /// alongside and are stopped with the server.
     pub async fn run(self) -> std::io::Result<()> {
         let worker = self.worker.spawn();
+        let expiry = crate::registry::expiry::spawn(self.jobs_db);
         let digest = self.digest.map(|(db, outbox, settings)| {
             crate::enrolment::referral::digest::spawn(db, outbox, settings)
         });
         let result = self.server.await;
+        expiry.abort();
         if let Some(task) = digest {
             task.abort();
         }

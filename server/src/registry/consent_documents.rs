@@ -1,5 +1,6 @@
 //! Consent documents: versioned per trial and language. A new version never changes an
-//! earlier one (consents signed later record the version and its SHA-256).
+//! earlier one (consents signed later record the version and its SHA-256). A new version is
+//! written in the caller's transaction, with its audit row (the caller commits).
 
 use super::access::Access;
 use chrono::Utc;
@@ -7,7 +8,8 @@ use platform::audit::{self, Actor};
 use platform::entities::{consent_document, trial};
 use platform::error::{ApiError, Detail};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -62,15 +64,32 @@ fn view(d: consent_document::Model, with_body: bool) -> DocumentView {
     }
 }
 
-/// Adds the next version of a trial's consent document in a language.
+/// The latest version of a trial's consent document in `language`, if any.
+pub async fn latest<C: ConnectionTrait>(
+    db: &C,
+    trial_id: Uuid,
+    language: &str,
+) -> Result<Option<consent_document::Model>, ApiError> {
+    Ok(consent_document::Entity::find()
+        .filter(consent_document::Column::TrialId.eq(trial_id))
+        .filter(consent_document::Column::Language.eq(language))
+        .order_by_desc(consent_document::Column::Version)
+        .one(db)
+        .await?)
+}
+
+/// Adds the next version of a trial's consent document in a language, in `txn`.
 pub async fn add(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     user: Uuid,
     access: &Access,
     trial_id: Uuid,
     new: NewDocument,
 ) -> Result<DocumentView, ApiError> {
-    access.editable(trial::Entity::find_by_id(trial_id).one(db).await?, trial_id)?;
+    access.editable(
+        trial::Entity::find_by_id(trial_id).one(txn).await?,
+        trial_id,
+    )?;
     let language = new.language.trim().to_lowercase();
     let mut details = Vec::new();
     if !LANGUAGES.contains(&language.as_str()) {
@@ -87,13 +106,7 @@ pub async fn add(
         return Err(ApiError::Validation(details));
     }
     let sha256: String = platform::crypto::sha256_hex(new.body.as_bytes());
-    let txn = platform::db::write(db).await?;
-    let last = consent_document::Entity::find()
-        .filter(consent_document::Column::TrialId.eq(trial_id))
-        .filter(consent_document::Column::Language.eq(&language))
-        .order_by_desc(consent_document::Column::Version)
-        .one(&txn)
-        .await?;
+    let last = latest(txn, trial_id, &language).await?;
     let d = consent_document::ActiveModel {
         id: Set(Uuid::now_v7()),
         trial_id: Set(trial_id),
@@ -107,11 +120,11 @@ pub async fn add(
             .filter(|l| !l.is_empty())),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let after = serde_json::json!({"trial_id": trial_id, "version": d.version, "language": d.language, "sha256": d.sha256, "label": d.version_label});
     audit::append(
-        &txn,
+        txn,
         &Actor::user(user.to_string()),
         "consent_document.create",
         "consent_document",
@@ -120,7 +133,6 @@ pub async fn add(
         Some(&after),
     )
     .await?;
-    txn.commit().await?;
     Ok(view(d, true))
 }
 

@@ -1,4 +1,5 @@
-//! A trial's sites and their research coordinators.
+//! A trial's sites and their research coordinators. The changes write in the caller's
+//! transaction, with their audit rows (the caller commits).
 
 use super::access::Access;
 use chrono::Utc;
@@ -6,8 +7,8 @@ use platform::audit::{self, Actor};
 use platform::entities::{organisation, site, site_coordinator, trial, user};
 use platform::error::{ApiError, Detail};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, ModelTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -89,21 +90,24 @@ impl From<site::Model> for SiteView {
     }
 }
 
-/// Adds a site to a trial.
+/// Adds a site to a trial, in `txn`.
 pub async fn add(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     user: Uuid,
     access: &Access,
     trial_id: Uuid,
     new: NewSite,
 ) -> Result<SiteView, ApiError> {
-    access.editable(trial::Entity::find_by_id(trial_id).one(db).await?, trial_id)?;
+    access.editable(
+        trial::Entity::find_by_id(trial_id).one(txn).await?,
+        trial_id,
+    )?;
     let details = check(&new);
     if !details.is_empty() {
         return Err(ApiError::Validation(details));
     }
     if let Some(org) = new.organisation_id {
-        let found = organisation::Entity::find_by_id(org).one(db).await?;
+        let found = organisation::Entity::find_by_id(org).one(txn).await?;
         if found.is_none_or(|o| o.kind != "site") {
             return Err(ApiError::invalid(
                 "$.organisation_id",
@@ -113,7 +117,6 @@ pub async fn add(
         }
     }
     let clean = |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let txn = platform::db::write(db).await?;
     let s = site::ActiveModel {
         id: Set(Uuid::now_v7()),
         trial_id: Set(trial_id),
@@ -127,14 +130,14 @@ pub async fn add(
         contact_phone: Set(clean(new.contact_phone)),
         created_at: Set(Utc::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     // The bundle lists each recruiting trial's sites: a new site is a new bundle.
-    crate::registry::generation::bump(&txn).await?;
+    crate::registry::generation::bump(txn).await?;
     let view = SiteView::from(s);
     let after = serde_json::to_value(&view).map_err(|e| ApiError::Internal(e.into()))?;
     audit::append(
-        &txn,
+        txn,
         &Actor::user(user.to_string()),
         "site.create",
         "site",
@@ -143,7 +146,6 @@ pub async fn add(
         Some(&after),
     )
     .await?;
-    txn.commit().await?;
     Ok(view)
 }
 
@@ -205,8 +207,8 @@ pub async fn list(
         .collect())
 }
 
-async fn editable_site(
-    db: &DatabaseConnection,
+async fn editable_site<C: ConnectionTrait>(
+    db: &C,
     access: &Access,
     site_id: Uuid,
 ) -> Result<site::Model, ApiError> {
@@ -229,16 +231,16 @@ async fn editable_site(
     Ok(s)
 }
 
-/// Makes a coordinator user a coordinator of a site (idempotent).
+/// Makes a coordinator user a coordinator of a site (idempotent), in `txn`.
 pub async fn add_coordinator(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     user: Uuid,
     access: &Access,
     site_id: Uuid,
     coordinator: Uuid,
 ) -> Result<(), ApiError> {
-    let s = editable_site(db, access, site_id).await?;
-    let u = user::Entity::find_by_id(coordinator).one(db).await?;
+    let s = editable_site(txn, access, site_id).await?;
+    let u = user::Entity::find_by_id(coordinator).one(txn).await?;
     if u.as_ref().is_none_or(|u| u.role != "coordinator") {
         return Err(ApiError::invalid(
             "$.user_id",
@@ -256,22 +258,21 @@ pub async fn add_coordinator(
         ));
     }
     let exists = site_coordinator::Entity::find_by_id((site_id, coordinator))
-        .one(db)
+        .one(txn)
         .await?
         .is_some();
     if exists {
         return Ok(());
     }
-    let txn = platform::db::write(db).await?;
     site_coordinator::ActiveModel {
         site_id: Set(site_id),
         user_id: Set(coordinator),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let after = serde_json::json!({"site_id": site_id, "user_id": coordinator});
     audit::append(
-        &txn,
+        txn,
         &Actor::user(user.to_string()),
         "site.coordinator.add",
         "site",
@@ -280,30 +281,28 @@ pub async fn add_coordinator(
         Some(&after),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
-/// Removes a coordinator from a site (idempotent).
+/// Removes a coordinator from a site (idempotent), in `txn`.
 pub async fn remove_coordinator(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     user: Uuid,
     access: &Access,
     site_id: Uuid,
     coordinator: Uuid,
 ) -> Result<(), ApiError> {
-    editable_site(db, access, site_id).await?;
+    editable_site(txn, access, site_id).await?;
     let Some(row) = site_coordinator::Entity::find_by_id((site_id, coordinator))
-        .one(db)
+        .one(txn)
         .await?
     else {
         return Ok(());
     };
-    let txn = platform::db::write(db).await?;
-    row.delete(&txn).await?;
+    row.delete(txn).await?;
     let before = serde_json::json!({"site_id": site_id, "user_id": coordinator});
     audit::append(
-        &txn,
+        txn,
         &Actor::user(user.to_string()),
         "site.coordinator.remove",
         "site",
@@ -312,7 +311,6 @@ pub async fn remove_coordinator(
         None,
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

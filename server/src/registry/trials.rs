@@ -1,5 +1,9 @@
-//! Trials: create, read, list, update (a new immutable version), versions, transitions, and
-//! closing trials whose recruitment has ended.
+//! Trials: create, read, list, update (a new immutable version), versions, transitions,
+//! closing a trial whose enrolment target is reached. (Closing trials whose recruitment has
+//! ended is a job: [`super::expiry`].)
+//!
+//! [`create`] and [`update`] write in the caller's transaction, so that the sponsor's form
+//! saves a trial with its sites and consent documents at once ([`super::save`]).
 
 use super::access::Access;
 use super::input::{Checked, TrialInput, check};
@@ -9,8 +13,8 @@ use platform::audit::{self, Actor};
 use platform::entities::{organisation, trial, trial_version};
 use platform::error::ApiError;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -108,7 +112,8 @@ fn actor(user_id: Uuid) -> Actor {
     Actor::user(user_id.to_string())
 }
 
-fn snapshot(t: &trial::Model) -> serde_json::Value {
+/// What a trial's audit rows record of it.
+pub(super) fn snapshot(t: &trial::Model) -> serde_json::Value {
     serde_json::json!({
         "status": t.status, "current_version": t.current_version, "title": t.title, "acronym": t.acronym,
         "registry_number": t.registry_number, "target_enrolment": t.target_enrolment,
@@ -141,9 +146,10 @@ async fn version_row<C: ConnectionTrait>(
         .await?)
 }
 
-/// Creates a trial in `draft`, with version 1.
+/// Creates a trial in `draft`, with version 1, and its audit rows, in `txn` (the caller
+/// commits).
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     user: Uuid,
     access: &Access,
     input: TrialInput,
@@ -162,7 +168,9 @@ pub async fn create(
         (Access::Sponsor(_), Some(_)) => return Err(ApiError::Forbidden),
         _ => return Err(ApiError::Forbidden),
     };
-    let sponsor = organisation::Entity::find_by_id(sponsor_id).one(db).await?;
+    let sponsor = organisation::Entity::find_by_id(sponsor_id)
+        .one(txn)
+        .await?;
     if sponsor.is_none_or(|o| o.kind != "sponsor") {
         return Err(ApiError::invalid(
             "$.sponsor_id",
@@ -174,7 +182,7 @@ pub async fn create(
     let slug = checked.definition.id.clone();
     if trial::Entity::find()
         .filter(trial::Column::Slug.eq(&slug))
-        .one(db)
+        .one(txn)
         .await?
         .is_some()
     {
@@ -185,7 +193,6 @@ pub async fn create(
     let now = Utc::now();
     let id = Uuid::now_v7();
     let definition = definition_json(checked.definition.clone(), 1)?;
-    let txn = platform::db::write(db).await?;
     let t = trial::ActiveModel {
         id: Set(id),
         slug: Set(slug),
@@ -207,11 +214,11 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    insert_version(&txn, id, 1, definition.clone(), user).await?;
+    insert_version(txn, id, 1, definition.clone(), user).await?;
     audit::append(
-        &txn,
+        txn,
         &actor(user),
         "trial.create",
         "trial",
@@ -220,7 +227,6 @@ pub async fn create(
         Some(&snapshot(&t)),
     )
     .await?;
-    txn.commit().await?;
     Ok(TrialView::of(t, Some(definition)))
 }
 
@@ -254,16 +260,16 @@ async fn insert_version<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Replaces a draft trial's definition and registry fields: a new version; earlier ones
-/// stay as they were.
+/// Replaces a draft trial's definition and registry fields: a new version, written with its
+/// audit rows in `txn` (the caller commits); earlier versions stay as they were.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     user: Uuid,
     access: &Access,
     id: Uuid,
     input: TrialInput,
 ) -> Result<TrialView, ApiError> {
-    let t = access.editable(trial::Entity::find_by_id(id).one(db).await?, id)?;
+    let t = access.editable(trial::Entity::find_by_id(id).one(txn).await?, id)?;
     if t.status != Status::Draft.as_str() {
         return Err(ApiError::InvalidState(format!(
             "only a draft can be edited; this trial is {}",
@@ -301,8 +307,7 @@ pub async fn update(
     let title = definition.title.clone();
     let definition = definition_json(definition, version)?;
     let before = snapshot(&t);
-    let txn = platform::db::write(db).await?;
-    insert_version(&txn, id, version, definition.clone(), user).await?;
+    insert_version(txn, id, version, definition.clone(), user).await?;
     let mut active = t.into_active_model();
     active.current_version = Set(version);
     active.title = Set(title);
@@ -317,9 +322,9 @@ pub async fn update(
     active.patient_information = Set(patient_information);
     active.comprehension_questions = Set(questions_json(&comprehension_questions));
     active.updated_at = Set(Utc::now());
-    let t = active.update(&txn).await?;
+    let t = active.update(txn).await?;
     audit::append(
-        &txn,
+        txn,
         &actor(user),
         "trial.update",
         "trial",
@@ -328,7 +333,6 @@ pub async fn update(
         Some(&snapshot(&t)),
     )
     .await?;
-    txn.commit().await?;
     Ok(TrialView::of(t, Some(definition)))
 }
 
@@ -536,46 +540,6 @@ pub async fn transition(
         outbox.wake();
     }
     Ok(TrialView::of(t, None))
-}
-
-/// Closes recruiting trials whose recruitment ended before `today`; returns how many.
-pub async fn close_expired(db: &DatabaseConnection, today: NaiveDate) -> Result<usize, ApiError> {
-    let expired = trial::Entity::find()
-        .filter(trial::Column::Status.eq(Status::Recruiting.as_str()))
-        .filter(trial::Column::RecruitmentEnd.lt(today))
-        .all(db)
-        .await?;
-    let n = expired.len();
-    for t in expired {
-        let txn = platform::db::write(db).await?;
-        // Re-read inside the transaction: another replica may have closed it already.
-        let Some(t) = trial::Entity::find_by_id(t.id)
-            .one(&txn)
-            .await?
-            .filter(|t| t.status == Status::Recruiting.as_str())
-        else {
-            continue;
-        };
-        let before = snapshot(&t);
-        let id = t.id;
-        let mut active = t.into_active_model();
-        active.status = Set(Status::Closed.as_str().into());
-        active.updated_at = Set(Utc::now());
-        let t = active.update(&txn).await?;
-        crate::registry::generation::bump(&txn).await?;
-        audit::append(
-            &txn,
-            &Actor::system(),
-            "trial.closed",
-            "trial",
-            &id.to_string(),
-            Some(&before),
-            Some(&snapshot(&t)),
-        )
-        .await?;
-        txn.commit().await?;
-    }
-    Ok(n)
 }
 
 /// Closes a recruiting trial once `enrolled` reaches its enrolment target; returns whether

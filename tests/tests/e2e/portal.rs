@@ -919,3 +919,110 @@ both!(
         assert_eq!(t["patient_information"], "For you.");
     }
 );
+
+/// One number from the database (`SELECT … AS n`).
+async fn number(app: &TestApp, sql: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// What a refused form must leave as it was: the rows of the trial registry, the audit log
+/// and the bundle generation.
+async fn registry_state(app: &TestApp) -> [i64; 6] {
+    [
+        number(app, "SELECT COUNT(*) AS n FROM trials").await,
+        number(app, "SELECT COUNT(*) AS n FROM trial_versions").await,
+        number(app, "SELECT COUNT(*) AS n FROM sites").await,
+        number(app, "SELECT COUNT(*) AS n FROM consent_documents").await,
+        number(app, "SELECT COUNT(*) AS n FROM audit_log").await,
+        number(app, "SELECT generation AS n FROM bundle_state").await,
+    ]
+}
+
+/// Makes the database refuse any consent document whose body contains `REFUSED`: a failure
+/// of the form's last part, after its trial and sites were written.
+async fn refuse_marked_consents(app: &TestApp) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let statements: &[&str] = match app.db.get_database_backend() {
+        DbBackend::Sqlite => &[
+            "CREATE TRIGGER refuse_consent BEFORE INSERT ON consent_documents \
+             WHEN NEW.body LIKE '%REFUSED%' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        ],
+        _ => &[
+            "CREATE FUNCTION refuse_consent() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.body LIKE '%REFUSED%' THEN RAISE EXCEPTION 'refused'; END IF; \
+             RETURN NEW; END $$",
+            "CREATE TRIGGER refuse_consent BEFORE INSERT ON consent_documents \
+             FOR EACH ROW EXECUTE FUNCTION refuse_consent()",
+        ],
+    };
+    for sql in statements {
+        app.db.execute_unprepared(sql).await.unwrap();
+    }
+}
+
+both!(
+    a_form_whose_last_part_fails_saves_nothing,
+    |app: TestApp| async move {
+        refuse_marked_consents(&app).await;
+        let (email, _) = sponsor_user(&app).await;
+        let (cookie, _) = page_login(&app, &email).await;
+        let form = get(&app, "/sponsor/trials/new", &cookie).await;
+        let csrf = input_value(&form.body, "csrf_token");
+        // A new trial: valid trial and site; its consent document is refused when written.
+        let mut fields = trial_fields(&criteria());
+        for (k, v) in fields.iter_mut() {
+            if *k == "consent_fr" {
+                *v = "Notice d'information. REFUSED".into();
+            }
+        }
+        let before = registry_state(&app).await;
+        let r = post_trial(&app, "/sponsor/trials", &cookie, &csrf, &fields).await;
+        assert_eq!(r.status, 500, "{}", r.body);
+        assert_eq!(registry_state(&app).await, before, "nothing of the form");
+        assert_eq!(before[..4], [0, 0, 0, 0]);
+
+        // A new version of a stored draft, with a new site: the same.
+        let (cookie, csrf, id) = sponsor_with_trial(&app).await;
+        let mut fields = trial_fields(&criteria());
+        for (k, v) in fields.iter_mut() {
+            match *k {
+                "title" => *v = "Changed title".into(),
+                "site_0_name" => *v = "Hôpital Nord".into(),
+                "consent_fr" => *v = "Nouvelle notice. REFUSED".into(),
+                _ => {}
+            }
+        }
+        let before = registry_state(&app).await;
+        let r = post_trial(
+            &app,
+            &format!("/sponsor/trials/{id}"),
+            &cookie,
+            &csrf,
+            &fields,
+        )
+        .await;
+        assert_eq!(r.status, 500, "{}", r.body);
+        assert_eq!(registry_state(&app).await, before, "nothing of the form");
+        let t: Value = app
+            .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(t["current_version"], 1);
+        assert_eq!(t["title"], "Early intensification in type 2 diabetes");
+        assert!(platform::audit::verify(&app.db).await.unwrap().is_intact());
+    }
+);

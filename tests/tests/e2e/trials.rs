@@ -250,6 +250,10 @@ both!(
             .execute_unprepared("UPDATE trials SET recruitment_end = '2020-01-31'")
             .await
             .unwrap();
+        // The job the server runs every hour (and `server expire`).
+        server::registry::expiry::close_ended(&app.db, chrono::Utc::now())
+            .await
+            .unwrap();
         let listed = body(
             app.as_user(Method::GET, "/api/v1/trials", &s)
                 .send()
@@ -679,13 +683,9 @@ both!(
             .execute_unprepared("UPDATE trials SET recruitment_end = '2020-01-31'")
             .await
             .unwrap();
-        let _ = body(
-            app.as_user(Method::GET, "/api/v1/trials", &admin)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        server::registry::expiry::close_ended(&app.db, chrono::Utc::now())
+            .await
+            .unwrap();
         let after = etag().await;
         assert_ne!(after, first);
         let got = body(
@@ -705,5 +705,107 @@ both!(
         )
         .await;
         assert_eq!(b["trials"].as_array().unwrap().len(), 0);
+    }
+);
+
+/// The status the sponsor's trial page shows.
+async fn page_status(app: &TestApp, cookie: &str, id: &str) -> String {
+    let html = app
+        .as_user(Method::GET, &format!("/sponsor/trials/{id}"), cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = html.find("<span class=\"badge ").expect("the status badge");
+    html[at + "<span class=\"badge ".len()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn closed_audit_rows(app: &TestApp, id: &str) -> usize {
+    use platform::entities::audit_log;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("trial.closed"))
+        .filter(audit_log::Column::EntityId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .len()
+}
+
+both!(
+    pages_and_the_api_agree_before_and_after_the_expiry_job,
+    |app: TestApp| async move {
+        let (id, s, admin) = recruiting(&app, "depression-first-episode").await;
+        use sea_orm::ConnectionTrait;
+        app.db
+            .execute_unprepared("UPDATE trials SET recruitment_end = '2020-01-31'")
+            .await
+            .unwrap();
+        // Reading changes nothing: every face shows the stored status until the job runs.
+        let api_status = || async {
+            let listed = body(
+                app.as_user(Method::GET, "/api/v1/trials", &admin)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            let one = body(
+                app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            [listed[0]["status"].clone(), one["status"].clone()]
+        };
+        assert_eq!(api_status().await, ["recruiting", "recruiting"]);
+        assert_eq!(page_status(&app, &s, &id).await, "recruiting");
+        assert_eq!(closed_audit_rows(&app, &id).await, 0);
+        let now = chrono::Utc::now();
+        assert_eq!(
+            server::registry::expiry::close_ended(&app.db, now)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(api_status().await, ["closed", "closed"]);
+        assert_eq!(page_status(&app, &s, &id).await, "closed");
+        // Once closed, the job finds nothing more to do.
+        assert_eq!(
+            server::registry::expiry::close_ended(&app.db, now)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(closed_audit_rows(&app, &id).await, 1);
+    }
+);
+
+both!(
+    replicas_running_the_expiry_job_together_close_a_trial_once,
+    |app: TestApp| async move {
+        let (id, _, _) = recruiting(&app, "sicca-signal").await;
+        use sea_orm::ConnectionTrait;
+        app.db
+            .execute_unprepared("UPDATE trials SET recruitment_end = '2020-01-31'")
+            .await
+            .unwrap();
+        let a = platform::db::connect(&app.settings.database).await.unwrap();
+        let b = platform::db::connect(&app.settings.database).await.unwrap();
+        let now = chrono::Utc::now();
+        let (x, y) = tokio::join!(
+            server::registry::expiry::close_ended(&a, now),
+            server::registry::expiry::close_ended(&b, now)
+        );
+        assert_eq!(x.unwrap() + y.unwrap(), 1);
+        assert_eq!(closed_audit_rows(&app, &id).await, 1);
+        assert!(platform::audit::verify(&app.db).await.unwrap().is_intact());
     }
 );

@@ -6,6 +6,7 @@ use crate::http::context::{PageContext, PageError};
 use crate::http::pages::form::{render, see_other};
 use crate::http::pages::trial_form::{Section, TrialForm};
 use crate::registry::consent_documents::{self, DocumentView, NewDocument};
+use crate::registry::save::{FormSite, SaveError, TrialSave, save_form};
 use crate::registry::sites::{self, SiteView};
 use crate::registry::trials::{self, TransitionInput, TrialView};
 use crate::registry::{Access, input};
@@ -183,38 +184,16 @@ pub async fn view(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// Adds the form's sites (linking coordinators by email) and new consent versions.
-async fn save_extras(
-    db: &DatabaseConnection,
-    user: Uuid,
-    access: &Access,
-    id: Uuid,
-    new_sites: NewSites,
-    form: &TrialForm,
-) -> Result<(), ApiError> {
-    let docs = consent_documents::list(db, access, id).await?;
-    let current = latest_consents(db, access, id, &docs).await?;
-    for (_, site, coordinator) in new_sites {
-        let s = sites::add(db, user, access, id, site).await?;
-        if let Some(c) = coordinator {
-            sites::add_coordinator(db, user, access, s.id, c).await?;
-        }
-    }
-    for lang in consent_documents::LANGUAGES {
-        let body = form.get(&format!("consent_{lang}")).replace("\r\n", "\n");
-        let unchanged = current.iter().any(|(l, b, _)| l == lang && *b == body);
-        if body.trim().is_empty() || unchanged {
-            continue;
-        }
-        let label = Some(form.get(&format!("consent_{lang}_label")).to_string());
-        let doc = NewDocument {
+/// The form's consent documents as typed, one per language.
+fn consents(form: &TrialForm) -> Vec<NewDocument> {
+    consent_documents::LANGUAGES
+        .iter()
+        .map(|lang| NewDocument {
             language: lang.to_string(),
-            body,
-            label,
-        };
-        consent_documents::add(db, user, access, id, doc).await?;
-    }
-    Ok(())
+            body: form.get(&format!("consent_{lang}")).replace("\r\n", "\n"),
+            label: Some(form.get(&format!("consent_{lang}_label")).to_string()),
+        })
+        .collect()
 }
 
 /// The form's filled site rows, with their coordinators found by email (an unknown email
@@ -264,8 +243,9 @@ async fn refused(
 }
 
 /// Checks and saves the form: creates a trial (`id` `None`) or a new version of a draft,
-/// then its new sites and consent versions. Every check runs before anything is written;
-/// on any error the form comes back with every typed value and the errors by their fields.
+/// with its new sites and consent versions, in one transaction ([`save_form`]). Every check
+/// runs before anything is written; on any error the form comes back with every typed value
+/// and the errors by their fields, and nothing of it is saved.
 async fn save(
     ctx: PageContext,
     db: &DatabaseConnection,
@@ -300,25 +280,27 @@ async fn save(
     if form.has_errors() {
         return refused(ctx, db, form, stored).await;
     }
-    let saved = match &stored {
-        Some(t) => trials::update(db, user, &access, t.id, input).await,
-        None => trials::create(db, user, &access, input).await,
+    let save = TrialSave {
+        input,
+        sites: new_sites
+            .into_iter()
+            .map(|(_, site, coordinator)| FormSite { site, coordinator })
+            .collect(),
+        consents: consents(&form),
     };
+    let saved = save_form(db, user, &access, stored.as_ref().map(|t| t.id), save).await;
     let t = match saved {
         Ok(t) => t,
-        Err(ApiError::Validation(details)) => {
+        Err(SaveError::Trial(ApiError::Validation(details))) => {
             form.place(ctx.lang, &details, None);
             return refused(ctx, db, form, stored).await;
         }
-        Err(ApiError::Conflict(msg) | ApiError::InvalidState(msg)) => {
+        Err(SaveError::Trial(ApiError::Conflict(msg) | ApiError::InvalidState(msg))) => {
             form.error(if stored.is_none() { "slug" } else { "title" }, msg);
             return refused(ctx, db, form, stored).await;
         }
-        Err(e) => return Err(ctx.fail(e)),
+        Err(e) => return Err(ctx.fail(e.into_inner())),
     };
-    save_extras(db, user, &access, t.id, new_sites, &form)
-        .await
-        .map_err(|e| ctx.fail(e))?;
     Ok(see_other(&format!("/sponsor/trials/{}?saved=1", t.id)))
 }
 

@@ -13,8 +13,9 @@ use platform::error::ApiError;
 use sea_orm::DatabaseConnection;
 
 /// `GET /api/v1/plugin/bundle`: every recruiting trial's current version, with a strong
-/// ETag; `If-None-Match` with the current ETag answers 304. Expired trials are closed first
-/// (once a day per process); the body is served from memory while the ETag is unchanged.
+/// ETag; `If-None-Match` with the current ETag answers 304. The body is served from memory
+/// while the ETag is unchanged. (Trials whose recruitment ended are closed by a job,
+/// `registry::expiry`, not here.)
 #[utoipa::path(
     tag = "plugin",
     security(("practice_api_key" = [])),
@@ -40,7 +41,7 @@ pub async fn bundle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let mut etag = match bearer {
+    let etag = match bearer {
         Some(key) => plugin_bundle::authorise(db.get_ref(), key)
             .await?
             .ok_or(ApiError::Unauthenticated)?,
@@ -51,12 +52,6 @@ pub async fn bundle(
             return Err(ApiError::Forbidden);
         }
     };
-    let today = chrono::Utc::now().date_naive();
-    if !memo.closed_on(today) {
-        crate::registry::trials::close_expired(db.get_ref(), today).await?;
-        memo.mark_closed(today);
-        etag = plugin_bundle::etag(db.get_ref()).await?;
-    }
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)

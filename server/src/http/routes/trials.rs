@@ -1,4 +1,5 @@
-//! The trial registry API.
+//! The trial registry API. Each route that writes does so in one transaction, committed
+//! once its registry function has succeeded: an error writes nothing.
 
 use crate::http::openapi::{JsonBodyErrors, SessionErrors};
 use crate::registry::consent_documents::{DocumentView, NewDocument};
@@ -11,13 +12,18 @@ use platform::auth::Principal;
 use platform::email::Outbox;
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use uuid::Uuid;
 
 type Db = web::Data<DatabaseConnection>;
 
 fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
+}
+
+/// The write transaction of one request.
+async fn begin(db: &Db) -> Result<DatabaseTransaction, ApiError> {
+    Ok(platform::db::write(db.get_ref()).await?)
 }
 
 async fn access(db: &Db, p: &Principal) -> Result<(Uuid, Access), ApiError> {
@@ -46,7 +52,10 @@ pub async fn create(
     ApiJson(input): ApiJson<registry::input::TrialInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
-    Ok(HttpResponse::Created().json(trials::create(db.get_ref(), user, &access, input).await?))
+    let txn = begin(&db).await?;
+    let created = trials::create(&txn, user, &access, input).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// Lists trials (`?status=&sponsor=&q=`).
@@ -67,7 +76,6 @@ pub async fn list(
     f: web::Query<trials::Filters>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, access) = access(&db, &p).await?;
-    trials::close_expired(db.get_ref(), today()).await?;
     Ok(HttpResponse::Ok().json(trials::list(db.get_ref(), &access, f.into_inner()).await?))
 }
 
@@ -148,8 +156,10 @@ pub async fn update(
     ApiJson(input): ApiJson<registry::input::TrialInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
-    Ok(HttpResponse::Ok()
-        .json(trials::update(db.get_ref(), user, &access, id.into_inner(), input).await?))
+    let txn = begin(&db).await?;
+    let updated = trials::update(&txn, user, &access, id.into_inner(), input).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(updated))
 }
 
 /// The versions of a trial.
@@ -243,8 +253,10 @@ pub async fn add_site(
     ApiJson(new): ApiJson<sites::NewSite>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
-    Ok(HttpResponse::Created()
-        .json(sites::add(db.get_ref(), user, &access, id.into_inner(), new).await?))
+    let txn = begin(&db).await?;
+    let site = sites::add(&txn, user, &access, id.into_inner(), new).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(site))
 }
 
 /// Lists sites.
@@ -309,7 +321,9 @@ pub async fn add_coordinator(
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let (site, coordinator) = path.into_inner();
-    sites::add_coordinator(db.get_ref(), user, &access, site, coordinator).await?;
+    let txn = begin(&db).await?;
+    sites::add_coordinator(&txn, user, &access, site, coordinator).await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -332,7 +346,9 @@ pub async fn remove_coordinator(
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let (site, coordinator) = path.into_inner();
-    sites::remove_coordinator(db.get_ref(), user, &access, site, coordinator).await?;
+    let txn = begin(&db).await?;
+    sites::remove_coordinator(&txn, user, &access, site, coordinator).await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -358,8 +374,10 @@ pub async fn add_consent(
     ApiJson(new): ApiJson<consent_documents::NewDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
-    Ok(HttpResponse::Created()
-        .json(consent_documents::add(db.get_ref(), user, &access, id.into_inner(), new).await?))
+    let txn = begin(&db).await?;
+    let doc = consent_documents::add(&txn, user, &access, id.into_inner(), new).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(doc))
 }
 
 /// Lists consent document versions.

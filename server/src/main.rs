@@ -159,7 +159,7 @@ fn main() -> ExitCode {
                     &db,
                     &outbox,
                     &settings,
-                    chrono::Utc::now(),
+                    platform::clock::Clock::system().now(),
                 )
                 .await
                 .map_err(server::cli::terminal)?;
@@ -169,9 +169,12 @@ fn main() -> ExitCode {
             Command::Expire => {
                 let db = db::connect(&settings.database).await?;
                 db::migrate(&db).await?;
-                let n = server::registry::expiry::close_ended(&db, chrono::Utc::now())
-                    .await
-                    .map_err(server::cli::terminal)?;
+                let n = server::registry::expiry::close_ended(
+                    &db,
+                    platform::clock::Clock::system().now(),
+                )
+                .await
+                .map_err(server::cli::terminal)?;
                 println!("{n} trial(s) closed");
                 Ok(ExitCode::SUCCESS)
             }

@@ -197,7 +197,7 @@ async fn to_recruiting(
     id: Uuid,
     status: &str,
 ) -> anyhow::Result<()> {
-    let today = chrono::Utc::now().date_naive();
+    let today = platform::clock::Clock::system().today();
     let mut status = status.to_string();
     loop {
         let (user, access, to) = match status.as_str() {

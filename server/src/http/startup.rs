@@ -26,6 +26,8 @@ pub struct Application {
     worker: Worker,
     /// The database of the background jobs (closing ended recruitments).
     jobs_db: DatabaseConnection,
+    /// The clock the jobs read (the handlers' one).
+    jobs_clock: Clock,
     mailbox: Option<MemoryMailbox>,
     /// The weekly digest's task, when `referrals.digest_enabled`.
     digest: Option<(DatabaseConnection, Outbox, Settings)>,
@@ -75,6 +77,7 @@ impl Application {
             settings.secrets.session_key.expose(),
         ));
         let shared_settings = web::Data::new(settings.clone());
+        let jobs_clock = clock.clone();
         let clock = web::Data::new(clock);
         let bundle_cache = web::Data::new(BundleCache::new());
         let cipher = web::Data::new(platform::crypto::Cipher::from_secret(
@@ -163,6 +166,7 @@ impl Application {
             server,
             worker,
             jobs_db,
+            jobs_clock,
             mailbox,
             digest,
         })
@@ -184,9 +188,9 @@ impl Application {
     /// alongside and are stopped with the server.
     pub async fn run(self) -> std::io::Result<()> {
         let worker = self.worker.spawn();
-        let expiry = crate::registry::expiry::spawn(self.jobs_db);
+        let expiry = crate::registry::expiry::spawn(self.jobs_db, self.jobs_clock.clone());
         let digest = self.digest.map(|(db, outbox, settings)| {
-            crate::enrolment::referral::digest::spawn(db, outbox, settings)
+            crate::enrolment::referral::digest::spawn(db, outbox, settings, self.jobs_clock)
         });
         let result = self.server.await;
         expiry.abort();

@@ -84,15 +84,15 @@ pub fn next_run(now: DateTime<Utc>) -> DateTime<Utc> {
 
 /// The server's task: [`close_ended`] now, then at the start of every hour; errors are
 /// logged and the next run tries again.
-pub fn spawn(db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
+pub fn spawn(db: DatabaseConnection, clock: platform::clock::Clock) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match close_ended(&db, Utc::now()).await {
+            match close_ended(&db, clock.now()).await {
                 Ok(n) if n > 0 => tracing::info!(trials = n, "ended recruitments closed"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(code = e.code(), "closing ended recruitments failed"),
             }
-            let now = Utc::now();
+            let now = clock.now();
             let wait = (next_run(now) - now)
                 .to_std()
                 .unwrap_or(std::time::Duration::from_secs(3600));

@@ -144,17 +144,19 @@ pub async fn run(
     Ok(sent)
 }
 
-/// The server's task: every ten minutes, when the digest is due, [`run`]; errors are logged.
+/// The server's task: every ten minutes, when the digest is due by `clock`, [`run`]; errors
+/// are logged.
 pub fn spawn(
     db: DatabaseConnection,
     outbox: Outbox,
     settings: Settings,
+    clock: platform::clock::Clock,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(TICK);
         loop {
             ticks.tick().await;
-            let now = Utc::now();
+            let now = clock.now();
             if !due(now, &settings.referrals) {
                 continue;
             }

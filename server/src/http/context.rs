@@ -9,6 +9,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
 use platform::auth::session::SessionKey;
 use platform::auth::{Principal, Role, UserPrincipal, csrf};
+use platform::clock::Clock;
 use platform::error::ApiError;
 use platform::i18n;
 use platform::i18n::Lang;
@@ -26,6 +27,8 @@ pub struct PageContext {
     pub csrf_token: String,
     /// The path of the request (for the language switch and login redirects).
     pub path: String,
+    /// The application's clock.
+    pub clock: Clock,
 }
 
 impl PageContext {
@@ -131,6 +134,9 @@ impl FromRequest for PageContext {
             q => format!("{}?{q}", req.path()),
         };
         let key = req.app_data::<web::Data<SessionKey>>().cloned();
+        let clock = req
+            .app_data::<web::Data<Clock>>()
+            .map_or_else(Clock::system, |c| c.get_ref().clone());
         let principal = Principal::from_request(req, payload);
         let has_cookie = req.cookie(platform::auth::session::COOKIE).is_some();
         Box::pin(async move {
@@ -152,6 +158,7 @@ impl FromRequest for PageContext {
                 user,
                 csrf_token,
                 path,
+                clock,
             })
         })
     }
@@ -208,6 +215,7 @@ impl ResponseError for PageError {
             user: None,
             csrf_token: String::new(),
             path: self.path.clone(),
+            clock: Clock::system(),
         };
         let page = ErrorPage {
             status: status.as_u16(),

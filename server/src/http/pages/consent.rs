@@ -14,7 +14,6 @@ use crate::http::pages::form::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use platform::clock::Clock;
 use platform::config::Settings;
 use platform::crypto::Cipher;
 use platform::email::Outbox;
@@ -100,9 +99,8 @@ pub async fn consent(
     ctx: PageContext,
     db: web::Data<DatabaseConnection>,
     token: web::Path<String>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let flow = flow::load(db.get_ref(), &token, ctx.lang_code(), clock.now())
+    let flow = flow::load(db.get_ref(), &token, ctx.lang_code(), ctx.clock.now())
         .await
         .map_err(|e| ctx.fail(e))?;
     let page = ConsentPage {
@@ -126,13 +124,12 @@ pub async fn sign(
     req: HttpRequest,
     token: web::Path<String>,
     web::Form(pairs): web::Form<Pairs>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let flow = flow::load(db.get_ref(), &token, ctx.lang_code(), clock.now())
+    let flow = flow::load(db.get_ref(), &token, ctx.lang_code(), ctx.clock.now())
         .await
         .map_err(|e| ctx.fail(e))?;
     let site_ids: Vec<_> = flow.sites.iter().map(|s| s.id).collect();
-    let today = clock.today();
+    let today = ctx.clock.today();
     let parsed = form::parse(&pairs, &flow.questions, &site_ids, today).and_then(|s| {
         if s.document_id == flow.document.id {
             Ok(s)
@@ -168,7 +165,7 @@ pub async fn sign(
         &token,
         sub,
         ctx.lang,
-        clock.now(),
+        ctx.clock.now(),
     )
     .await
     .map_err(|e| ctx.fail(e))?;

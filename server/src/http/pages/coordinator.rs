@@ -19,7 +19,6 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use platform::auth::session::SessionKey;
 use platform::auth::{Principal, Role};
-use platform::clock::Clock;
 use platform::config::Settings;
 use platform::crypto::Cipher;
 use platform::email::Outbox;
@@ -174,9 +173,17 @@ pub async fn list(
     cipher: web::Data<Cipher>,
     settings: web::Data<Settings>,
     query: web::Query<Pairs>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let (filters, found) = load(&ctx, &db, &cipher, &settings, &query, "html", clock.now()).await?;
+    let (filters, found) = load(
+        &ctx,
+        &db,
+        &cipher,
+        &settings,
+        &query,
+        "html",
+        ctx.clock.now(),
+    )
+    .await?;
     Ok(no_store(render(
         StatusCode::OK,
         &ListPage {
@@ -195,9 +202,17 @@ pub async fn csv(
     cipher: web::Data<Cipher>,
     settings: web::Data<Settings>,
     query: web::Query<Pairs>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let (_, found) = load(&ctx, &db, &cipher, &settings, &query, "csv", clock.now()).await?;
+    let (_, found) = load(
+        &ctx,
+        &db,
+        &cipher,
+        &settings,
+        &query,
+        "csv",
+        ctx.clock.now(),
+    )
+    .await?;
     Ok(no_store(
         HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
@@ -232,7 +247,6 @@ pub async fn change(
     key: web::Data<SessionKey>,
     id: web::Path<String>,
     web::Form(f): web::Form<Pairs>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let p = principal(&ctx)?;
     ctx.check_csrf(&key, &f.get("csrf_token"))?;
@@ -247,7 +261,7 @@ pub async fn change(
             &p,
             id,
             Change { to, reason, detail },
-            clock.now(),
+            ctx.clock.now(),
         )
         .await
         .map(|_| ()),
@@ -274,12 +288,11 @@ pub async fn note(
     key: web::Data<SessionKey>,
     id: web::Path<String>,
     web::Form(f): web::Form<Pairs>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let p = principal(&ctx)?;
     ctx.check_csrf(&key, &f.get("csrf_token"))?;
     let id = referral_id(&ctx, &id)?;
-    match notes::add(&db, &p, id, &f.get("body"), clock.now()).await {
+    match notes::add(&db, &p, id, &f.get("body"), ctx.clock.now()).await {
         Ok(_) => Ok(see_other(&format!("/coordinator/referrals/{id}#notes"))),
         Err(e @ ApiError::Validation(_)) => {
             let (status, message) = refusal(&e);

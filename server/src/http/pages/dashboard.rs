@@ -14,7 +14,6 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, HeaderValue};
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use platform::auth::{Principal, Role};
-use platform::clock::Clock;
 use platform::error::ApiError;
 use platform::i18n;
 use sea_orm::DatabaseConnection;
@@ -226,9 +225,8 @@ pub async fn trial(
     ctx: PageContext,
     db: Db,
     id: web::Path<String>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let d = figures(&ctx, &db, &id, clock.today()).await?;
+    let d = figures(&ctx, &db, &id, ctx.clock.today()).await?;
     Ok(no_store(render(StatusCode::OK, &TrialPage { ctx, d })))
 }
 
@@ -238,9 +236,8 @@ pub async fn trial_csv(
     ctx: PageContext,
     db: Db,
     id: web::Path<String>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
-    let d = figures(&ctx, &db, &id, clock.today()).await?;
+    let d = figures(&ctx, &db, &id, ctx.clock.today()).await?;
     let name = format!(
         "attachment; filename=\"funnel-{}-{}.csv\"",
         d.trial.id,

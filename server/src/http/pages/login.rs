@@ -21,7 +21,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use platform::accounts;
 use platform::auth::Role;
 use platform::auth::session::{LIFETIME_SECS, SessionKey};
-use platform::clock::Clock;
 use platform::config::Settings;
 use platform::error::ApiError;
 use sea_orm::DatabaseConnection;
@@ -121,7 +120,6 @@ pub async fn submit(
     key: web::Data<SessionKey>,
     settings: web::Data<Settings>,
     web::Form(f): web::Form<LoginForm>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let cookie = req.cookie(LOGIN_CSRF_COOKIE);
     if f.login_token.is_empty() || cookie.is_none_or(|c| c.value() != f.login_token) {
@@ -130,7 +128,7 @@ pub async fn submit(
     let next = Some(f.next.as_str())
         .filter(|n| !n.is_empty())
         .map(|n| safe_next(Some(n)));
-    let now = clock.now();
+    let now = ctx.clock.now();
     match accounts::login(db.get_ref(), &f.email, &f.password, now).await {
         Ok(user) => {
             let role = user.role.parse().unwrap_or(Role::Gp);

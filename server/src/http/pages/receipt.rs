@@ -8,7 +8,6 @@ use crate::http::pages::form::{render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use platform::clock::Clock;
 use platform::config::Settings;
 use platform::crypto::Cipher;
 use platform::email::Outbox;
@@ -124,7 +123,6 @@ pub async fn withdraw(
     req: HttpRequest,
     token: web::Path<String>,
     web::Form(pairs): web::Form<Pairs>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     if pairs.get("confirm") != "yes" {
         let p = page(ctx, db.get_ref(), &token, true).await?;
@@ -134,7 +132,7 @@ pub async fn withdraw(
         .await
         .map_err(|e| ctx.fail(e))?;
     let base_url = crate::plugin::base_url(&settings, &req);
-    withdrawal::by_patient(db.get_ref(), &outbox, &base_url, c, clock.now())
+    withdrawal::by_patient(db.get_ref(), &outbox, &base_url, c, ctx.clock.now())
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok(see_other(&format!("/consent/receipt/{token}")))

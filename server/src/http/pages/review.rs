@@ -13,7 +13,6 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use platform::auth::session::SessionKey;
 use platform::auth::{Principal, Role};
-use platform::clock::Clock;
 use platform::email::Outbox;
 use platform::error::ApiError;
 use platform::extract::Pairs;
@@ -149,7 +148,6 @@ pub async fn decide(
     key: web::Data<SessionKey>,
     id: web::Path<String>,
     web::Form(pairs): web::Form<Pairs>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, PageError> {
     let (user, access) = admin(&ctx, &db).await?;
     ctx.check_csrf(&key, &pairs.get(platform::auth::csrf::FIELD))?;
@@ -164,7 +162,7 @@ pub async fn decide(
         to: to.into(),
         comment: Some(comment.clone()).filter(|c| !c.trim().is_empty()),
     };
-    let today = clock.today();
+    let today = ctx.clock.today();
     match trials::transition(&db, &outbox, user, &access, id, input, today).await {
         Ok(_) => Ok(see_other("/admin/review?decided=1")),
         Err(ApiError::Validation(details)) => {

@@ -337,6 +337,7 @@ async fn transition(
     pairs: Pairs,
     to: &str,
 ) -> Result<HttpResponse, PageError> {
+    let today = ctx.clock.today();
     let (user, access) = sponsor(&ctx, db).await?;
     ctx.check_csrf(key, &pairs.get(platform::auth::csrf::FIELD))?;
     let id = trial_id(&ctx, id)?;
@@ -344,7 +345,6 @@ async fn transition(
         to: to.into(),
         comment: None,
     };
-    let today = chrono::Utc::now().date_naive();
     trials::transition(db, outbox, user, &access, id, input, today)
         .await
         .map_err(|e| ctx.fail(e))?;

@@ -9,6 +9,7 @@ use crate::registry::trials::{TransitionInput, TrialView, VersionSummary};
 use crate::registry::{self, Access, consent_documents, sites, trials};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use platform::auth::Principal;
+use platform::clock::Clock;
 use platform::email::Outbox;
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
@@ -16,10 +17,6 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use uuid::Uuid;
 
 type Db = web::Data<DatabaseConnection>;
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
 /// The write transaction of one request.
 async fn begin(db: &Db) -> Result<DatabaseTransaction, ApiError> {
@@ -224,11 +221,13 @@ pub async fn transition(
     id: web::Path<Uuid>,
     outbox: web::Data<Outbox>,
     ApiJson(input): ApiJson<trials::TransitionInput>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let id = id.into_inner();
+    let today = clock.today();
     Ok(HttpResponse::Ok()
-        .json(trials::transition(db.get_ref(), &outbox, user, &access, id, input, today()).await?))
+        .json(trials::transition(db.get_ref(), &outbox, user, &access, id, input, today).await?))
 }
 
 /// Adds a site.

@@ -1,7 +1,8 @@
 //! What requests carry, parsed: [`Pairs`], a posted form's fields in order, and
 //! `ApiJson<T>`, a JSON body extractor whose errors are [`ApiError`]s naming the JSON path of
 //! the problem (`$.criteria.inclusion[0].age.min: invalid type…`), with the body size limit
-//! from the configuration.
+//! from the configuration; [`from_value`], the same errors for a body read as a JSON value
+//! first (to look at it before its type).
 
 use crate::error::ApiError;
 use actix_web::dev::Payload;
@@ -64,6 +65,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 })
         })
     }
+}
+
+/// A JSON value read into `T`; an error is a `malformed_json` naming the JSON path, as
+/// [`ApiJson`] gives.
+pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::MalformedJson {
+            path: if path == "." {
+                "$".into()
+            } else {
+                format!("$.{path}")
+            },
+            message: e.into_inner().to_string(),
+        }
+    })
 }
 
 /// A posted form, as its `(name, value)` pairs in order.

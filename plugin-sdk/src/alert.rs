@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 /// A sentence in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Text {
     /// English.
     pub en: String,
@@ -30,6 +31,7 @@ impl Text {
 
 /// A trial the patient may join, as the GP sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Alert {
     /// This alert's id (events and the consent token are bound to it).
     pub id: Uuid,

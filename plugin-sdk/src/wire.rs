@@ -1,5 +1,10 @@
-//! The JSON the SDK and the server exchange. Nothing clinical travels in the requests the
-//! SDK sends: events carry a trial version, a pseudonym, a verdict and an answer.
+//! The JSON the SDK and the server exchange: the one contract, which the server serialises
+//! and parses on the plugin routes with these very types (and, with the `openapi` feature,
+//! documents with them). Nothing clinical travels in the requests the SDK sends: events
+//! carry a trial version, a pseudonym, a verdict and an answer.
+//!
+//! Parsing is lenient where the SDK reads (a field a newer server adds is ignored) and strict
+//! where the server reads: events refuse unknown fields.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,6 +12,7 @@ use uuid::Uuid;
 
 /// `GET /api/v1/plugin/bundle`: every recruiting trial's current version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bundle {
     /// The bundle's version (its ETag without quotes).
     pub version: String,
@@ -16,6 +22,7 @@ pub struct Bundle {
 
 /// One trial of the bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleTrial {
     /// Registry id (what events name).
     pub id: Uuid,
@@ -31,15 +38,18 @@ pub struct BundleTrial {
     /// The two-line summary for GPs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// The eligibility criteria.
+    /// The eligibility criteria (a `trials::Trial`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub definition: trials::Trial,
-    /// The sites that recruit (empty when the server sends none).
+    /// The sites that recruit, with their coordinates when known (for the distance rule;
+    /// empty when the server sends none).
     #[serde(default)]
     pub sites: Vec<Site>,
 }
 
 /// A recruiting site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Site {
     /// Site id.
     pub id: Uuid,
@@ -55,6 +65,7 @@ pub struct Site {
 
 /// The verdict an alert carries: only trials the patient may join are alerted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AlertVerdict {
     /// Every criterion met.
@@ -64,6 +75,22 @@ pub enum AlertVerdict {
 }
 
 impl AlertVerdict {
+    /// Every verdict an alert may carry.
+    pub const ALL: [AlertVerdict; 2] = [AlertVerdict::Eligible, AlertVerdict::PossiblyEligible];
+
+    /// The wire name (`eligible`, `possibly_eligible`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertVerdict::Eligible => "eligible",
+            AlertVerdict::PossiblyEligible => "possibly_eligible",
+        }
+    }
+
+    /// The verdict of a wire name.
+    pub fn parse(s: &str) -> Option<AlertVerdict> {
+        AlertVerdict::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
     /// The alert verdict of a matching verdict (`None` for ineligible).
     pub fn of(verdict: trials::Verdict) -> Option<AlertVerdict> {
         match verdict {
@@ -76,6 +103,7 @@ impl AlertVerdict {
 
 /// What happened to an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseKind {
     /// The pop-up was shown (sent by `check`).
@@ -88,8 +116,34 @@ pub enum ResponseKind {
     Declined,
 }
 
+impl ResponseKind {
+    /// Every response.
+    pub const ALL: [ResponseKind; 4] = [
+        ResponseKind::Shown,
+        ResponseKind::Accepted,
+        ResponseKind::NotNow,
+        ResponseKind::Declined,
+    ];
+
+    /// The wire name (`shown`, `accepted`, `not_now`, `declined`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseKind::Shown => "shown",
+            ResponseKind::Accepted => "accepted",
+            ResponseKind::NotNow => "not_now",
+            ResponseKind::Declined => "declined",
+        }
+    }
+
+    /// The response of a wire name.
+    pub fn parse(s: &str) -> Option<ResponseKind> {
+        ResponseKind::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// Why a trial was declined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeclineReason {
     /// Not eligible after all.
@@ -120,52 +174,65 @@ impl DeclineReason {
             DeclineReason::Other => "other",
         }
     }
+
+    /// The reason of a wire name.
+    pub fn parse(s: &str) -> Option<DeclineReason> {
+        DeclineReason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
 }
 
 /// One event: what the GP did with an alert. Its id is chosen by the SDK, so that sending
-/// it twice records it once.
+/// it twice records it once; the same id with other content is a conflict. Unknown fields
+/// are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Event {
-    /// Client-side id (UUID v7).
+    /// Client-side id (UUID v7): the idempotency key.
     pub id: Uuid,
     /// The alert it answers.
     pub alert_id: Uuid,
     /// Registry id of the trial.
     pub trial: Uuid,
-    /// Version of the trial's definition the alert was built from.
+    /// Version of the trial's definition the alert was built from (from 1).
     pub trial_version: u32,
-    /// Pseudonymous patient id: 64 hex digits (see [`crate::pseudonym`]).
+    /// Pseudonymous patient id: HMAC-SHA-256 of the local patient id under the practice
+    /// secret, 64 lowercase hex digits (the SDK's `pseudonym`).
     pub patient: String,
     /// The alert's verdict.
     pub verdict: AlertVerdict,
     /// What happened.
     pub response: ResponseKind,
-    /// Why it was declined (declined only).
+    /// Why it was declined (declined only, and required then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<DeclineReason>,
-    /// Until when it is snoozed (not now only).
+    /// Until when it is snoozed: not shown again before this date (not now only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snooze_until: Option<NaiveDate>,
-    /// When, in UTC.
+    /// When, in UTC (RFC 3339).
     pub at: DateTime<Utc>,
 }
 
-/// `POST /api/v1/events` body.
+/// `POST /api/v1/events` body. Unknown fields are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct EventBatch {
-    /// The events.
+    /// The events: at most 500 per request.
     pub events: Vec<Event>,
 }
 
 /// `POST /api/v1/events` reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventResults {
-    /// One result per event received.
+    /// One result per event received, in order.
     pub results: Vec<EventResult>,
 }
 
 /// The fate of one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventResult {
     /// The event's id.
     pub id: Uuid,
@@ -178,6 +245,7 @@ pub struct EventResult {
 
 /// Whether an event was new.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventStatus {
     /// Recorded now.
@@ -186,16 +254,28 @@ pub enum EventStatus {
     Duplicate,
 }
 
+impl EventStatus {
+    /// The wire name (`recorded`, `duplicate`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Recorded => "recorded",
+            EventStatus::Duplicate => "duplicate",
+        }
+    }
+}
+
 /// `GET /api/v1/plugin/suppressions` reply: the calling practice's answers, so that a
 /// decline on one workstation holds on all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suppressions {
-    /// One per (patient, trial) with an answer or unanswered showings.
+    /// One per (patient, trial) with something to suppress, by patient then trial.
     pub suppressions: Vec<Suppression>,
 }
 
 /// What the practice has answered for one (patient, trial).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suppression {
     /// Pseudonymous patient id.
     pub patient: String,
@@ -212,14 +292,18 @@ pub struct Suppression {
     pub shown_unanswered: u32,
 }
 
-/// `GET /api/v1/plugin/settings` reply: the practice's alert-fatigue settings.
+/// `GET /api/v1/plugin/settings` reply: the practice's alert-fatigue settings (also the body
+/// an administrator puts). The defaults: one alert, three unanswered showings, no distance
+/// limit, no outcome email.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PracticeSettings {
-    /// At most this many alerts per consultation.
+    /// At most this many alerts per consultation (1 to 10).
     pub max_alerts: u32,
-    /// A trial shown this many times without an answer stops being shown.
+    /// A trial shown this many times without an answer stops being shown (1 to 100).
     pub max_unanswered_shows: u32,
-    /// Only trials with a site within this distance of the practice.
+    /// Only trials with a site within this many kilometres of the practice (needs its
+    /// latitude and longitude).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_distance_km: Option<f64>,
     /// The practice's latitude.
@@ -228,13 +312,39 @@ pub struct PracticeSettings {
     /// The practice's longitude.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
+    /// Where referral outcomes ("your patient was enrolled…") are emailed, if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_email: Option<String>,
 }
 
-#[cfg(test)]
-mod tests;
+impl PracticeSettings {
+    /// The name of every field, as the JSON spells it.
+    pub const FIELDS: [&'static str; 6] = [
+        "max_alerts",
+        "max_unanswered_shows",
+        "max_distance_km",
+        "latitude",
+        "longitude",
+        "outcome_email",
+    ];
+}
+
+impl Default for PracticeSettings {
+    fn default() -> PracticeSettings {
+        PracticeSettings {
+            max_alerts: 1,
+            max_unanswered_shows: 3,
+            max_distance_km: None,
+            latitude: None,
+            longitude: None,
+            outcome_email: None,
+        }
+    }
+}
 
 /// `GET /api/v1/plugin/outcomes`: what became of the practice's referrals, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferralOutcomes {
     /// At most 500 per call; ask again with `since` = the last `at`.
     pub outcomes: Vec<ReferralOutcome>,
@@ -243,6 +353,7 @@ pub struct ReferralOutcomes {
 /// One status change of a referral the practice made (no patient identity: the pseudonym
 /// and the alert it came from).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferralOutcome {
     /// The referral.
     pub referral: Uuid,
@@ -264,3 +375,6 @@ pub struct ReferralOutcome {
     /// When.
     pub at: DateTime<Utc>,
 }
+
+#[cfg(test)]
+mod tests;

@@ -323,6 +323,7 @@ fn rules_from_settings() {
         max_distance_km: Some(30.0),
         latitude: Some(1.0),
         longitude: Some(2.0),
+        outcome_email: None,
     };
     let r = Rules::from(&s);
     assert_eq!(r.max_alerts, 2);

@@ -64,3 +64,68 @@ fn unknown_verdicts_are_refused() {
     assert!(serde_json::from_value::<AlertVerdict>(json!("ineligible")).is_err());
     assert!(serde_json::from_value::<ResponseKind>(json!("maybe")).is_err());
 }
+
+#[test]
+fn wire_names_are_the_serde_spellings() {
+    for v in AlertVerdict::ALL {
+        assert_eq!(serde_json::to_value(v).unwrap(), json!(v.as_str()));
+        assert_eq!(AlertVerdict::parse(v.as_str()), Some(v));
+    }
+    for r in ResponseKind::ALL {
+        assert_eq!(serde_json::to_value(r).unwrap(), json!(r.as_str()));
+        assert_eq!(ResponseKind::parse(r.as_str()), Some(r));
+    }
+    for r in DeclineReason::ALL {
+        assert_eq!(DeclineReason::parse(r.as_str()), Some(r));
+    }
+    for s in [EventStatus::Recorded, EventStatus::Duplicate] {
+        assert_eq!(serde_json::to_value(s).unwrap(), json!(s.as_str()));
+    }
+    assert_eq!(AlertVerdict::parse("ineligible"), None);
+    assert_eq!(ResponseKind::parse("maybe"), None);
+    assert_eq!(DeclineReason::parse("bored"), None);
+}
+
+#[test]
+fn events_refuse_unknown_fields() {
+    let id = "0193a0c4-7e1a-7000-8000-000000000001";
+    let mut e = json!({
+        "id": id, "alert_id": id, "trial": id, "trial_version": 1, "patient": "00".repeat(32),
+        "verdict": "eligible", "response": "shown", "at": "2026-11-23T10:15:00Z"
+    });
+    let _: Event = round_trip(e.clone());
+    e["extra"] = json!(1);
+    assert!(serde_json::from_value::<Event>(e).is_err());
+    assert!(serde_json::from_value::<EventBatch>(json!({"events": [], "x": 1})).is_err());
+}
+
+#[test]
+fn settings_with_and_without_an_outcome_email() {
+    let with: PracticeSettings = round_trip(json!({"max_alerts": 1, "max_unanswered_shows": 3,
+        "outcome_email": "cabinet@example.fr"}));
+    assert_eq!(with.outcome_email.as_deref(), Some("cabinet@example.fr"));
+    // What older servers send, and what the defaults serialise to.
+    let old: PracticeSettings = round_trip(json!({"max_alerts": 1, "max_unanswered_shows": 3}));
+    assert_eq!(old, PracticeSettings::default());
+    // A field a newer server adds is ignored by the SDK.
+    let newer: PracticeSettings =
+        serde_json::from_value(json!({"max_alerts": 1, "max_unanswered_shows": 3, "new": true}))
+            .unwrap();
+    assert_eq!(newer, PracticeSettings::default());
+}
+
+#[test]
+fn settings_fields_are_listed() {
+    let all = PracticeSettings {
+        max_distance_km: Some(1.0),
+        latitude: Some(1.0),
+        longitude: Some(1.0),
+        outcome_email: Some("a@b".into()),
+        ..PracticeSettings::default()
+    };
+    let v = serde_json::to_value(all).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut listed = PracticeSettings::FIELDS.to_vec();
+    listed.sort_unstable();
+    assert_eq!(keys, listed);
+}

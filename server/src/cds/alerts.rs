@@ -1,23 +1,25 @@
-//! Cards through the plugin SDK's core, for an issuer configured with a `practice_id`: the
-//! same `plugin_sdk::Matcher` alerts and alert-fatigue rules as `POST /api/v1/match` (the
-//! practice's `plugin_settings`, its declines, snoozes and unanswered showings), keyed by a
-//! pseudonym of the EHR patient id. Each card links to the pop-up (`/popup/{sealed token}`)
-//! and its showing is recorded as a `shown` plugin event whose `alert_id` is the card's uuid.
+//! Cards through the plugin SDK's core: the same `plugin_sdk::Matcher` alerts, from the
+//! same compiled trials ([`MatcherCache`]), as `POST /api/v1/match`, made into cards by
+//! [`cards::card`]. For an issuer configured with a `practice_id` ([`cards`]), under the
+//! practice's alert-fatigue rules (its `plugin_settings`, its declines, snoozes and
+//! unanswered showings), keyed by a pseudonym of the EHR patient id: each card links to the
+//! pop-up (`/popup/{sealed token}`) and its showing is recorded as a `shown` plugin event
+//! whose `alert_id` is the card's uuid. For any other issuer ([`anonymous_cards`]): at most
+//! [`cards::MAX_CARDS`], without fatigue rules, links or events.
 //!
 //! The pseudonym is HMAC-SHA-256 of the EHR patient id under a per-practice key, itself
 //! HMAC-SHA-256 of `inclusio.cds-pseudonym.v1\0` followed by the practice id's 16 bytes,
 //! under `secrets.session_key`: stable for a practice, unlinkable across practices, and the
 //! patient id itself is never stored.
 
-use crate::cds::cards::{self, Card, Cards, Link};
-use crate::plugin::matching::MatcherCache;
+use crate::cds::cards::{self, Cards};
+use crate::plugin::cache::MatcherCache;
 use crate::plugin::popup_token::PopupSealer;
 use crate::plugin::{settings, suppressions};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use platform::crypto::derive_key_for;
 use platform::entities::plugin_event;
 use platform::error::ApiError;
-use plugin_sdk::wire::{PracticeSettings, Suppression};
 use plugin_sdk::{Alert, History, Rules};
 use sea_orm::DatabaseConnection;
 use trials::{Locale, Patient};
@@ -53,24 +55,8 @@ pub async fn cards(
 ) -> Result<Cards, ApiError> {
     let today = Utc::now().date_naive();
     let matcher = cache.get(db).await?;
-    let s = settings::get(db, practice).await?;
-    let rules = Rules::from(&PracticeSettings {
-        max_alerts: s.max_alerts,
-        max_unanswered_shows: s.max_unanswered_shows,
-        max_distance_km: s.max_distance_km,
-        latitude: s.latitude,
-        longitude: s.longitude,
-    });
-    let mut history = History::default();
-    for s in suppressions::of_patient(db, practice, patient, today).await? {
-        history.merge(&Suppression {
-            patient: s.patient,
-            trial: s.trial,
-            declined: s.declined,
-            snoozed_until: s.snoozed_until,
-            shown_unanswered: s.shown_unanswered,
-        });
-    }
+    let rules = Rules::from(&settings::get(db, practice).await?);
+    let history = suppressions::history(db, practice, patient, today).await?;
     let alerts = matcher.alerts(&rules, &history, patient, record, today, Uuid::now_v7);
     if alerts.is_empty() {
         return Ok(Cards { cards: Vec::new() });
@@ -81,10 +67,37 @@ pub async fn cards(
     for alert in alerts {
         shown(&txn, practice, patient, &alert, now).await?;
         let token = link.sealer.seal(&alert, locale, practice, patient)?;
-        out.push(card(&alert, locale, format!("{}/{token}", link.popup_base)));
+        let url = format!("{}/{token}", link.popup_base);
+        out.push(cards::card(&alert, locale, Some(url)));
     }
     txn.commit().await?;
     Ok(Cards { cards: out })
+}
+
+/// The cards for an issuer without a practice: eligible and possibly eligible trials,
+/// eligible first, at most [`cards::MAX_CARDS`]; no pseudonym, no fatigue rules (nothing is
+/// recorded to apply them with), no link, no event.
+pub async fn anonymous_cards(
+    db: &DatabaseConnection,
+    cache: &MatcherCache,
+    record: &Patient,
+    locale: Locale,
+) -> Result<Cards, ApiError> {
+    let today = Utc::now().date_naive();
+    let matcher = cache.get(db).await?;
+    let rules = Rules {
+        max_alerts: cards::MAX_CARDS,
+        max_unanswered_shows: u32::MAX,
+        max_distance_km: None,
+        practice_location: None,
+    };
+    let alerts = matcher.alerts(&rules, &History::default(), "", record, today, Uuid::now_v7);
+    Ok(Cards {
+        cards: alerts
+            .iter()
+            .map(|alert| cards::card(alert, locale, None))
+            .collect(),
+    })
 }
 
 async fn shown<C: sea_orm::ConnectionTrait>(
@@ -103,7 +116,7 @@ async fn shown<C: sea_orm::ConnectionTrait>(
             trial_id: alert.trial,
             trial_version: i32::try_from(alert.trial_version).unwrap_or(i32::MAX),
             patient: patient.to_string(),
-            verdict: verdict(alert).into(),
+            verdict: alert.verdict.as_str().into(),
             response: "shown".into(),
             reason: None,
             snooze_until: None::<NaiveDate>,
@@ -113,82 +126,6 @@ async fn shown<C: sea_orm::ConnectionTrait>(
     )
     .await?;
     Ok(())
-}
-
-/// The event verdict of an alert: `eligible` or `possibly_eligible`.
-pub fn verdict(alert: &Alert) -> &'static str {
-    match alert.verdict {
-        plugin_sdk::AlertVerdict::Eligible => "eligible",
-        plugin_sdk::AlertVerdict::PossiblyEligible => "possibly_eligible",
-    }
-}
-
-/// The card of an alert: its uuid is the alert id; its link opens the pop-up.
-fn card(alert: &Alert, locale: Locale, popup_url: String) -> Card {
-    let fr = locale == Locale::Fr;
-    let name = match alert.acronym.as_deref() {
-        Some(a) if !a.trim().is_empty() => format!("{a}: {}", alert.title),
-        _ => alert.title.clone(),
-    };
-    let eligible = verdict(alert) == "eligible";
-    let lead = match (eligible, fr) {
-        (true, false) => "Patient may fit trial",
-        (true, true) => "Patient éligible à l'essai",
-        (false, false) => "Patient may fit trial (to confirm)",
-        (false, true) => "Patient peut-être éligible à l'essai",
-    };
-    let mut detail = String::new();
-    if let Some(s) = alert.summary.as_deref().filter(|s| !s.trim().is_empty()) {
-        detail.push_str(s.trim());
-        detail.push_str("\n\n");
-    }
-    let list = |title: &str, items: &[plugin_sdk::alert::Text], out: &mut String| {
-        if items.is_empty() {
-            return;
-        }
-        out.push_str(title);
-        out.push('\n');
-        for t in items {
-            out.push_str(&format!("- {}\n", t.get(locale)));
-        }
-        out.push('\n');
-    };
-    let (met, confirm) = if fr {
-        ("Critères remplis :", "À confirmer avec le patient :")
-    } else {
-        ("Criteria met:", "To confirm with the patient:")
-    };
-    list(met, &alert.reasons, &mut detail);
-    list(confirm, &alert.to_confirm, &mut detail);
-    let detail = detail.trim_end().to_string();
-    Card {
-        uuid: alert.id.to_string(),
-        summary: cards::summary(&format!("{lead} {name}")),
-        indicator: "info",
-        detail: if detail.is_empty() {
-            lead.to_string()
-        } else {
-            detail
-        },
-        source: cards::Source {
-            label: "Inclusio",
-            topic: Some(cards::Topic {
-                code: alert.trial.to_string(),
-                system: "https://inclusio.health/fhir/trial",
-                display: alert.title.clone(),
-            }),
-        },
-        override_reasons: cards::override_reasons(locale),
-        links: vec![Link {
-            label: if fr {
-                "Ouvrir l'essai".into()
-            } else {
-                "Open the trial".into()
-            },
-            url: popup_url,
-            kind: "absolute",
-        }],
-    }
 }
 
 #[cfg(test)]

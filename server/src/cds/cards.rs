@@ -1,13 +1,16 @@
-//! Cards from match results (CDS Hooks 2.0 card rules): a `uuid`, a `summary` under 140
-//! characters, `indicator` `info`, `source.label` Inclusio, a Markdown `detail` (why the
-//! patient may fit, what to confirm), and the `overrideReasons` a GP can give. Optional fields
-//! are omitted, never null or empty.
+//! Cards from the plugin SDK's alerts (CDS Hooks 2.0 card rules), the one way cards are
+//! built, with or without a practice: a `uuid` (the alert id), a `summary` under 140
+//! characters, `indicator` `info`, `source.label` Inclusio with the trial as its topic, a
+//! Markdown `detail` (the trial's summary, the criteria met, what to confirm), the
+//! `overrideReasons` a GP can give, and a link to the pop-up when there is one. Optional
+//! fields are omitted, never null or empty.
 
-use crate::cds::index::Compiled;
+use plugin_sdk::{Alert, AlertVerdict};
 use serde::Serialize;
-use trials::{Locale, TrialResult, Verdict};
+use trials::Locale;
 
-/// At most this many cards per call (eligible trials first): alerts must stay rare.
+/// At most this many cards per call for an issuer without a practice (eligible trials
+/// first; a practice's `max_alerts` otherwise): alerts must stay rare.
 pub const MAX_CARDS: usize = 3;
 
 /// The code system of our override reasons.
@@ -127,88 +130,74 @@ pub fn summary(text: &str) -> String {
     out
 }
 
-/// The cards for the results worth showing: eligible and possibly eligible trials, eligible
-/// first, at most [`MAX_CARDS`].
-pub fn cards(results: &[TrialResult], compiled: &Compiled, locale: Locale) -> Cards {
-    let mut shown: Vec<&TrialResult> = results
-        .iter()
-        .filter(|r| r.verdict != Verdict::Ineligible)
-        .collect();
-    shown.sort_by_key(|r| r.verdict);
-    shown.truncate(MAX_CARDS);
+/// The card of an alert: its uuid is the alert id; its link, when given, opens the pop-up.
+pub fn card(alert: &Alert, locale: Locale, popup_url: Option<String>) -> Card {
     let fr = locale == Locale::Fr;
-    let cards = shown
-        .into_iter()
-        .map(|r| {
-            let info = compiled.info.get(&r.trial_id);
-            let name = match info.and_then(|i| i.acronym.as_deref()) {
-                Some(acronym) if !acronym.trim().is_empty() => format!("{acronym}: {}", r.title),
-                _ => r.title.clone(),
-            };
-            let lead = match (r.verdict, fr) {
-                (Verdict::Eligible, false) => "Patient may fit trial",
-                (Verdict::Eligible, true) => "Patient éligible à l'essai",
-                (_, false) => "Patient may fit trial (to confirm)",
-                (_, true) => "Patient peut-être éligible à l'essai",
-            };
-            Card {
-                uuid: uuid::Uuid::new_v4().to_string(),
-                summary: summary(&format!("{lead} {name}")),
-                indicator: "info",
-                detail: detail(r, locale),
-                source: Source {
-                    label: "Inclusio",
-                    topic: info.map(|i| Topic {
-                        code: i.id.to_string(),
-                        system: "https://inclusio.health/fhir/trial",
-                        display: r.title.clone(),
-                    }),
-                },
-                override_reasons: override_reasons(locale),
-                links: Vec::new(),
-            }
-        })
-        .collect();
-    Cards { cards }
-}
-
-/// Markdown: the trial's summary, the criteria met, the criteria to confirm.
-fn detail(r: &TrialResult, locale: Locale) -> String {
-    let fr = locale == Locale::Fr;
-    let e = r.explain(locale);
-    let mut out = format!("**{}**\n\n", e.verdict);
-    if let Some(s) = r.summary.as_deref().filter(|s| !s.trim().is_empty()) {
-        out.push_str(s.trim());
-        out.push_str("\n\n");
+    let name = match alert.acronym.as_deref() {
+        Some(a) if !a.trim().is_empty() => format!("{a}: {}", alert.title),
+        _ => alert.title.clone(),
+    };
+    let lead = match (alert.verdict, fr) {
+        (AlertVerdict::Eligible, false) => "Patient may fit trial",
+        (AlertVerdict::Eligible, true) => "Patient éligible à l'essai",
+        (AlertVerdict::PossiblyEligible, false) => "Patient may fit trial (to confirm)",
+        (AlertVerdict::PossiblyEligible, true) => "Patient peut-être éligible à l'essai",
+    };
+    let mut detail = String::new();
+    if let Some(s) = alert.summary.as_deref().filter(|s| !s.trim().is_empty()) {
+        detail.push_str(s.trim());
+        detail.push_str("\n\n");
     }
-    let met: Vec<&str> = e
-        .inclusion
-        .iter()
-        .filter(|l| l.depth == 0 && l.truth == trials::Truth::Met)
-        .map(|l| l.text.as_str())
-        .collect();
-    if !met.is_empty() {
-        out.push_str(if fr {
-            "Critères remplis :\n"
-        } else {
-            "Criteria met:\n"
-        });
-        for line in met {
-            out.push_str(&format!("- {line}\n"));
+    let list = |title: &str, items: &[plugin_sdk::Text], out: &mut String| {
+        if items.is_empty() {
+            return;
+        }
+        out.push_str(title);
+        out.push('\n');
+        for t in items {
+            out.push_str(&format!("- {}\n", t.get(locale)));
         }
         out.push('\n');
-    }
-    if !e.to_confirm.is_empty() {
-        out.push_str(if fr {
-            "À confirmer avec le patient :\n"
+    };
+    let (met, confirm) = if fr {
+        ("Critères remplis :", "À confirmer avec le patient :")
+    } else {
+        ("Criteria met:", "To confirm with the patient:")
+    };
+    list(met, &alert.reasons, &mut detail);
+    list(confirm, &alert.to_confirm, &mut detail);
+    let detail = detail.trim_end().to_string();
+    Card {
+        uuid: alert.id.to_string(),
+        summary: summary(&format!("{lead} {name}")),
+        indicator: "info",
+        detail: if detail.is_empty() {
+            lead.to_string()
         } else {
-            "To confirm with the patient:\n"
-        });
-        for line in &e.to_confirm {
-            out.push_str(&format!("- {line}\n"));
-        }
+            detail
+        },
+        source: Source {
+            label: "Inclusio",
+            topic: Some(Topic {
+                code: alert.trial.to_string(),
+                system: "https://inclusio.health/fhir/trial",
+                display: alert.title.clone(),
+            }),
+        },
+        override_reasons: override_reasons(locale),
+        links: popup_url
+            .map(|url| Link {
+                label: if fr {
+                    "Ouvrir l'essai".into()
+                } else {
+                    "Open the trial".into()
+                },
+                url,
+                kind: "absolute",
+            })
+            .into_iter()
+            .collect(),
     }
-    out.trim_end().to_string()
 }
 
 #[cfg(test)]

@@ -13,30 +13,33 @@
 //! every call and one event (and one consent token) on SQLite and PostgreSQL alike.
 
 use crate::cds::feedback::{Feedback, Outcome};
-use crate::plugin::events::{Event, Recording};
+use crate::plugin::events::Recording;
 use crate::registry::lifecycle::Status;
 use chrono::{Days, SubsecRound, Utc};
 use platform::entities::{plugin_event, trial};
 use platform::error::{ApiError, Detail};
+use plugin_sdk::wire::{AlertVerdict, DeclineReason, Event, ResponseKind};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// The plugin response and decline reason of an outcome, or `None` when nothing is recorded.
-pub fn response(outcome: &Outcome) -> Option<(&'static str, Option<&'static str>)> {
+pub fn response(outcome: &Outcome) -> Option<(ResponseKind, Option<DeclineReason>)> {
+    let declined = |r| Some((ResponseKind::Declined, Some(r)));
     match outcome {
-        Outcome::Accepted => Some(("accepted", None)),
+        Outcome::Accepted => Some((ResponseKind::Accepted, None)),
         Outcome::Overridden { reason } => match reason.as_deref() {
-            Some("not-eligible") => Some(("declined", Some("not_eligible"))),
-            Some("not-interested") => Some(("declined", Some("not_interested"))),
-            Some("no-time") => Some(("declined", Some("no_time"))),
-            Some("snooze") => Some(("not_now", None)),
+            Some("not-eligible") => declined(DeclineReason::NotEligible),
+            Some("not-interested") => declined(DeclineReason::NotInterested),
+            Some("no-time") => declined(DeclineReason::NoTime),
+            Some("snooze") => Some((ResponseKind::NotNow, None)),
             _ => None,
         },
     }
 }
 
-/// The event id of a response to a card: the same for the same card and response.
+/// The event id of a response to a card (its wire name): the same for the same card and
+/// response.
 pub fn event_id(card: Uuid, response: &str) -> Uuid {
     let mut h = Sha256::new();
     h.update(b"inclusio.cds-feedback.v1\0");
@@ -73,7 +76,14 @@ pub async fn record(
             .one(db)
             .await?;
         let Some(shown) = shown else { continue };
-        let id = event_id(card, response);
+        // Stored rows were checked when written; one that no longer reads is skipped.
+        let (Some(verdict), Ok(trial_version)) = (
+            AlertVerdict::parse(&shown.verdict),
+            u32::try_from(shown.trial_version),
+        ) else {
+            continue;
+        };
+        let id = event_id(card, response.as_str());
         // A shortcut only: the insert below is what makes a repeat harmless.
         let known = new_events.iter().any(|e| e.id == id)
             || plugin_event::Entity::find_by_id(id)
@@ -83,19 +93,19 @@ pub async fn record(
         if known {
             continue;
         }
-        if response == "accepted" {
+        if response == ResponseKind::Accepted {
             still_recruiting(db, shown.trial_id, i).await?;
         }
         new_events.push(Event {
             id,
             alert_id: card,
             trial: shown.trial_id,
-            trial_version: shown.trial_version,
+            trial_version,
             patient: shown.patient,
-            verdict: shown.verdict,
-            response: response.into(),
-            reason: reason.map(str::to_string),
-            snooze_until: (response == "not_now")
+            verdict,
+            response,
+            reason,
+            snooze_until: (response == ResponseKind::NotNow)
                 .then(|| today.checked_add_days(Days::new(u64::from(snooze_days))))
                 .flatten(),
             at: item.at.trunc_subsecs(6),
@@ -148,22 +158,24 @@ mod tests {
         let o = |r: Option<&str>| Outcome::Overridden {
             reason: r.map(str::to_string),
         };
-        assert_eq!(response(&Outcome::Accepted), Some(("accepted", None)));
+        // As their wire names.
+        let named = |o: &Outcome| response(o).map(|(r, d)| (r.as_str(), d.map(|d| d.as_str())));
+        assert_eq!(named(&Outcome::Accepted), Some(("accepted", None)));
         assert_eq!(
-            response(&o(Some("not-eligible"))),
+            named(&o(Some("not-eligible"))),
             Some(("declined", Some("not_eligible")))
         );
         assert_eq!(
-            response(&o(Some("not-interested"))),
+            named(&o(Some("not-interested"))),
             Some(("declined", Some("not_interested")))
         );
         assert_eq!(
-            response(&o(Some("no-time"))),
+            named(&o(Some("no-time"))),
             Some(("declined", Some("no_time")))
         );
-        assert_eq!(response(&o(Some("snooze"))), Some(("not_now", None)));
-        assert_eq!(response(&o(None)), None);
-        assert_eq!(response(&o(Some("other-code"))), None);
+        assert_eq!(named(&o(Some("snooze"))), Some(("not_now", None)));
+        assert_eq!(named(&o(None)), None);
+        assert_eq!(named(&o(Some("other-code"))), None);
     }
 
     #[test]

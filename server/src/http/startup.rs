@@ -83,7 +83,7 @@ impl Application {
         let cipher = web::Data::new(platform::crypto::Cipher::from_secret(
             settings.secrets.encryption_key.expose(),
         ));
-        let matcher_cache = web::Data::new(crate::plugin::matching::MatcherCache::new());
+        let matcher_cache = web::Data::new(crate::plugin::cache::MatcherCache::new());
         let popup_sealer = web::Data::new(crate::plugin::popup_token::PopupSealer::new(
             settings.secrets.encryption_key.expose(),
             settings.plugin.popup_token_ttl_secs,

@@ -7,65 +7,16 @@
 use crate::registry::lifecycle::Status;
 use platform::entities::{site, trial, trial_version};
 use platform::error::ApiError;
+use plugin_sdk::wire::{Bundle, BundleTrial, Site};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     Statement,
 };
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Bumped when the bundle's shape changes, so old ETags stop matching.
 const FORMAT: &str = "inclusio.bundle.v2";
-
-/// One trial in the bundle.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BundleTrial {
-    /// Registry id.
-    pub id: Uuid,
-    /// The definition's id.
-    pub trial_id: String,
-    /// Version of the definition.
-    pub version: i32,
-    /// Title.
-    pub title: String,
-    /// Acronym.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub acronym: Option<String>,
-    /// The two-line summary for GPs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    /// The criteria (a `trials::Trial`).
-    #[schema(value_type = Object)]
-    pub definition: serde_json::Value,
-    /// The sites that recruit, with their coordinates when known (for the distance rule).
-    pub sites: Vec<BundleSite>,
-}
-
-/// A recruiting site of a bundle trial.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BundleSite {
-    /// Site id.
-    pub id: Uuid,
-    /// Name.
-    pub name: String,
-    /// Latitude.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<f64>,
-    /// Longitude.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<f64>,
-}
-
-/// The bundle body.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Bundle {
-    /// Same as the ETag, without quotes.
-    pub version: String,
-    /// Recruiting trials, by id.
-    pub trials: Vec<BundleTrial>,
-}
 
 /// The current bundle generation.
 async fn generation<C: ConnectionTrait>(db: &C) -> Result<i64, ApiError> {
@@ -115,9 +66,11 @@ pub async fn etag(db: &DatabaseConnection) -> Result<String, ApiError> {
     Ok(etag_of(generation(db).await?))
 }
 
-/// Builds the bundle; returns it with its ETag, computed from the very rows it holds (so
-/// that a change between an [`etag`] call and this one cannot pair a body with another
-/// state's ETag).
+/// Builds the bundle (the SDK's wire type, served as is and compiled for matching); returns
+/// it with its ETag, computed from the very rows it holds (so that a change between an
+/// [`etag`] call and this one cannot pair a body with another state's ETag). A stored
+/// definition that no longer parses as a trial is left out, with a warning: registered
+/// definitions were validated, and one bad row must not break every plugin's bundle.
 pub async fn build(db: &DatabaseConnection) -> Result<(String, Bundle), ApiError> {
     // The generation is read before the trials: a change committed in between makes the body
     // newer than its ETag (the next request sees a new ETag and gets the body again), never
@@ -129,15 +82,14 @@ pub async fn build(db: &DatabaseConnection) -> Result<(String, Bundle), ApiError
         .all(db)
         .await?;
     let ids: Vec<Uuid> = recruiting.iter().map(|t| t.id).collect();
-    let mut sites: std::collections::HashMap<Uuid, Vec<BundleSite>> =
-        std::collections::HashMap::new();
+    let mut sites: std::collections::HashMap<Uuid, Vec<Site>> = std::collections::HashMap::new();
     for s in site::Entity::find()
         .filter(site::Column::TrialId.is_in(ids.clone()))
         .order_by_asc(site::Column::Id)
         .all(db)
         .await?
     {
-        sites.entry(s.trial_id).or_default().push(BundleSite {
+        sites.entry(s.trial_id).or_default().push(Site {
             id: s.id,
             name: s.name,
             latitude: s.latitude,
@@ -155,19 +107,20 @@ pub async fn build(db: &DatabaseConnection) -> Result<(String, Bundle), ApiError
     let trials = recruiting
         .into_iter()
         .filter_map(|t| {
-            let definition = versions.remove(&(t.id, t.current_version))?;
-            let summary = definition
-                .get("summary")
-                .and_then(|s| s.as_str())
-                .map(str::to_string);
+            let stored = versions.remove(&(t.id, t.current_version))?;
+            let Ok(definition) = serde_json::from_value::<trials::Trial>(stored) else {
+                tracing::warn!(trial = %t.id, "a recruiting trial's definition does not parse");
+                return None;
+            };
+            let version = u32::try_from(t.current_version).ok()?;
             Some(BundleTrial {
                 sites: sites.remove(&t.id).unwrap_or_default(),
                 id: t.id,
                 trial_id: t.slug,
-                version: t.current_version,
+                version,
                 title: t.title,
                 acronym: t.acronym,
-                summary,
+                summary: definition.summary.clone(),
                 definition,
             })
         })

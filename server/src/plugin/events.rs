@@ -6,81 +6,20 @@
 use super::consent_link::TokenKey;
 use super::{is_pseudonym, pseudonym_detail};
 use crate::registry::lifecycle::Status;
-use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use platform::entities::{consent_token, plugin_event, trial};
 use platform::error::{ApiError, Detail};
+use plugin_sdk::wire::{
+    AlertVerdict, DeclineReason, Event, EventBatch, EventResult, EventResults, EventStatus,
+    ResponseKind,
+};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::HashMap;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The most events one request may carry.
 pub const MAX_BATCH: usize = 500;
-
-/// Verdicts an alert may carry.
-pub const VERDICTS: [&str; 2] = ["eligible", "possibly_eligible"];
-/// A GP's responses to an alert.
-pub const RESPONSES: [&str; 4] = ["shown", "accepted", "not_now", "declined"];
-/// Why a GP declined.
-pub const REASONS: [&str; 4] = ["not_eligible", "not_interested", "no_time", "other"];
-
-/// A batch of events.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EventBatch {
-    /// At most 500 events.
-    pub events: Vec<Event>,
-}
-
-/// One answer to an alert: a pseudonym and nothing clinical.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Event {
-    /// The client's id for this event (UUID v7): the idempotency key.
-    pub id: Uuid,
-    /// The alert answered.
-    pub alert_id: Uuid,
-    /// The trial's registry id.
-    pub trial: Uuid,
-    /// The trial version the alert was computed with.
-    pub trial_version: i32,
-    /// The patient's pseudonym: HMAC-SHA-256 of the local patient id under the practice
-    /// secret, 64 lowercase hex characters.
-    pub patient: String,
-    /// `eligible` or `possibly_eligible`.
-    pub verdict: String,
-    /// `shown`, `accepted`, `not_now` or `declined`.
-    pub response: String,
-    /// With `declined` only (required then): `not_eligible`, `not_interested`, `no_time`, `other`.
-    #[serde(default)]
-    pub reason: Option<String>,
-    /// With `not_now` only: do not show again before this date.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub snooze_until: Option<NaiveDate>,
-    /// When it happened (RFC 3339).
-    pub at: DateTime<Utc>,
-}
-
-/// What became of one event.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EventResult {
-    /// The event id.
-    pub id: Uuid,
-    /// `recorded`, or `duplicate` when it was already recorded.
-    pub status: &'static str,
-    /// For accepted events: where the consent flow starts (single use, short-lived).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub consent_url: Option<String>,
-}
-
-/// The answer to a batch.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventResults {
-    /// One result per event, in order.
-    pub results: Vec<EventResult>,
-}
 
 /// How events are recorded: where consent URLs point and how long their tokens live.
 #[derive(Debug, Clone)]
@@ -93,48 +32,133 @@ pub struct Recording<'a> {
     pub token_ttl: Duration,
 }
 
+/// Reads a `POST /api/v1/events` body as the SDK's [`EventBatch`]. A shape error is a 400
+/// naming its path, except a value the contract enumerates (a verdict, a response, a reason)
+/// or a trial version out of range: those are answered as [`record`] answers its other
+/// checks, a 422 with every problem of the batch, field by field.
+pub fn parse(body: &Value) -> Result<EventBatch, ApiError> {
+    let shape = match platform::extract::from_value::<EventBatch>(body) {
+        Ok(batch) => return Ok(batch),
+        Err(e) => e,
+    };
+    let enumerated = matches!(&shape, ApiError::MalformedJson { path, .. }
+    if path.strip_prefix("$.events[").is_some_and(|rest| {
+        rest.split_once("].").is_some_and(|(i, field)| {
+            i.bytes().all(|b| b.is_ascii_digit())
+                && ["verdict", "response", "reason", "trial_version"].contains(&field)
+        })
+    }));
+    let events = body.get("events").and_then(Value::as_array);
+    let (true, Some(events)) = (enumerated, events) else {
+        return Err(shape);
+    };
+    too_many(events.len())?;
+    let details = check_fields(events.iter().map(Fields::of_value));
+    if details.is_empty() {
+        Err(shape)
+    } else {
+        Err(ApiError::Validation(details))
+    }
+}
+
+/// Refuses a batch of more than [`MAX_BATCH`] events.
+fn too_many(n: usize) -> Result<(), ApiError> {
+    if n > MAX_BATCH {
+        return Err(ApiError::invalid(
+            "$.events",
+            "too_many_events",
+            format!("at most {MAX_BATCH} events per request; send the rest in another"),
+        ));
+    }
+    Ok(())
+}
+
+/// The fields of one event that [`check_fields`] reads, as their wire spellings: from a
+/// parsed event, or from the JSON of one that did not parse (a field that is absent or not
+/// of its JSON type is `None` and left to the shape error).
+struct Fields<'a> {
+    patient: Option<&'a str>,
+    verdict: Option<&'a str>,
+    response: Option<&'a str>,
+    trial_version: Option<i64>,
+    reason: Option<&'a str>,
+    snoozed: bool,
+}
+
+impl<'a> Fields<'a> {
+    fn of_event(e: &'a Event) -> Fields<'a> {
+        Fields {
+            patient: Some(&e.patient),
+            verdict: Some(e.verdict.as_str()),
+            response: Some(e.response.as_str()),
+            trial_version: Some(i64::from(e.trial_version)),
+            reason: e.reason.map(DeclineReason::as_str),
+            snoozed: e.snooze_until.is_some(),
+        }
+    }
+
+    fn of_value(v: &'a Value) -> Fields<'a> {
+        let text = |k: &str| v.get(k).and_then(Value::as_str);
+        Fields {
+            patient: text("patient"),
+            verdict: text("verdict"),
+            response: text("response"),
+            trial_version: v.get("trial_version").and_then(Value::as_i64),
+            reason: text("reason"),
+            snoozed: v.get("snooze_until").is_some_and(|d| !d.is_null()),
+        }
+    }
+}
+
 /// Checks each event's own fields; returns every problem found.
-fn check_fields(events: &[Event]) -> Vec<Detail> {
+fn check_fields<'a>(events: impl Iterator<Item = Fields<'a>>) -> Vec<Detail> {
     let mut details = Vec::new();
-    for (i, e) in events.iter().enumerate() {
+    for (i, e) in events.enumerate() {
         let path = |f: &str| format!("$.events[{i}].{f}");
-        if !is_pseudonym(&e.patient) {
+        if e.patient.is_some_and(|p| !is_pseudonym(p)) {
             details.push(pseudonym_detail(&path("patient")));
         }
-        if !VERDICTS.contains(&e.verdict.as_str()) {
+        if let Some(v) = e.verdict
+            && AlertVerdict::parse(v).is_none()
+        {
             details.push(Detail::new(
                 &path("verdict"),
                 "unknown_verdict",
-                format!(
-                    "`{}` is not a verdict: use eligible or possibly_eligible",
-                    e.verdict
-                ),
+                format!("`{v}` is not a verdict: use eligible or possibly_eligible"),
             ));
         }
-        if !RESPONSES.contains(&e.response.as_str()) {
+        if let Some(r) = e.response
+            && ResponseKind::parse(r).is_none()
+        {
             details.push(Detail::new(
                 &path("response"),
                 "unknown_response",
-                format!(
-                    "`{}` is not a response: use shown, accepted, not_now or declined",
-                    e.response
-                ),
+                format!("`{r}` is not a response: use shown, accepted, not_now or declined"),
             ));
         }
-        if e.trial_version < 1 {
-            details.push(Detail::new(
-                &path("trial_version"),
-                "unknown_trial_version",
-                "trial versions start at 1",
-            ));
+        if let Some(v) = e.trial_version {
+            if v < 1 {
+                details.push(Detail::new(
+                    &path("trial_version"),
+                    "unknown_trial_version",
+                    "trial versions start at 1",
+                ));
+            } else if v > i64::from(u32::MAX) {
+                details.push(Detail::new(
+                    &path("trial_version"),
+                    "unknown_trial_version",
+                    format!("the trial has no version {v}"),
+                ));
+            }
         }
-        match (&e.reason, e.response == "declined") {
+        let declined = e.response == Some(ResponseKind::Declined.as_str());
+        match (e.reason, declined) {
             (None, true) => details.push(Detail::new(
                 &path("reason"),
                 "required",
                 "a decline needs a reason: not_eligible, not_interested, no_time or other",
             )),
-            (Some(r), true) if !REASONS.contains(&r.as_str()) => details.push(Detail::new(
+            (Some(r), true) if DeclineReason::parse(r).is_none() => details.push(Detail::new(
                 &path("reason"),
                 "unknown_reason",
                 format!(
@@ -148,7 +172,7 @@ fn check_fields(events: &[Event]) -> Vec<Detail> {
             )),
             _ => {}
         }
-        if e.snooze_until.is_some() && e.response != "not_now" {
+        if e.snoozed && e.response != Some(ResponseKind::NotNow.as_str()) {
             details.push(Detail::new(
                 &path("snooze_until"),
                 "snooze_not_allowed",
@@ -177,12 +201,17 @@ async fn check_trials(db: &DatabaseConnection, events: &[Event]) -> Result<Vec<D
                 "unknown_trial",
                 format!("no trial has the id {}", e.trial),
             )),
-            Some(t) if e.trial_version > t.current_version => details.push(Detail::new(
-                &format!("$.events[{i}].trial_version"),
-                "unknown_trial_version",
-                format!("the trial has no version {}", e.trial_version),
-            )),
-            Some(t) if e.response == "accepted" && t.status != Status::Recruiting.as_str() => {
+            Some(t) if i64::from(e.trial_version) > i64::from(t.current_version) => {
+                details.push(Detail::new(
+                    &format!("$.events[{i}].trial_version"),
+                    "unknown_trial_version",
+                    format!("the trial has no version {}", e.trial_version),
+                ))
+            }
+            Some(t)
+                if e.response == ResponseKind::Accepted
+                    && t.status != Status::Recruiting.as_str() =>
+            {
                 details.push(Detail::new(
                     &format!("$.events[{i}].trial"),
                     "not_recruiting",
@@ -202,14 +231,8 @@ pub async fn record(
     events: Vec<Event>,
     how: &Recording<'_>,
 ) -> Result<EventResults, ApiError> {
-    if events.len() > MAX_BATCH {
-        return Err(ApiError::invalid(
-            "$.events",
-            "too_many_events",
-            format!("at most {MAX_BATCH} events per request; send the rest in another"),
-        ));
-    }
-    let mut details = check_fields(&events);
+    too_many(events.len())?;
+    let mut details = check_fields(events.iter().map(Fields::of_event));
     if details.is_empty() {
         details = check_trials(db, &events).await?;
     }
@@ -222,18 +245,18 @@ pub async fn record(
     for (i, mut e) in events.into_iter().enumerate() {
         e.at = e.at.trunc_subsecs(6);
         let status = match plugin_event::Entity::find_by_id(e.id).one(&txn).await? {
-            Some(stored) if same(&stored, practice, &e) => "duplicate",
+            Some(stored) if same(&stored, practice, &e) => EventStatus::Duplicate,
             Some(_) => {
                 return Err(ApiError::Conflict(format!(
                     "$.events[{i}].id: event {} was recorded with other content",
                     e.id
                 )));
             }
-            None if insert(&txn, practice, &e, now, how).await? => "recorded",
+            None if insert(&txn, practice, &e, now, how).await? => EventStatus::Recorded,
             // A concurrent request inserted it first (PostgreSQL waited for its commit):
             // the same event is a duplicate, another one a conflict.
             None => match plugin_event::Entity::find_by_id(e.id).one(&txn).await? {
-                Some(stored) if same(&stored, practice, &e) => "duplicate",
+                Some(stored) if same(&stored, practice, &e) => EventStatus::Duplicate,
                 _ => {
                     return Err(ApiError::Conflict(format!(
                         "$.events[{i}].id: event {} was recorded with other content",
@@ -242,7 +265,7 @@ pub async fn record(
                 }
             },
         };
-        let consent_url = (e.response == "accepted")
+        let consent_url = (e.response == ResponseKind::Accepted)
             .then(|| format!("{}/consent/{}", how.base_url, how.key.token(e.id)));
         results.push(EventResult {
             id: e.id,
@@ -259,11 +282,11 @@ fn same(s: &plugin_event::Model, practice: Uuid, e: &Event) -> bool {
     s.organisation_id == practice
         && s.alert_id == e.alert_id
         && s.trial_id == e.trial
-        && s.trial_version == e.trial_version
+        && i64::from(s.trial_version) == i64::from(e.trial_version)
         && s.patient == e.patient
-        && s.verdict == e.verdict
-        && s.response == e.response
-        && s.reason == e.reason
+        && s.verdict == e.verdict.as_str()
+        && s.response == e.response.as_str()
+        && s.reason.as_deref() == e.reason.map(DeclineReason::as_str)
         && s.snooze_until == e.snooze_until
         && s.at.trunc_subsecs(6) == e.at
 }
@@ -311,16 +334,18 @@ pub(crate) async fn insert<C: sea_orm::ConnectionTrait>(
     now: DateTime<Utc>,
     how: &Recording<'_>,
 ) -> Result<bool, ApiError> {
+    // Checked against the trial's current version (an `i32` column) before any insert.
+    let trial_version = i32::try_from(e.trial_version).unwrap_or(i32::MAX);
     let row = plugin_event::Model {
         id: e.id,
         organisation_id: practice,
         alert_id: e.alert_id,
         trial_id: e.trial,
-        trial_version: e.trial_version,
+        trial_version,
         patient: e.patient.clone(),
-        verdict: e.verdict.clone(),
-        response: e.response.clone(),
-        reason: e.reason.clone(),
+        verdict: e.verdict.as_str().into(),
+        response: e.response.as_str().into(),
+        reason: e.reason.map(|r| r.as_str().to_string()),
         snooze_until: e.snooze_until,
         at: e.at,
         received_at: now,
@@ -328,13 +353,13 @@ pub(crate) async fn insert<C: sea_orm::ConnectionTrait>(
     if !insert_row(db, row).await? {
         return Ok(false);
     }
-    if e.response == "accepted" {
+    if e.response == ResponseKind::Accepted {
         consent_token::ActiveModel {
             token_hash: Set(super::consent_link::hash(&how.key.token(e.id))),
             event_id: Set(e.id),
             alert_id: Set(e.alert_id),
             trial_id: Set(e.trial),
-            trial_version: Set(e.trial_version),
+            trial_version: Set(trial_version),
             organisation_id: Set(practice),
             patient: Set(e.patient.clone()),
             created_at: Set(now),

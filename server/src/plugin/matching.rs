@@ -2,16 +2,16 @@
 //! Bundle) in, the same alerts and pop-ups as the SDK out (`plugin_sdk::Matcher`, the
 //! practice's settings and suppressions). The record lives in this request's memory only:
 //! it is never stored, logged or put in an error message. The compiled trials are cached
-//! per bundle ETag ([`MatcherCache`]): a cache only, rebuilt from the database.
+//! per bundle ETag ([`MatcherCache`], shared with the CDS Hooks service): a cache only,
+//! rebuilt from the database.
 
+use super::cache::MatcherCache;
 use super::popup_token::PopupSealer;
 use super::{is_pseudonym, pseudonym_detail, settings, suppressions};
 use chrono::NaiveDate;
 use platform::error::{ApiError, Detail};
-use plugin_sdk::wire::{Bundle, PracticeSettings};
-use plugin_sdk::{Alert, History, Locale, Matcher, Rules};
+use plugin_sdk::{Alert, History, Locale, Rules};
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -47,7 +47,6 @@ pub struct MatchAlert {
     /// The alert, as the SDK builds it (`id`, `trial`, `trial_id`, `trial_version`,
     /// `title`, `acronym`, `summary`, `verdict`, `reasons`, `to_confirm`).
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub alert: Alert,
     /// The pop-up as a self-contained HTML fragment (the SDK's `popup_html`).
     pub popup_html: String,
@@ -61,39 +60,6 @@ pub struct MatchAlert {
 pub struct MatchResponse {
     /// At most the practice's `max_alerts`, best first; empty: show nothing.
     pub alerts: Vec<MatchAlert>,
-}
-
-/// The compiled trials of the last bundle, keyed by its ETag.
-#[derive(Debug, Default)]
-pub struct MatcherCache {
-    current: Mutex<Option<(String, Arc<Matcher>)>>,
-}
-
-impl MatcherCache {
-    /// An empty cache.
-    pub fn new() -> MatcherCache {
-        MatcherCache::default()
-    }
-
-    /// The matcher of the current bundle, compiled when the bundle changed.
-    pub async fn get(&self, db: &sea_orm::DatabaseConnection) -> Result<Arc<Matcher>, ApiError> {
-        let etag = crate::plugin::bundle::etag(db).await?;
-        if let Ok(guard) = self.current.lock()
-            && let Some((e, m)) = guard.as_ref()
-            && *e == etag
-        {
-            return Ok(m.clone());
-        }
-        let (etag, bundle) = crate::plugin::bundle::build(db).await?;
-        let wire: Bundle = serde_json::to_value(&bundle)
-            .and_then(serde_json::from_value)
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("bundle to wire: {e}")))?;
-        let matcher = Arc::new(Matcher::new(&wire));
-        if let Ok(mut guard) = self.current.lock() {
-            *guard = Some((etag, matcher.clone()));
-        }
-        Ok(matcher)
-    }
 }
 
 /// A checked request: the record, the pseudonym, the date and the language.
@@ -174,27 +140,13 @@ pub async fn run(
     let today = chrono::Utc::now().date_naive();
     let c = check(req, today)?;
     let matcher = cache.get(db).await?;
-    let s = settings::get(db, practice).await?;
-    let rules = Rules::from(&PracticeSettings {
-        max_alerts: s.max_alerts,
-        max_unanswered_shows: s.max_unanswered_shows,
-        max_distance_km: s.max_distance_km,
-        latitude: s.latitude,
-        longitude: s.longitude,
-    });
-    let mut history = History::default();
+    let rules = Rules::from(&settings::get(db, practice).await?);
     let pseudonym = c.pseudonym.unwrap_or_default();
-    if !pseudonym.is_empty() {
-        for s in suppressions::of_patient(db, practice, &pseudonym, today).await? {
-            history.merge(&plugin_sdk::wire::Suppression {
-                patient: s.patient,
-                trial: s.trial,
-                declined: s.declined,
-                snoozed_until: s.snoozed_until,
-                shown_unanswered: s.shown_unanswered,
-            });
-        }
-    }
+    let history = if pseudonym.is_empty() {
+        History::default()
+    } else {
+        suppressions::history(db, practice, &pseudonym, today).await?
+    };
     let alerts = matcher.alerts(
         &rules,
         &history,

@@ -7,136 +7,113 @@ use chrono::Utc;
 use platform::audit::{self, Actor};
 use platform::entities::{organisation, plugin_settings};
 use platform::error::{ApiError, Detail};
+use plugin_sdk::wire::PracticeSettings;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Alerts per consultation when nothing is set.
-pub const DEFAULT_MAX_ALERTS: u32 = 1;
-/// Unanswered shows before a trial stops being shown, when nothing is set.
-pub const DEFAULT_MAX_UNANSWERED_SHOWS: u32 = 3;
-
-/// A practice's plugin settings (also the body of the admin `PUT`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PluginSettings {
-    /// At most this many alerts per consultation (1 to 10).
-    pub max_alerts: u32,
-    /// A trial shown this many times without an answer stops being shown (1 to 100).
-    pub max_unanswered_shows: u32,
-    /// Only trials with a site within this many kilometres of the practice (needs its
-    /// latitude and longitude).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_distance_km: Option<f64>,
-    /// The practice's latitude.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<f64>,
-    /// The practice's longitude.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<f64>,
-    /// Where referral outcomes ("your patient was enrolled…") are emailed, if anywhere.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome_email: Option<String>,
-}
-
-impl Default for PluginSettings {
-    fn default() -> PluginSettings {
-        PluginSettings {
-            max_alerts: DEFAULT_MAX_ALERTS,
-            max_unanswered_shows: DEFAULT_MAX_UNANSWERED_SHOWS,
-            max_distance_km: None,
-            latitude: None,
-            longitude: None,
-            outcome_email: None,
-        }
+/// The settings of a stored row (out-of-range numbers, which the checks never store, read as
+/// the defaults).
+fn of_row(m: plugin_settings::Model) -> PracticeSettings {
+    let defaults = PracticeSettings::default();
+    PracticeSettings {
+        max_alerts: u32::try_from(m.max_alerts).unwrap_or(defaults.max_alerts),
+        max_unanswered_shows: u32::try_from(m.max_unanswered_shows)
+            .unwrap_or(defaults.max_unanswered_shows),
+        max_distance_km: m.max_distance_km,
+        latitude: m.latitude,
+        longitude: m.longitude,
+        outcome_email: m.outcome_email,
     }
 }
 
-impl From<plugin_settings::Model> for PluginSettings {
-    fn from(m: plugin_settings::Model) -> PluginSettings {
-        PluginSettings {
-            max_alerts: u32::try_from(m.max_alerts).unwrap_or(DEFAULT_MAX_ALERTS),
-            max_unanswered_shows: u32::try_from(m.max_unanswered_shows)
-                .unwrap_or(DEFAULT_MAX_UNANSWERED_SHOWS),
-            max_distance_km: m.max_distance_km,
-            latitude: m.latitude,
-            longitude: m.longitude,
-            outcome_email: m.outcome_email,
-        }
+/// An administrator's body read as settings. The SDK's type ignores fields it does not know
+/// (so that plugins read newer servers' replies); an administrator's unknown field is refused
+/// here instead, as every JSON body of the API refuses them.
+pub fn parse(body: &serde_json::Value) -> Result<PracticeSettings, ApiError> {
+    if let Some(unknown) = body.as_object().and_then(|o| {
+        o.keys()
+            .find(|k| !PracticeSettings::FIELDS.contains(&k.as_str()))
+    }) {
+        return Err(ApiError::MalformedJson {
+            path: format!("$.{unknown}"),
+            message: format!(
+                "unknown field `{unknown}`, expected one of {}",
+                PracticeSettings::FIELDS
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
     }
+    platform::extract::from_value(body)
 }
 
-impl PluginSettings {
-    /// Every problem with these settings.
-    pub fn check(&self) -> Vec<Detail> {
-        let mut d = Vec::new();
-        if !(1..=10).contains(&self.max_alerts) {
-            d.push(Detail::new(
-                "$.max_alerts",
-                "out_of_range",
-                "between 1 and 10",
-            ));
-        }
-        if !(1..=100).contains(&self.max_unanswered_shows) {
-            d.push(Detail::new(
-                "$.max_unanswered_shows",
-                "out_of_range",
-                "between 1 and 100",
-            ));
-        }
-        if let Some(km) = self.max_distance_km {
-            if !(km.is_finite() && km > 0.0 && km <= 20_000.0) {
-                d.push(Detail::new(
-                    "$.max_distance_km",
-                    "out_of_range",
-                    "a distance above 0 and at most 20000 km",
-                ));
-            }
-            if self.latitude.is_none() || self.longitude.is_none() {
-                d.push(Detail::new(
-                    "$.max_distance_km",
-                    "location_required",
-                    "a distance limit needs the practice's latitude and longitude",
-                ));
-            }
-        }
-        if self.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
-            d.push(Detail::new(
-                "$.latitude",
-                "out_of_range",
-                "between -90 and 90",
-            ));
-        }
-        if self
-            .longitude
-            .is_some_and(|l| !(-180.0..=180.0).contains(&l))
-        {
-            d.push(Detail::new(
-                "$.longitude",
-                "out_of_range",
-                "between -180 and 180",
-            ));
-        }
-        if let Some(e) = &self.outcome_email
-            && (e.len() > 254 || !e.contains('@') || e.chars().any(char::is_whitespace))
-        {
-            d.push(Detail::new(
-                "$.outcome_email",
-                "invalid_email",
-                "an email address such as cabinet@example.fr",
-            ));
-        }
-        d
+/// Every problem with these settings.
+pub fn check(s: &PracticeSettings) -> Vec<Detail> {
+    let mut d = Vec::new();
+    if !(1..=10).contains(&s.max_alerts) {
+        d.push(Detail::new(
+            "$.max_alerts",
+            "out_of_range",
+            "between 1 and 10",
+        ));
     }
+    if !(1..=100).contains(&s.max_unanswered_shows) {
+        d.push(Detail::new(
+            "$.max_unanswered_shows",
+            "out_of_range",
+            "between 1 and 100",
+        ));
+    }
+    if let Some(km) = s.max_distance_km {
+        if !(km.is_finite() && km > 0.0 && km <= 20_000.0) {
+            d.push(Detail::new(
+                "$.max_distance_km",
+                "out_of_range",
+                "a distance above 0 and at most 20000 km",
+            ));
+        }
+        if s.latitude.is_none() || s.longitude.is_none() {
+            d.push(Detail::new(
+                "$.max_distance_km",
+                "location_required",
+                "a distance limit needs the practice's latitude and longitude",
+            ));
+        }
+    }
+    if s.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
+        d.push(Detail::new(
+            "$.latitude",
+            "out_of_range",
+            "between -90 and 90",
+        ));
+    }
+    if s.longitude.is_some_and(|l| !(-180.0..=180.0).contains(&l)) {
+        d.push(Detail::new(
+            "$.longitude",
+            "out_of_range",
+            "between -180 and 180",
+        ));
+    }
+    if let Some(e) = &s.outcome_email
+        && (e.len() > 254 || !e.contains('@') || e.chars().any(char::is_whitespace))
+    {
+        d.push(Detail::new(
+            "$.outcome_email",
+            "invalid_email",
+            "an email address such as cabinet@example.fr",
+        ));
+    }
+    d
 }
 
 /// A practice's settings (the defaults when none are stored).
-pub async fn get<C: ConnectionTrait>(db: &C, practice: Uuid) -> Result<PluginSettings, ApiError> {
+pub async fn get<C: ConnectionTrait>(db: &C, practice: Uuid) -> Result<PracticeSettings, ApiError> {
     Ok(plugin_settings::Entity::find_by_id(practice)
         .one(db)
         .await?
-        .map(PluginSettings::from)
+        .map(of_row)
         .unwrap_or_default())
 }
 
@@ -145,9 +122,9 @@ pub async fn set(
     db: &DatabaseConnection,
     actor: &Actor,
     practice: Uuid,
-    new: PluginSettings,
-) -> Result<PluginSettings, ApiError> {
-    let details = new.check();
+    new: PracticeSettings,
+) -> Result<PracticeSettings, ApiError> {
+    let details = check(&new);
     if !details.is_empty() {
         return Err(ApiError::Validation(details));
     }
@@ -166,7 +143,7 @@ pub async fn set(
     let existing = plugin_settings::Entity::find_by_id(practice)
         .one(&txn)
         .await?;
-    let before = existing.clone().map(PluginSettings::from);
+    let before = existing.clone().map(of_row);
     let model = plugin_settings::ActiveModel {
         organisation_id: Set(practice),
         max_alerts: Set(i32::try_from(new.max_alerts).unwrap_or(1)),
@@ -182,7 +159,7 @@ pub async fn set(
     } else {
         model.insert(&txn).await?;
     }
-    let json = |s: &PluginSettings| serde_json::to_value(s).map_err(anyhow::Error::from);
+    let json = |s: &PracticeSettings| serde_json::to_value(s).map_err(anyhow::Error::from);
     audit::append(
         &txn,
         actor,

@@ -5,35 +5,11 @@
 use chrono::NaiveDate;
 use platform::entities::plugin_event;
 use platform::error::ApiError;
+use plugin_sdk::History;
+use plugin_sdk::wire::Suppression;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::Serialize;
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// The suppression state of one trial for one patient.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Suppression {
-    /// The patient's pseudonym.
-    pub patient: String,
-    /// The trial's registry id.
-    pub trial: Uuid,
-    /// Declined: never show again for this patient.
-    pub declined: bool,
-    /// Answered "not now": not before this date.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub snoozed_until: Option<NaiveDate>,
-    /// Times shown since the last answer.
-    pub shown_unanswered: u32,
-}
-
-/// The answer of `GET /api/v1/plugin/suppressions`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Suppressions {
-    /// Every (patient, trial) with something to suppress, by patient then trial.
-    pub suppressions: Vec<Suppression>,
-}
 
 /// Folds events (in time order) into suppressions; pairs with nothing to suppress on
 /// `today` are left out.
@@ -105,6 +81,21 @@ pub async fn of_patient<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok(fold(&events, today))
+}
+
+/// What `practice` answered for the patient `patient` (a pseudonym), as the SDK's fatigue
+/// rules read it.
+pub async fn history<C: ConnectionTrait>(
+    db: &C,
+    practice: Uuid,
+    patient: &str,
+    today: NaiveDate,
+) -> Result<History, ApiError> {
+    let mut history = History::default();
+    for s in of_patient(db, practice, patient, today).await? {
+        history.merge(&s);
+    }
+    Ok(history)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use crate::http::context::{PageContext, PageError};
 use crate::http::pages::form::render;
 use crate::plugin::consent_link::TokenKey;
-use crate::plugin::events::{self, Event, Recording};
+use crate::plugin::events::{self, Recording};
 use crate::plugin::popup_token::{PopupSealer, Sealed};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use platform::config::Settings;
 use platform::error::{ApiError, Detail};
 use platform::extract::ApiJson;
+use plugin_sdk::wire::{DeclineReason, Event, ResponseKind};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -69,10 +70,10 @@ pub struct Answer {
     /// The client's event id (idempotency key).
     pub id: Uuid,
     /// `shown`, `accepted`, `not_now` or `declined`.
-    pub response: String,
+    pub response: ResponseKind,
     /// Why a decline.
     #[serde(default)]
-    pub reason: Option<String>,
+    pub reason: Option<DeclineReason>,
     /// Not before this date (`not_now`).
     #[serde(default)]
     pub snooze_until: Option<NaiveDate>,
@@ -104,12 +105,9 @@ pub async fn answer(
         id: a.id,
         alert_id: s.alert.id,
         trial: s.alert.trial,
-        trial_version: i32::try_from(s.alert.trial_version).unwrap_or(i32::MAX),
+        trial_version: s.alert.trial_version,
         patient: s.pseudonym,
-        verdict: match s.alert.verdict {
-            plugin_sdk::AlertVerdict::Eligible => "eligible".into(),
-            plugin_sdk::AlertVerdict::PossiblyEligible => "possibly_eligible".into(),
-        },
+        verdict: s.alert.verdict,
         response: a.response,
         reason: a.reason,
         snooze_until: a.snooze_until,

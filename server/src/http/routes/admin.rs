@@ -1,13 +1,13 @@
 //! Administration: organisations, users, practice API keys. Admins only.
 
 use crate::http::openapi::{JsonBodyErrors, SessionErrors};
-use crate::plugin::settings::PluginSettings;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use platform::accounts::{self, ApiKeyView, NewOrganisation, NewUser, UserView};
 use platform::audit::Actor;
 use platform::auth::{Principal, Role};
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
+use plugin_sdk::wire::PracticeSettings;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -180,10 +180,10 @@ pub async fn revoke_api_key(
 #[utoipa::path(
     tag = "admin",
     security(("session_cookie" = [])),
-    request_body = PluginSettings,
+    request_body = PracticeSettings,
     params(("id" = Uuid, Path, description = "The practice organisation")),
     responses(
-        (status = 200, description = "The settings now in force", body = PluginSettings),
+        (status = 200, description = "The settings now in force", body = PracticeSettings),
         (status = 404, description = "`not_found`: no such organisation", body = ErrorBody),
         (status = 422, description = "`validation_failed`; details: `out_of_range`, `location_required`, `not_a_practice`", body = ErrorBody),
         JsonBodyErrors,
@@ -195,9 +195,10 @@ pub async fn set_plugin_settings(
     db: web::Data<DatabaseConnection>,
     p: Principal,
     id: web::Path<Uuid>,
-    ApiJson(new): ApiJson<PluginSettings>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
+    let new = crate::plugin::settings::parse(&body)?;
     let set = crate::plugin::settings::set(db.get_ref(), &actor, id.into_inner(), new).await?;
     Ok(HttpResponse::Ok().json(set))
 }

@@ -3,12 +3,10 @@
 //! discovery, the service, feedback, and CORS preflight for browser-based CDS clients.
 
 use crate::cds::jwks::JwksCache;
-use crate::cds::{
-    alerts, cards, discovery, feedback, feedback_events, index::CdsIndex, jwt, prefetch, request,
-};
+use crate::cds::{alerts, discovery, feedback, feedback_events, jwt, prefetch, request};
+use crate::plugin::cache::MatcherCache;
 use crate::plugin::consent_link::TokenKey;
 use crate::plugin::events::Recording;
-use crate::plugin::matching::MatcherCache;
 use crate::plugin::popup_token::PopupSealer;
 use actix_web::dev::Service;
 use actix_web::http::header::{self, HeaderValue};
@@ -26,7 +24,6 @@ type Keys = web::Data<Arc<JwksCache>>;
 /// Registers `/cds-services`, `/cds-services/{id}` and `/cds-services/{id}/feedback`.
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     cfg.app_data(web::Data::new(Arc::new(JwksCache::new())))
-        .app_data(web::Data::new(CdsIndex::new()))
         .service(
             web::scope("/cds-services")
                 .app_data(web::PayloadConfig::new(settings.cds.max_body_bytes))
@@ -132,7 +129,6 @@ async fn call(
     db: Db,
     settings: Config,
     keys: Keys,
-    index: web::Data<CdsIndex>,
     cache: web::Data<MatcherCache>,
     sealer: web::Data<PopupSealer>,
 ) -> Result<HttpResponse, ApiError> {
@@ -190,11 +186,9 @@ async fn call(
         .await?;
         return Ok(HttpResponse::Ok().json(cards));
     }
-    let compiled = index.get(db.get_ref()).await?;
-    let results = compiled
-        .index
-        .matches(&conversion.patient, chrono::Utc::now().date_naive());
-    Ok(HttpResponse::Ok().json(cards::cards(&results, &compiled, locale(&req))))
+    let cards =
+        alerts::anonymous_cards(db.get_ref(), &cache, &conversion.patient, locale(&req)).await?;
+    Ok(HttpResponse::Ok().json(cards))
 }
 
 /// The EHR's preferred supported language (`Accept-Language`, by quality), else English.

@@ -2,12 +2,13 @@
 
 use crate::http::openapi::{JsonBodyErrors, PracticeErrors};
 use crate::plugin::consent_link::TokenKey;
-use crate::plugin::events::{self, EventBatch, EventResults, Recording};
+use crate::plugin::events::{self, Recording};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use platform::auth::Principal;
 use platform::config::Settings;
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
+use plugin_sdk::wire::{EventBatch, EventResults};
 use sea_orm::DatabaseConnection;
 
 /// Records answers to alerts (shown, accepted, not now, declined), idempotently by event
@@ -35,9 +36,10 @@ pub async fn record(
     key: web::Data<TokenKey>,
     req: HttpRequest,
     p: Principal,
-    ApiJson(batch): ApiJson<EventBatch>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let practice = p.practice()?;
+    let batch = events::parse(&body)?;
     let base_url = crate::plugin::base_url(&settings, &req);
     let how = Recording {
         base_url: &base_url,

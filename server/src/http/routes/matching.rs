@@ -1,7 +1,8 @@
 //! `POST /api/v1/match`: alerts for a patient record, for EHRs that cannot embed the SDK.
 
 use crate::http::openapi::{JsonBodyErrors, PracticeErrors};
-use crate::plugin::matching::{self, MatchRequest, MatchResponse, MatcherCache};
+use crate::plugin::cache::MatcherCache;
+use crate::plugin::matching::{self, MatchRequest, MatchResponse};
 use crate::plugin::popup_token::PopupSealer;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use platform::auth::Principal;

@@ -1,15 +1,14 @@
 //! Routes for EHR plugins (practice API keys).
 
 use crate::http::openapi::PracticeErrors;
-use crate::plugin::bundle::{self as plugin_bundle, Bundle};
+use crate::plugin::bundle as plugin_bundle;
 use crate::plugin::cache::BundleCache;
-use crate::plugin::settings::PluginSettings;
-use crate::plugin::suppressions::Suppressions;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
 use platform::auth::Principal;
 use platform::error::ApiError;
+use plugin_sdk::wire::{Bundle, PracticeSettings, Suppressions};
 use sea_orm::DatabaseConnection;
 
 /// `GET /api/v1/plugin/bundle`: every recruiting trial's current version, with a strong
@@ -109,7 +108,7 @@ pub async fn suppressions(
     tag = "plugin",
     security(("practice_api_key" = [])),
     responses(
-        (status = 200, description = "The calling practice's settings", body = PluginSettings),
+        (status = 200, description = "The calling practice's settings", body = PracticeSettings),
         PracticeErrors,
     )
 )]

@@ -254,7 +254,7 @@ pub struct SinceQuery {
     security(("practice_api_key" = [])),
     params(SinceQuery),
     responses(
-        (status = 200, description = "The outcomes", body = Object),
+        (status = 200, description = "The outcomes", body = plugin_sdk::ReferralOutcomes),
         PracticeErrors,
     )
 )]

@@ -1,8 +1,8 @@
-//! A real SMTP server on loopback (mailin-embedded) that records what it receives, and
-//! helpers to wait for emails with a deadline.
+//! A real SMTP server on loopback (plain SMTP over TCP, written here) that records what it
+//! receives, and helpers to wait for emails with a deadline.
 
-use mailin_embedded::{Handler, Response, Server, SslConfig, response};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,49 +40,109 @@ impl Received {
     }
 }
 
-#[derive(Clone, Default)]
-struct Recorder {
-    received: Arc<Mutex<Vec<Received>>>,
-    from: String,
-    to: Vec<String>,
-    data: Vec<u8>,
-    refuse_recipients: bool,
-}
-
-impl Handler for Recorder {
-    fn rcpt(&mut self, _to: &str) -> Response {
-        if self.refuse_recipients {
-            response::NO_MAILBOX
-        } else {
-            response::OK
+/// Reads one line (up to and without its CRLF or LF); `None` at the end of the stream.
+fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    if reader.read_until(b'\n', &mut line)? == 0 {
+        return Ok(None);
+    }
+    if line.ends_with(b"\n") {
+        line.pop();
+        if line.ends_with(b"\r") {
+            line.pop();
         }
     }
+    Ok(Some(line))
+}
 
-    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
-        self.from = from.to_string();
-        self.to = to.to_vec();
-        self.data.clear();
-        response::OK
-    }
+/// The address of `MAIL FROM:<a>` or `RCPT TO:<a>` (after the colon, parameters dropped).
+fn address(argument: &str) -> Option<String> {
+    let (_, rest) = argument.split_once(':')?;
+    let rest = rest.trim_start();
+    let address = match rest.strip_prefix('<') {
+        Some(inner) => inner.split_once('>')?.0,
+        None => rest.split_whitespace().next().unwrap_or(""),
+    };
+    Some(address.to_string())
+}
 
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.data.extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> Response {
-        let message = Received {
-            from: std::mem::take(&mut self.from),
-            to: std::mem::take(&mut self.to),
-            data: String::from_utf8_lossy(&std::mem::take(&mut self.data)).into_owned(),
+/// One SMTP session (RFC 5321, plain): EHLO/HELO, MAIL, RCPT, DATA (dot-unstuffed), RSET,
+/// NOOP, QUIT. Each complete message is pushed to `received`.
+fn session(
+    stream: TcpStream,
+    received: &Mutex<Vec<Received>>,
+    refuse_recipients: bool,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut out = stream;
+    out.write_all(b"220 smtp.test ESMTP\r\n")?;
+    let mut from: Option<String> = None;
+    let mut to: Vec<String> = Vec::new();
+    while let Some(line) = read_line(&mut reader)? {
+        let line = String::from_utf8_lossy(&line).into_owned();
+        let verb = line.get(..4).unwrap_or(&line).to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" => b"250-smtp.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+            "HELO" => b"250 smtp.test\r\n",
+            "MAIL" => match address(&line) {
+                Some(a) => {
+                    from = Some(a);
+                    to.clear();
+                    b"250 OK\r\n"
+                }
+                None => b"501 Syntax error in parameters\r\n",
+            },
+            "RCPT" => match (&from, address(&line)) {
+                (None, _) => b"503 Bad sequence of commands\r\n",
+                (_, None) => b"501 Syntax error in parameters\r\n",
+                (Some(_), Some(_)) if refuse_recipients => b"550 No such mailbox\r\n",
+                (Some(_), Some(a)) => {
+                    to.push(a);
+                    b"250 OK\r\n"
+                }
+            },
+            "DATA" if from.is_none() || to.is_empty() => b"503 Bad sequence of commands\r\n",
+            "DATA" => {
+                out.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")?;
+                let mut data = Vec::new();
+                loop {
+                    let Some(line) = read_line(&mut reader)? else {
+                        return Ok(());
+                    };
+                    if line == b"." {
+                        break;
+                    }
+                    let line = line.strip_prefix(b".").unwrap_or(&line);
+                    data.extend_from_slice(line);
+                    data.extend_from_slice(b"\r\n");
+                }
+                let message = Received {
+                    from: from.take().unwrap_or_default(),
+                    to: std::mem::take(&mut to),
+                    data: String::from_utf8_lossy(&data).into_owned(),
+                };
+                received.lock().unwrap().push(message);
+                b"250 OK\r\n"
+            }
+            "RSET" => {
+                from = None;
+                to.clear();
+                b"250 OK\r\n"
+            }
+            "NOOP" => b"250 OK\r\n",
+            "QUIT" => {
+                out.write_all(b"221 Bye\r\n")?;
+                return Ok(());
+            }
+            _ => b"502 Command not implemented\r\n",
         };
-        self.received.lock().unwrap().push(message);
-        response::OK
+        out.write_all(reply)?;
     }
+    Ok(())
 }
 
 /// A recording SMTP server on `127.0.0.1:port` (plain, no TLS, no authentication). It runs
-/// on a thread until the test process ends.
+/// on a thread until the test process ends, one more thread per connection.
 #[derive(Clone)]
 pub struct SmtpServer {
     /// The port it listens on.
@@ -109,20 +169,14 @@ impl SmtpServer {
     fn serve(port: u16, refuse_recipients: bool) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the SMTP port");
         let received = Arc::new(Mutex::new(Vec::new()));
-        let handler = Recorder {
-            received: received.clone(),
-            refuse_recipients,
-            ..Recorder::default()
-        };
-        let mut server = Server::new(handler);
-        server
-            .with_name("smtp.test")
-            .with_ssl(SslConfig::None)
-            .expect("no TLS")
-            .with_num_threads(2)
-            .with_tcp_listener(listener);
+        let shared = received.clone();
         std::thread::spawn(move || {
-            let _ = server.serve();
+            for stream in listener.incoming().flatten() {
+                let received = shared.clone();
+                std::thread::spawn(move || {
+                    let _ = session(stream, &received, refuse_recipients);
+                });
+            }
         });
         SmtpServer { port, received }
     }

@@ -1,0 +1,3 @@
+//! Empty: it exists so that the build dependencies count (see Cargo.toml).
+
+fn main() {}

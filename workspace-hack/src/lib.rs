@@ -1,0 +1,1 @@
+//! No code: the dependencies in Cargo.toml align the server's build with the test build's.

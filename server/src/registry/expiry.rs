@@ -54,10 +54,11 @@ pub async fn close_ended(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
             txn.rollback().await?;
             continue;
         }
-        let after = trial::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("trial {id} vanished")))?;
+        let after = trial::Model {
+            status: Status::Closed.as_str().into(),
+            updated_at: now,
+            ..before.clone()
+        };
         crate::registry::generation::bump(&txn).await?;
         audit::append(
             &txn,

@@ -14,6 +14,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -109,28 +110,37 @@ pub struct ReferralDetail {
 }
 
 /// The list lines of referrals, in their order (trial and site names looked up once).
-pub(super) async fn summaries<C: ConnectionTrait>(
+async fn summaries<C: ConnectionTrait>(
     db: &C,
     rows: Vec<referral::Model>,
 ) -> Result<Vec<ReferralSummary>, ApiError> {
     let trial_ids: Vec<Uuid> = rows.iter().map(|r| r.trial_id).collect();
     let site_ids: Vec<Uuid> = rows.iter().map(|r| r.site_id).collect();
-    let trials: std::collections::HashMap<Uuid, String> = trial::Entity::find()
+    let trials: HashMap<Uuid, String> = trial::Entity::find()
         .filter(trial::Column::Id.is_in(trial_ids))
         .all(db)
         .await?
         .into_iter()
         .map(|t| (t.id, t.title))
         .collect();
-    let sites: std::collections::HashMap<Uuid, String> = site::Entity::find()
+    let sites: HashMap<Uuid, String> = site::Entity::find()
         .filter(site::Column::Id.is_in(site_ids))
         .all(db)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    Ok(rows
-        .into_iter()
+    Ok(lines(rows, &trials, &sites))
+}
+
+/// The list lines of referrals, in their order, with trial titles and site names from maps
+/// the caller already holds.
+pub(super) fn lines(
+    rows: Vec<referral::Model>,
+    trials: &HashMap<Uuid, String>,
+    sites: &HashMap<Uuid, String>,
+) -> Vec<ReferralSummary> {
+    rows.into_iter()
         .map(|r| ReferralSummary {
             id: r.id,
             trial_id: r.trial_id,
@@ -143,7 +153,7 @@ pub(super) async fn summaries<C: ConnectionTrait>(
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
-        .collect())
+        .collect()
 }
 
 /// The referrals of the coordinator's sites that pass `filters`, newest first, at most

@@ -240,7 +240,10 @@ pub async fn worklist(
         .collect();
     let consents: Vec<Uuid> = found.iter().map(|r| r.consent_id).collect();
     let mut rows = Vec::with_capacity(found.len());
-    for (summary, consent_id) in view::summaries(db, found).await?.into_iter().zip(consents) {
+    for (summary, consent_id) in view::lines(found, &trial_names, &site_names)
+        .into_iter()
+        .zip(consents)
+    {
         let sealed = sealed
             .get(&consent_id)
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a referral without its consent")))?;

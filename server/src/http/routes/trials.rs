@@ -13,15 +13,10 @@ use platform::clock::Clock;
 use platform::email::Outbox;
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 type Db = web::Data<DatabaseConnection>;
-
-/// The write transaction of one request.
-async fn begin(db: &Db) -> Result<DatabaseTransaction, ApiError> {
-    Ok(platform::db::write(db.get_ref()).await?)
-}
 
 async fn access(db: &Db, p: &Principal) -> Result<(Uuid, Access), ApiError> {
     let access = Access::of(db.get_ref(), p).await?;
@@ -49,7 +44,7 @@ pub async fn create(
     ApiJson(input): ApiJson<registry::input::TrialInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
-    let txn = begin(&db).await?;
+    let txn = platform::db::write(db.get_ref()).await?;
     let created = trials::create(&txn, user, &access, input).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(created))
@@ -153,7 +148,7 @@ pub async fn update(
     ApiJson(input): ApiJson<registry::input::TrialInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
-    let txn = begin(&db).await?;
+    let txn = platform::db::write(db.get_ref()).await?;
     let updated = trials::update(&txn, user, &access, id.into_inner(), input).await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(updated))
@@ -252,7 +247,7 @@ pub async fn add_site(
     ApiJson(new): ApiJson<sites::NewSite>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
-    let txn = begin(&db).await?;
+    let txn = platform::db::write(db.get_ref()).await?;
     let site = sites::add(&txn, user, &access, id.into_inner(), new).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(site))
@@ -320,7 +315,7 @@ pub async fn add_coordinator(
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let (site, coordinator) = path.into_inner();
-    let txn = begin(&db).await?;
+    let txn = platform::db::write(db.get_ref()).await?;
     sites::add_coordinator(&txn, user, &access, site, coordinator).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
@@ -345,7 +340,7 @@ pub async fn remove_coordinator(
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let (site, coordinator) = path.into_inner();
-    let txn = begin(&db).await?;
+    let txn = platform::db::write(db.get_ref()).await?;
     sites::remove_coordinator(&txn, user, &access, site, coordinator).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
@@ -373,7 +368,7 @@ pub async fn add_consent(
     ApiJson(new): ApiJson<consent_documents::NewDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
-    let txn = begin(&db).await?;
+    let txn = platform::db::write(db.get_ref()).await?;
     let doc = consent_documents::add(&txn, user, &access, id.into_inner(), new).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(doc))

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+# psql as the postgres user, from / (it cannot enter a private checkout folder).
+as_postgres() { (cd / && as_root su postgres -c "$1"); }
 
 # PostgreSQL 15 from Debian's packages, started with pg_ctlcluster.
 if ! [ -x /usr/lib/postgresql/15/bin/postgres ]; then
@@ -21,7 +23,7 @@ if ! pg_lsclusters -h | grep -q '^15 \+main .* online'; then
   # After an unclean stop the cluster replays its log first: give it time (the default is 60 s).
   as_root pg_ctlcluster 15 main start -- -t 600
 fi
-as_root su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+as_postgres "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
 export INCLUSIO_TEST_PG_URL="${INCLUSIO_TEST_PG_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 
 # Headless Chromium and its WebDriver for the browser tests, from Debian's packages.
@@ -38,13 +40,13 @@ fi
 export INCLUSIO_TEST_RUN=$$
 sweep_test_databases() {
   local mine=${1:-}
-  as_root su postgres -c "psql -qAt -c \"SELECT datname FROM pg_database WHERE datname LIKE 'inclusio\\_test\\_%'\"" |
+  as_postgres "psql -qAt -c \"SELECT datname FROM pg_database WHERE datname LIKE 'inclusio\\_test\\_%'\"" |
     while read -r db; do
       run=${db#inclusio_test_}; run=${run%%_*}
       if [ "$run" = "$mine" ] || ! { [[ $run =~ ^[0-9]+$ ]] && kill -0 "$run" 2>/dev/null; }; then
         echo "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE);"
       fi
-    done | as_root su postgres -c "psql -q" >/dev/null
+    done | as_postgres "psql -q" >/dev/null
   for f in "${TMPDIR:-/tmp}"/inclusio_test_*.db*; do
     [ -e "$f" ] || continue
     run=${f##*/inclusio_test_}; run=${run%%_*}

@@ -48,6 +48,18 @@ else
   echo "ok: platform depends on no feature (not on server)"
 fi
 
+# The time: the server reads the application's one Clock (app data, passed down as `now`),
+# never the system time itself; the one exception is a CDS Hooks JWT's lifetime
+# (server/src/cds/jwt.rs), which its issuer stamps with its real clock.
+system_time=$(grep -rn --include='*.rs' -E 'Utc::now\(\)|SystemTime::now\(\)|Local::now\(\)' server/src | grep -v '^server/src/cds/jwt.rs:' || true)
+if [ -n "$system_time" ]; then
+  echo "error: server code reads the system time instead of the application clock:" >&2
+  echo "$system_time" >&2
+  status=1
+else
+  echo "ok: server code reads time only from the application clock (JWT lifetimes aside)"
+fi
+
 # Module graphs, printed: the arrows between each crate's top-level modules.
 for crate in trials plugin-sdk pdf platform; do
   echo "modules of $crate:"

@@ -12,6 +12,7 @@ pub mod funnel_seed;
 pub mod mail;
 pub mod proxy;
 
+use platform::clock::Clock;
 use platform::config::{Settings, TransportKind};
 use platform::email::MemoryMailbox;
 use platform::secret::Secret;
@@ -39,6 +40,9 @@ pub struct TestApp {
     pub settings: Settings,
     /// The emails sent, when the transport is `memory` (the default in tests).
     pub mailbox: Option<MemoryMailbox>,
+    /// The application's clock: the system's, or the fixed one of [`spawn_at`] that a test
+    /// moves with [`Clock::set`].
+    pub clock: Clock,
 }
 
 impl Drop for TestApp {
@@ -131,14 +135,24 @@ pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut Settings)
     spawn_on(settings).await
 }
 
+/// Starts the application on a fresh, migrated database, its clock fixed at `at` (handlers
+/// and jobs read it; the test moves it with `app.clock.set`).
+pub async fn spawn_at(backend: Backend, at: chrono::DateTime<chrono::Utc>) -> TestApp {
+    spawn_with_clock(fresh_settings(backend).await, Clock::fixed(at)).await
+}
+
 /// Starts the application with these settings (its database migrated first). Two calls with
 /// the same database settings make two replicas sharing one database.
 pub async fn spawn_on(settings: Settings) -> TestApp {
+    spawn_with_clock(settings, Clock::system()).await
+}
+
+async fn spawn_with_clock(settings: Settings, clock: Clock) -> TestApp {
     let db = platform::db::connect(&settings.database)
         .await
         .expect("connect");
     platform::db::migrate(&db).await.expect("migrate");
-    let app = Application::build(&settings, db.clone()).expect("build");
+    let app = Application::build_with_clock(&settings, db.clone(), clock.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
     let mailbox = app.mailbox();
     tokio::spawn(app.run());
@@ -151,6 +165,7 @@ pub async fn spawn_on(settings: Settings) -> TestApp {
             .expect("client"),
         settings,
         mailbox,
+        clock,
     }
 }
 

@@ -16,7 +16,7 @@ use crate::cds::cards::{self, Cards};
 use crate::plugin::cache::MatcherCache;
 use crate::plugin::popup_token::PopupSealer;
 use crate::plugin::{settings, suppressions};
-use chrono::{NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use platform::crypto::derive_key_for;
 use platform::entities::plugin_event;
 use platform::error::ApiError;
@@ -35,12 +35,17 @@ pub fn pseudonym(session_key: &str, practice: Uuid, ehr_patient_id: &str) -> Str
     plugin_sdk::pseudonym::pseudonym(&key, ehr_patient_id)
 }
 
-/// Where the cards' links point and how they are sealed.
-pub struct Linking<'a> {
+/// How the cards are shown: when, in which language, and where their links point.
+pub struct Showing<'a> {
     /// Seals pop-up tokens.
     pub sealer: &'a PopupSealer,
     /// `{public url}/popup`.
     pub popup_base: &'a str,
+    /// The language of the cards and pop-ups.
+    pub locale: Locale,
+    /// The application clock's now: the day the record is evaluated on, the start of the
+    /// pop-up tokens' lifetime and the time the showings are recorded at.
+    pub now: DateTime<Utc>,
 }
 
 /// The cards for a patient of `practice` (pseudonym `patient`), each showing recorded.
@@ -50,10 +55,9 @@ pub async fn cards(
     practice: Uuid,
     patient: &str,
     record: &Patient,
-    locale: Locale,
-    link: &Linking<'_>,
+    show: &Showing<'_>,
 ) -> Result<Cards, ApiError> {
-    let today = Utc::now().date_naive();
+    let today = show.now.date_naive();
     let matcher = cache.get(db).await?;
     let rules = Rules::from(&settings::get(db, practice).await?);
     let history = suppressions::history(db, practice, patient, today).await?;
@@ -63,12 +67,14 @@ pub async fn cards(
     }
     let mut out = Vec::with_capacity(alerts.len());
     let txn = platform::db::write(db).await?;
-    let now = Utc::now().trunc_subsecs(6);
+    let now = show.now.trunc_subsecs(6);
     for alert in alerts {
         shown(&txn, practice, patient, &alert, now).await?;
-        let token = link.sealer.seal(&alert, locale, practice, patient)?;
-        let url = format!("{}/{token}", link.popup_base);
-        out.push(cards::card(&alert, locale, Some(url)));
+        let token = show
+            .sealer
+            .seal(&alert, show.locale, practice, patient, now.timestamp())?;
+        let url = format!("{}/{token}", show.popup_base);
+        out.push(cards::card(&alert, show.locale, Some(url)));
     }
     txn.commit().await?;
     Ok(Cards { cards: out })
@@ -82,8 +88,8 @@ pub async fn anonymous_cards(
     cache: &MatcherCache,
     record: &Patient,
     locale: Locale,
+    today: NaiveDate,
 ) -> Result<Cards, ApiError> {
-    let today = Utc::now().date_naive();
     let matcher = cache.get(db).await?;
     let rules = Rules {
         max_alerts: cards::MAX_CARDS,

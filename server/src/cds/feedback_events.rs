@@ -15,7 +15,7 @@
 use crate::cds::feedback::{Feedback, Outcome};
 use crate::plugin::events::Recording;
 use crate::registry::lifecycle::Status;
-use chrono::{Days, SubsecRound, Utc};
+use chrono::{Days, SubsecRound};
 use platform::entities::{plugin_event, trial};
 use platform::error::{ApiError, Detail};
 use plugin_sdk::wire::{AlertVerdict, DeclineReason, Event, ResponseKind};
@@ -61,7 +61,7 @@ pub async fn record(
     snooze_days: u32,
     how: &Recording<'_>,
 ) -> Result<usize, ApiError> {
-    let today = Utc::now().date_naive();
+    let today = how.now.date_naive();
     let mut new_events: Vec<Event> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let (Ok(card), Some((response, reason))) =
@@ -114,7 +114,7 @@ pub async fn record(
     if new_events.is_empty() {
         return Ok(0);
     }
-    let now = Utc::now().trunc_subsecs(6);
+    let now = how.now.trunc_subsecs(6);
     let txn = platform::db::write(db).await?;
     let mut inserted = 0;
     for e in &new_events {

@@ -80,6 +80,8 @@ pub async fn authenticate(
     })
     .await
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("JWT verification task: {e}")))??;
+    // System time, not the application clock: the issuer stamps `iat` and `exp` with its
+    // real clock, and `jsonwebtoken` checks `exp` against the system time too.
     let now = chrono::Utc::now().timestamp();
     if claims.iat > now + leeway as i64 {
         return Err(ApiError::Unauthenticated);

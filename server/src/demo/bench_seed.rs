@@ -24,6 +24,7 @@ pub async fn seed(
         sponsor: people::user(db, BENCH_SPONSOR, Some(sponsor_org)).await?,
         sponsor_org,
         outbox: platform::email::Outbox::from_settings(settings),
+        now: platform::clock::Clock::system().now(),
     };
     for t in trials::synth::trials(n, 42) {
         let definition = serde_json::to_value(&t)?;

@@ -164,6 +164,7 @@ async fn seed_definitions(
         sponsor: people::user(db, sponsor, Some(sponsor_org)).await?,
         sponsor_org,
         outbox: platform::email::Outbox::from_settings(settings),
+        now: platform::clock::Clock::system().now(),
     };
     let staff = registry::SiteStaff {
         site_org,

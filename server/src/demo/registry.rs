@@ -24,6 +24,8 @@ pub(crate) struct Actors {
     pub sponsor_org: Uuid,
     /// Where the approval emails go (sent when the server runs).
     pub outbox: platform::email::Outbox,
+    /// When they act: the system clock's now, read once when seeding starts.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// The site every demo trial gets.
@@ -176,7 +178,7 @@ pub(crate) async fn recruiting(
                 ..TrialInput::default()
             };
             let txn = platform::db::write(db).await?;
-            let v = trials::create(&txn, a.sponsor, &sponsor, input)
+            let v = trials::create(&txn, a.sponsor, &sponsor, input, a.now)
                 .await
                 .map_err(|e| anyhow::anyhow!("trial `{slug}`: {}", terminal(e)))?;
             txn.commit().await?;
@@ -197,7 +199,6 @@ async fn to_recruiting(
     id: Uuid,
     status: &str,
 ) -> anyhow::Result<()> {
-    let today = platform::clock::Clock::system().today();
     let mut status = status.to_string();
     loop {
         let (user, access, to) = match status.as_str() {
@@ -210,7 +211,7 @@ async fn to_recruiting(
             to: to.into(),
             comment: None,
         };
-        status = trials::transition(db, &a.outbox, user, &access, id, input, today)
+        status = trials::transition(db, &a.outbox, user, &access, id, input, a.now)
             .await
             .map_err(terminal)?
             .status;
@@ -241,7 +242,7 @@ async fn site_with_coordinator(
                 ..NewSite::default()
             };
             let txn = platform::db::write(db).await?;
-            let id = sites::add(&txn, a.sponsor, &sponsor, trial_id, new)
+            let id = sites::add(&txn, a.sponsor, &sponsor, trial_id, new, a.now)
                 .await
                 .map_err(terminal)?
                 .id;
@@ -288,7 +289,7 @@ async fn consent_documents(
             ..NewDocument::default()
         };
         let txn = platform::db::write(db).await?;
-        consent_documents::add(&txn, a.sponsor, &sponsor, trial_id, new)
+        consent_documents::add(&txn, a.sponsor, &sponsor, trial_id, new, a.now)
             .await
             .map_err(terminal)?;
         txn.commit().await?;

@@ -30,6 +30,8 @@ pub struct Recording<'a> {
     pub key: &'a TokenKey,
     /// Lifetime of a consent token.
     pub token_ttl: Duration,
+    /// When the events are received (the application's clock).
+    pub now: DateTime<Utc>,
 }
 
 /// Reads a `POST /api/v1/events` body as the SDK's [`EventBatch`]. A shape error is a 400
@@ -239,7 +241,7 @@ pub async fn record(
     if !details.is_empty() {
         return Err(ApiError::Validation(details));
     }
-    let now = Utc::now().trunc_subsecs(6);
+    let now = how.now.trunc_subsecs(6);
     let txn = platform::db::write(db).await?;
     let mut results = Vec::with_capacity(events.len());
     for (i, mut e) in events.into_iter().enumerate() {

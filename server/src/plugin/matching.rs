@@ -128,7 +128,9 @@ fn check(req: MatchRequest, today: NaiveDate) -> Result<Checked, ApiError> {
 }
 
 /// The alerts for a patient of `practice`, with their pop-ups; `popup_base` is where
-/// `/popup/{token}` is served (`{public url}/popup`).
+/// `/popup/{token}` is served (`{public url}/popup`); `now` is the application clock's (the
+/// day the record is evaluated on unless the request names one, and the start of the
+/// pop-up tokens' lifetime).
 pub async fn run(
     db: &sea_orm::DatabaseConnection,
     cache: &MatcherCache,
@@ -136,8 +138,9 @@ pub async fn run(
     practice: Uuid,
     req: MatchRequest,
     popup_base: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<MatchResponse, ApiError> {
-    let today = chrono::Utc::now().date_naive();
+    let today = now.date_naive();
     let c = check(req, today)?;
     let matcher = cache.get(db).await?;
     let rules = Rules::from(&settings::get(db, practice).await?);
@@ -159,7 +162,7 @@ pub async fn run(
     for alert in alerts {
         let popup_html = plugin_sdk::popup_html(&alert, c.locale)
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("pop-up template: {e}")))?;
-        let token = sealer.seal(&alert, c.locale, practice, &pseudonym)?;
+        let token = sealer.seal(&alert, c.locale, practice, &pseudonym, now.timestamp())?;
         out.push(MatchAlert {
             popup_url: format!("{popup_base}/{token}"),
             popup_html,

@@ -74,13 +74,15 @@ impl PopupSealer {
         }
     }
 
-    /// The token of an alert (URL-safe base64).
+    /// The token of an alert (URL-safe base64), valid for the sealer's lifetime from `now`
+    /// (Unix seconds).
     pub fn seal(
         &self,
         alert: &Alert,
         locale: Locale,
         practice: Uuid,
         pseudonym: &str,
+        now: i64,
     ) -> Result<String, ApiError> {
         let sealed = Sealed {
             alert: alert.clone(),
@@ -90,7 +92,7 @@ impl PopupSealer {
             },
             practice,
             pseudonym: pseudonym.into(),
-            exp: chrono::Utc::now().timestamp() + self.ttl_secs,
+            exp: now + self.ttl_secs,
         };
         let json = serde_json::to_vec(&sealed).map_err(|e| ApiError::Internal(e.into()))?;
         let bytes = self
@@ -139,8 +141,8 @@ mod tests {
     fn tokens_open_until_they_expire_and_only_under_their_key() {
         let s = PopupSealer::new("k", 60);
         let a = alert();
-        let t = s.seal(&a, Locale::En, Uuid::nil(), "p").unwrap();
-        let now = chrono::Utc::now().timestamp();
+        let now = 1_800_000_000;
+        let t = s.seal(&a, Locale::En, Uuid::nil(), "p", now).unwrap();
         let got = s.open(&t, now).unwrap();
         assert_eq!((got.locale(), got.alert), (Locale::En, a));
         assert_eq!(s.open(&t, now + 61).unwrap_err(), Unusable::Expired);

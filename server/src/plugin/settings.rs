@@ -3,7 +3,7 @@
 //! only trials with a site within `max_distance_km` of the practice. Set by administrators
 //! (audited); read by the practice's plugins and applied by `POST /api/v1/match`.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use platform::audit::{self, Actor};
 use platform::entities::{organisation, plugin_settings};
 use platform::error::{ApiError, Detail};
@@ -123,6 +123,7 @@ pub async fn set(
     actor: &Actor,
     practice: Uuid,
     new: PracticeSettings,
+    now: DateTime<Utc>,
 ) -> Result<PracticeSettings, ApiError> {
     let details = check(&new);
     if !details.is_empty() {
@@ -152,7 +153,7 @@ pub async fn set(
         latitude: Set(new.latitude),
         longitude: Set(new.longitude),
         outcome_email: Set(new.outcome_email.clone()),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(now),
     };
     if existing.is_some() {
         model.update(&txn).await?;

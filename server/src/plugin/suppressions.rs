@@ -103,6 +103,10 @@ mod tests {
     use super::*;
     use chrono::Utc;
 
+    fn at() -> chrono::DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 2, 9, 0, 0).unwrap()
+    }
+
     fn ev(trial: Uuid, response: &str, snooze: Option<NaiveDate>) -> plugin_event::Model {
         plugin_event::Model {
             id: Uuid::now_v7(),
@@ -115,8 +119,8 @@ mod tests {
             response: response.into(),
             reason: None,
             snooze_until: snooze,
-            at: Utc::now(),
-            received_at: Utc::now(),
+            at: at(),
+            received_at: at(),
         }
     }
 

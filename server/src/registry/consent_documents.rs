@@ -3,7 +3,7 @@
 //! written in the caller's transaction, with its audit row (the caller commits).
 
 use super::access::Access;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use platform::audit::{self, Actor};
 use platform::entities::{consent_document, trial};
 use platform::error::{ApiError, Detail};
@@ -85,6 +85,7 @@ pub async fn add(
     access: &Access,
     trial_id: Uuid,
     new: NewDocument,
+    now: DateTime<Utc>,
 ) -> Result<DocumentView, ApiError> {
     access.editable(
         trial::Entity::find_by_id(trial_id).one(txn).await?,
@@ -118,7 +119,7 @@ pub async fn add(
             .label
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty())),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     }
     .insert(txn)
     .await?;

@@ -1,6 +1,7 @@
 //! The trial lifecycle: `draft → submitted → approved (admin) → recruiting ⇄ paused →
 //! closed`, a rejection back to `draft` with a comment. Pure: who may move a trial where.
 
+use crate::registry::access::Access;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -57,15 +58,6 @@ impl fmt::Display for Status {
     }
 }
 
-/// Who asks for a transition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mover {
-    /// A user of the sponsor that owns the trial.
-    Owner,
-    /// An administrator.
-    Admin,
-}
-
 /// Why a transition is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
@@ -90,11 +82,13 @@ pub enum TransitionError {
     CommentRequired,
 }
 
-/// Checks a transition.
+/// Checks a transition asked for by a caller with `access` who may edit the trial (its
+/// sponsor or an administrator: [`Access::editable`] has been checked); the review edges
+/// are an administrator's.
 pub fn check(
     from: Status,
     to: Status,
-    mover: Mover,
+    access: &Access,
     comment: Option<&str>,
 ) -> Result<(), TransitionError> {
     use Status::*;
@@ -107,7 +101,7 @@ pub fn check(
         (Submitted, Approved) | (Submitted, Draft) => true,
         _ => return Err(TransitionError::Invalid { from, to }),
     };
-    if admin_only && mover != Mover::Admin {
+    if admin_only && !matches!(access, Access::Admin) {
         return Err(TransitionError::AdminOnly { from, to });
     }
     if (from, to) == (Submitted, Draft) && comment.is_none_or(|c| c.trim().is_empty()) {
@@ -136,8 +130,8 @@ mod tests {
         let admin_only = [(Submitted, Approved), (Submitted, Draft)];
         for from in Status::ALL {
             for to in Status::ALL {
-                let owner = check(from, to, Mover::Owner, Some("why"));
-                let admin = check(from, to, Mover::Admin, Some("why"));
+                let owner = check(from, to, &Access::Sponsor(uuid::Uuid::nil()), Some("why"));
+                let admin = check(from, to, &Access::Admin, Some("why"));
                 if allowed_owner.contains(&(from, to)) {
                     assert_eq!(
                         (owner.clone(), admin.clone()),
@@ -162,18 +156,18 @@ mod tests {
     #[test]
     fn rejections_need_a_comment() {
         assert_eq!(
-            check(Submitted, Draft, Mover::Admin, None),
+            check(Submitted, Draft, &Access::Admin, None),
             Err(TransitionError::CommentRequired)
         );
         assert_eq!(
-            check(Submitted, Draft, Mover::Admin, Some("  ")),
+            check(Submitted, Draft, &Access::Admin, Some("  ")),
             Err(TransitionError::CommentRequired)
         );
         assert_eq!(
             check(
                 Submitted,
                 Draft,
-                Mover::Admin,
+                &Access::Admin,
                 Some("add an eGFR exclusion")
             ),
             Ok(())

@@ -8,6 +8,7 @@ use super::consent_documents::{self, NewDocument};
 use super::input::TrialInput;
 use super::sites::{self, NewSite};
 use super::trials::{self, TrialView};
+use chrono::{DateTime, Utc};
 use platform::error::ApiError;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use uuid::Uuid;
@@ -61,17 +62,18 @@ pub async fn save_form(
     access: &Access,
     id: Option<Uuid>,
     save: TrialSave,
+    now: DateTime<Utc>,
 ) -> Result<TrialView, SaveError> {
     let txn = platform::db::write(db)
         .await
         .map_err(|e| SaveError::Trial(e.into()))?;
     let saved = match id {
-        Some(id) => trials::update(&txn, user, access, id, save.input).await,
-        None => trials::create(&txn, user, access, save.input).await,
+        Some(id) => trials::update(&txn, user, access, id, save.input, now).await,
+        None => trials::create(&txn, user, access, save.input, now).await,
     };
     // On any error the transaction is dropped uncommitted: it rolls back.
     let t = saved.map_err(SaveError::Trial)?;
-    add_rest(&txn, user, access, t.id, save.sites, save.consents)
+    add_rest(&txn, user, access, t.id, save.sites, save.consents, now)
         .await
         .map_err(SaveError::Rest)?;
     txn.commit().await.map_err(|e| SaveError::Rest(e.into()))?;
@@ -85,9 +87,10 @@ async fn add_rest(
     trial_id: Uuid,
     new_sites: Vec<FormSite>,
     consents: Vec<NewDocument>,
+    now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     for FormSite { site, coordinator } in new_sites {
-        let s = sites::add(txn, user, access, trial_id, site).await?;
+        let s = sites::add(txn, user, access, trial_id, site, now).await?;
         if let Some(c) = coordinator {
             sites::add_coordinator(txn, user, access, s.id, c).await?;
         }
@@ -101,7 +104,7 @@ async fn add_rest(
         if current.is_some_and(|d| d.body == doc.body) {
             continue;
         }
-        consent_documents::add(txn, user, access, trial_id, doc).await?;
+        consent_documents::add(txn, user, access, trial_id, doc, now).await?;
     }
     Ok(())
 }

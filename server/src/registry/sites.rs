@@ -2,7 +2,7 @@
 //! transaction, with their audit rows (the caller commits).
 
 use super::access::Access;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use platform::audit::{self, Actor};
 use platform::entities::{organisation, site, site_coordinator, trial, user};
 use platform::error::{ApiError, Detail};
@@ -97,6 +97,7 @@ pub async fn add(
     access: &Access,
     trial_id: Uuid,
     new: NewSite,
+    now: DateTime<Utc>,
 ) -> Result<SiteView, ApiError> {
     access.editable(
         trial::Entity::find_by_id(trial_id).one(txn).await?,
@@ -128,7 +129,7 @@ pub async fn add(
         contact_name: Set(clean(new.contact_name)),
         contact_email: Set(clean(new.contact_email).map(|e| e.to_lowercase())),
         contact_phone: Set(clean(new.contact_phone)),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     }
     .insert(txn)
     .await?;

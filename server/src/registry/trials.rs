@@ -7,8 +7,8 @@
 
 use super::access::Access;
 use super::input::{Checked, TrialInput, check};
-use crate::registry::lifecycle::{self, Mover, Status, TransitionError};
-use chrono::{NaiveDate, Utc};
+use crate::registry::lifecycle::{self, Status, TransitionError};
+use chrono::{DateTime, NaiveDate, Utc};
 use platform::audit::{self, Actor};
 use platform::entities::{organisation, trial, trial_version};
 use platform::error::ApiError;
@@ -153,6 +153,7 @@ pub async fn create(
     user: Uuid,
     access: &Access,
     input: TrialInput,
+    now: DateTime<Utc>,
 ) -> Result<TrialView, ApiError> {
     let sponsor_id = match (access, input.sponsor_id) {
         (Access::Admin, Some(id)) => id,
@@ -190,7 +191,6 @@ pub async fn create(
             "a trial with id `{slug}` exists"
         )));
     }
-    let now = Utc::now();
     let id = Uuid::now_v7();
     let definition = definition_json(checked.definition.clone(), 1)?;
     let t = trial::ActiveModel {
@@ -216,7 +216,7 @@ pub async fn create(
     }
     .insert(txn)
     .await?;
-    insert_version(txn, id, 1, definition.clone(), user).await?;
+    insert_version(txn, id, 1, definition.clone(), user, now).await?;
     audit::append(
         txn,
         &actor(user),
@@ -236,6 +236,7 @@ async fn insert_version<C: ConnectionTrait>(
     version: i32,
     definition: serde_json::Value,
     user: Uuid,
+    now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     trial_version::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -243,7 +244,7 @@ async fn insert_version<C: ConnectionTrait>(
         version: Set(version),
         definition: Set(definition.clone()),
         created_by: Set(Some(user)),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     }
     .insert(db)
     .await?;
@@ -268,6 +269,7 @@ pub async fn update(
     access: &Access,
     id: Uuid,
     input: TrialInput,
+    now: DateTime<Utc>,
 ) -> Result<TrialView, ApiError> {
     let t = access.editable(trial::Entity::find_by_id(id).one(txn).await?, id)?;
     if t.status != Status::Draft.as_str() {
@@ -307,7 +309,7 @@ pub async fn update(
     let title = definition.title.clone();
     let definition = definition_json(definition, version)?;
     let before = snapshot(&t);
-    insert_version(txn, id, version, definition.clone(), user).await?;
+    insert_version(txn, id, version, definition.clone(), user, now).await?;
     let mut active = t.into_active_model();
     active.current_version = Set(version);
     active.title = Set(title);
@@ -321,7 +323,7 @@ pub async fn update(
     active.description = Set(description);
     active.patient_information = Set(patient_information);
     active.comprehension_questions = Set(questions_json(&comprehension_questions));
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let t = active.update(txn).await?;
     audit::append(
         txn,
@@ -482,8 +484,9 @@ pub async fn transition(
     access: &Access,
     id: Uuid,
     input: TransitionInput,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<TrialView, ApiError> {
+    let today = now.date_naive();
     let t = access.editable(trial::Entity::find_by_id(id).one(db).await?, id)?;
     let to = Status::parse(&input.to).ok_or_else(|| {
         ApiError::invalid(
@@ -494,12 +497,8 @@ pub async fn transition(
     })?;
     let from = Status::parse(&t.status)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored status {}", t.status)))?;
-    let mover = if matches!(access, Access::Admin) {
-        Mover::Admin
-    } else {
-        Mover::Owner
-    };
-    lifecycle::check(from, to, mover, input.comment.as_deref()).map_err(|e| match e {
+
+    lifecycle::check(from, to, access, input.comment.as_deref()).map_err(|e| match e {
         TransitionError::AdminOnly { .. } => ApiError::Forbidden,
         TransitionError::CommentRequired => {
             ApiError::invalid("$.comment", "comment_required", e.to_string())
@@ -516,7 +515,7 @@ pub async fn transition(
     let txn = platform::db::write(db).await?;
     let mut active = t.into_active_model();
     active.status = Set(to.as_str().into());
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     if to == Status::Draft {
         active.review_comment = Set(input.comment.map(|c| c.trim().to_string()));
     } else if to == Status::Submitted {
@@ -548,6 +547,7 @@ pub async fn close_if_target_reached(
     db: &DatabaseConnection,
     trial_id: Uuid,
     enrolled: u32,
+    now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
     let txn = platform::db::write(db).await?;
     let Some(t) = trial::Entity::find_by_id(trial_id).one(&txn).await? else {
@@ -562,7 +562,7 @@ pub async fn close_if_target_reached(
     let before = snapshot(&t);
     let mut active = t.into_active_model();
     active.status = Set(Status::Closed.as_str().into());
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let t = active.update(&txn).await?;
     let mut after = snapshot(&t);
     after["enrolled"] = serde_json::json!(enrolled);

@@ -450,3 +450,85 @@ async fn cors_allows_configured_origins_on_match_and_events() {
         .unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }
+
+/// The application's clock, not the system's, decides the day a record is evaluated on, a
+/// pop-up token's lifetime and how long a snooze holds.
+async fn the_application_clock_decides_tokens_and_snoozes(backend: Backend) {
+    use chrono::{Duration, TimeZone, Utc};
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    let app = e2e::spawn_at(backend, start).await;
+    let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
+    let p = pseudonym(7);
+    let body = json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": p});
+    let v = ok(post_match(&app, &f.key, body.clone()).await).await;
+    assert_eq!(v["alerts"].as_array().unwrap().len(), 1, "{v}");
+    let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
+    let token = url.rsplit('/').next().unwrap().to_string();
+    let ttl = app.settings.plugin.popup_token_ttl_secs;
+    app.clock.set(start + Duration::seconds(ttl - 1));
+    assert_eq!(app.get(&format!("/popup/{token}")).await.status(), 200);
+    app.clock.set(start + Duration::seconds(ttl + 1));
+    assert_eq!(app.get(&format!("/popup/{token}")).await.status(), 410);
+    // A fresh alert, snoozed for a week from the page.
+    app.clock.set(start);
+    let v = ok(post_match(&app, &f.key, body.clone()).await).await;
+    let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
+    let token = url.rsplit('/').next().unwrap().to_string();
+    let answer = json!({"id": Uuid::now_v7(), "response": "not_now", "snooze_until": "2026-11-30", "at": "2026-11-23T09:00:00Z"});
+    let r = ok(app
+        .request(Method::POST, &format!("/popup/{token}/answer"))
+        .json(&answer)
+        .send()
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(r["status"], "recorded", "{r}");
+    let s = suppressions(&app, &f.key).await;
+    assert_eq!(s["suppressions"][0]["snoozed_until"], "2026-11-30", "{s}");
+    assert_eq!(
+        ok(post_match(&app, &f.key, body.clone()).await).await["alerts"],
+        json!([]),
+        "snoozed"
+    );
+    // The day the snooze ends, by the application's clock, the trial is proposed again.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap());
+    let s = suppressions(&app, &f.key).await;
+    assert!(
+        s["suppressions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["snoozed_until"].is_null()),
+        "{s}"
+    );
+    assert_eq!(
+        ok(post_match(&app, &f.key, body.clone()).await).await["alerts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+mod the_application_clock_decides_tokens_and_snoozes {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::the_application_clock_decides_tokens_and_snoozes(Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::the_application_clock_decides_tokens_and_snoozes(Backend::Postgres).await;
+    }
+}
+
+async fn suppressions(app: &TestApp, key: &str) -> Value {
+    ok(app
+        .request(Method::GET, "/api/v1/plugin/suppressions")
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap())
+    .await
+}

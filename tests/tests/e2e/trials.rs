@@ -606,9 +606,14 @@ both!(
         let uuid: uuid::Uuid = id.parse().unwrap();
         // The created trial's target is 120 (see `create`).
         assert!(
-            !server::registry::trials::close_if_target_reached(&app.db, uuid, 119)
-                .await
-                .unwrap()
+            !server::registry::trials::close_if_target_reached(
+                &app.db,
+                uuid,
+                119,
+                chrono::Utc::now()
+            )
+            .await
+            .unwrap()
         );
         let got = body(
             app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
@@ -619,9 +624,14 @@ both!(
         .await;
         assert_eq!(got["status"], "recruiting");
         assert!(
-            server::registry::trials::close_if_target_reached(&app.db, uuid, 120)
-                .await
-                .unwrap()
+            server::registry::trials::close_if_target_reached(
+                &app.db,
+                uuid,
+                120,
+                chrono::Utc::now()
+            )
+            .await
+            .unwrap()
         );
         let got = body(
             app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
@@ -632,9 +642,14 @@ both!(
         .await;
         assert_eq!(got["status"], "closed");
         assert!(
-            !server::registry::trials::close_if_target_reached(&app.db, uuid, 121)
-                .await
-                .unwrap(),
+            !server::registry::trials::close_if_target_reached(
+                &app.db,
+                uuid,
+                121,
+                chrono::Utc::now()
+            )
+            .await
+            .unwrap(),
             "already closed"
         );
         assert!(platform::audit::verify(&app.db).await.unwrap().is_intact());

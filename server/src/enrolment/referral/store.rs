@@ -290,6 +290,7 @@ pub async fn transition(
             db,
             updated.trial_id,
             u32::try_from(enrolled).unwrap_or(u32::MAX),
+            now,
         )
         .await?;
     }

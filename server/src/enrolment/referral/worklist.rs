@@ -368,7 +368,7 @@ mod tests {
 
     #[test]
     fn overdue_after_the_configured_days_while_still_referred() {
-        let now = Utc::now();
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 2, 9, 0, 0).unwrap();
         let old = now - Duration::days(3);
         assert!(is_overdue("referred", old, now, 3));
         assert!(!is_overdue("referred", now - Duration::days(2), now, 3));

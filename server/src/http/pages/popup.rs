@@ -13,6 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
+use platform::clock::Clock;
 use platform::config::Settings;
 use platform::error::{ApiError, Detail};
 use platform::extract::ApiJson;
@@ -44,7 +45,7 @@ pub async fn page(
     sealer: web::Data<PopupSealer>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let sealed = open(&sealer, &token).map_err(|e| ctx.fail(e))?;
+    let sealed = open(&sealer, &token, &ctx.clock).map_err(|e| ctx.fail(e))?;
     let popup_html = plugin_sdk::popup_html(&sealed.alert, sealed.locale())
         .map_err(|e| ctx.fail(ApiError::Internal(anyhow::anyhow!("pop-up template: {e}"))))?;
     Ok(render(
@@ -59,8 +60,8 @@ pub async fn page(
     ))
 }
 
-fn open(sealer: &PopupSealer, token: &str) -> Result<Sealed, ApiError> {
-    Ok(sealer.open(token, Utc::now().timestamp())?)
+fn open(sealer: &PopupSealer, token: &str, clock: &Clock) -> Result<Sealed, ApiError> {
+    Ok(sealer.open(token, clock.now().timestamp())?)
 }
 
 /// The answer posted from the pop-up page (the rest of the event comes from the token).
@@ -84,8 +85,10 @@ pub struct Answer {
 /// `POST /popup/{token}/answer`: records the answer as the practice sealed in the token;
 /// the same JSON result as one entry of `POST /api/v1/events`.
 #[post("/popup/{token}/answer")]
+#[allow(clippy::too_many_arguments)]
 pub async fn answer(
     db: web::Data<DatabaseConnection>,
+    clock: web::Data<Clock>,
     settings: web::Data<Settings>,
     sealer: web::Data<PopupSealer>,
     key: web::Data<TokenKey>,
@@ -93,7 +96,7 @@ pub async fn answer(
     req: HttpRequest,
     ApiJson(a): ApiJson<Answer>,
 ) -> Result<HttpResponse, ApiError> {
-    let s = open(&sealer, &token)?;
+    let s = open(&sealer, &token, &clock)?;
     if s.pseudonym.is_empty() {
         return Err(ApiError::Validation(vec![Detail::new(
             "$",
@@ -118,6 +121,7 @@ pub async fn answer(
         base_url: &base_url,
         key: &key,
         token_ttl: chrono::Duration::seconds(settings.plugin.consent_token_ttl_secs),
+        now: clock.now(),
     };
     let mut results = events::record(db.get_ref(), s.practice, vec![event], &how).await?;
     match results.results.pop() {

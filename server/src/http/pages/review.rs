@@ -162,8 +162,8 @@ pub async fn decide(
         to: to.into(),
         comment: Some(comment.clone()).filter(|c| !c.trim().is_empty()),
     };
-    let today = ctx.clock.today();
-    match trials::transition(&db, &outbox, user, &access, id, input, today).await {
+    let now = ctx.clock.now();
+    match trials::transition(&db, &outbox, user, &access, id, input, now).await {
         Ok(_) => Ok(see_other("/admin/review?decided=1")),
         Err(ApiError::Validation(details)) => {
             let fail = ctx.clone();

@@ -288,7 +288,15 @@ async fn save(
             .collect(),
         consents: consents(&form),
     };
-    let saved = save_form(db, user, &access, stored.as_ref().map(|t| t.id), save).await;
+    let saved = save_form(
+        db,
+        user,
+        &access,
+        stored.as_ref().map(|t| t.id),
+        save,
+        ctx.clock.now(),
+    )
+    .await;
     let t = match saved {
         Ok(t) => t,
         Err(SaveError::Trial(ApiError::Validation(details))) => {
@@ -337,7 +345,7 @@ async fn transition(
     pairs: Pairs,
     to: &str,
 ) -> Result<HttpResponse, PageError> {
-    let today = ctx.clock.today();
+    let now = ctx.clock.now();
     let (user, access) = sponsor(&ctx, db).await?;
     ctx.check_csrf(key, &pairs.get(platform::auth::csrf::FIELD))?;
     let id = trial_id(&ctx, id)?;
@@ -345,7 +353,7 @@ async fn transition(
         to: to.into(),
         comment: None,
     };
-    trials::transition(db, outbox, user, &access, id, input, today)
+    trials::transition(db, outbox, user, &access, id, input, now)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok(see_other(&format!("/sponsor/trials/{id}?moved=1")))

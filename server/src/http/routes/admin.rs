@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use platform::accounts::{self, ApiKeyView, NewOrganisation, NewUser, UserView};
 use platform::audit::Actor;
 use platform::auth::{Principal, Role};
+use platform::clock::Clock;
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
 use plugin_sdk::wire::PracticeSettings;
@@ -193,13 +194,15 @@ pub async fn revoke_api_key(
 #[put("/api/v1/organisations/{id}/plugin-settings")]
 pub async fn set_plugin_settings(
     db: web::Data<DatabaseConnection>,
+    clock: web::Data<Clock>,
     p: Principal,
     id: web::Path<Uuid>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = Actor::user(p.require(&[Role::Admin])?.id.to_string());
     let new = crate::plugin::settings::parse(&body)?;
-    let set = crate::plugin::settings::set(db.get_ref(), &actor, id.into_inner(), new).await?;
+    let set = crate::plugin::settings::set(db.get_ref(), &actor, id.into_inner(), new, clock.now())
+        .await?;
     Ok(HttpResponse::Ok().json(set))
 }
 

@@ -11,6 +11,7 @@ use crate::plugin::popup_token::PopupSealer;
 use actix_web::dev::Service;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
+use platform::clock::Clock;
 use platform::config::{Environment, Settings};
 use platform::error::ApiError;
 use sea_orm::DatabaseConnection;
@@ -124,6 +125,7 @@ fn json_body(req: &HttpRequest) -> Result<(), ApiError> {
 #[allow(clippy::too_many_arguments)]
 async fn call(
     req: HttpRequest,
+    clock: web::Data<Clock>,
     id: web::Path<String>,
     body: web::Bytes,
     db: Db,
@@ -170,9 +172,11 @@ async fn call(
         let pseudonym =
             alerts::pseudonym(settings.secrets.session_key.expose(), practice, &patient_id);
         let popup_base = format!("{}/popup", crate::plugin::base_url(&settings, &req));
-        let link = alerts::Linking {
+        let show = alerts::Showing {
             sealer: &sealer,
             popup_base: &popup_base,
+            locale: locale(&req),
+            now: clock.now(),
         };
         let cards = alerts::cards(
             db.get_ref(),
@@ -180,14 +184,19 @@ async fn call(
             practice,
             &pseudonym,
             &conversion.patient,
-            locale(&req),
-            &link,
+            &show,
         )
         .await?;
         return Ok(HttpResponse::Ok().json(cards));
     }
-    let cards =
-        alerts::anonymous_cards(db.get_ref(), &cache, &conversion.patient, locale(&req)).await?;
+    let cards = alerts::anonymous_cards(
+        db.get_ref(),
+        &cache,
+        &conversion.patient,
+        locale(&req),
+        clock.today(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(cards))
 }
 
@@ -203,8 +212,10 @@ fn locale(req: &HttpRequest) -> trials::Locale {
 
 /// `POST /cds-services/{id}/feedback`: outcomes of cards, recorded as plugin events when the
 /// issuer belongs to a practice.
+#[allow(clippy::too_many_arguments)]
 async fn give_feedback(
     req: HttpRequest,
+    clock: web::Data<Clock>,
     id: web::Path<String>,
     body: web::Bytes,
     db: Db,
@@ -222,6 +233,7 @@ async fn give_feedback(
             base_url: &base_url,
             key: &key,
             token_ttl: chrono::Duration::seconds(settings.plugin.consent_token_ttl_secs),
+            now: clock.now(),
         };
         feedback_events::record(
             db.get_ref(),

@@ -5,6 +5,7 @@ use crate::plugin::consent_link::TokenKey;
 use crate::plugin::events::{self, Recording};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use platform::auth::Principal;
+use platform::clock::Clock;
 use platform::config::Settings;
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
@@ -32,6 +33,7 @@ use sea_orm::DatabaseConnection;
 #[post("/api/v1/events")]
 pub async fn record(
     db: web::Data<DatabaseConnection>,
+    clock: web::Data<Clock>,
     settings: web::Data<Settings>,
     key: web::Data<TokenKey>,
     req: HttpRequest,
@@ -45,6 +47,7 @@ pub async fn record(
         base_url: &base_url,
         key: &key,
         token_ttl: chrono::Duration::seconds(settings.plugin.consent_token_ttl_secs),
+        now: clock.now(),
     };
     let results = events::record(db.get_ref(), practice, batch.events, &how).await?;
     Ok(HttpResponse::Ok().json(results))

@@ -6,6 +6,7 @@ use crate::plugin::matching::{self, MatchRequest, MatchResponse};
 use crate::plugin::popup_token::PopupSealer;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use platform::auth::Principal;
+use platform::clock::Clock;
 use platform::config::Settings;
 use platform::error::{ApiError, ErrorBody};
 use platform::extract::ApiJson;
@@ -29,8 +30,10 @@ use sea_orm::DatabaseConnection;
     )
 )]
 #[post("/api/v1/match")]
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     db: web::Data<DatabaseConnection>,
+    clock: web::Data<Clock>,
     settings: web::Data<Settings>,
     cache: web::Data<MatcherCache>,
     sealer: web::Data<PopupSealer>,
@@ -40,8 +43,16 @@ pub async fn run(
 ) -> Result<HttpResponse, ApiError> {
     let practice = p.practice()?;
     let popup_base = format!("{}/popup", crate::plugin::base_url(&settings, &req));
-    let response =
-        matching::run(db.get_ref(), &cache, &sealer, practice, body, &popup_base).await?;
+    let response = matching::run(
+        db.get_ref(),
+        &cache,
+        &sealer,
+        practice,
+        body,
+        &popup_base,
+        clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(response))

@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
 use platform::auth::Principal;
+use platform::clock::Clock;
 use platform::error::ApiError;
 use plugin_sdk::wire::{Bundle, PracticeSettings, Suppressions};
 use sea_orm::DatabaseConnection;
@@ -94,10 +95,11 @@ pub async fn bundle(
 #[get("/api/v1/plugin/suppressions")]
 pub async fn suppressions(
     db: web::Data<DatabaseConnection>,
+    clock: web::Data<Clock>,
     p: Principal,
 ) -> Result<HttpResponse, ApiError> {
     let practice = p.practice()?;
-    let today = chrono::Utc::now().date_naive();
+    let today = clock.today();
     let list = crate::plugin::suppressions::of_practice(db.get_ref(), practice, today).await?;
     Ok(HttpResponse::Ok().json(Suppressions { suppressions: list }))
 }

@@ -40,12 +40,13 @@ async fn access(db: &Db, p: &Principal) -> Result<(Uuid, Access), ApiError> {
 #[post("/api/v1/trials")]
 pub async fn create(
     db: Db,
+    clock: web::Data<Clock>,
     p: Principal,
     ApiJson(input): ApiJson<registry::input::TrialInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let txn = platform::db::write(db.get_ref()).await?;
-    let created = trials::create(&txn, user, &access, input).await?;
+    let created = trials::create(&txn, user, &access, input, clock.now()).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -143,13 +144,14 @@ pub async fn fhir(db: Db, p: Principal, id: web::Path<Uuid>) -> Result<HttpRespo
 #[put("/api/v1/trials/{id}")]
 pub async fn update(
     db: Db,
+    clock: web::Data<Clock>,
     p: Principal,
     id: web::Path<Uuid>,
     ApiJson(input): ApiJson<registry::input::TrialInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let txn = platform::db::write(db.get_ref()).await?;
-    let updated = trials::update(&txn, user, &access, id.into_inner(), input).await?;
+    let updated = trials::update(&txn, user, &access, id.into_inner(), input, clock.now()).await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(updated))
 }
@@ -220,9 +222,9 @@ pub async fn transition(
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let id = id.into_inner();
-    let today = clock.today();
+    let now = clock.now();
     Ok(HttpResponse::Ok()
-        .json(trials::transition(db.get_ref(), &outbox, user, &access, id, input, today).await?))
+        .json(trials::transition(db.get_ref(), &outbox, user, &access, id, input, now).await?))
 }
 
 /// Adds a site.
@@ -242,13 +244,14 @@ pub async fn transition(
 #[post("/api/v1/trials/{id}/sites")]
 pub async fn add_site(
     db: Db,
+    clock: web::Data<Clock>,
     p: Principal,
     id: web::Path<Uuid>,
     ApiJson(new): ApiJson<sites::NewSite>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let txn = platform::db::write(db.get_ref()).await?;
-    let site = sites::add(&txn, user, &access, id.into_inner(), new).await?;
+    let site = sites::add(&txn, user, &access, id.into_inner(), new, clock.now()).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(site))
 }
@@ -363,13 +366,15 @@ pub async fn remove_coordinator(
 #[post("/api/v1/trials/{id}/consent-documents")]
 pub async fn add_consent(
     db: Db,
+    clock: web::Data<Clock>,
     p: Principal,
     id: web::Path<Uuid>,
     ApiJson(new): ApiJson<consent_documents::NewDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let (user, access) = access(&db, &p).await?;
     let txn = platform::db::write(db.get_ref()).await?;
-    let doc = consent_documents::add(&txn, user, &access, id.into_inner(), new).await?;
+    let doc =
+        consent_documents::add(&txn, user, &access, id.into_inner(), new, clock.now()).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(doc))
 }

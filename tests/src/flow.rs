@@ -17,29 +17,89 @@ pub async fn ok(r: reqwest::Response) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
-/// `POST`s `body` as JSON to `path` with the session `cookie`; returns the response's JSON
-/// (`Null` when it is not JSON). Fails the test, naming the path, unless it succeeds.
-pub async fn post(app: &TestApp, cookie: &str, path: &str, body: Value) -> Value {
-    let r = app
-        .as_user(Method::POST, path, cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{path}: {status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+/// The body of a response as JSON, whatever its status.
+pub async fn json(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+/// The status of a response and its body as JSON.
+pub async fn status_json(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+/// A page as a browser receives it: status, `Location`, body and the cookies it sets.
+pub struct Page {
+    /// The status code.
+    pub status: u16,
+    /// The `Location` header (empty when absent).
+    pub location: String,
+    /// The body.
+    pub body: String,
+    /// Every `Set-Cookie` header.
+    pub cookies: Vec<String>,
+}
+
+impl Page {
+    /// Reads a response as a [`Page`].
+    pub async fn read(r: reqwest::Response) -> Page {
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let cookies = r
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        Page {
+            status,
+            location,
+            body: r.text().await.unwrap(),
+            cookies,
+        }
+    }
+}
+
+impl TestApp {
+    /// `GET`s the page `path` with the `Cookie` header `cookie` (none when empty).
+    pub async fn page(&self, path: &str, cookie: &str) -> Page {
+        let mut req = self.request(Method::GET, path);
+        if !cookie.is_empty() {
+            req = req.header(reqwest::header::COOKIE, cookie);
+        }
+        Page::read(req.send().await.unwrap()).await
+    }
+
+    /// Posts the form `fields` (URL-encoded, in that order) to the page `path` with the
+    /// `Cookie` header `cookie` (none when empty).
+    pub async fn post_page(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
+        let url_encode = server::http::assets::url_encode;
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = self
+            .request(Method::POST, path)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body);
+        if !cookie.is_empty() {
+            req = req.header(reqwest::header::COOKIE, cookie);
+        }
+        Page::read(req.send().await.unwrap()).await
+    }
 }
 
 /// The id of the user whose session `cookie` is (from `GET /api/v1/auth/me`).
 pub async fn user_id(app: &TestApp, cookie: &str) -> String {
-    ok(app
-        .as_user(Method::GET, "/api/v1/auth/me", cookie)
-        .send()
-        .await
-        .unwrap())
-    .await["id"]
+    ok(app.get_me(cookie).await).await["id"]
         .as_str()
         .unwrap()
         .to_string()
@@ -56,7 +116,7 @@ pub async fn admin_and_sponsor(app: &TestApp) -> (String, String) {
 
 /// Creates a trial (`POST /api/v1/trials` with `body`) as `sponsor`; returns its id.
 pub async fn create_trial(app: &TestApp, sponsor: &str, body: Value) -> String {
-    post(app, sponsor, "/api/v1/trials", body).await["id"]
+    ok(app.post_trial(sponsor, &body).await).await["id"]
         .as_str()
         .unwrap()
         .to_string()
@@ -76,21 +136,31 @@ pub async fn recruiting_example(app: &TestApp, admin: &str, sponsor: &str, name:
 }
 
 /// Takes `trial` from draft to recruiting: submitted by `sponsor`, approved by `admin`,
-/// recruiting by `sponsor`.
+/// recruiting by `sponsor`, each step answered 200.
 pub async fn start_recruiting(app: &TestApp, admin: &str, sponsor: &str, trial: &str) {
     for (cookie, to) in [
         (sponsor, "submitted"),
         (admin, "approved"),
         (sponsor, "recruiting"),
     ] {
-        post(
-            app,
-            cookie,
-            &format!("/api/v1/trials/{trial}/transitions"),
-            json!({"to": to}),
-        )
-        .await;
+        let r = app.transition(cookie, trial, to, None).await;
+        assert_eq!(
+            r.status(),
+            200,
+            "{trial} to {to}: {}",
+            r.text().await.unwrap()
+        );
     }
+}
+
+/// The example trial `name` made recruiting by a sponsor of its own (organisation
+/// "Sponsor NAME") with `admin`'s approval; returns its id.
+pub async fn sponsored_example(app: &TestApp, admin: &str, name: &str) -> String {
+    let org = app
+        .seed_organisation(&format!("Sponsor {name}"), "sponsor")
+        .await;
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
+    recruiting_example(app, admin, &sponsor, name).await
 }
 
 /// A recruiting trial ready for consent: the example trial `name` with enrolment target
@@ -117,13 +187,7 @@ pub async fn recruiting_trial(
     )
     .await;
     for lang in ["fr", "en"] {
-        post(
-            app,
-            sponsor,
-            &format!("/api/v1/trials/{id}/consent-documents"),
-            json!({"language": lang, "body": format!("Consent ({lang}).\n\nYou may withdraw at any time: é à ç « »."), "label": "v1.0"}),
-        )
-        .await;
+        ok(app.post_consent_document(sponsor, &id, &json!({"language": lang, "body": format!("Consent ({lang}).\n\nYou may withdraw at any time: é à ç « »."), "label": "v1.0"})).await).await;
     }
     start_recruiting(app, admin, sponsor, &id).await;
     id
@@ -170,22 +234,14 @@ pub async fn site_with_address(
         body["latitude"] = json!(latitude);
         body["longitude"] = json!(longitude);
     }
-    let id = post(app, sponsor, &format!("/api/v1/trials/{trial}/sites"), body).await["id"]
+    let id = ok(app.post_site(sponsor, &trial, &body).await).await["id"]
         .as_str()
         .unwrap()
         .to_string();
     let coordinator = app.seed_user("coordinator", Some(org)).await;
     let cookie = app.login(&coordinator, PASSWORD).await;
     let uid = user_id(app, &cookie).await;
-    let r = app
-        .as_user(
-            Method::PUT,
-            &format!("/api/v1/sites/{id}/coordinators/{uid}"),
-            sponsor,
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = app.put_coordinator(sponsor, &id, &uid).await;
     assert_eq!(r.status(), 204);
     Site {
         id,
@@ -196,12 +252,9 @@ pub async fn site_with_address(
 
 /// A new API key (labelled "poste 1") of the practice `organisation`, created by `admin`.
 pub async fn api_key(app: &TestApp, admin: &str, organisation: Uuid) -> String {
-    post(
-        app,
-        admin,
-        &format!("/api/v1/organisations/{organisation}/api-keys"),
-        json!({"label": "poste 1"}),
-    )
+    ok(app
+        .post_api_key(admin, &organisation, &json!({"label": "poste 1"}))
+        .await)
     .await["key"]
         .as_str()
         .unwrap()
@@ -241,6 +294,36 @@ pub fn document_id(html: &str) -> String {
     let v = &html[at..];
     let start = v.find("value=\"").unwrap() + 7;
     v[start..start + 36].to_string()
+}
+
+/// The `value` of the first input named `name` in `html`.
+pub fn input_value(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let rest = &html[at..];
+    let v = rest.split("value=\"").nth(1).unwrap();
+    v.split('"').next().unwrap().to_string()
+}
+
+/// The one number a query selects as `n` (`SELECT COUNT(*) AS n FROM …`).
+pub async fn number(app: &TestApp, sql: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// The number of rows of `table`.
+pub async fn count(app: &TestApp, table: &str) -> i64 {
+    number(app, &format!("SELECT COUNT(*) AS n FROM {table}")).await
 }
 
 /// The statements a patient ticks on the consent form (the server's list).

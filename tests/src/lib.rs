@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code fails loudly.
 
+pub mod api;
 pub mod browser;
 pub mod cds;
 pub mod flow;
@@ -238,11 +239,8 @@ impl TestApp {
     /// Logs in; returns the `Cookie` header value of the session.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let r = self
-            .request(reqwest::Method::POST, "/api/v1/auth/login")
-            .json(&serde_json::json!({"email": email, "password": password}))
-            .send()
-            .await
-            .expect("login");
+            .post_login(&serde_json::json!({"email": email, "password": password}))
+            .await;
         assert_eq!(r.status(), 200, "login of {email} failed");
         session_cookie(&r).expect("a session cookie")
     }
@@ -269,35 +267,6 @@ impl TestApp {
     pub async fn logged_in_at(&self, role: &str, organisation: Option<uuid::Uuid>) -> String {
         let email = self.seed_user(role, organisation).await;
         self.login(&email, PASSWORD).await
-    }
-
-    /// `POST /api/v1/trials/{trial}/transitions` to `to` (with `comment`) as `cookie`.
-    pub async fn transition(
-        &self,
-        cookie: &str,
-        trial: &str,
-        to: &str,
-        comment: Option<&str>,
-    ) -> reqwest::Response {
-        self.as_user(
-            reqwest::Method::POST,
-            &format!("/api/v1/trials/{trial}/transitions"),
-            cookie,
-        )
-        .json(&serde_json::json!({"to": to, "comment": comment}))
-        .send()
-        .await
-        .expect("transition")
-    }
-
-    /// `POST /api/v1/events` with the practice API key `key`.
-    pub async fn post_events(&self, key: &str, events: &[serde_json::Value]) -> reqwest::Response {
-        self.request(reqwest::Method::POST, "/api/v1/events")
-            .bearer_auth(key)
-            .json(&serde_json::json!({ "events": events }))
-            .send()
-            .await
-            .expect("events")
     }
 }
 

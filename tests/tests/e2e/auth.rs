@@ -1,23 +1,17 @@
 //! Logging in and out, sessions, throttling, roles, practice API keys, and request bodies.
 
+use e2e::flow::json;
 use e2e::{PASSWORD, TestApp, both, session_cookie};
 use reqwest::Method;
-use serde_json::{Value, json};
-
-async fn body(r: reqwest::Response) -> Value {
-    r.json().await.unwrap()
-}
+use serde_json::json;
 
 both!(
     login_sets_a_safe_cookie_and_me_answers,
     |app: TestApp| async move {
         let email = app.seed_user("admin", None).await;
         let r = app
-            .request(Method::POST, "/api/v1/auth/login")
-            .json(&json!({"email": email.to_uppercase(), "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+            .post_login(&json!({"email": email.to_uppercase(), "password": PASSWORD}))
+            .await;
         assert_eq!(r.status(), 200);
         let set_cookie = r
             .headers()
@@ -30,16 +24,10 @@ both!(
             assert!(set_cookie.contains(attribute), "{set_cookie}");
         }
         let cookie = session_cookie(&r).unwrap();
-        let v = body(r).await;
+        let v = json(r).await;
         assert_eq!(v["role"], "admin");
         assert!(v.get("password_hash").is_none());
-        let me = body(
-            app.as_user(Method::GET, "/api/v1/auth/me", &cookie)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let me = json(app.get_me(&cookie).await).await;
         assert_eq!(me["kind"], "user");
         assert_eq!(me["email"], email);
     }
@@ -53,15 +41,10 @@ both!(
             (email.as_str(), "wrong password!!"),
             ("nobody@example.org", PASSWORD),
         ] {
-            let r = app
-                .request(Method::POST, "/api/v1/auth/login")
-                .json(&json!({"email": e, "password": p}))
-                .send()
-                .await
-                .unwrap();
+            let r = app.post_login(&json!({"email": e, "password": p})).await;
             assert_eq!(r.status(), 401);
             assert!(session_cookie(&r).is_none());
-            assert_eq!(body(r).await["error"]["code"], "invalid_credentials");
+            assert_eq!(json(r).await["error"]["code"], "invalid_credentials");
         }
     }
 );
@@ -70,44 +53,27 @@ both!(repeated_failures_are_throttled, |app: TestApp| async move {
     let email = app.seed_user("admin", None).await;
     for _ in 0..5 {
         let r = app
-            .request(Method::POST, "/api/v1/auth/login")
-            .json(&json!({"email": email, "password": "wrong password!!"}))
-            .send()
-            .await
-            .unwrap();
+            .post_login(&json!({"email": email, "password": "wrong password!!"}))
+            .await;
         assert_eq!(r.status(), 401);
     }
     let r = app
-        .request(Method::POST, "/api/v1/auth/login")
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .post_login(&json!({"email": email, "password": PASSWORD}))
+        .await;
     assert_eq!(r.status(), 429, "even the right password waits");
     assert!(r.headers().get(reqwest::header::RETRY_AFTER).is_some());
-    assert_eq!(body(r).await["error"]["code"], "too_many_attempts");
+    assert_eq!(json(r).await["error"]["code"], "too_many_attempts");
 });
 
 both!(no_forged_or_stale_sessions, |app: TestApp| async move {
     let r = app.get("/api/v1/users").await;
     assert_eq!(r.status(), 401);
-    assert_eq!(body(r).await["error"]["code"], "unauthenticated");
+    assert_eq!(json(r).await["error"]["code"], "unauthenticated");
     let cookie = app.logged_in("admin").await;
     let forged = format!("{}x", cookie);
+    assert_eq!(app.get_users(&forged, "").await.status(), 401);
     assert_eq!(
-        app.as_user(Method::GET, "/api/v1/users", &forged)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
-    assert_eq!(
-        app.as_user(Method::GET, "/api/v1/users", "inclusio_session=garbage")
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.get_users("inclusio_session=garbage", "").await.status(),
         401
     );
     // A deactivated user's session stops working at once.
@@ -116,23 +82,12 @@ both!(no_forged_or_stale_sessions, |app: TestApp| async move {
         .execute_unprepared("UPDATE users SET active = false")
         .await
         .unwrap();
-    assert_eq!(
-        app.as_user(Method::GET, "/api/v1/users", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(app.get_users(&cookie, "").await.status(), 401);
 });
 
 both!(logout_clears_the_cookie, |app: TestApp| async move {
     let cookie = app.logged_in("sponsor").await;
-    let r = app
-        .as_user(Method::POST, "/api/v1/auth/logout", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_logout(&cookie).await;
     assert_eq!(r.status(), 204);
     let set = r
         .headers()
@@ -155,14 +110,14 @@ both!(only_admins_manage_accounts, |app: TestApp| async move {
         ] {
             let r = app.as_user(m, path, &cookie).send().await.unwrap();
             assert_eq!(r.status(), 403, "{role} {path}");
-            assert_eq!(body(r).await["error"]["code"], "forbidden");
+            assert_eq!(json(r).await["error"]["code"], "forbidden");
         }
         let r = app
-            .as_user(Method::POST, "/api/v1/users", &cookie)
-            .json(&json!({"email": "x@example.org", "password": PASSWORD, "role": "admin"}))
-            .send()
-            .await
-            .unwrap();
+            .post_user(
+                &cookie,
+                &json!({"email": "x@example.org", "password": PASSWORD, "role": "admin"}),
+            )
+            .await;
         assert_eq!(r.status(), 403, "{role} creating a user");
     }
 });
@@ -170,20 +125,17 @@ both!(only_admins_manage_accounts, |app: TestApp| async move {
 both!(admins_create_users_with_checks, |app: TestApp| async move {
     let cookie = app.logged_in("admin").await;
     let r = app
-        .as_user(Method::POST, "/api/v1/organisations", &cookie)
-        .json(&json!({"name": "Cabinet du Parc", "kind": "practice"}))
-        .send()
-        .await
-        .unwrap();
+        .post_organisation(
+            &cookie,
+            &json!({"name": "Cabinet du Parc", "kind": "practice"}),
+        )
+        .await;
     assert_eq!(r.status(), 201);
-    let practice = body(r).await["id"].as_str().unwrap().to_string();
+    let practice = json(r).await["id"].as_str().unwrap().to_string();
     let new = |email: &str, password: &str, role: &str| json!({"email": email, "password": password, "role": role, "organisation_id": practice});
     let r = app
-        .as_user(Method::POST, "/api/v1/users", &cookie)
-        .json(&new("dr.martin@example.org", PASSWORD, "gp"))
-        .send()
-        .await
-        .unwrap();
+        .post_user(&cookie, &new("dr.martin@example.org", PASSWORD, "gp"))
+        .await;
     assert_eq!(r.status(), 201);
     let cases = [
         (
@@ -212,32 +164,18 @@ both!(admins_create_users_with_checks, |app: TestApp| async move {
         ),
     ];
     for (payload, path, code, status) in cases {
-        let r = app
-            .as_user(Method::POST, "/api/v1/users", &cookie)
-            .json(&payload)
-            .send()
-            .await
-            .unwrap();
+        let r = app.post_user(&cookie, &payload).await;
         assert_eq!(r.status(), status, "{payload}");
-        let v = body(r).await;
+        let v = json(r).await;
         assert_eq!(v["error"]["code"], "validation_failed");
         assert_eq!(v["error"]["details"][0]["path"], path, "{v}");
         assert_eq!(v["error"]["details"][0]["code"], code, "{v}");
     }
     let r = app
-        .as_user(Method::POST, "/api/v1/users", &cookie)
-        .json(&new("DR.MARTIN@example.org", PASSWORD, "gp"))
-        .send()
-        .await
-        .unwrap();
+        .post_user(&cookie, &new("DR.MARTIN@example.org", PASSWORD, "gp"))
+        .await;
     assert_eq!(r.status(), 409, "duplicate email, case-insensitively");
-    let users = body(
-        app.as_user(Method::GET, "/api/v1/users", &cookie)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let users = json(app.get_users(&cookie, "").await).await;
     assert!(
         users
             .as_array()
@@ -257,18 +195,14 @@ both!(
         let cookie = app.logged_in("admin").await;
         let practice = app.seed_organisation("Maison de santé", "practice").await;
         let sponsor = app.seed_organisation("Sponsor SA", "sponsor").await;
-        let path = format!("/api/v1/organisations/{practice}/api-keys");
         let r = app
-            .as_user(Method::POST, &path, &cookie)
-            .json(&json!({"label": "reception"}))
-            .send()
-            .await
-            .unwrap();
+            .post_api_key(&cookie, practice, &json!({"label": "reception"}))
+            .await;
         assert_eq!(r.status(), 201);
-        let v = body(r).await;
+        let v = json(r).await;
         let key = v["key"].as_str().unwrap().to_string();
         let id = v["api_key"]["id"].as_str().unwrap().to_string();
-        let me = body(
+        let me = json(
             app.request(Method::GET, "/api/v1/auth/me")
                 .bearer_auth(&key)
                 .send()
@@ -278,13 +212,7 @@ both!(
         .await;
         assert_eq!(me["kind"], "practice");
         assert_eq!(me["organisation_id"], practice.to_string());
-        let listed = body(
-            app.as_user(Method::GET, &path, &cookie)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let listed = json(app.get_api_keys(&cookie, practice).await).await;
         assert!(
             !listed.to_string().contains(&key),
             "the key is never listed"
@@ -301,23 +229,12 @@ both!(
             403
         );
         let r = app
-            .as_user(
-                Method::POST,
-                &format!("/api/v1/organisations/{sponsor}/api-keys"),
-                &cookie,
-            )
-            .json(&json!({"label": "x"}))
-            .send()
-            .await
-            .unwrap();
+            .post_api_key(&cookie, &sponsor, &json!({"label": "x"}))
+            .await;
         assert_eq!(r.status(), 422, "keys are for practices");
-        let r = app
-            .as_user(Method::DELETE, &format!("/api/v1/api-keys/{id}"), &cookie)
-            .send()
-            .await
-            .unwrap();
+        let r = app.delete_api_key(&cookie, &id).await;
         assert_eq!(r.status(), 200);
-        assert!(body(r).await["revoked_at"].is_string());
+        assert!(json(r).await["revoked_at"].is_string());
         assert_eq!(
             app.request(Method::GET, "/api/v1/auth/me")
                 .bearer_auth(&key)
@@ -349,14 +266,14 @@ both!(bad_bodies_get_clear_4xx, |app: TestApp| async move {
     )
     .await;
     assert_eq!(r.status(), 400);
-    assert_eq!(body(r).await["error"]["code"], "malformed_json");
+    assert_eq!(json(r).await["error"]["code"], "malformed_json");
     let r = post(
         app.as_user(Method::POST, "/api/v1/organisations", &cookie)
             .json(&json!({"name": 12, "kind": "practice"})),
     )
     .await;
     assert_eq!(r.status(), 400);
-    let v = body(r).await;
+    let v = json(r).await;
     assert!(
         v["error"]["message"]
             .as_str()
@@ -394,7 +311,7 @@ both!(bad_bodies_get_clear_4xx, |app: TestApp| async move {
     )
     .await;
     assert_eq!(r.status(), 413);
-    assert_eq!(body(r).await["error"]["code"], "payload_too_large");
+    assert_eq!(json(r).await["error"]["code"], "payload_too_large");
 });
 
 both!(

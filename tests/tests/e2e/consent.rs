@@ -65,18 +65,13 @@ async fn fixture(app: &TestApp) -> Fx {
     let key = api_key(app, &admin, practice).await;
     let other_key = api_key(app, &admin, other).await;
     let r = app
-        .as_user(
-            Method::PUT,
-            &format!("/api/v1/organisations/{practice}/plugin-settings"),
+        .put_plugin_settings(
             &admin,
-        )
-        .json(
+            &practice,
             &json!({"max_alerts": 1, "max_unanswered_shows": 3, "latitude": 50.6, "longitude": 3.1,
                       "outcome_email": "cabinet.du.parc@example.org"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     Fx {
         trial,
@@ -100,38 +95,16 @@ async fn sign(app: &TestApp, fx: &Fx, n: u8, email: Option<&str>) -> String {
 }
 
 async fn set_status(app: &TestApp, cookie: &str, id: &str, body: Value) -> (u16, String) {
-    code(
-        app.as_user(
-            Method::POST,
-            &format!("/api/v1/referrals/{id}/status"),
-            cookie,
-        )
-        .json(&body)
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await
+    code(app.post_referral_status(cookie, &id, &body).await).await
 }
 
 async fn referrals(app: &TestApp, cookie: &str) -> Vec<Value> {
-    let v = ok(app
-        .as_user(Method::GET, "/api/v1/referrals", cookie)
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let v = ok(app.get_referrals(cookie, "").await).await;
     v.as_array().unwrap().clone()
 }
 
 async fn outcome_statuses(app: &TestApp, key: &str) -> Vec<String> {
-    let v = ok(app
-        .request(Method::GET, "/api/v1/plugin/outcomes")
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let v = ok(app.get_outcomes(key, "").await).await;
     v["outcomes"]
         .as_array()
         .unwrap()
@@ -240,16 +213,7 @@ both!(consent_to_enrolment_end_to_end, |app: TestApp| async move {
     assert_eq!(list.len(), 1);
     let id = list[0]["id"].as_str().unwrap().to_string();
     assert_eq!(list[0]["status"], "referred");
-    let detail = ok(app
-        .as_user(
-            Method::GET,
-            &format!("/api/v1/referrals/{id}"),
-            &fx.coordinator_a,
-        )
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let detail = ok(app.get_referral(&fx.coordinator_a, &id).await).await;
     assert_eq!(detail["patient"]["family_name"], "Zyxwvu");
     assert_eq!(detail["patient"]["email"], "elodie@example.org");
     assert_eq!(detail["consent"]["pdf_sha256"], sha.as_str());
@@ -259,24 +223,12 @@ both!(consent_to_enrolment_end_to_end, |app: TestApp| async move {
         (&fx.coordinator_other, 404),
         (&fx.sponsor, 403),
     ] {
-        let r = app
-            .as_user(Method::GET, &format!("/api/v1/referrals/{id}"), cookie)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_referral(cookie, &id).await;
         assert_eq!(r.status(), want);
     }
     assert!(referrals(&app, &fx.coordinator_b).await.is_empty());
     assert!(referrals(&app, &fx.coordinator_other).await.is_empty());
-    let r = app
-        .as_user(
-            Method::GET,
-            &format!("/api/v1/referrals/{id}/consent.pdf"),
-            &fx.coordinator_b,
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_referral_consent_pdf(&fx.coordinator_b, &id).await;
     assert_eq!(r.status(), 404);
 
     // Only valid transitions, with reasons for exits.
@@ -337,27 +289,13 @@ both!(consent_to_enrolment_end_to_end, |app: TestApp| async move {
     assert!(outcome_statuses(&app, &fx.other_key).await.is_empty());
 
     // The target (1) is reached: the trial closed, and a consent on it is refused.
-    let t = ok(app
-        .as_user(
-            Method::GET,
-            &format!("/api/v1/trials/{}", fx.trial),
-            &fx.sponsor,
-        )
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let t = ok(app.get_trial(&fx.sponsor, &fx.trial).await).await;
     assert_eq!(t["status"], "closed");
     let r = app.get(&unsigned).await;
     assert_eq!(r.status(), 409);
 
     // FHIR: Consent and ResearchSubject (on-study), kept for the validator.
-    let bundle = ok(app
-        .as_user(Method::GET, &format!("/api/v1/referrals/{id}/fhir"), c)
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let bundle = ok(app.get_referral_fhir(c, &id).await).await;
     assert_eq!(bundle["resourceType"], "Bundle");
     let kinds: Vec<&str> = bundle["entry"]
         .as_array()
@@ -466,28 +404,10 @@ both!(
         let list = referrals(&app, &fx.coordinator_a).await;
         assert_eq!(list[0]["status"], "withdrawn");
         assert_eq!(list[0]["reason"], "declined");
-        let detail = ok(app
-            .as_user(
-                Method::GET,
-                &format!("/api/v1/referrals/{id}"),
-                &fx.coordinator_a,
-            )
-            .send()
-            .await
-            .unwrap())
-        .await;
+        let detail = ok(app.get_referral(&fx.coordinator_a, &id).await).await;
         assert_eq!(detail["consent"]["status"], "withdrawn");
         // FHIR: the Consent is inactive, its permit ends at the withdrawal.
-        let bundle = ok(app
-            .as_user(
-                Method::GET,
-                &format!("/api/v1/referrals/{id}/fhir"),
-                &fx.coordinator_a,
-            )
-            .send()
-            .await
-            .unwrap())
-        .await;
+        let bundle = ok(app.get_referral_fhir(&fx.coordinator_a, &id).await).await;
         let consent = bundle["entry"]
             .as_array()
             .unwrap()
@@ -547,16 +467,7 @@ both!(
             .0,
             200
         );
-        let detail = ok(app
-            .as_user(
-                Method::GET,
-                &format!("/api/v1/referrals/{second}"),
-                &fx.coordinator_a,
-            )
-            .send()
-            .await
-            .unwrap())
-        .await;
+        let detail = ok(app.get_referral(&fx.coordinator_a, &second).await).await;
         assert_eq!(detail["consent"]["status"], "withdrawn");
         assert!(platform::audit::verify(&app.db).await.unwrap().is_intact());
     }

@@ -17,13 +17,7 @@ async fn scenario(app: &TestApp) -> (String, String, String, String) {
         json!({"definition": e2e::example_trial("diabetes-t2-hba1c"), "target_enrolment": 10}),
     )
     .await;
-    flow::post(
-        app,
-        &sponsor,
-        &format!("/api/v1/trials/{trial}/consent-documents"),
-        json!({"language": "fr", "body": "Document de consentement.\n\nVous pouvez vous retirer à tout moment."}),
-    )
-    .await;
+    flow::ok(app.post_consent_document(&sponsor, &trial, &json!({"language": "fr", "body": "Document de consentement.\n\nVous pouvez vous retirer à tout moment."})).await).await;
     let site = flow::site_with_address(
         app,
         &sponsor,

@@ -2,26 +2,10 @@
 //! problems, tests against example patients (verdicts as `trials` computes them), the
 //! example patients, and who may call them.
 
+use e2e::flow::{Page, status_json};
 use e2e::{TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn get(app: &TestApp, cookie: &str, path: &str) -> (u16, Value) {
-    let r = app.as_user(Method::GET, path, cookie).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
-}
-
-async fn post(app: &TestApp, cookie: &str, path: &str, body: &Value) -> (u16, Value) {
-    let r = app
-        .as_user(Method::POST, path, cookie)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
-}
 
 fn codes(results: &Value) -> Vec<&str> {
     results
@@ -70,21 +54,22 @@ both!(
             ("system=icd10&q=e11.9", &["E11.9"], "format_checked"),
         ];
         for (query, want, source) in cases {
-            let (status, body) = get(&app, &sponsor, &format!("/api/v1/codes?{query}")).await;
+            let (status, body) = status_json(app.get_codes(&sponsor, query).await).await;
             assert_eq!(status, 200, "{query}: {body}");
             assert_eq!(&codes(&body)[..want.len()], *want, "{query}");
             assert_eq!(body[0]["source"], *source, "{query}");
         }
-        let (_, body) = get(&app, &sponsor, "/api/v1/codes?system=icpc2&q=K77").await;
+        let (_, body) = status_json(app.get_codes(&sponsor, "system=icpc2&q=K77").await).await;
         assert_eq!(body[0]["system"], "http://hl7.org/fhir/sid/icpc-2");
         assert_eq!(body[0]["title_en"], "Heart failure");
         assert_eq!(body[0]["title_fr"], "Insuffisance cardiaque");
-        let (_, body) = get(&app, &sponsor, "/api/v1/codes?system=icd10&q=diabetes").await;
+        let (_, body) = status_json(app.get_codes(&sponsor, "system=icd10&q=diabetes").await).await;
         assert_eq!(body, json!([]), "ICD-10 has no bundled titles");
-        let (_, body) = get(&app, &sponsor, "/api/v1/codes?system=icpc2&q=&limit=3").await;
+        let (_, body) = status_json(app.get_codes(&sponsor, "system=icpc2&q=&limit=3").await).await;
         assert_eq!(body.as_array().unwrap().len(), 3);
         // The systems read through crosswalks offer their tables' codes.
-        let (status, body) = get(&app, &sponsor, "/api/v1/codes?system=rxnorm&q=metformin").await;
+        let (status, body) =
+            status_json(app.get_codes(&sponsor, "system=rxnorm&q=metformin").await).await;
         assert_eq!(status, 200, "{body}");
         assert!(
             body.as_array()
@@ -93,20 +78,20 @@ both!(
                 .any(|c| c["code"] == "861007"),
             "{body}"
         );
-        let (_, body) = get(&app, &sponsor, "/api/v1/codes?system=icd10cm&q=E11.65").await;
+        let (_, body) = status_json(app.get_codes(&sponsor, "system=icd10cm&q=E11.65").await).await;
         assert_eq!(body[0]["code"], "E11.65");
         assert_eq!(body[0]["source"], "format_checked");
         for bad in [
-            "/api/v1/codes?system=ccam&q=x",
-            "/api/v1/codes?q=T90",
-            "/api/v1/codes?system=icpc2&limit=-1",
-            "/api/v1/codes?system=icpc2&nonsense=1",
+            "system=ccam&q=x",
+            "q=T90",
+            "system=icpc2&limit=-1",
+            "system=icpc2&nonsense=1",
         ] {
-            let (status, body) = get(&app, &sponsor, bad).await;
+            let (status, body) = status_json(app.get_codes(&sponsor, bad).await).await;
             assert_eq!(status, 400, "{bad}");
             assert_eq!(body["error"]["code"], "malformed_query", "{bad}");
         }
-        let (_, body) = get(&app, &sponsor, "/api/v1/codes?system=ccam&q=x").await;
+        let (_, body) = status_json(app.get_codes(&sponsor, "system=ccam&q=x").await).await;
         assert!(
             body["error"]["message"]
                 .as_str()
@@ -123,11 +108,9 @@ both!(
         let sponsor = app.logged_in("sponsor").await;
         let path = "/api/v1/criteria/preview";
         let criteria = criteria_of("diabetes-t2-hba1c");
-        let (status, body) = post(
-            &app,
-            &sponsor,
-            path,
-            &json!({"criteria": criteria, "lang": "en"}),
+        let (status, body) = status_json(
+            app.post_criteria_preview(&sponsor, &json!({"criteria": criteria, "lang": "en"}))
+                .await,
         )
         .await;
         assert_eq!(status, 200, "{body}");
@@ -144,11 +127,9 @@ both!(
         );
         assert_eq!(lines[6]["section"], "exclusion");
         assert_eq!(lines[7]["depth"], 1);
-        let (_, body) = post(
-            &app,
-            &sponsor,
-            path,
-            &json!({"criteria": criteria, "lang": "fr"}),
+        let (_, body) = status_json(
+            app.post_criteria_preview(&sponsor, &json!({"criteria": criteria, "lang": "fr"}))
+                .await,
         )
         .await;
         assert_eq!(body["lines"][0]["text"], "Âge entre 40 et 75 ans");
@@ -163,7 +144,11 @@ both!(
             {"id": "age", "condition": {"codes": "nowhere"}},
             {"id": "grp", "at_least": {"n": 3, "of": [{"id": "f", "sex": {"is": "female"}}]}}
         ]});
-        let (status, body) = post(&app, &sponsor, path, &json!({"criteria": invalid})).await;
+        let (status, body) = status_json(
+            app.post_criteria_preview(&sponsor, &json!({"criteria": invalid}))
+                .await,
+        )
+        .await;
         assert_eq!(status, 200);
         let errors: Vec<(String, String)> = body["errors"]
             .as_array()
@@ -193,11 +178,12 @@ both!(
         assert_eq!(body["lines"].as_array().unwrap().len(), 4);
 
         // Criteria that do not parse: the path of the problem, no lines.
-        let (status, body) = post(
-            &app,
-            &sponsor,
-            path,
-            &json!({"criteria": {"inclusion": [{"id": "a", "age": {"min": "forty"}}]}}),
+        let (status, body) = status_json(
+            app.post_criteria_preview(
+                &sponsor,
+                &json!({"criteria": {"inclusion": [{"id": "a", "age": {"min": "forty"}}]}}),
+            )
+            .await,
         )
         .await;
         assert_eq!(status, 200);
@@ -211,7 +197,7 @@ both!(
             (json!({"criteria": {}, "lang": "de"}), "$.lang"),
             (json!({"criteria": {}, "extra": 1}), "extra"),
         ] {
-            let (status, body) = post(&app, &sponsor, path, &bad).await;
+            let (status, body) = status_json(app.post_criteria_preview(&sponsor, &bad).await).await;
             assert_eq!(status, 400, "{bad}");
             assert_eq!(body["error"]["code"], "malformed_json");
             let message = body["error"]["message"].as_str().unwrap();
@@ -232,7 +218,6 @@ both!(
     the_test_panel_gives_the_engines_verdicts,
     |app: TestApp| async move {
         let admin = app.logged_in("admin").await;
-        let path = "/api/v1/criteria/test";
         let date: chrono::NaiveDate = "2026-11-23".parse().unwrap();
         for (trial, patient, verdict) in [
             ("diabetes-t2-hba1c", "dupont-jean", "eligible"),
@@ -242,12 +227,8 @@ both!(
         ] {
             let criteria = criteria_of(trial);
             let record = e2e::example_patient(patient);
-            let (status, body) = post(
-            &app,
-            &admin,
-            path,
-            &json!({"criteria": criteria, "patient": record, "date": "2026-11-23", "lang": "en"}),
-        )
+            let (status, body) = status_json(app.post_criteria_test(&admin, &json!({"criteria": criteria, "patient": record, "date": "2026-11-23", "lang": "en"}),
+        ).await)
         .await;
             assert_eq!(status, 200, "{trial} {patient}: {body}");
             // What the engine computes for the same trial, record and date.
@@ -274,12 +255,8 @@ both!(
             }
         }
         // French, and the date defaults to today.
-        let (status, body) = post(
-        &app,
-        &admin,
-        path,
-        &json!({"criteria": criteria_of("diabetes-t2-hba1c"), "patient": e2e::example_patient("dupont-jean")}),
-    )
+        let (status, body) = status_json(app.post_criteria_test(&admin, &json!({"criteria": criteria_of("diabetes-t2-hba1c"), "patient": e2e::example_patient("dupont-jean")}),
+    ).await)
     .await;
         assert_eq!(status, 200);
         assert_eq!(body["date"], chrono::Utc::now().date_naive().to_string());
@@ -300,12 +277,8 @@ both!(
             .unwrap(),
         )
         .unwrap();
-        let (status, body) = post(
-        &app,
-        &admin,
-        path,
-        &json!({"criteria": criteria_of("diabetes-t2-hba1c"), "fhir": bundle, "date": "2026-11-23"}),
-    )
+        let (status, body) = status_json(app.post_criteria_test(&admin, &json!({"criteria": criteria_of("diabetes-t2-hba1c"), "fhir": bundle, "date": "2026-11-23"}),
+    ).await)
     .await;
         assert_eq!(status, 200, "{body}");
         let conversion = trials::fhir::bundle_value_to_patient(&bundle).unwrap();
@@ -351,7 +324,7 @@ both!(
                 "malformed_criteria",
             ),
         ] {
-            let (status, body) = post(&app, &admin, path, &bad).await;
+            let (status, body) = status_json(app.post_criteria_test(&admin, &bad).await).await;
             assert_eq!(status, 422, "{bad}: {body}");
             assert_eq!(body["error"]["code"], "validation_failed");
             let details = body["error"]["details"].as_array().unwrap();
@@ -362,11 +335,12 @@ both!(
                 "{field} {code} in {details:?}"
             );
         }
-        let (status, _) = post(
-            &app,
-            &admin,
-            path,
-            &json!({"criteria": good, "patient": {}, "date": "23/11/2026"}),
+        let (status, _) = status_json(
+            app.post_criteria_test(
+                &admin,
+                &json!({"criteria": good, "patient": {}, "date": "23/11/2026"}),
+            )
+            .await,
         )
         .await;
         assert_eq!(status, 400, "a malformed date");
@@ -377,7 +351,7 @@ both!(
     example_patients_are_offered_to_builders_only,
     |app: TestApp| async move {
         let sponsor = app.logged_in("sponsor").await;
-        let (status, body) = get(&app, &sponsor, "/api/v1/example-patients").await;
+        let (status, body) = status_json(app.get_example_patients(&sponsor).await).await;
         assert_eq!(status, 200);
         let list = body.as_array().unwrap();
         assert_eq!(list.len(), 15);
@@ -424,22 +398,15 @@ fn form(fields: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn page(app: &TestApp, cookie: Option<&str>, path: &str) -> (u16, String) {
-    let mut req = app.request(Method::GET, path);
-    if let Some(c) = cookie {
-        req = req.header(reqwest::header::COOKIE, c);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.text().await.unwrap())
-}
-
 both!(
     the_playground_page_works_without_javascript,
     |app: TestApp| async move {
         let sponsor = app.logged_in("sponsor").await;
-        let (status, html) =
-            page(&app, Some(&sponsor), "/sponsor/criteria-playground?lang=en").await;
+        let Page {
+            status, body: html, ..
+        } = app
+            .page("/sponsor/criteria-playground?lang=en", &sponsor)
+            .await;
         assert_eq!(status, 200);
         // The partial's contract: the textarea carries the criteria, the hooks are there.
         for hook in [
@@ -530,13 +497,11 @@ both!(
         // Builders only.
         let gp = app.logged_in("gp").await;
         assert_eq!(
-            page(&app, Some(&gp), "/sponsor/criteria-playground")
-                .await
-                .0,
+            app.page("/sponsor/criteria-playground", &gp).await.status,
             403
         );
         assert_eq!(
-            page(&app, None, "/sponsor/criteria-playground").await.0,
+            app.page("/sponsor/criteria-playground", "").await.status,
             303
         );
     }

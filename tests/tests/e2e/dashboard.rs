@@ -9,29 +9,8 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use e2e::funnel_seed::{self, Event, Referral};
 use e2e::{TestApp, both, flow};
 use reqwest::Method;
-use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// A recruiting trial with a registry number, without consent documents or questions (the
-/// referrals are seeded directly).
-async fn recruiting_trial(
-    app: &TestApp,
-    admin: &str,
-    sponsor: &str,
-    name: &str,
-    target: i32,
-) -> String {
-    let id = flow::create_trial(
-        app,
-        sponsor,
-        json!({"definition": e2e::example_trial(name), "target_enrolment": target,
-               "registry_number": "NCT01234567"}),
-    )
-    .await;
-    flow::start_recruiting(app, admin, sponsor, &id).await;
-    id
-}
 
 /// A site (no coordinates) with a logged-in coordinator: (site id, cookie).
 async fn site(app: &TestApp, sponsor: &str, trial: &str, name: &str) -> (Uuid, String) {
@@ -71,11 +50,11 @@ fn at(days: i64) -> chrono::DateTime<Utc> {
 async fn fixture(app: &TestApp) -> Fx {
     let (admin, sponsor) = flow::admin_and_sponsor(app).await;
     let other_sponsor = app.logged_in("sponsor").await;
-    let trial = recruiting_trial(app, &admin, &sponsor, "diabetes-t2-hba1c", 10).await;
+    let trial = flow::recruiting_trial(app, &admin, &sponsor, "diabetes-t2-hba1c", 10).await;
     let (site_a, coordinator_a) = site(app, &sponsor, &trial, "CHU A").await;
     let (site_b, _) = site(app, &sponsor, &trial, "CHU B").await;
     let other_trial =
-        recruiting_trial(app, &admin, &sponsor, "hypertension-uncontrolled", 10).await;
+        flow::recruiting_trial(app, &admin, &sponsor, "hypertension-uncontrolled", 10).await;
     let (_, coordinator_other) = site(app, &sponsor, &other_trial, "CHU Other").await;
     let gp = app.logged_in("gp").await;
     let p1 = app.seed_organisation("Cabinet Un", "practice").await;

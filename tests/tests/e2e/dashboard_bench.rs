@@ -6,7 +6,7 @@
 
 use chrono::{Duration, Utc};
 use e2e::Backend;
-use e2e::flow::post;
+use e2e::flow::ok;
 use e2e::funnel_seed::{self, Event, Referral};
 use reqwest::Method;
 use sea_orm::EntityTrait;
@@ -24,22 +24,17 @@ async fn bench(backend: Backend) {
     let admin = app.logged_in("admin").await;
     let org = app.seed_organisation("Bench Pharma", "sponsor").await;
     let sponsor = app.logged_in_at("sponsor", Some(org)).await;
-    let t = post(
-        &app,
-        &sponsor,
-        "/api/v1/trials",
-        json!({"definition": e2e::example_trial("diabetes-t2-hba1c"), "target_enrolment": 4000}),
-    )
-    .await;
+    let t = ok(app.post_trial(&sponsor, &json!({"definition": e2e::example_trial("diabetes-t2-hba1c"), "target_enrolment": 4000})).await).await;
     let trial: Uuid = t["id"].as_str().unwrap().parse().unwrap();
     let mut sites = Vec::new();
     for name in ["CHU A", "CHU B"] {
-        let s = post(
-            &app,
-            &sponsor,
-            &format!("/api/v1/trials/{trial}/sites"),
-            json!({"name": name, "address": "1 rue de l'Hôpital"}),
-        )
+        let s = ok(app
+            .post_site(
+                &sponsor,
+                &trial,
+                &json!({"name": name, "address": "1 rue de l'Hôpital"}),
+            )
+            .await)
         .await;
         sites.push(s["id"].as_str().unwrap().parse::<Uuid>().unwrap());
     }

@@ -94,12 +94,7 @@ both!(
             .unwrap();
         assert_eq!(recruiting, n as u64);
 
-        let r = app
-            .request(reqwest::Method::GET, "/api/v1/plugin/bundle")
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_bundle(&key).await;
         assert_eq!(r.status(), 200);
         let bundle: serde_json::Value = r.json().await.unwrap();
         let mut ids: Vec<String> = bundle["trials"]

@@ -10,7 +10,6 @@ use e2e::{Backend, PASSWORD, TestApp, both};
 use platform::config::{Settings, SmtpTls, TransportKind};
 use platform::email::{Locale, Outbox};
 use platform::entities::{email_outbox, user};
-use reqwest::Method;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::{Value, json};
@@ -49,11 +48,11 @@ async fn submitted_trial(app: &TestApp, users: usize) -> (String, Vec<String>, S
     let cookie = app.login(&emails[0], PASSWORD).await;
     let admin = app.logged_in("admin").await;
     let r = app
-        .as_user(Method::POST, "/api/v1/trials", &cookie)
-        .json(&json!({"definition": e2e::example_trial("heart-failure-ntprobnp")}))
-        .send()
-        .await
-        .unwrap();
+        .post_trial(
+            &cookie,
+            &json!({"definition": e2e::example_trial("heart-failure-ntprobnp")}),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let id = r.json::<Value>().await.unwrap()["id"]
         .as_str()
@@ -274,11 +273,7 @@ async fn smtp_down_then_up(backend: Backend) {
     assert_eq!(row.status, "pending");
     assert_eq!(row.last_error.as_deref(), Some("smtp connection failed"));
     assert!(row.next_attempt_at > row.created_at);
-    let r = app
-        .as_user(Method::GET, "/api/v1/admin/outbox", &admin)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_outbox(&admin, "").await;
     assert_eq!(r.status(), 200);
     let report: Value = r.json().await.unwrap();
     assert_eq!(report["pending"], 1);
@@ -365,11 +360,7 @@ async fn failed_after_max_attempts(backend: Backend) {
     })
     .await;
     assert_eq!(row.attempts, 2);
-    let r = app
-        .as_user(Method::GET, "/api/v1/admin/outbox", &admin)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_outbox(&admin, "").await;
     let text = r.text().await.unwrap();
     let report: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
@@ -385,11 +376,7 @@ async fn failed_after_max_attempts(backend: Backend) {
     assert!(problem.get("next_attempt_at").is_none());
     assert!(!text.contains("@example.org") && !text.contains(&row.sealed));
     // Only admins see it.
-    let r = app
-        .as_user(Method::GET, "/api/v1/admin/outbox", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_outbox(&cookie, "").await;
     assert_eq!(r.status(), 403);
 }
 

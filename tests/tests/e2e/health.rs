@@ -82,31 +82,15 @@ both!(
     bad_paths_and_queries_answer_in_json,
     |app: TestApp| async move {
         let cookie = app.logged_in("admin").await;
-        let r = app
-            .as_user(reqwest::Method::GET, "/api/v1/trials/not-a-uuid", &cookie)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_trial(&cookie, "not-a-uuid").await;
         assert_eq!(r.status(), 404);
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "not_found");
-        let r = app
-            .as_user(
-                reqwest::Method::GET,
-                "/api/v1/trials?sponsor=not-a-uuid",
-                &cookie,
-            )
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_trials(&cookie, "sponsor=not-a-uuid").await;
         assert_eq!(r.status(), 400);
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "malformed_query");
-        let r = app
-            .as_user(reqwest::Method::GET, "/api/v1/trials?colour=blue", &cookie)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_trials(&cookie, "colour=blue").await;
         assert_eq!(r.status(), 400, "unknown query parameters are refused");
     }
 );

@@ -34,10 +34,6 @@ enum Credential {
     Key(String),
 }
 
-fn example(name: &str) -> Value {
-    e2e::example_trial(name)
-}
-
 async fn fixture(app: &TestApp) -> Fixture {
     let sponsor_org = app.seed_organisation("Owner Pharma", "sponsor").await;
     let other_org = app.seed_organisation("Other Pharma", "sponsor").await;
@@ -67,7 +63,7 @@ async fn fixture(app: &TestApp) -> Fixture {
             Method::POST,
             "/api/v1/trials".into(),
             &owner,
-            json!({"definition": example("child-overweight")}),
+            json!({"definition": e2e::example_trial("child-overweight")}),
         )
         .await
         .unwrap(),
@@ -81,7 +77,7 @@ async fn fixture(app: &TestApp) -> Fixture {
             Method::POST,
             "/api/v1/trials".into(),
             &owner,
-            json!({"definition": example("diabetes-t2-hba1c")}),
+            json!({"definition": e2e::example_trial("diabetes-t2-hba1c")}),
         )
         .await
         .unwrap(),
@@ -121,25 +117,11 @@ async fn fixture(app: &TestApp) -> Fixture {
         .as_str()
         .unwrap()
         .to_string();
-    let coordinator_id = created(
-        app.as_user(Method::GET, "/api/v1/auth/me", &coordinator)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await["id"]
+    let coordinator_id = created(app.get_me(&coordinator).await).await["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let r = app
-        .as_user(
-            Method::PUT,
-            &format!("/api/v1/sites/{site}/coordinators/{coordinator_id}"),
-            &owner,
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = app.put_coordinator(&owner, &site, &coordinator_id).await;
     assert_eq!(r.status(), 204);
     created(
         send(
@@ -537,13 +519,10 @@ both!(every_route_with_every_caller, |app: TestApp| async move {
     // Logging in is open to all, and says nothing about who asks.
     for (i, who) in WHO.iter().enumerate() {
         let r = app
-            .request(Method::POST, "/api/v1/auth/login")
-            .json(
+            .post_login(
                 &json!({"email": format!("nobody{i}@example.org"), "password": "wrong password!!"}),
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         if r.status() != 401 {
             wrong.push(format!(
                 "POST /api/v1/auth/login as {who}: expected 401, got {}",

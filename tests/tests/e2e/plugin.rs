@@ -21,22 +21,13 @@ async fn error_code(r: reqwest::Response) -> String {
     v["error"]["code"].as_str().unwrap().to_string()
 }
 
-/// Takes an example trial, of a sponsor of its own, to recruiting; returns its registry id.
-async fn recruiting(app: &TestApp, admin: &str, name: &str) -> String {
-    let org = app
-        .seed_organisation(&format!("Sponsor {name}"), "sponsor")
-        .await;
-    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
-    flow::recruiting_example(app, admin, &sponsor, name).await
-}
-
 async fn fixture(app: &TestApp) -> Fx {
     let admin = app.logged_in("admin").await;
     let practice = app.seed_organisation("Cabinet du Parc", "practice").await;
     let other = app.seed_organisation("Cabinet des Lilas", "practice").await;
     let key = flow::api_key(app, &admin, practice).await;
     let other_key = flow::api_key(app, &admin, other).await;
-    let trial = recruiting(app, &admin, "diabetes-t2-hba1c").await;
+    let trial = flow::sponsored_example(app, &admin, "diabetes-t2-hba1c").await;
     Fx {
         admin,
         key,
@@ -58,20 +49,6 @@ fn event(trial: &str, patient: &str, response: &str) -> Value {
     e
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
-
 both!(
     events_are_idempotent_and_conflicts_refused,
     |app: TestApp| async move {
@@ -82,7 +59,7 @@ both!(
         assert_eq!(first["results"][0]["id"], e["id"]);
         let again = ok(app.post_events(&f.key, std::slice::from_ref(&e)).await).await;
         assert_eq!(again["results"][0]["status"], "duplicate");
-        assert_eq!(count(&app, "plugin_events").await, 1);
+        assert_eq!(flow::count(&app, "plugin_events").await, 1);
         // The same id with other content.
         let mut changed = e.clone();
         changed["response"] = json!("not_now");
@@ -92,7 +69,7 @@ both!(
         // The same id from another practice is not the same event: a conflict too.
         let r = app.post_events(&f.other_key, &[e]).await;
         assert_eq!(r.status(), 409);
-        assert_eq!(count(&app, "plugin_events").await, 1);
+        assert_eq!(flow::count(&app, "plugin_events").await, 1);
     }
 );
 
@@ -117,8 +94,8 @@ both!(
         }
         urls.dedup();
         assert_eq!(urls.len(), 1, "the same consent link for every copy");
-        assert_eq!(count(&app, "plugin_events").await, 1);
-        assert_eq!(count(&app, "consent_tokens").await, 1);
+        assert_eq!(flow::count(&app, "plugin_events").await, 1);
+        assert_eq!(flow::count(&app, "consent_tokens").await, 1);
     }
 );
 
@@ -236,7 +213,7 @@ both!(bad_events_name_the_field, |app: TestApp| async move {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["details"][0]["code"], "too_many_events");
     assert_eq!(
-        count(&app, "plugin_events").await,
+        flow::count(&app, "plugin_events").await,
         0,
         "nothing written on refusal"
     );
@@ -283,32 +260,21 @@ both!(
             "a retry gets the same URL"
         );
         let token = url.rsplit('/').next().unwrap().to_string();
-        assert_eq!(count(&app, "consent_tokens").await, 1);
+        assert_eq!(flow::count(&app, "consent_tokens").await, 1);
         let dump = e2e::dump_database(&app).await;
         assert!(!dump.contains(&token), "the token is stored in clear");
         ok(app
-            .as_user(
-                Method::POST,
-                &format!("/api/v1/trials/{}/consent-documents", f.trial),
-                &f.admin,
-            )
-            .json(&json!({"language": "en", "body": "You may join.\n\nYou may leave: Xylophone clause."}))
-            .send()
-            .await
-            .unwrap())
+            .post_consent_document(&f.admin, &f.trial, &json!({"language": "en", "body": "You may join.\n\nYou may leave: Xylophone clause."})).await)
         .await;
         // Without a site the flow cannot refer anyone: 409 until the trial has one.
         assert_eq!(app.get(&format!("/consent/{token}")).await.status(), 409);
         ok(app
-            .as_user(
-                Method::POST,
-                &format!("/api/v1/trials/{}/sites", f.trial),
+            .post_site(
                 &f.admin,
+                &f.trial,
+                &json!({"name": "CHU Nord", "address": "1 rue du Parc, 59000 Lille"}),
             )
-            .json(&json!({"name": "CHU Nord", "address": "1 rue du Parc, 59000 Lille"}))
-            .send()
-            .await
-            .unwrap())
+            .await)
         .await;
         let page = app.get(&format!("/consent/{token}")).await;
         assert_eq!(page.status(), 200);
@@ -348,17 +314,7 @@ both!(
     accepting_a_trial_no_longer_recruiting_is_refused,
     |app: TestApp| async move {
         let f = fixture(&app).await;
-        ok(app
-            .as_user(
-                Method::POST,
-                &format!("/api/v1/trials/{}/transitions", f.trial),
-                &f.admin,
-            )
-            .json(&json!({"to": "closed"}))
-            .send()
-            .await
-            .unwrap())
-        .await;
+        ok(app.transition(&f.admin, &f.trial, "closed", None).await).await;
         let r = app
             .post_events(&f.key, &[event(&f.trial, &pseudonym(4), "accepted")])
             .await;
@@ -398,13 +354,7 @@ both!(
             .post_events(&f.other_key, &[event(&f.trial, &pseudonym(8), "declined")])
             .await)
         .await;
-        let got = ok(app
-            .request(Method::GET, "/api/v1/plugin/suppressions")
-            .bearer_auth(&f.key)
-            .send()
-            .await
-            .unwrap())
-        .await;
+        let got = ok(app.get_suppressions(&f.key).await).await;
         let list = got["suppressions"].as_array().unwrap();
         assert_eq!(list.len(), 3, "{got}");
         let of = |p: &str| list.iter().find(|s| s["patient"] == p).unwrap().clone();
@@ -420,23 +370,17 @@ both!(
     settings_default_then_set_by_an_admin_audited,
     |app: TestApp| async move {
         let f = fixture(&app).await;
-        let get = || async {
-            ok(app
-                .request(Method::GET, "/api/v1/plugin/settings")
-                .bearer_auth(&f.key)
-                .send()
-                .await
-                .unwrap())
-            .await
-        };
+        let get = || async { ok(app.get_plugin_settings(&f.key).await).await };
         assert_eq!(
             get().await,
             json!({"max_alerts": 1, "max_unanswered_shows": 3})
         );
-        let path = format!("/api/v1/organisations/{}/plugin-settings", f.practice);
-        let put = |body: Value| app.as_user(Method::PUT, &path, &f.admin).json(&body).send();
+        let put = |body: Value| {
+            let (app, f) = (&app, &f);
+            async move { app.put_plugin_settings(&f.admin, f.practice, &body).await }
+        };
         let new = json!({"max_alerts": 2, "max_unanswered_shows": 5, "max_distance_km": 50.0, "latitude": 50.63, "longitude": 3.06});
-        assert_eq!(ok(put(new.clone()).await.unwrap()).await, new);
+        assert_eq!(ok(put(new.clone()).await).await, new);
         assert_eq!(get().await, new);
         for (body, path, code) in [
             (
@@ -460,7 +404,7 @@ both!(
                 "out_of_range",
             ),
         ] {
-            let r = put(body.clone()).await.unwrap();
+            let r = put(body.clone()).await;
             assert_eq!(r.status(), 422, "{body}");
             let v: Value = r.json().await.unwrap();
             assert_eq!(v["error"]["details"][0]["path"], path, "{v}");
@@ -468,26 +412,20 @@ both!(
         }
         let sponsor_org = app.seed_organisation("Pharma", "sponsor").await;
         let r = app
-            .as_user(
-                Method::PUT,
-                &format!("/api/v1/organisations/{sponsor_org}/plugin-settings"),
+            .put_plugin_settings(
                 &f.admin,
+                &sponsor_org,
+                &json!({"max_alerts": 1, "max_unanswered_shows": 3}),
             )
-            .json(&json!({"max_alerts": 1, "max_unanswered_shows": 3}))
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(r.status(), 422);
         let r = app
-            .as_user(
-                Method::PUT,
-                &format!("/api/v1/organisations/{}/plugin-settings", Uuid::now_v7()),
+            .put_plugin_settings(
                 &f.admin,
+                &Uuid::now_v7(),
+                &json!({"max_alerts": 1, "max_unanswered_shows": 3}),
             )
-            .json(&json!({"max_alerts": 1, "max_unanswered_shows": 3}))
-            .send()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(r.status(), 404);
         let dump = e2e::dump_database(&app).await;
         assert!(

@@ -41,15 +41,6 @@ async fn fixture(app: &TestApp, names: &[&str]) -> Fx {
     }
 }
 
-async fn post_match(app: &TestApp, key: &str, body: Value) -> reqwest::Response {
-    app.request(Method::POST, "/api/v1/match")
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// Values that exist nowhere but in this test's record.
 const DISTINCTIVE: [&str; 6] = [
     "Quatremare",
@@ -85,11 +76,7 @@ both!(
     |app: TestApp| async move {
         let capture = e2e::LogCapture::start();
         let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
-        let r = post_match(
-        &app,
-        &f.key,
-        json!({"fhir": fhir_record(), "pseudonym": pseudonym(1), "date": "2026-11-20", "lang": "en"}),
-    )
+        let r = app.post_match(&f.key, &json!({"fhir": fhir_record(), "pseudonym": pseudonym(1), "date": "2026-11-20", "lang": "en"}))
     .await;
         let v = ok(r).await;
         let alerts = v["alerts"].as_array().unwrap();
@@ -133,7 +120,9 @@ both!(
         // Not even when the record is refused.
         let mut bad = fhir_record();
         bad["resourceType"] = json!("Patient");
-        let r = post_match(&app, &f.key, json!({"fhir": bad, "pseudonym": "Zéphyrine"})).await;
+        let r = app
+            .post_match(&f.key, &json!({"fhir": bad, "pseudonym": "Zéphyrine"}))
+            .await;
         assert_eq!(r.status(), 422);
         let body = r.text().await.unwrap();
         let logs = capture.text();
@@ -153,11 +142,7 @@ both!(
 );
 
 async fn alerts_for(app: &TestApp, f: &Fx, patient: &str) -> Vec<String> {
-    let v = ok(post_match(
-        app,
-        &f.key,
-        json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": patient, "date": "2026-11-23"}),
-    )
+    let v = ok(app.post_match(&f.key, &json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": patient, "date": "2026-11-23"}))
     .await)
     .await;
     v["alerts"]
@@ -184,17 +169,7 @@ async fn send_event(app: &TestApp, f: &Fx, trial: &str, patient: &str, response:
 }
 
 async fn set_settings(app: &TestApp, f: &Fx, body: Value) {
-    ok(app
-        .as_user(
-            Method::PUT,
-            &format!("/api/v1/organisations/{}/plugin-settings", f.practice),
-            &f.admin,
-        )
-        .json(&body)
-        .send()
-        .await
-        .unwrap())
-    .await;
+    ok(app.put_plugin_settings(&f.admin, &f.practice, &body).await).await;
 }
 
 both!(
@@ -232,15 +207,7 @@ both!(
         // Near the practice only: a trial whose only site is far away is not shown. An
         // administrator may add a site to any trial.
         let site = app
-        .as_user(
-            Method::POST,
-            &format!("/api/v1/trials/{}/sites", f.trial("diabetes-t2-hba1c")),
-            &f.admin,
-        )
-        .json(&json!({"name": "CHU Lille", "address": "Lille", "latitude": 50.63, "longitude": 3.06}))
-        .send()
-        .await
-        .unwrap();
+        .post_site(&f.admin, &f.trial("diabetes-t2-hba1c"), &json!({"name": "CHU Lille", "address": "Lille", "latitude": 50.63, "longitude": 3.06})).await;
         let status = site.status();
         assert_eq!(status, 201, "{}", site.text().await.unwrap());
         // A practice in Marseille, 50 km at most: the trial sited in Lille only is left out;
@@ -267,12 +234,12 @@ both!(
         got.sort();
         assert_eq!(got, names, "a site within the limit keeps its trial");
         // Without a pseudonym, only the practice's limits apply.
-        let v = ok(post_match(
-            &app,
-            &f.key,
-            json!({"patient": e2e::example_patient("dupont-jean"), "date": "2026-11-23"}),
-        )
-        .await)
+        let v = ok(app
+            .post_match(
+                &f.key,
+                &json!({"patient": e2e::example_patient("dupont-jean"), "date": "2026-11-23"}),
+            )
+            .await)
         .await;
         assert!(!v["alerts"].as_array().unwrap().is_empty());
     }
@@ -305,7 +272,7 @@ both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
         ),
     ];
     for (body, path, code) in cases {
-        let r = post_match(&app, &f.key, body.clone()).await;
+        let r = app.post_match(&f.key, &body.clone()).await;
         assert_eq!(r.status(), 422, "{body}");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["error"]["details"][0]["path"], path, "{v}");
@@ -319,7 +286,7 @@ both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
         (json!({"patient": {}, "date": "soon"}), "$.date"),
         (json!({"patient": {}, "extra": 1}), "$"),
     ] {
-        let r = post_match(&app, &f.key, body.clone()).await;
+        let r = app.post_match(&f.key, &body.clone()).await;
         assert_eq!(r.status(), 400, "{body}");
         let v: Value = r.json().await.unwrap();
         assert!(
@@ -334,11 +301,7 @@ both!(
     |app: TestApp| async move {
         let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
         let p = pseudonym(4);
-        let v = ok(post_match(
-        &app,
-        &f.key,
-        json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": p, "date": "2026-11-23"}),
-    )
+        let v = ok(app.post_match(&f.key, &json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": p, "date": "2026-11-23"}))
     .await)
     .await;
         let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
@@ -368,13 +331,7 @@ both!(
             .unwrap())
         .await;
         assert_eq!(again["status"], "duplicate");
-        let s = ok(app
-            .request(Method::GET, "/api/v1/plugin/suppressions")
-            .bearer_auth(&f.key)
-            .send()
-            .await
-            .unwrap())
-        .await;
+        let s = ok(app.get_suppressions(&f.key).await).await;
         assert_eq!(s["suppressions"][0]["patient"], p.as_str());
         assert_eq!(s["suppressions"][0]["declined"], true);
         let r = app
@@ -460,7 +417,7 @@ async fn the_application_clock_decides_tokens_and_snoozes(backend: Backend) {
     let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
     let p = pseudonym(7);
     let body = json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": p});
-    let v = ok(post_match(&app, &f.key, body.clone()).await).await;
+    let v = ok(app.post_match(&f.key, &body.clone()).await).await;
     assert_eq!(v["alerts"].as_array().unwrap().len(), 1, "{v}");
     let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
     let token = url.rsplit('/').next().unwrap().to_string();
@@ -471,7 +428,7 @@ async fn the_application_clock_decides_tokens_and_snoozes(backend: Backend) {
     assert_eq!(app.get(&format!("/popup/{token}")).await.status(), 410);
     // A fresh alert, snoozed for a week from the page.
     app.clock.set(start);
-    let v = ok(post_match(&app, &f.key, body.clone()).await).await;
+    let v = ok(app.post_match(&f.key, &body.clone()).await).await;
     let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
     let token = url.rsplit('/').next().unwrap().to_string();
     let answer = json!({"id": Uuid::now_v7(), "response": "not_now", "snooze_until": "2026-11-30", "at": "2026-11-23T09:00:00Z"});
@@ -486,7 +443,7 @@ async fn the_application_clock_decides_tokens_and_snoozes(backend: Backend) {
     let s = suppressions(&app, &f.key).await;
     assert_eq!(s["suppressions"][0]["snoozed_until"], "2026-11-30", "{s}");
     assert_eq!(
-        ok(post_match(&app, &f.key, body.clone()).await).await["alerts"],
+        ok(app.post_match(&f.key, &body.clone()).await).await["alerts"],
         json!([]),
         "snoozed"
     );
@@ -503,7 +460,7 @@ async fn the_application_clock_decides_tokens_and_snoozes(backend: Backend) {
         "{s}"
     );
     assert_eq!(
-        ok(post_match(&app, &f.key, body.clone()).await).await["alerts"]
+        ok(app.post_match(&f.key, &body.clone()).await).await["alerts"]
             .as_array()
             .unwrap()
             .len(),
@@ -524,11 +481,5 @@ mod the_application_clock_decides_tokens_and_snoozes {
 }
 
 async fn suppressions(app: &TestApp, key: &str) -> Value {
-    ok(app
-        .request(Method::GET, "/api/v1/plugin/suppressions")
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap())
-    .await
+    ok(app.get_suppressions(key).await).await
 }

@@ -2,74 +2,12 @@
 //! form (CSRF, inline errors that keep what was typed), roles, the review by an
 //! administrator through to recruiting, and the ClinicalTrials.gov import.
 
+use e2e::flow::{Page, input_value, number};
 use e2e::{PASSWORD, TestApp, both};
-use reqwest::{Method, header};
+use reqwest::Method;
 use serde_json::Value;
-use server::http::assets::url_encode;
-
-/// A page: status, `Location`, body.
-struct Page {
-    status: u16,
-    location: String,
-    body: String,
-    cookies: Vec<String>,
-}
-
-async fn page(r: reqwest::Response) -> Page {
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let cookies = r
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .collect();
-    Page {
-        status,
-        location,
-        body: r.text().await.unwrap(),
-        cookies,
-    }
-}
-
-async fn get(app: &TestApp, path: &str, cookie: &str) -> Page {
-    let mut req = app.request(Method::GET, path);
-    if !cookie.is_empty() {
-        req = req.header(header::COOKIE, cookie);
-    }
-    page(req.send().await.unwrap()).await
-}
-
-async fn post(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
-    let body = fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut req = app
-        .request(Method::POST, path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body);
-    if !cookie.is_empty() {
-        req = req.header(header::COOKIE, cookie);
-    }
-    page(req.send().await.unwrap()).await
-}
 
 /// The `value` of the input named `name` (the first one).
-fn input_value(html: &str, name: &str) -> String {
-    let at = html
-        .find(&format!("name=\"{name}\""))
-        .unwrap_or_else(|| panic!("no input {name}"));
-    let rest = &html[at..];
-    let v = rest.split("value=\"").nth(1).unwrap();
-    v.split('"').next().unwrap().to_string()
-}
-
 /// The text of the textarea `id` (whatever the order of its attributes).
 fn textarea(html: &str, id: &str) -> String {
     let wanted = format!("id=\"{id}\"");
@@ -99,20 +37,20 @@ async fn sponsor_user(app: &TestApp) -> (String, uuid::Uuid) {
 
 /// Logs in through the login page: the `Cookie` header of the session.
 async fn page_login(app: &TestApp, email: &str) -> (String, Page) {
-    let form = get(app, "/login", "").await;
+    let form = app.page("/login", "").await;
     let token = input_value(&form.body, "login_token");
     let cookie = format!("inclusio_login_csrf={token}");
-    let r = post(
-        app,
-        "/login",
-        &cookie,
-        &[
-            ("email", email),
-            ("password", PASSWORD),
-            ("login_token", &token),
-        ],
-    )
-    .await;
+    let r = app
+        .post_page(
+            "/login",
+            &cookie,
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("login_token", &token),
+            ],
+        )
+        .await;
     let session = r
         .cookies
         .iter()
@@ -168,7 +106,7 @@ fn trial_fields(criteria: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn post_trial(
+async fn post_trial_form(
     app: &TestApp,
     path: &str,
     cookie: &str,
@@ -177,27 +115,21 @@ async fn post_trial(
 ) -> Page {
     let mut all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     all.push(("csrf_token", csrf));
-    post(app, path, cookie, &all).await
+    app.post_page(path, cookie, &all).await
 }
 
 async fn api_trials(app: &TestApp, cookie: &str) -> Vec<Value> {
-    app.as_user(Method::GET, "/api/v1/trials", cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    app.get_trials(cookie, "").await.json().await.unwrap()
 }
 
 /// A sponsor logged in through the page, with a created trial: `(cookie, csrf, trial id)`.
 async fn sponsor_with_trial(app: &TestApp) -> (String, String, String) {
     let (email, _) = sponsor_user(app).await;
     let (cookie, _) = page_login(app, &email).await;
-    let form = get(app, "/sponsor/trials/new", &cookie).await;
+    let form = app.page("/sponsor/trials/new", &cookie).await;
     assert_eq!(form.status, 200);
     let csrf = input_value(&form.body, "csrf_token");
-    let r = post_trial(
+    let r = post_trial_form(
         app,
         "/sponsor/trials",
         &cookie,
@@ -225,7 +157,7 @@ both!(
         assert_eq!(r.status, 303);
         assert_eq!(r.location, "/sponsor");
         assert!(cookie.starts_with("inclusio_session="));
-        let home = get(&app, "/sponsor", &cookie).await;
+        let home = app.page("/sponsor", &cookie).await;
         assert_eq!(home.status, 200);
         assert!(home.body.contains("id=\"nav-sponsor\""), "sponsor nav link");
 
@@ -234,7 +166,7 @@ both!(
         assert_eq!(r.location, "/admin/review");
 
         // `next` is honoured, and kept on this site.
-        let form = get(&app, "/login?next=/sponsor/trials/new", "").await;
+        let form = app.page("/login?next=/sponsor/trials/new", "").await;
         let token = input_value(&form.body, "login_token");
         assert_eq!(input_value(&form.body, "next"), "/sponsor/trials/new");
         let c = format!("inclusio_login_csrf={token}");
@@ -242,18 +174,18 @@ both!(
             ("/sponsor/trials/new", "/sponsor/trials/new"),
             ("//evil.example", "/"),
         ] {
-            let r = post(
-                &app,
-                "/login",
-                &c,
-                &[
-                    ("email", &email),
-                    ("password", PASSWORD),
-                    ("login_token", &token),
-                    ("next", next),
-                ],
-            )
-            .await;
+            let r = app
+                .post_page(
+                    "/login",
+                    &c,
+                    &[
+                        ("email", &email),
+                        ("password", PASSWORD),
+                        ("login_token", &token),
+                        ("next", next),
+                    ],
+                )
+                .await;
             assert_eq!(r.status, 303);
             assert_eq!(r.location, want, "next={next}");
         }
@@ -264,7 +196,7 @@ both!(
     login_errors_are_inline_and_throttled,
     |app: TestApp| async move {
         let (email, _) = sponsor_user(&app).await;
-        let form = get(&app, "/login?lang=en", "").await;
+        let form = app.page("/login?lang=en", "").await;
         let token = input_value(&form.body, "login_token");
         let c = format!("inclusio_login_csrf={token}");
         let bad = [
@@ -272,7 +204,7 @@ both!(
             ("password", "wrong password"),
             ("login_token", &token),
         ];
-        let r = post(&app, "/login?lang=en", &c, &bad).await;
+        let r = app.post_page("/login?lang=en", &c, &bad).await;
         assert_eq!(r.status, 401);
         assert!(r.body.contains("Wrong email or password."), "{}", r.body);
         assert!(
@@ -280,10 +212,10 @@ both!(
             "the email is kept"
         );
         assert!(r.body.contains("aria-invalid=\"true\""));
-        let r = post(&app, "/login?lang=fr", &c, &bad).await;
+        let r = app.post_page("/login?lang=fr", &c, &bad).await;
         assert!(r.body.contains("Adresse e-mail ou mot de passe incorrect."));
         for _ in 0..3 {
-            assert_eq!(post(&app, "/login", &c, &bad).await.status, 401);
+            assert_eq!(app.post_page("/login", &c, &bad).await.status, 401);
         }
         // Five failures: even the right password is refused now.
         let good = [
@@ -291,7 +223,7 @@ both!(
             ("password", PASSWORD),
             ("login_token", &token),
         ];
-        let r = post(&app, "/login?lang=en", &c, &good).await;
+        let r = app.post_page("/login?lang=en", &c, &good).await;
         assert_eq!(r.status, 429);
         assert!(r.body.contains("Too many failed attempts"));
         // Without the double-submit cookie, or with another value: refused before any check.
@@ -300,24 +232,26 @@ both!(
             ("password", PASSWORD),
             ("login_token", "forged"),
         ];
-        assert_eq!(post(&app, "/login", &c, &other).await.status, 403);
-        assert_eq!(post(&app, "/login", "", &good).await.status, 403);
+        assert_eq!(app.post_page("/login", &c, &other).await.status, 403);
+        assert_eq!(app.post_page("/login", "", &good).await.status, 403);
     }
 );
 
 both!(logout_needs_the_csrf_token, |app: TestApp| async move {
     let (email, _) = sponsor_user(&app).await;
     let (cookie, _) = page_login(&app, &email).await;
-    let home = get(&app, "/sponsor", &cookie).await;
+    let home = app.page("/sponsor", &cookie).await;
     let csrf = input_value(&home.body, "csrf_token");
-    assert_eq!(post(&app, "/logout", &cookie, &[]).await.status, 403);
+    assert_eq!(app.post_page("/logout", &cookie, &[]).await.status, 403);
     assert_eq!(
-        post(&app, "/logout", &cookie, &[("csrf_token", "AAAA")])
+        app.post_page("/logout", &cookie, &[("csrf_token", "AAAA")])
             .await
             .status,
         403
     );
-    let r = post(&app, "/logout", &cookie, &[("csrf_token", &csrf)]).await;
+    let r = app
+        .post_page("/logout", &cookie, &[("csrf_token", &csrf)])
+        .await;
     assert_eq!(r.status, 303);
     assert!(
         r.cookies
@@ -330,22 +264,22 @@ both!(logout_needs_the_csrf_token, |app: TestApp| async move {
 
 both!(roles_are_enforced_on_the_pages, |app: TestApp| async move {
     // Anonymous readers go to the login page, and come back.
-    let r = get(&app, "/sponsor", "").await;
+    let r = app.page("/sponsor", "").await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location, "/login?next=/sponsor");
     assert_eq!(
-        get(&app, "/admin/review", "").await.location,
+        app.page("/admin/review", "").await.location,
         "/login?next=/admin/review"
     );
     // A coordinator may not open the sponsor pages (403 page, in the reader's language).
     let coordinator = app.logged_in("coordinator").await;
     for path in ["/sponsor", "/sponsor/trials/new", "/sponsor/trials/import"] {
-        let r = get(&app, &format!("{path}?lang=en"), &coordinator).await;
+        let r = app.page(&format!("{path}?lang=en"), &coordinator).await;
         assert_eq!(r.status, 403, "{path}");
         assert!(r.body.contains("Not allowed"), "{path}");
     }
     assert!(
-        get(&app, "/sponsor?lang=fr", &coordinator)
+        app.page("/sponsor?lang=fr", &coordinator)
             .await
             .body
             .contains("Accès refusé")
@@ -354,11 +288,11 @@ both!(roles_are_enforced_on_the_pages, |app: TestApp| async move {
     let (_, _, id) = sponsor_with_trial(&app).await;
     let (other, _) = sponsor_user(&app).await;
     let (other, _) = page_login(&app, &other).await;
-    let r = get(&app, &format!("/sponsor/trials/{id}"), &other).await;
+    let r = app.page(&format!("/sponsor/trials/{id}"), &other).await;
     assert_eq!(r.status, 404);
     assert!(r.body.contains("Page introuvable"));
-    let csrf = input_value(&get(&app, "/sponsor", &other).await.body, "csrf_token");
-    let r = post_trial(
+    let csrf = input_value(&app.page("/sponsor", &other).await.body, "csrf_token");
+    let r = post_trial_form(
         &app,
         &format!("/sponsor/trials/{id}"),
         &other,
@@ -368,13 +302,13 @@ both!(roles_are_enforced_on_the_pages, |app: TestApp| async move {
     .await;
     assert_eq!(r.status, 404);
     assert_eq!(
-        get(&app, "/sponsor/trials/not-a-uuid", &other).await.status,
+        app.page("/sponsor/trials/not-a-uuid", &other).await.status,
         404
     );
     // Nor can a sponsor review.
-    assert_eq!(get(&app, "/admin/review", &other).await.status, 403);
+    assert_eq!(app.page("/admin/review", &other).await.status, 403);
     assert!(
-        get(&app, "/sponsor", &other)
+        app.page("/sponsor", &other)
             .await
             .body
             .contains("id=\"no-trials\"")
@@ -385,12 +319,9 @@ both!(
     sponsors_create_trials_through_the_form,
     |app: TestApp| async move {
         let (cookie, _, id) = sponsor_with_trial(&app).await;
-        let r = get(
-            &app,
-            &format!("/sponsor/trials/{id}?saved=1&lang=en"),
-            &cookie,
-        )
-        .await;
+        let r = app
+            .page(&format!("/sponsor/trials/{id}?saved=1&lang=en"), &cookie)
+            .await;
         assert_eq!(r.status, 200);
         assert!(r.body.contains("Saved: a new version of the draft."));
         assert!(r.body.contains("CHU de Lyon"), "the site is listed");
@@ -400,14 +331,7 @@ both!(
         );
         assert!(textarea(&r.body, "criteria-json").contains("inclusion"));
         // The JSON API sees the same trial, with the portal's fields.
-        let t: Value = app
-            .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let t: Value = app.get_trial(&cookie, &id).await.json().await.unwrap();
         assert_eq!(t["slug"], "diamond-gp");
         assert_eq!(t["status"], "draft");
         assert_eq!(t["phase"], "phase_3");
@@ -418,14 +342,7 @@ both!(
             t["definition"]["summary"],
             "Adults with type 2 diabetes and HbA1c above 8 %."
         );
-        let sites: Value = app
-            .as_user(Method::GET, &format!("/api/v1/trials/{id}/sites"), &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let sites: Value = app.get_sites(&cookie, &id).await.json().await.unwrap();
         assert_eq!(
             sites.as_array().unwrap().len(),
             1,
@@ -434,14 +351,8 @@ both!(
         assert_eq!(sites[0]["contact_email"], "marie.durand@chu-lyon.fr");
         assert_eq!(sites[0]["latitude"], 45.7597);
         let docs: Value = app
-            .as_user(
-                Method::GET,
-                &format!("/api/v1/trials/{id}/consent-documents"),
-                &cookie,
-            )
-            .send()
+            .get_consent_documents(&cookie, &id)
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -466,7 +377,7 @@ both!(
             "Boulevard de la Chantourne, La Tronche".into(),
         ));
         fields.push(("site_0_coordinator_email", coordinator.to_uppercase()));
-        let r = post_trial(
+        let r = post_trial_form(
             &app,
             &format!("/sponsor/trials/{id}"),
             &cookie,
@@ -475,14 +386,7 @@ both!(
         )
         .await;
         assert_eq!(r.status, 303, "{}", r.body);
-        let sites: Value = app
-            .as_user(Method::GET, &format!("/api/v1/trials/{id}/sites"), &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let sites: Value = app.get_sites(&cookie, &id).await.json().await.unwrap();
         let grenoble = sites
             .as_array()
             .unwrap()
@@ -505,14 +409,8 @@ both!(
         let trials = api_trials(&app, &cookie).await;
         assert_eq!(trials[0]["current_version"], 2);
         let docs: Value = app
-            .as_user(
-                Method::GET,
-                &format!("/api/v1/trials/{id}/consent-documents"),
-                &cookie,
-            )
-            .send()
+            .get_consent_documents(&cookie, &id)
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -522,7 +420,7 @@ both!(
             "one English version added"
         );
         // The sponsor's home lists it with its recruitment.
-        let home = get(&app, "/sponsor?lang=en", &cookie).await;
+        let home = app.page("/sponsor?lang=en", &cookie).await;
         assert!(home.body.contains("DIAMOND GP"));
         assert!(
             home.body.contains("0 proposed by GPs / 240 target"),
@@ -563,14 +461,14 @@ both!(
         }
         // Written under the server's feet: count them as the migration would.
         e2e::funnel_seed::retally(&app.db).await;
-        let home = get(&app, "/sponsor?lang=en", &cookie).await;
+        let home = app.page("/sponsor?lang=en", &cookie).await;
         assert!(
             home.body.contains("3 proposed by GPs / 240 target"),
             "{}",
             home.body
         );
         assert!(
-            get(&app, "/sponsor?lang=fr", &cookie)
+            app.page("/sponsor?lang=fr", &cookie)
                 .await
                 .body
                 .contains("Brouillon")
@@ -584,14 +482,14 @@ both!(
         let (email, _) = sponsor_user(&app).await;
         let (cookie, _) = page_login(&app, &email).await;
         let csrf = input_value(
-            &get(&app, "/sponsor/trials/new", &cookie).await.body,
+            &app.page("/sponsor/trials/new", &cookie).await.body,
             "csrf_token",
         );
         // A bad registry number and a summary of three lines.
         let mut fields = trial_fields(&criteria());
         fields[2].1 = "NCT123".into();
         fields[5].1 = "one\ntwo\nthree".into();
-        let r = post_trial(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
+        let r = post_trial_form(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
         assert_eq!(r.status, 422);
         assert!(r.body.contains("id=\"error-summary\""));
         assert!(
@@ -600,7 +498,7 @@ both!(
         );
         assert!(r.body.contains("id=\"registry_number-error\""));
         assert!(r.body.contains("Neither an NCT number (NCT01234567)"));
-        let fr = post_trial(&app, "/sponsor/trials?lang=fr", &cookie, &csrf, &fields).await;
+        let fr = post_trial_form(&app, "/sponsor/trials?lang=fr", &cookie, &csrf, &fields).await;
         assert!(
             fr.body.contains("Ni un numéro NCT"),
             "domain errors in French"
@@ -623,7 +521,7 @@ both!(
         // Criteria that are not JSON: an inline error, the text kept as typed.
         let mut fields = trial_fields("{\"inclusion\": [");
         fields[4].1 = "Diabétologie".into();
-        let r = post_trial(&app, "/sponsor/trials?lang=fr", &cookie, &csrf, &fields).await;
+        let r = post_trial_form(&app, "/sponsor/trials?lang=fr", &cookie, &csrf, &fields).await;
         assert_eq!(r.status, 422);
         assert!(r.body.contains("id=\"criteria-errors\""));
         assert!(r.body.contains("JSON invalide"));
@@ -633,7 +531,7 @@ both!(
         );
         assert!(r.body.contains("value=\"Diabétologie\""));
         // Criteria the engine refuses: the error under `$.definition.criteria`.
-        let r = post_trial(
+        let r = post_trial_form(
             &app,
             "/sponsor/trials",
             &cookie,
@@ -652,7 +550,7 @@ both!(
         fields.push(("site_1_address", "Somewhere".into()));
         fields.push(("site_1_latitude", "north".into()));
         fields[19].1 = "nobody@example.org".into();
-        let r = post_trial(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
+        let r = post_trial_form(&app, "/sponsor/trials?lang=en", &cookie, &csrf, &fields).await;
         assert_eq!(r.status, 422);
         for id in [
             "site_1_name-error",
@@ -673,15 +571,15 @@ both!(
         let (cookie, _) = page_login(&app, &email).await;
         let fields = trial_fields(&criteria());
         let all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = post(&app, "/sponsor/trials", &cookie, &all).await;
+        let r = app.post_page("/sponsor/trials", &cookie, &all).await;
         assert_eq!(r.status, 403);
-        let r = post_trial(&app, "/sponsor/trials", &cookie, "d3Jvbmc", &fields).await;
+        let r = post_trial_form(&app, "/sponsor/trials", &cookie, "d3Jvbmc", &fields).await;
         assert_eq!(r.status, 403);
         // Another session's token does not do either.
         let (other, _) = page_login(&app, &email).await;
-        let theirs = input_value(&get(&app, "/sponsor", &other).await.body, "csrf_token");
+        let theirs = input_value(&app.page("/sponsor", &other).await.body, "csrf_token");
         assert_eq!(
-            post_trial(&app, "/sponsor/trials", &cookie, &theirs, &fields)
+            post_trial_form(&app, "/sponsor/trials", &cookie, &theirs, &fields)
                 .await
                 .status,
             403
@@ -698,110 +596,104 @@ both!(
         let (admin, _) = page_login(&app, &admin_email).await;
         // Nothing to review before the sponsor submits.
         assert!(
-            get(&app, "/admin/review", &admin)
+            app.page("/admin/review", &admin)
                 .await
                 .body
                 .contains("id=\"nothing-to-review\"")
         );
-        let r = post(
-            &app,
-            &format!("/sponsor/trials/{id}/submit"),
-            &cookie,
-            &[("csrf_token", &csrf)],
-        )
-        .await;
+        let r = app
+            .post_page(
+                &format!("/sponsor/trials/{id}/submit"),
+                &cookie,
+                &[("csrf_token", &csrf)],
+            )
+            .await;
         assert_eq!(r.status, 303);
-        let list = get(&app, "/admin/review?lang=en", &admin).await;
+        let list = app.page("/admin/review?lang=en", &admin).await;
         assert!(
             list.body.contains(&format!("/admin/review/{id}")),
             "listed for review"
         );
         assert!(list.body.contains("Trials to review"));
-        let review = get(&app, &format!("/admin/review/{id}"), &admin).await;
+        let review = app.page(&format!("/admin/review/{id}"), &admin).await;
         assert_eq!(review.status, 200);
         assert!(review.body.contains("CHU de Lyon") && review.body.contains("hba1c"));
         let admin_csrf = input_value(&review.body, "csrf_token");
         // Sending back needs a comment.
         let path = format!("/admin/review/{id}?lang=en");
-        let r = post(
-            &app,
-            &path,
-            &admin,
-            &[
-                ("csrf_token", &admin_csrf),
-                ("decision", "reject"),
-                ("comment", " "),
-            ],
-        )
-        .await;
+        let r = app
+            .post_page(
+                &path,
+                &admin,
+                &[
+                    ("csrf_token", &admin_csrf),
+                    ("decision", "reject"),
+                    ("comment", " "),
+                ],
+            )
+            .await;
         assert_eq!(r.status, 422);
         assert!(r.body.contains("Write a comment to send the trial back."));
         // Without the token: refused.
         assert_eq!(
-            post(&app, &path, &admin, &[("decision", "approve")])
+            app.post_page(&path, &admin, &[("decision", "approve")])
                 .await
                 .status,
             403
         );
-        let r = post(
-            &app,
-            &path,
-            &admin,
-            &[
-                ("csrf_token", &admin_csrf),
-                ("decision", "reject"),
-                ("comment", "Add the eGFR exclusion."),
-            ],
-        )
-        .await;
+        let r = app
+            .post_page(
+                &path,
+                &admin,
+                &[
+                    ("csrf_token", &admin_csrf),
+                    ("decision", "reject"),
+                    ("comment", "Add the eGFR exclusion."),
+                ],
+            )
+            .await;
         assert_eq!(r.status, 303);
-        let mine = get(&app, &format!("/sponsor/trials/{id}"), &cookie).await;
+        let mine = app.page(&format!("/sponsor/trials/{id}"), &cookie).await;
         assert!(
             mine.body.contains("Add the eGFR exclusion."),
             "the sponsor reads the comment"
         );
         // Submit again, approve, and the sponsor starts recruiting.
-        post(
-            &app,
+        app.post_page(
             &format!("/sponsor/trials/{id}/submit"),
             &cookie,
             &[("csrf_token", &csrf)],
         )
         .await;
-        let r = post(
-            &app,
-            &path,
-            &admin,
-            &[("csrf_token", &admin_csrf), ("decision", "approve")],
-        )
-        .await;
+        let r = app
+            .post_page(
+                &path,
+                &admin,
+                &[("csrf_token", &admin_csrf), ("decision", "approve")],
+            )
+            .await;
         assert_eq!(r.status, 303);
         assert_eq!(r.location, "/admin/review?decided=1");
-        let mine = get(&app, &format!("/sponsor/trials/{id}?lang=en"), &cookie).await;
+        let mine = app
+            .page(&format!("/sponsor/trials/{id}?lang=en"), &cookie)
+            .await;
         assert!(mine.body.contains("id=\"start-recruiting\""));
         assert!(
             mine.body.contains("id=\"read-only\""),
             "an approved trial is not edited"
         );
-        let r = post(
-            &app,
-            &format!("/sponsor/trials/{id}/recruit"),
-            &cookie,
-            &[("csrf_token", &csrf)],
-        )
-        .await;
+        let r = app
+            .post_page(
+                &format!("/sponsor/trials/{id}/recruit"),
+                &cookie,
+                &[("csrf_token", &csrf)],
+            )
+            .await;
         assert_eq!(r.status, 303);
-        let t: Value = app
-            .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let t: Value = app.get_trial(&cookie, &id).await.json().await.unwrap();
         assert_eq!(t["status"], "recruiting");
         assert!(
-            get(&app, "/sponsor?lang=fr", &cookie)
+            app.page("/sponsor?lang=fr", &cookie)
                 .await
                 .body
                 .contains("En recrutement")
@@ -814,7 +706,7 @@ both!(
     |app: TestApp| async move {
         let (email, _) = sponsor_user(&app).await;
         let (cookie, _) = page_login(&app, &email).await;
-        let form = get(&app, "/sponsor/trials/import?lang=en", &cookie).await;
+        let form = app.page("/sponsor/trials/import?lang=en", &cookie).await;
         assert_eq!(form.status, 200);
         assert!(form.body.contains("<label for=\"record\">"));
         let csrf = input_value(&form.body, "csrf_token");
@@ -823,13 +715,13 @@ both!(
             "/../server/tests/fixtures/ctgov-study.json"
         ))
         .unwrap();
-        let r = post(
-            &app,
-            "/sponsor/trials/import?lang=en",
-            &cookie,
-            &[("csrf_token", &csrf), ("record", &record)],
-        )
-        .await;
+        let r = app
+            .post_page(
+                "/sponsor/trials/import?lang=en",
+                &cookie,
+                &[("csrf_token", &csrf), ("record", &record)],
+            )
+            .await;
         assert_eq!(r.status, 200);
         assert!(
             r.body.contains("action=\"/sponsor/trials\""),
@@ -848,13 +740,13 @@ both!(
         );
         // A malformed record: the error names the JSON path; the text is kept.
         let bad = "{\"protocolSection\": {\"identificationModule\": {\"briefTitle\": 7}}}";
-        let r = post(
-            &app,
-            "/sponsor/trials/import",
-            &cookie,
-            &[("csrf_token", &csrf), ("record", bad)],
-        )
-        .await;
+        let r = app
+            .post_page(
+                "/sponsor/trials/import",
+                &cookie,
+                &[("csrf_token", &csrf), ("record", bad)],
+            )
+            .await;
         assert_eq!(r.status, 422);
         assert!(
             r.body
@@ -862,7 +754,7 @@ both!(
         );
         assert!(textarea(&r.body, "record").contains("briefTitle"));
         assert_eq!(
-            post(&app, "/sponsor/trials/import", &cookie, &[("record", bad)])
+            app.post_page("/sponsor/trials/import", &cookie, &[("record", bad)])
                 .await
                 .status,
             403
@@ -880,12 +772,7 @@ both!(
         let body = serde_json::json!({
             "definition": definition, "phase": "phase_9", "therapeutic_area": "Diabetology",
         });
-        let r = app
-            .as_user(Method::POST, "/api/v1/trials", &cookie)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = app.post_trial(&cookie, &body).await;
         assert_eq!(r.status(), 422);
         let e: Value = r.json().await.unwrap();
         let codes: Vec<(&str, &str)> = e["error"]["details"]
@@ -906,12 +793,7 @@ both!(
             "definition": definition, "phase": "Phase_2", "description": "  Longer text. ",
             "patient_information": "For you.",
         });
-        let r = app
-            .as_user(Method::POST, "/api/v1/trials", &cookie)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = app.post_trial(&cookie, &body).await;
         assert_eq!(r.status(), 201);
         let t: Value = r.json().await.unwrap();
         assert_eq!(t["phase"], "phase_2");
@@ -921,20 +803,6 @@ both!(
 );
 
 /// One number from the database (`SELECT … AS n`).
-async fn number(app: &TestApp, sql: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            sql.to_string(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
-
 /// What a refused form must leave as it was: the rows of the trial registry, the audit log
 /// and the bundle generation.
 async fn registry_state(app: &TestApp) -> [i64; 6] {
@@ -976,7 +844,7 @@ both!(
         refuse_marked_consents(&app).await;
         let (email, _) = sponsor_user(&app).await;
         let (cookie, _) = page_login(&app, &email).await;
-        let form = get(&app, "/sponsor/trials/new", &cookie).await;
+        let form = app.page("/sponsor/trials/new", &cookie).await;
         let csrf = input_value(&form.body, "csrf_token");
         // A new trial: valid trial and site; its consent document is refused when written.
         let mut fields = trial_fields(&criteria());
@@ -986,7 +854,7 @@ both!(
             }
         }
         let before = registry_state(&app).await;
-        let r = post_trial(&app, "/sponsor/trials", &cookie, &csrf, &fields).await;
+        let r = post_trial_form(&app, "/sponsor/trials", &cookie, &csrf, &fields).await;
         assert_eq!(r.status, 500, "{}", r.body);
         assert_eq!(registry_state(&app).await, before, "nothing of the form");
         assert_eq!(before[..4], [0, 0, 0, 0]);
@@ -1003,7 +871,7 @@ both!(
             }
         }
         let before = registry_state(&app).await;
-        let r = post_trial(
+        let r = post_trial_form(
             &app,
             &format!("/sponsor/trials/{id}"),
             &cookie,
@@ -1013,14 +881,7 @@ both!(
         .await;
         assert_eq!(r.status, 500, "{}", r.body);
         assert_eq!(registry_state(&app).await, before, "nothing of the form");
-        let t: Value = app
-            .as_user(Method::GET, &format!("/api/v1/trials/{id}"), &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let t: Value = app.get_trial(&cookie, &id).await.json().await.unwrap();
         assert_eq!(t["current_version"], 1);
         assert_eq!(t["title"], "Early intensification in type 2 diabetes");
         assert!(platform::audit::verify(&app.db).await.unwrap().is_intact());

@@ -192,15 +192,7 @@ async fn a_sponsor_registers_a_trial_that_an_admin_approves() {
 
     // The stored trial is the one built in the browser.
     let cookie = app.logged_in("admin").await;
-    let r = app
-        .as_user(
-            reqwest::Method::GET,
-            &format!("/api/v1/trials/{trial_id}"),
-            &cookie,
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_trial(&cookie, &trial_id).await;
     let trial: Value = r.json().await.unwrap();
     assert_eq!(trial["status"], "recruiting", "{trial:#}");
     let inclusion = &trial["definition"]["criteria"]["inclusion"];

@@ -9,7 +9,6 @@ use e2e::{TestApp, both};
 use plugin_sdk::{
     AlertVerdict, Client, Config, Consultation, DeclineReason, Error, Response, SyncStatus,
 };
-use reqwest::Method;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use server::demo::{self, ApiKey};
@@ -76,16 +75,7 @@ async fn other_practice(app: &TestApp, name: &str, settings: Option<Value>) -> S
     let admin = admin(app).await;
     let org = app.seed_organisation(name, "practice").await;
     if let Some(s) = settings {
-        let r = app
-            .as_user(
-                Method::PUT,
-                &format!("/api/v1/organisations/{org}/plugin-settings"),
-                &admin,
-            )
-            .json(&s)
-            .send()
-            .await
-            .unwrap();
+        let r = app.put_plugin_settings(&admin, &org, &s).await;
         assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     }
     e2e::flow::api_key(app, &admin, org).await

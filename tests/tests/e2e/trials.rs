@@ -2,17 +2,10 @@
 //! role, sites and coordinators, consent documents, the plugin bundle and its ETag, and the
 //! audit chain after it all.
 
+use e2e::flow::json;
 use e2e::{PASSWORD, TestApp, both};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-fn example(name: &str) -> Value {
-    e2e::example_trial(name)
-}
-
-async fn body(r: reqwest::Response) -> Value {
-    r.json().await.unwrap()
-}
 
 /// A sponsor organisation with one logged-in user: `(organisation id, cookie)`.
 async fn sponsor(app: &TestApp, name: &str) -> (uuid::Uuid, String) {
@@ -22,33 +15,18 @@ async fn sponsor(app: &TestApp, name: &str) -> (uuid::Uuid, String) {
 
 async fn create(app: &TestApp, cookie: &str, definition: Value) -> Value {
     let r = app
-        .as_user(Method::POST, "/api/v1/trials", cookie)
-        .json(&json!({"definition": definition, "acronym": "DIAB", "registry_number": "NCT01234567", "target_enrolment": 120, "recruitment_start": "2026-01-01", "recruitment_end": "2030-12-31"}))
-        .send()
-        .await
-        .unwrap();
+        .post_trial(cookie, &json!({"definition": definition, "acronym": "DIAB", "registry_number": "NCT01234567", "target_enrolment": 120, "recruitment_start": "2026-01-01", "recruitment_end": "2030-12-31"})).await;
     assert_eq!(r.status(), 201);
-    body(r).await
+    json(r).await
 }
 
 /// A trial taken all the way to recruiting: `(trial id, sponsor cookie, admin cookie)`.
 async fn recruiting(app: &TestApp, name: &str) -> (String, String, String) {
     let (_, s) = sponsor(app, &format!("Sponsor {name}")).await;
     let admin = app.logged_in("admin").await;
-    let t = create(app, &s, example(name)).await;
+    let t = create(app, &s, e2e::example_trial(name)).await;
     let id = t["id"].as_str().unwrap().to_string();
-    assert_eq!(
-        app.transition(&s, &id, "submitted", None).await.status(),
-        200
-    );
-    assert_eq!(
-        app.transition(&admin, &id, "approved", None).await.status(),
-        200
-    );
-    assert_eq!(
-        app.transition(&s, &id, "recruiting", None).await.status(),
-        200
-    );
+    e2e::flow::start_recruiting(app, &admin, &s, &id).await;
     (id, s, admin)
 }
 
@@ -56,28 +34,22 @@ both!(
     sponsors_create_drafts_validated_by_the_engine,
     |app: TestApp| async move {
         let (org, s) = sponsor(&app, "Diabeto SA").await;
-        let t = create(&app, &s, example("diabetes-t2-hba1c")).await;
+        let t = create(&app, &s, e2e::example_trial("diabetes-t2-hba1c")).await;
         assert_eq!(t["status"], "draft");
         assert_eq!(t["current_version"], 1);
         assert_eq!(t["sponsor_id"], org.to_string());
         assert_eq!(t["slug"], "diabetes-t2-hba1c");
         assert_eq!(t["definition"]["version"], 1);
         let id = t["id"].as_str().unwrap();
-        let got = body(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let got = json(app.get_trial(&s, &id).await).await;
         assert_eq!(got["definition"]["criteria"], t["definition"]["criteria"]);
         // Same id again: conflict.
         let r = app
-            .as_user(Method::POST, "/api/v1/trials", &s)
-            .json(&json!({"definition": example("diabetes-t2-hba1c")}))
-            .send()
-            .await
-            .unwrap();
+            .post_trial(
+                &s,
+                &json!({"definition": e2e::example_trial("diabetes-t2-hba1c")}),
+            )
+            .await;
         assert_eq!(r.status(), 409);
     }
 );
@@ -86,16 +58,12 @@ both!(
     every_problem_is_reported_with_its_path,
     |app: TestApp| async move {
         let (_, s) = sponsor(&app, "Errors SA").await;
-        let mut d = example("diabetes-t2-hba1c");
+        let mut d = e2e::example_trial("diabetes-t2-hba1c");
         d["criteria"]["inclusion"][0] = json!({"id": "age", "age": {"min": 80, "max": 40}});
         let r = app
-        .as_user(Method::POST, "/api/v1/trials", &s)
-        .json(&json!({"definition": d, "registry_number": "ISRCTN123", "target_enrolment": 0, "recruitment_start": "2027-01-01", "recruitment_end": "2026-01-01"}))
-        .send()
-        .await
-        .unwrap();
+        .post_trial(&s, &json!({"definition": d, "registry_number": "ISRCTN123", "target_enrolment": 0, "recruitment_start": "2027-01-01", "recruitment_end": "2026-01-01"})).await;
         assert_eq!(r.status(), 422);
-        let v = body(r).await;
+        let v = json(r).await;
         let details = v["error"]["details"].as_array().unwrap();
         let has = |path: &str, code: &str| {
             details
@@ -113,9 +81,9 @@ both!(
         assert!(has("$.target_enrolment", "invalid_target"), "{v}");
         assert!(has("$.recruitment_end", "end_before_start"), "{v}");
         // A definition that does not even parse.
-        let r = app.as_user(Method::POST, "/api/v1/trials", &s).json(&json!({"definition": {"id": "x", "title": "X", "criteria": {"inclusion": [{"id": "a", "agee": {}}]}}})).send().await.unwrap();
+        let r = app.post_trial(&s, &json!({"definition": {"id": "x", "title": "X", "criteria": {"inclusion": [{"id": "a", "agee": {}}]}}})).await;
         assert_eq!(r.status(), 422);
-        let v = body(r).await;
+        let v = json(r).await;
         assert_eq!(v["error"]["details"][0]["code"], "malformed_definition");
         assert_eq!(
             v["error"]["details"][0]["path"],
@@ -128,59 +96,32 @@ both!(
     updates_make_new_immutable_versions,
     |app: TestApp| async move {
         let (_, s) = sponsor(&app, "Versions SA").await;
-        let t = create(&app, &s, example("hypertension-uncontrolled")).await;
+        let t = create(&app, &s, e2e::example_trial("hypertension-uncontrolled")).await;
         let id = t["id"].as_str().unwrap();
-        let mut d = example("hypertension-uncontrolled");
+        let mut d = e2e::example_trial("hypertension-uncontrolled");
         d["title"] = json!("Revised title");
-        let r = app
-            .as_user(Method::PUT, &format!("/api/v1/trials/{id}"), &s)
-            .json(&json!({"definition": d}))
-            .send()
-            .await
-            .unwrap();
+        let r = app.put_trial(&s, &id, &json!({"definition": d})).await;
         assert_eq!(r.status(), 200);
-        let v = body(r).await;
+        let v = json(r).await;
         assert_eq!(
             (v["current_version"].as_i64(), v["title"].as_str()),
             (Some(2), Some("Revised title"))
         );
-        let versions = body(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}/versions"), &s)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let versions = json(app.get_trial_versions(&s, &id).await).await;
         assert_eq!(versions.as_array().unwrap().len(), 2);
-        let v1 = body(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}/versions/1"), &s)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let v1 = json(app.get_trial_version(&s, &id, "1").await).await;
         assert_ne!(v1["title"], "Revised title", "version 1 is unchanged");
-        let mut other = example("hypertension-uncontrolled");
+        let mut other = e2e::example_trial("hypertension-uncontrolled");
         other["id"] = json!("another-id");
-        let r = app
-            .as_user(Method::PUT, &format!("/api/v1/trials/{id}"), &s)
-            .json(&json!({"definition": other}))
-            .send()
-            .await
-            .unwrap();
+        let r = app.put_trial(&s, &id, &json!({"definition": other})).await;
         assert_eq!(r.status(), 422, "the id cannot change");
         assert_eq!(
             app.transition(&s, id, "submitted", None).await.status(),
             200
         );
-        let r = app
-            .as_user(Method::PUT, &format!("/api/v1/trials/{id}"), &s)
-            .json(&json!({"definition": d}))
-            .send()
-            .await
-            .unwrap();
+        let r = app.put_trial(&s, &id, &json!({"definition": d})).await;
         assert_eq!(r.status(), 409);
-        assert_eq!(body(r).await["error"]["code"], "invalid_state");
+        assert_eq!(json(r).await["error"]["code"], "invalid_state");
     }
 );
 
@@ -189,11 +130,11 @@ both!(
     |app: TestApp| async move {
         let (_, s) = sponsor(&app, "Lifecycle SA").await;
         let admin = app.logged_in("admin").await;
-        let t = create(&app, &s, example("lung-screening-copd")).await;
+        let t = create(&app, &s, e2e::example_trial("lung-screening-copd")).await;
         let id = t["id"].as_str().unwrap();
         let r = app.transition(&s, id, "recruiting", None).await;
         assert_eq!(
-            (r.status().as_u16(), body(r).await["error"]["code"].clone()),
+            (r.status().as_u16(), json(r).await["error"]["code"].clone()),
             (409, json!("invalid_transition"))
         );
         assert_eq!(
@@ -216,7 +157,7 @@ both!(
             )
             .await;
         assert_eq!(
-            body(r).await["review_comment"],
+            json(r).await["review_comment"],
             "Add an exclusion for lung cancer history"
         );
         assert_eq!(
@@ -230,7 +171,7 @@ both!(
         for to in ["recruiting", "paused", "recruiting", "closed"] {
             let r = app.transition(&s, id, to, None).await;
             assert_eq!(r.status(), 200, "to {to}");
-            assert_eq!(body(r).await["status"], to);
+            assert_eq!(json(r).await["status"], to);
         }
         assert_eq!(
             app.transition(&s, id, "recruiting", None).await.status(),
@@ -254,21 +195,9 @@ both!(
         server::registry::expiry::close_ended(&app.db, chrono::Utc::now())
             .await
             .unwrap();
-        let listed = body(
-            app.as_user(Method::GET, "/api/v1/trials", &s)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let listed = json(app.get_trials(&s, "").await).await;
         assert_eq!(listed[0]["status"], "closed");
-        let got = body(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let got = json(app.get_trial(&s, &id).await).await;
         assert_eq!(got["status"], "closed");
         let n = platform::audit::verify(&app.db).await.unwrap();
         assert!(n.is_intact());
@@ -278,43 +207,25 @@ both!(
 both!(roles_see_only_their_trials, |app: TestApp| async move {
     let (id, s, admin) = recruiting(&app, "sicca-signal").await;
     let (_, other) = sponsor(&app, "Other Pharma").await;
-    let draft = create(&app, &other, example("child-overweight")).await;
+    let draft = create(&app, &other, e2e::example_trial("child-overweight")).await;
     let draft_id = draft["id"].as_str().unwrap();
     // Another sponsor: 404 on reads and writes, nothing in its list.
+    assert_eq!(app.get_trial(&s, &draft_id).await.status(), 404);
     assert_eq!(
-        app.as_user(Method::GET, &format!("/api/v1/trials/{draft_id}"), &s)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.put_trial(
+            &s,
+            &draft_id,
+            &json!({"definition": e2e::example_trial("child-overweight")})
+        )
+        .await
+        .status(),
         404
     );
-    assert_eq!(
-        app.as_user(Method::PUT, &format!("/api/v1/trials/{draft_id}"), &s)
-            .json(&json!({"definition": example("child-overweight")}))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    let mine = body(
-        app.as_user(Method::GET, "/api/v1/trials", &other)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let mine = json(app.get_trials(&other, "").await).await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
     // GPs see recruiting trials only, and change nothing.
     let gp = app.logged_in("gp").await;
-    let seen = body(
-        app.as_user(Method::GET, "/api/v1/trials", &gp)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let seen = json(app.get_trials(&gp, "").await).await;
     assert_eq!(
         seen.as_array()
             .unwrap()
@@ -325,38 +236,13 @@ both!(roles_see_only_their_trials, |app: TestApp| async move {
     );
     assert_eq!(app.transition(&gp, &id, "paused", None).await.status(), 403);
     // Admins see everything; filters apply.
-    let all = body(
-        app.as_user(Method::GET, "/api/v1/trials", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let all = json(app.get_trials(&admin, "").await).await;
     assert_eq!(all.as_array().unwrap().len(), 2);
-    let drafts = body(
-        app.as_user(Method::GET, "/api/v1/trials?status=draft", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let drafts = json(app.get_trials(&admin, "status=draft").await).await;
     assert_eq!(drafts[0]["id"], draft_id);
-    let found = body(
-        app.as_user(Method::GET, "/api/v1/trials?q=SICCA", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let found = json(app.get_trials(&admin, "q=SICCA").await).await;
     assert_eq!(found.as_array().unwrap().len(), 1);
-    assert_eq!(
-        app.as_user(Method::GET, "/api/v1/trials?status=open", &admin)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        422
-    );
+    assert_eq!(app.get_trials(&admin, "status=open").await.status(), 422);
 });
 
 both!(
@@ -364,72 +250,41 @@ both!(
     |app: TestApp| async move {
         let (id, s, _) = recruiting(&app, "vka-unstable-inr").await;
         let site_org = app.seed_organisation("CHU Nord", "site").await;
-        let r = app.as_user(Method::POST, &format!("/api/v1/trials/{id}/sites"), &s).json(&json!({"name": "CHU Nord — CIC", "address": "1 rue du Parc, 59000 Lille", "organisation_id": site_org, "latitude": 50.63, "longitude": 3.06})).send().await.unwrap();
+        let r = app.post_site(&s, &id, &json!({"name": "CHU Nord — CIC", "address": "1 rue du Parc, 59000 Lille", "organisation_id": site_org, "latitude": 50.63, "longitude": 3.06})).await;
         assert_eq!(r.status(), 201);
-        let site = body(r).await["id"].as_str().unwrap().to_string();
+        let site = json(r).await["id"].as_str().unwrap().to_string();
         let r = app
-            .as_user(Method::POST, &format!("/api/v1/trials/{id}/sites"), &s)
-            .json(&json!({"name": "", "address": "x", "latitude": 120}))
-            .send()
-            .await
-            .unwrap();
+            .post_site(
+                &s,
+                &id,
+                &json!({"name": "", "address": "x", "latitude": 120}),
+            )
+            .await;
         assert_eq!(r.status(), 422);
         let coordinator_email = app.seed_user("coordinator", Some(site_org)).await;
         let coordinator = app.login(&coordinator_email, PASSWORD).await;
-        let me = body(
-            app.as_user(Method::GET, "/api/v1/auth/me", &coordinator)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let me = json(app.get_me(&coordinator).await).await;
         let coordinator_id = me["id"].as_str().unwrap();
         assert_eq!(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &coordinator)
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            app.get_trial(&coordinator, &id).await.status(),
             404,
             "not yet theirs"
         );
-        let put = format!("/api/v1/sites/{site}/coordinators/{coordinator_id}");
         assert_eq!(
-            app.as_user(Method::PUT, &put, &s)
-                .send()
+            app.put_coordinator(&s, &site, coordinator_id)
                 .await
-                .unwrap()
                 .status(),
             204
         );
         assert_eq!(
-            app.as_user(Method::PUT, &put, &s)
-                .send()
+            app.put_coordinator(&s, &site, coordinator_id)
                 .await
-                .unwrap()
                 .status(),
             204,
             "idempotent"
         );
-        assert_eq!(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &coordinator)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
-        let listed = body(
-            app.as_user(
-                Method::GET,
-                &format!("/api/v1/sites/{site}/coordinators"),
-                &s,
-            )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
+        assert_eq!(app.get_trial(&coordinator, &id).await.status(), 200);
+        let listed = json(app.get_coordinators(&s, &site).await).await;
         assert_eq!(listed[0]["email"], coordinator_email);
         assert_eq!(
             app.transition(&coordinator, &id, "paused", None)
@@ -444,48 +299,18 @@ both!(
                 Some(app.seed_organisation("Cabinet", "practice").await),
             )
             .await;
-        let gp_id = body(
-            app.as_user(
-                Method::GET,
-                "/api/v1/auth/me",
-                &app.login(&gp_email, PASSWORD).await,
-            )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await["id"]
+        let gp_id = json(app.get_me(&app.login(&gp_email, PASSWORD).await).await).await["id"]
             .as_str()
             .unwrap()
             .to_string();
+        assert_eq!(app.put_coordinator(&s, &site, &gp_id).await.status(), 422);
         assert_eq!(
-            app.as_user(
-                Method::PUT,
-                &format!("/api/v1/sites/{site}/coordinators/{gp_id}"),
-                &s
-            )
-            .send()
-            .await
-            .unwrap()
-            .status(),
-            422
-        );
-        assert_eq!(
-            app.as_user(Method::DELETE, &put, &s)
-                .send()
+            app.delete_coordinator(&s, &site, coordinator_id)
                 .await
-                .unwrap()
                 .status(),
             204
         );
-        assert_eq!(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &coordinator)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            404
-        );
+        assert_eq!(app.get_trial(&coordinator, &id).await.status(), 404);
     }
 );
 
@@ -493,17 +318,16 @@ both!(
     consent_documents_are_versioned_per_language,
     |app: TestApp| async move {
         let (_, s) = sponsor(&app, "Consent SA").await;
-        let t = create(&app, &s, example("influenza-vaccine-65")).await;
+        let t = create(&app, &s, e2e::example_trial("influenza-vaccine-65")).await;
         let id = t["id"].as_str().unwrap();
-        let path = format!("/api/v1/trials/{id}/consent-documents");
         let add = |language: &str, text: &str| {
-            app.as_user(Method::POST, &path, &s)
-                .json(&json!({"language": language, "body": text}))
-                .send()
+            let body = json!({"language": language, "body": text});
+            let (app, s) = (&app, &s);
+            async move { app.post_consent_document(s, id, &body).await }
         };
-        let v1 = body(add("fr", "Je consens…").await.unwrap()).await;
-        let v2 = body(add("fr", "Je consens, version 2…").await.unwrap()).await;
-        let en = body(add("en", "I consent…").await.unwrap()).await;
+        let v1 = json(add("fr", "Je consens…").await).await;
+        let v2 = json(add("fr", "Je consens, version 2…").await).await;
+        let en = json(add("en", "I consent…").await).await;
         assert_eq!(
             (
                 v1["version"].as_i64(),
@@ -514,17 +338,11 @@ both!(
         );
         assert_eq!(v1["sha256"].as_str().unwrap().len(), 64);
         assert_ne!(v1["sha256"], v2["sha256"]);
-        assert_eq!(add("de", "Ich…").await.unwrap().status(), 422);
-        let listed = body(app.as_user(Method::GET, &path, &s).send().await.unwrap()).await;
+        assert_eq!(add("de", "Ich…").await.status(), 422);
+        let listed = json(app.get_consent_documents(&s, id).await).await;
         assert_eq!(listed.as_array().unwrap().len(), 3);
         assert!(listed[0].get("body").is_none());
-        let got = body(
-            app.as_user(Method::GET, &format!("{path}/fr/1"), &s)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let got = json(app.get_consent_document(&s, id, "fr", 1).await).await;
         assert_eq!(
             got["body"], "Je consens…",
             "version 1 is untouched by version 2"
@@ -535,7 +353,7 @@ both!(
 both!(the_plugin_bundle_and_its_etag, |app: TestApp| async move {
     let (id, s, admin) = recruiting(&app, "diabetes-t2-hba1c").await;
     let (_, other) = sponsor(&app, "Draft only").await;
-    create(&app, &other, example("child-overweight")).await;
+    create(&app, &other, e2e::example_trial("child-overweight")).await;
     let practice = app.seed_organisation("Cabinet médical", "practice").await;
     let key = e2e::flow::api_key(&app, &admin, practice).await;
     let get = |etag: Option<&str>| {
@@ -560,7 +378,7 @@ both!(the_plugin_bundle_and_its_etag, |app: TestApp| async move {
         etag.starts_with('"') && etag.ends_with('"') && !etag.starts_with("W/"),
         "strong: {etag}"
     );
-    let b = body(r).await;
+    let b = json(r).await;
     assert_eq!(
         b["trials"].as_array().unwrap().len(),
         1,
@@ -584,7 +402,7 @@ both!(the_plugin_bundle_and_its_etag, |app: TestApp| async move {
     assert_eq!(app.transition(&s, &id, "paused", None).await.status(), 200);
     let r = get(Some(&etag)).await.unwrap();
     assert_eq!(r.status(), 200, "a change changes the ETag");
-    assert_eq!(body(r).await["trials"].as_array().unwrap().len(), 0);
+    assert_eq!(json(r).await["trials"].as_array().unwrap().len(), 0);
     // Web users and strangers do not get the bundle.
     assert_eq!(
         app.as_user(Method::GET, "/api/v1/plugin/bundle", &s)
@@ -615,13 +433,7 @@ both!(
             .await
             .unwrap()
         );
-        let got = body(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let got = json(app.get_trial(&s, &id).await).await;
         assert_eq!(got["status"], "recruiting");
         assert!(
             server::registry::trials::close_if_target_reached(
@@ -633,13 +445,7 @@ both!(
             .await
             .unwrap()
         );
-        let got = body(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let got = json(app.get_trial(&s, &id).await).await;
         assert_eq!(got["status"], "closed");
         assert!(
             !server::registry::trials::close_if_target_reached(
@@ -663,12 +469,7 @@ both!(
         let practice = app.seed_organisation("Cabinet ETag", "practice").await;
         let key = e2e::flow::api_key(&app, &admin, practice).await;
         let etag = || async {
-            let r = app
-                .request(Method::GET, "/api/v1/plugin/bundle")
-                .bearer_auth(&key)
-                .send()
-                .await
-                .unwrap();
+            let r = app.get_bundle(&key).await;
             r.headers()
                 .get(reqwest::header::ETAG)
                 .unwrap()
@@ -679,18 +480,15 @@ both!(
         let first = etag().await;
         // Drafts come and go without touching the bundle.
         let (_, other) = sponsor(&app, "Drafts Ltd").await;
-        let draft = create(&app, &other, example("child-overweight")).await;
-        let mut d = example("child-overweight");
+        let draft = create(&app, &other, e2e::example_trial("child-overweight")).await;
+        let mut d = e2e::example_trial("child-overweight");
         d["title"] = json!("Changed");
-        app.as_user(
-            Method::PUT,
-            &format!("/api/v1/trials/{}", draft["id"].as_str().unwrap()),
+        app.put_trial(
             &other,
+            &draft["id"].as_str().unwrap(),
+            &json!({"definition": d}),
         )
-        .json(&json!({"definition": d}))
-        .send()
-        .await
-        .unwrap();
+        .await;
         assert_eq!(etag().await, first);
         // Closing by date changes it.
         use sea_orm::ConnectionTrait;
@@ -703,22 +501,9 @@ both!(
             .unwrap();
         let after = etag().await;
         assert_ne!(after, first);
-        let got = body(
-            app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &admin)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let got = json(app.get_trial(&admin, &id).await).await;
         assert_eq!(got["status"], "closed");
-        let b = body(
-            app.request(Method::GET, "/api/v1/plugin/bundle")
-                .bearer_auth(&key)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let b = json(app.get_bundle(&key).await).await;
         assert_eq!(b["trials"].as_array().unwrap().len(), 0);
     }
 );
@@ -764,20 +549,8 @@ both!(
             .unwrap();
         // Reading changes nothing: every face shows the stored status until the job runs.
         let api_status = || async {
-            let listed = body(
-                app.as_user(Method::GET, "/api/v1/trials", &admin)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
-            let one = body(
-                app.as_user(Method::GET, &format!("/api/v1/trials/{id}"), &s)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
+            let listed = json(app.get_trials(&admin, "").await).await;
+            let one = json(app.get_trial(&s, &id).await).await;
             [listed[0]["status"].clone(), one["status"].clone()]
         };
         assert_eq!(api_status().await, ["recruiting", "recruiting"]);

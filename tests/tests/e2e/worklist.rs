@@ -6,6 +6,7 @@
 use e2e::flow::{
     self, accept, api_key, document_id, form, ok, recruiting_trial, site, submit, user_id, with,
 };
+use e2e::flow::{Page, input_value};
 use e2e::{TestApp, both};
 use platform::email::{Email, Outbox};
 use platform::entities::{audit_log, digest_run, email_outbox, referral};
@@ -72,24 +73,8 @@ async fn refer(
     f = with(f, "signature", &format!("Élodie {family}"));
     let r = submit(app, &link, &f).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-    let list = ok(app
-        .as_user(Method::GET, "/api/v1/referrals", coordinator)
-        .send()
-        .await
-        .unwrap())
-    .await;
+    let list = ok(app.get_referrals(coordinator, "").await).await;
     list[0]["id"].as_str().unwrap().to_string()
-}
-
-async fn page(app: &TestApp, cookie: &str, path: &str) -> (u16, String) {
-    let r = app.as_user(Method::GET, path, cookie).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-fn input_value(html: &str, name: &str) -> String {
-    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap();
-    let v = &html[at + name.len() + 15..];
-    v[..v.find('"').unwrap()].to_string()
 }
 
 async fn list_views(app: &TestApp) -> Vec<Value> {
@@ -123,20 +108,15 @@ both!(
         let bravo = refer(&app, &fx, &fx.other_key, 2, "Bravo", &fx.site_a, a).await;
         let charlie = refer(&app, &fx, &fx.key, 3, "Charlie", &fx.site_b, b).await;
         let r = app
-            .as_user(
-                Method::POST,
-                &format!("/api/v1/referrals/{bravo}/status"),
-                a,
-            )
-            .json(&json!({"status": "contacted"}))
-            .send()
-            .await
-            .unwrap();
+            .post_referral_status(a, &bravo, &json!({"status": "contacted"}))
+            .await;
         assert_eq!(r.status(), 200);
         backdate(&app, &alpha, 5).await;
 
         // Overdue first although older; identities and contact details of site A only.
-        let (status, html) = page(&app, a, "/coordinator").await;
+        let Page {
+            status, body: html, ..
+        } = app.page("/coordinator", a).await;
         assert_eq!(status, 200);
         let (pa, pb) = (html.find("Alpha").unwrap(), html.find("Bravo").unwrap());
         assert!(pa < pb, "the overdue referral comes first");
@@ -155,35 +135,31 @@ both!(
                 assert!(!html.contains(&format!("<td>Élodie {n}</td>")), "{n} shown");
             }
         };
-        let (_, h) = page(&app, a, "/coordinator?status=contacted").await;
+        let Page { body: h, .. } = app.page("/coordinator?status=contacted", a).await;
         only(&h, &["Élodie Bravo"], &["Alpha"]);
-        let (_, h) = page(
-            &app,
-            a,
-            &format!("/coordinator?practice={}", fx.other_practice),
-        )
-        .await;
+        let Page { body: h, .. } = app
+            .page(&format!("/coordinator?practice={}", fx.other_practice), a)
+            .await;
         only(&h, &["Élodie Bravo"], &["Alpha"]);
         let today = chrono::Utc::now().date_naive();
-        let (_, h) = page(
-            &app,
-            a,
-            &format!("/coordinator?from={today}&trial={}", fx.trial),
-        )
-        .await;
+        let Page { body: h, .. } = app
+            .page(&format!("/coordinator?from={today}&trial={}", fx.trial), a)
+            .await;
         only(&h, &["Élodie Bravo"], &["Alpha"]);
         let old = today - chrono::Duration::days(4);
-        let (_, h) = page(
-            &app,
-            a,
-            &format!("/coordinator?to={old}&site={}&status=", fx.site_a),
-        )
-        .await;
+        let Page { body: h, .. } = app
+            .page(
+                &format!("/coordinator?to={old}&site={}&status=", fx.site_a),
+                a,
+            )
+            .await;
         only(&h, &["Élodie Alpha"], &["Bravo"]);
         // Another site's id as a filter shows nothing of it.
-        let (_, h) = page(&app, a, &format!("/coordinator?site={}", fx.site_b)).await;
+        let Page { body: h, .. } = app
+            .page(&format!("/coordinator?site={}", fx.site_b), a)
+            .await;
         only(&h, &[], &["Alpha", "Bravo", "Charlie"]);
-        let (status, _) = page(&app, a, "/coordinator?from=yesterday").await;
+        let Page { status, .. } = app.page("/coordinator?from=yesterday", a).await;
         assert_eq!(status, 422);
 
         // CSV: the same list, quoted, identities included; site B's only for B.
@@ -203,34 +179,26 @@ both!(
         assert!(lines[1].contains(
             "\"Élodie\",\"Alpha\",\"1961-04-02\",\"+33 6 12 34 56 78\",\"alpha@example.org\""
         ));
-        let (_, text_b) = page(&app, b, "/coordinator/referrals.csv").await;
+        let Page { body: text_b, .. } = app.page("/coordinator/referrals.csv", b).await;
         assert!(
             text_b.contains("Charlie") && !text_b.contains("Alpha") && !text_b.contains("Bravo")
         );
 
         // The API neither.
-        let ids: Vec<String> = ok(app
-            .as_user(Method::GET, "/api/v1/referrals", a)
-            .send()
+        let ids: Vec<String> = ok(app.get_referrals(a, "").await)
             .await
-            .unwrap())
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect();
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(ids.len(), 2);
         assert!(!ids.contains(&charlie));
         // The API takes the page's filters.
         let api_ids = |query: String| {
             let app = &app;
             async move {
-                let r = app
-                    .as_user(Method::GET, &format!("/api/v1/referrals?{query}"), a)
-                    .send()
-                    .await
-                    .unwrap();
+                let r = app.get_referrals(a, &query).await;
                 ok(r)
                     .await
                     .as_array()
@@ -254,11 +222,7 @@ both!(
             [alpha.as_str()]
         );
         assert!(api_ids(format!("site={}", fx.site_b)).await.is_empty());
-        let r = app
-            .as_user(Method::GET, "/api/v1/referrals?from=yesterday", a)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_referrals(a, "from=yesterday").await;
         assert_eq!(r.status(), 422);
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "validation_failed");
@@ -292,15 +256,15 @@ both!(
         let fx = fixture(&app).await;
         let (a, b) = (&fx.coordinator_a, &fx.coordinator_b);
         let alpha = refer(&app, &fx, &fx.key, 1, "Alpha", &fx.site_a, a).await;
-        let path = format!("/api/v1/referrals/{alpha}/notes");
-        let note =
-            |cookie: &str, body: Value| app.as_user(Method::POST, &path, cookie).json(&body).send();
+        let note = |cookie: &str, body: Value| {
+            let (app, alpha, cookie) = (&app, &alpha, cookie.to_string());
+            async move { app.post_referral_note(&cookie, alpha, &body).await }
+        };
         let r = note(
             a,
             json!({"body": "  Left a voicemail; call back Tuesday.  "}),
         )
-        .await
-        .unwrap();
+        .await;
         assert_eq!(r.status(), 201);
         let n = ok(r).await;
         assert_eq!(n["body"], "Left a voicemail; call back Tuesday.");
@@ -308,26 +272,18 @@ both!(
             (json!({"body": " "}), "required"),
             (json!({"body": "x".repeat(2001)}), "too_long"),
         ] {
-            let v: Value = note(a, body).await.unwrap().json().await.unwrap();
+            let v: Value = note(a, body).await.json().await.unwrap();
             assert_eq!(v["error"]["code"], "validation_failed");
             assert_eq!(v["error"]["details"][0]["code"], code);
             assert_eq!(v["error"]["details"][0]["path"], "$.body");
         }
-        assert_eq!(
-            note(b, json!({"body": "not mine"})).await.unwrap().status(),
-            404
-        );
-        assert_eq!(
-            app.as_user(Method::GET, &path, b)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            404
-        );
+        assert_eq!(note(b, json!({"body": "not mine"})).await.status(), 404);
+        assert_eq!(app.get_referral_notes(b, &alpha).await.status(), 404);
 
         // The page's form: CSRF first, then the note shown under the first one.
-        let (_, html) = page(&app, a, &format!("/coordinator/referrals/{alpha}")).await;
+        let Page { body: html, .. } = app
+            .page(&format!("/coordinator/referrals/{alpha}"), a)
+            .await;
         assert!(html.contains("Left a voicemail; call back Tuesday."));
         let csrf = input_value(&html, "csrf_token");
         let post_note = |token: String, body: &str| {
@@ -364,7 +320,7 @@ both!(
             assert_eq!(r.status(), status, "{to}");
             assert!(r.text().await.unwrap().contains("id=\"change-error\""));
         }
-        let notes = ok(app.as_user(Method::GET, &path, a).send().await.unwrap()).await;
+        let notes = ok(app.get_referral_notes(a, &alpha).await).await;
         let bodies: Vec<&str> = notes
             .as_array()
             .unwrap()
@@ -378,7 +334,9 @@ both!(
                 "Patient called back <b>yes</b>"
             ]
         );
-        let (_, html) = page(&app, a, &format!("/coordinator/referrals/{alpha}")).await;
+        let Page { body: html, .. } = app
+            .page(&format!("/coordinator/referrals/{alpha}"), a)
+            .await;
         assert!(
             html.contains("Patient called back &#60;b&#62;yes&#60;/b&#62;")
                 || html.contains("Patient called back &lt;b&gt;")
@@ -403,15 +361,8 @@ both!(
         backdate(&app, &alpha, 10).await; // overdue, no longer new
         for to in ["contacted", "screening", "enrolled"] {
             let r = app
-                .as_user(
-                    Method::POST,
-                    &format!("/api/v1/referrals/{bravo}/status"),
-                    a,
-                )
-                .json(&json!({"status": to}))
-                .send()
-                .await
-                .unwrap();
+                .post_referral_status(a, &bravo, &json!({"status": to}))
+                .await;
             assert_eq!(r.status(), 200);
         }
         let now = chrono::Utc::now();

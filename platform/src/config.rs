@@ -370,6 +370,9 @@ pub struct SecretSettings {
     pub session_key: Secret<String>,
     /// Encrypts identity and contact details (AES-256-GCM key material).
     pub encryption_key: Secret<String>,
+    /// Keys that encrypted before `encryption_key` during a rotation: they open what they
+    /// sealed, never seal, until `server rekey` has moved it all to the current key.
+    pub previous_encryption_keys: Vec<Secret<String>>,
 }
 
 impl Default for SecretSettings {
@@ -377,6 +380,7 @@ impl Default for SecretSettings {
         SecretSettings {
             session_key: Secret::new(DEV_SESSION_KEY.into()),
             encryption_key: Secret::new(DEV_ENCRYPTION_KEY.into()),
+            previous_encryption_keys: Vec::new(),
         }
     }
 }
@@ -562,6 +566,14 @@ impl Settings {
         if let Some(v) = env("INCLUSIO_ENCRYPTION_KEY") {
             self.secrets.encryption_key = Secret::new(v);
         }
+        if let Some(v) = env("INCLUSIO_PREVIOUS_ENCRYPTION_KEYS") {
+            self.secrets.previous_encryption_keys = v
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| Secret::new(k.to_string()))
+                .collect();
+        }
         Ok(())
     }
 
@@ -741,6 +753,35 @@ mod tests {
             s.database.url.as_ref().map(|u| u.expose().as_str()),
             Some("postgres://u:p@h/db")
         );
+    }
+
+    #[test]
+    fn previous_encryption_keys_from_the_file_or_the_environment() {
+        let f =
+            file("[secrets]\nprevious_encryption_keys = [\"first old key\", \"second old key\"]\n");
+        let s = Settings::load(Some(&f.0), &env(&[])).unwrap();
+        let keys = |s: &Settings| -> Vec<String> {
+            s.secrets
+                .previous_encryption_keys
+                .iter()
+                .map(|k| k.expose().clone())
+                .collect()
+        };
+        assert_eq!(keys(&s), ["first old key", "second old key"]);
+        let s = Settings::load(
+            Some(&f.0),
+            &env(&[(
+                "INCLUSIO_PREVIOUS_ENCRYPTION_KEYS",
+                " env key one, ,env key two ",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            keys(&s),
+            ["env key one", "env key two"],
+            "the environment wins"
+        );
+        assert!(!format!("{s:?}").contains("env key one"));
     }
 
     #[test]

@@ -4,7 +4,12 @@
 //! Key: when the configured key is exactly 32 bytes it is the AES key; otherwise the key is
 //! SHA-256 of the configured text (so a passphrase of any length gives a 256-bit key).
 //! Sealed form (version 1): `[0x01] ‖ nonce (12 random bytes) ‖ ciphertext ‖ tag (16 bytes)`.
-//! The leading version byte lets a later key or algorithm coexist with stored data.
+//! The leading version byte lets a later algorithm coexist with stored data.
+//!
+//! Key rotation: a cipher may also hold the previous keys
+//! (`secrets.previous_encryption_keys`). It always seals with the current key and opens
+//! with the current key first, then each previous one; [`Cipher::reseal_text`] moves one
+//! stored value to the current key (`server rekey` does it for every sealed column).
 //!
 //! [`derive_key`] (and [`derive_key_for`]) give the labelled keys derived from a configured
 //! secret: one function, so each use differs only by its label.
@@ -73,10 +78,12 @@ pub enum CryptoError {
     Tampered,
 }
 
-/// AES-256-GCM with one key; cheap to share behind an `Arc`.
+/// AES-256-GCM with the current key and, during a rotation, the previous ones; cheap to
+/// share behind an `Arc`.
 #[derive(Clone)]
 pub struct Cipher {
     aead: Aes256Gcm,
+    previous: Vec<Aes256Gcm>,
 }
 
 impl std::fmt::Debug for Cipher {
@@ -91,17 +98,27 @@ impl Cipher {
     /// sealed depends on it). Keys for other uses are derived ([`derive_key`]) and given to
     /// [`Cipher::from_key`].
     pub fn from_secret(key: &str) -> Cipher {
-        let bytes: [u8; 32] = match <[u8; 32]>::try_from(key.as_bytes()) {
-            Ok(raw) => raw,
-            Err(_) => Sha256::digest(key.as_bytes()).into(),
-        };
-        Cipher::from_key(bytes)
+        Cipher::from_key(secret_key(key))
+    }
+
+    /// The cipher of the configured keys: `secrets.encryption_key` seals and opens, each of
+    /// `secrets.previous_encryption_keys` only opens (until `server rekey` has moved what
+    /// they sealed to the current key).
+    pub fn from_settings(secrets: &crate::config::SecretSettings) -> Cipher {
+        let mut cipher = Cipher::from_secret(secrets.encryption_key.expose());
+        cipher.previous = secrets
+            .previous_encryption_keys
+            .iter()
+            .map(|k| aead(secret_key(k.expose())))
+            .collect();
+        cipher
     }
 
     /// A cipher under a 32-byte key (a [`derive_key`] output).
     pub fn from_key(key: [u8; 32]) -> Cipher {
         Cipher {
-            aead: Aes256Gcm::new(&Key::<Aes256Gcm>::from(key)),
+            aead: aead(key),
+            previous: Vec::new(),
         }
     }
 
@@ -132,8 +149,26 @@ impl Cipher {
         self.open(&bytes)
     }
 
-    /// Opens what [`Cipher::seal`] produced; any change to it is an error.
+    /// Opens what [`Cipher::seal`] produced, under the current key or a previous one; any
+    /// change to it is an error.
     pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.open_keyed(sealed).map(|(plain, _)| plain)
+    }
+
+    /// Re-seals base64 text under the current key when a previous key sealed it: `None`
+    /// when the current key already did (nothing to change).
+    pub fn reseal_text(&self, sealed: &str) -> Result<Option<String>, CryptoError> {
+        let bytes = STANDARD
+            .decode(sealed)
+            .map_err(|_| CryptoError::Malformed)?;
+        match self.open_keyed(&bytes)? {
+            (_, Keyed::Current) => Ok(None),
+            (plain, Keyed::Previous) => self.seal_text(&plain).map(Some),
+        }
+    }
+
+    /// The plaintext and which key opened it.
+    fn open_keyed(&self, sealed: &[u8]) -> Result<(Vec<u8>, Keyed), CryptoError> {
         if sealed.len() < 1 + NONCE_LEN + TAG_LEN {
             return Err(CryptoError::Malformed);
         }
@@ -143,16 +178,72 @@ impl Cipher {
         }
         let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed)?;
-        self.aead
-            .decrypt(&Nonce::from(nonce), ciphertext)
-            .map_err(|_| CryptoError::Tampered)
+        let nonce = Nonce::from(nonce);
+        if let Ok(plain) = self.aead.decrypt(&nonce, ciphertext) {
+            return Ok((plain, Keyed::Current));
+        }
+        self.previous
+            .iter()
+            .find_map(|aead| aead.decrypt(&nonce, ciphertext).ok())
+            .map(|plain| (plain, Keyed::Previous))
+            .ok_or(CryptoError::Tampered)
     }
+}
+
+/// Which of a cipher's keys opened a value.
+enum Keyed {
+    Current,
+    Previous,
+}
+
+/// The AES key of a configured key text: its bytes when they are 32, else their SHA-256.
+fn secret_key(key: &str) -> [u8; 32] {
+    match <[u8; 32]>::try_from(key.as_bytes()) {
+        Ok(raw) => raw,
+        Err(_) => Sha256::digest(key.as_bytes()).into(),
+    }
+}
+
+fn aead(key: [u8; 32]) -> Aes256Gcm {
+    Aes256Gcm::new(&Key::<Aes256Gcm>::from(key))
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn secrets(current: &str, previous: &[&str]) -> crate::config::SecretSettings {
+        crate::config::SecretSettings {
+            encryption_key: crate::secret::Secret::new(current.into()),
+            previous_encryption_keys: previous
+                .iter()
+                .map(|k| crate::secret::Secret::new((*k).to_string()))
+                .collect(),
+            ..crate::config::SecretSettings::default()
+        }
+    }
+
+    #[test]
+    fn previous_keys_open_and_reseal_moves_to_the_current_key() {
+        let old = Cipher::from_secret("old key");
+        let sealed = old.seal_text(b"Jeanne Martin").unwrap();
+        let rotating = Cipher::from_settings(&secrets("new key", &["older key", "old key"]));
+        assert_eq!(rotating.open_text(&sealed).unwrap(), b"Jeanne Martin");
+        let resealed = rotating.reseal_text(&sealed).unwrap().unwrap();
+        assert_eq!(
+            rotating.reseal_text(&resealed).unwrap(),
+            None,
+            "already current"
+        );
+        let rotated = Cipher::from_settings(&secrets("new key", &[]));
+        assert_eq!(rotated.open_text(&resealed).unwrap(), b"Jeanne Martin");
+        assert_eq!(rotated.open_text(&sealed), Err(CryptoError::Tampered));
+        assert_eq!(
+            Cipher::from_settings(&secrets("other", &["unrelated"])).reseal_text(&sealed),
+            Err(CryptoError::Tampered)
+        );
+    }
 
     #[test]
     fn hex_encodes_every_nibble() {

@@ -24,5 +24,6 @@ pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod rekey;
 pub mod secret;
 pub mod telemetry;

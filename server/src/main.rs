@@ -73,6 +73,10 @@ enum Command {
     /// Close every recruiting trial whose recruitment ended before today (UTC), as the
     /// running server does at start and every hour.
     Expire,
+    /// Re-seal everything a previous encryption key sealed (consents, queued emails) under
+    /// the current `secrets.encryption_key`, the last step of a key rotation
+    /// (docs/operations.md). Exits 1 when some value no configured key opens.
+    Rekey,
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -183,6 +187,24 @@ fn main() -> ExitCode {
                 let report = platform::email::report::report(&db).await?;
                 print!("{report}");
                 Ok(ExitCode::SUCCESS)
+            }
+            Command::Rekey => {
+                let db = db::connect(&settings.database).await?;
+                db::migrate(&db).await?;
+                let cipher = platform::crypto::Cipher::from_settings(&settings.secrets);
+                let done = platform::rekey::rekey(&db, &cipher).await?;
+                println!(
+                    "{} consent(s) and {} email(s) re-sealed under the current key; {} row(s) already under it",
+                    done.consents, done.emails, done.already_current
+                );
+                if done.unreadable.is_empty() {
+                    Ok(ExitCode::SUCCESS)
+                } else {
+                    for at in &done.unreadable {
+                        eprintln!("unreadable with every configured key: {at}");
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
             }
             Command::Audit {
                 command: AuditCommand::Verify,

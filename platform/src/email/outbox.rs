@@ -52,12 +52,11 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// An outbox sealing with the configured `secrets.encryption_key`.
+    /// An outbox sealing with the configured `secrets.encryption_key` (and opening with the
+    /// previous keys during a rotation).
     pub fn from_settings(settings: &Settings) -> Outbox {
         Outbox {
-            cipher: Arc::new(Cipher::from_secret(
-                settings.secrets.encryption_key.expose(),
-            )),
+            cipher: Arc::new(Cipher::from_settings(&settings.secrets)),
             wake: Arc::new(Notify::new()),
             locale: Locale::parse(&settings.email.default_locale).unwrap_or(Locale::Fr),
         }

@@ -80,9 +80,7 @@ impl Application {
         let jobs_clock = clock.clone();
         let clock = web::Data::new(clock);
         let bundle_cache = web::Data::new(BundleCache::new());
-        let cipher = web::Data::new(platform::crypto::Cipher::from_secret(
-            settings.secrets.encryption_key.expose(),
-        ));
+        let cipher = web::Data::new(platform::crypto::Cipher::from_settings(&settings.secrets));
         let matcher_cache = web::Data::new(crate::plugin::cache::MatcherCache::new());
         let popup_sealer = web::Data::new(crate::plugin::popup_token::PopupSealer::new(
             settings.secrets.encryption_key.expose(),

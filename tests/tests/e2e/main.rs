@@ -28,6 +28,7 @@ mod plugin_match;
 mod popup_browser;
 mod portal;
 mod portal_browser;
+mod rekey;
 mod sdk;
 mod trials;
 mod worklist;

@@ -29,6 +29,7 @@ mod popup_browser;
 mod portal;
 mod portal_browser;
 mod rekey;
+mod replicas;
 mod sdk;
 mod trials;
 mod worklist;

@@ -13,6 +13,7 @@ mod cds;
 mod cds_bench;
 mod consent;
 mod coordinator_browser;
+mod crash;
 mod criteria;
 mod dashboard;
 mod dashboard_answers;

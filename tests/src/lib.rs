@@ -11,6 +11,7 @@ pub mod cds;
 pub mod flow;
 pub mod funnel_seed;
 pub mod mail;
+pub mod postgres;
 pub mod process;
 pub mod proxy;
 

@@ -41,7 +41,8 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary on a fresh database of `backend`, with `extra` environment
     /// variables on top of the test settings (development, a free port, file emails, no
-    /// digest); returns once `/health` answers.
+    /// digest; a `DATABASE_URL` in `extra` points it at another database); returns once
+    /// `/health` answers.
     pub async fn start(backend: Backend, extra: &[(&str, &str)]) -> ServerProcess {
         let settings = crate::fresh_settings(backend).await;
         let port = crate::mail::free_port();

@@ -316,8 +316,10 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Seconds to let requests finish on shutdown.
     pub shutdown_timeout_secs: u64,
-    /// The server's public address (`https://inclusio.example.org`), used in the links it
-    /// returns (consent URLs, pop-up URLs); when absent, the request's own scheme and host.
+    /// The server's public address (`https://inclusio.example.org`), the base of every link
+    /// it returns and sends (consent and pop-up URLs, FHIR references, email links); required
+    /// in production. In development, when absent, the listener's address
+    /// ([`HttpSettings::base_url`]); never a request's `Host` or `X-Forwarded-Host`.
     pub public_url: Option<String>,
     /// Origins (`https://ehr.example.org`) allowed to call `/api/v1/match` and
     /// `/api/v1/events` from a browser (CORS); `*` allows any.
@@ -333,6 +335,20 @@ impl Default for HttpSettings {
             shutdown_timeout_secs: 10,
             public_url: None,
             cors_origins: Vec::new(),
+        }
+    }
+}
+
+impl HttpSettings {
+    /// The base of every absolute link the server builds, without a trailing slash:
+    /// `public_url`, else (development only: production requires `public_url`) the
+    /// listener's `http://{host}:{port}`. It never depends on a request, so a forged `Host`
+    /// or `X-Forwarded-Host` header cannot redirect a link.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None if self.host.contains(':') => format!("http://[{}]:{}", self.host, self.port),
+            None => format!("http://{}:{}", self.host, self.port),
         }
     }
 }
@@ -619,6 +635,22 @@ impl Settings {
                         .into(),
                 });
             }
+            let public_https = self
+                .http
+                .public_url
+                .as_deref()
+                .and_then(|u| u.strip_prefix("https://"))
+                .is_some_and(|host| !host.trim_end_matches('/').is_empty());
+            if !public_https {
+                return Err(ConfigError::Invalid {
+                    key: "http.public_url",
+                    message: "production needs the server's public https:// address \
+                              (INCLUSIO_PUBLIC_URL, e.g. https://inclusio.example.org): every \
+                              link in pages, API answers and emails is built from it, never \
+                              from request headers"
+                        .into(),
+                });
+            }
         }
         Ok(())
     }
@@ -772,9 +804,46 @@ mod tests {
                 ("INCLUSIO_SESSION_KEY", "k".repeat(64).as_str()),
                 ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).as_str()),
                 ("INCLUSIO_SMTP_HOST", "smtp.example.org"),
+                ("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org"),
             ]),
         );
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn production_requires_an_https_public_url() {
+        let base = [
+            ("INCLUSIO_ENV", "production"),
+            ("INCLUSIO_SESSION_KEY", "k".repeat(64).leak() as &str),
+            ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(64).leak() as &str),
+            ("INCLUSIO_SMTP_HOST", "smtp.example.org"),
+        ];
+        for url in [
+            None,
+            Some(""),
+            Some("http://inclusio.example.org"),
+            Some("https://"),
+        ] {
+            let mut vars = base.to_vec();
+            if let Some(url) = url {
+                vars.push(("INCLUSIO_PUBLIC_URL", url));
+            }
+            let err = Settings::load(None, &env(&vars)).unwrap_err();
+            assert!(
+                err.to_string().contains("http.public_url"),
+                "{url:?}: {err}"
+            );
+            assert!(err.to_string().contains("INCLUSIO_PUBLIC_URL"), "{err}");
+        }
+        let mut vars = base.to_vec();
+        vars.push(("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org/"));
+        let s = Settings::load(None, &env(&vars)).unwrap();
+        assert_eq!(s.http.base_url(), "https://inclusio.example.org");
+        // Development falls back to the listener's address, never to a request's.
+        let s = Settings::load(None, &env(&[("INCLUSIO_HTTP_PORT", "9001")])).unwrap();
+        assert_eq!(s.http.base_url(), "http://127.0.0.1:9001");
+        let s = Settings::load(None, &env(&[("INCLUSIO_HTTP_HOST", "::1")])).unwrap();
+        assert_eq!(s.http.base_url(), "http://[::1]:8080");
     }
 
     #[test]
@@ -823,6 +892,7 @@ mod tests {
         assert!(err.to_string().contains("email.transport"), "{err}");
         let mut explicit = production.to_vec();
         explicit.push(("INCLUSIO_EMAIL_TRANSPORT", "file"));
+        explicit.push(("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org"));
         assert!(Settings::load(None, &env(&explicit)).is_ok());
         for (text, key) in [
             ("[email]\ntransport = \"smtp\"\n", "smtp.host"),
@@ -881,6 +951,7 @@ mod tests {
             ("INCLUSIO_SESSION_KEY", "k".repeat(64).leak() as &str),
             ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).leak() as &str),
             ("INCLUSIO_SMTP_HOST", "127.0.0.1"),
+            ("INCLUSIO_PUBLIC_URL", "https://inclusio.example"),
         ];
         let err = Settings::load(Some(&ok.0), &env(&prod)).unwrap_err();
         assert!(err.to_string().contains("public_url"), "{err}");

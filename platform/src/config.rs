@@ -572,10 +572,11 @@ impl Settings {
         if let Some(v) = env("INCLUSIO_CDS_PUBLIC_URL") {
             self.cds.public_url = Some(v);
         }
-        if let Some(v) = env("INCLUSIO_SESSION_KEY") {
+        // An empty secret variable counts as unset (production then refuses the default).
+        if let Some(v) = env("INCLUSIO_SESSION_KEY").filter(|v| !v.trim().is_empty()) {
             self.secrets.session_key = Secret::new(v);
         }
-        if let Some(v) = env("INCLUSIO_ENCRYPTION_KEY") {
+        if let Some(v) = env("INCLUSIO_ENCRYPTION_KEY").filter(|v| !v.trim().is_empty()) {
             self.secrets.encryption_key = Secret::new(v);
         }
         Ok(())
@@ -627,6 +628,28 @@ impl Settings {
                     "the encryption key (INCLUSIO_ENCRYPTION_KEY)",
                 ));
             }
+            for (key, variable, secret) in [
+                (
+                    "secrets.session_key",
+                    "INCLUSIO_SESSION_KEY",
+                    &self.secrets.session_key,
+                ),
+                (
+                    "secrets.encryption_key",
+                    "INCLUSIO_ENCRYPTION_KEY",
+                    &self.secrets.encryption_key,
+                ),
+            ] {
+                if let Some(why) = weak_secret(secret.expose()) {
+                    return Err(ConfigError::Invalid {
+                        key,
+                        message: format!(
+                            "{variable} is too weak for production: {why}; use at least 32 \
+                             random bytes, e.g. 64 hex digits from `openssl rand -hex 32`"
+                        ),
+                    });
+                }
+            }
             if self.email.transport.is_none() && self.smtp.host.is_none() {
                 return Err(ConfigError::Invalid {
                     key: "email.transport",
@@ -653,6 +676,30 @@ impl Settings {
             }
         }
         Ok(())
+    }
+}
+
+/// The smallest production secret, in bytes (as written, surrounding whitespace aside).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Why a production secret is too weak, if it is: shorter than [`MIN_SECRET_BYTES`]; written
+/// in hexadecimal (only `0-9a-fA-F`) with fewer than 64 digits, which is less than 32 bytes
+/// of material; or made of fewer than 8 distinct characters (`aaaa…`, `0000…`, `abab…`).
+pub fn weak_secret(secret: &str) -> Option<String> {
+    let s = secret.trim();
+    let distinct = s.chars().collect::<std::collections::BTreeSet<_>>().len();
+    if s.len() < MIN_SECRET_BYTES {
+        Some(format!("{} bytes, fewer than {MIN_SECRET_BYTES}", s.len()))
+    } else if s.bytes().all(|b| b.is_ascii_hexdigit()) && s.len() < 2 * MIN_SECRET_BYTES {
+        Some(format!(
+            "{} hex digits, fewer than {} (32 bytes)",
+            s.len(),
+            2 * MIN_SECRET_BYTES
+        ))
+    } else if distinct < 8 {
+        Some(format!("only {distinct} distinct characters"))
+    } else {
+        None
     }
 }
 
@@ -713,6 +760,68 @@ impl Settings {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// Production-strength keys (64 hex digits, 32 random bytes each).
+    const SESSION_KEY: &str = "3f9a1c7e5b2d8046e1f3a9c7b5d20e4f6a8c1e3b5d7f9021c4e6a8b0d2f4163a";
+    const ENCRYPTION_KEY: &str = "b7e21f4c9a06d3582e7f1b4a9c0d6e3f5a2b8c1d4e7f0a3b6c9d2e5f8a1b4c7d";
+
+    #[test]
+    fn production_refuses_weak_or_empty_secrets() {
+        let base = [
+            ("INCLUSIO_ENV", "production"),
+            ("INCLUSIO_SMTP_HOST", "smtp.example.org"),
+            ("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org"),
+        ];
+        for (variable, good) in [
+            ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+            ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
+        ] {
+            let other = if variable == "INCLUSIO_SESSION_KEY" {
+                ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY)
+            } else {
+                ("INCLUSIO_SESSION_KEY", SESSION_KEY)
+            };
+            for weak in [
+                "short",
+                "0123456789abcdef0123456789abcdef", // 32 hex digits: 16 bytes
+                "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", // one character
+                "abababababababababababababababababababab",
+                "   a-secret-of-31-bytes-padded   ",
+            ] {
+                let mut vars = base.to_vec();
+                vars.push(other);
+                vars.push((variable, weak));
+                let err = Settings::load(None, &env(&vars)).unwrap_err();
+                assert!(err.to_string().contains(variable), "{weak}: {err}");
+                assert!(err.to_string().contains("too weak"), "{err}");
+                assert!(
+                    !err.to_string().contains(weak.trim()),
+                    "the secret is not printed"
+                );
+            }
+            // Empty is unset: the development default, refused.
+            for empty in ["", "  "] {
+                let mut vars = base.to_vec();
+                vars.push(other);
+                vars.push((variable, empty));
+                let err = Settings::load(None, &env(&vars)).unwrap_err();
+                assert!(matches!(err, ConfigError::DefaultSecret(_)), "{err}");
+            }
+            let mut vars = base.to_vec();
+            vars.push(other);
+            vars.push((variable, good));
+            assert!(Settings::load(None, &env(&vars)).is_ok());
+            // 32 bytes of another alphabet (base64 of 24+ bytes) are enough.
+            let mut vars = base.to_vec();
+            vars.push(other);
+            vars.push((variable, "q8Zk3VxN0pLr7TfYw2Hc9JmB5sDg1AeU"));
+            assert!(Settings::load(None, &env(&vars)).is_ok());
+        }
+        // Development takes any key, an empty variable leaves the default.
+        let s = Settings::load(None, &env(&[("INCLUSIO_SESSION_KEY", "")])).unwrap();
+        assert_eq!(s.secrets.session_key.expose(), DEV_SESSION_KEY);
+        assert!(Settings::load(None, &env(&[("INCLUSIO_SESSION_KEY", "k")])).is_ok());
+    }
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -801,8 +910,8 @@ mod tests {
             None,
             &env(&[
                 ("INCLUSIO_ENV", "production"),
-                ("INCLUSIO_SESSION_KEY", "k".repeat(64).as_str()),
-                ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).as_str()),
+                ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+                ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
                 ("INCLUSIO_SMTP_HOST", "smtp.example.org"),
                 ("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org"),
             ]),
@@ -814,8 +923,8 @@ mod tests {
     fn production_requires_an_https_public_url() {
         let base = [
             ("INCLUSIO_ENV", "production"),
-            ("INCLUSIO_SESSION_KEY", "k".repeat(64).leak() as &str),
-            ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(64).leak() as &str),
+            ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+            ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
             ("INCLUSIO_SMTP_HOST", "smtp.example.org"),
         ];
         for url in [
@@ -885,8 +994,8 @@ mod tests {
     fn email_settings_are_checked() {
         let production = [
             ("INCLUSIO_ENV", "production"),
-            ("INCLUSIO_SESSION_KEY", "k"),
-            ("INCLUSIO_ENCRYPTION_KEY", "e"),
+            ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+            ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
         ];
         let err = Settings::load(None, &env(&production)).unwrap_err();
         assert!(err.to_string().contains("email.transport"), "{err}");
@@ -948,8 +1057,8 @@ mod tests {
         }
         let prod = [
             ("INCLUSIO_ENV", "production"),
-            ("INCLUSIO_SESSION_KEY", "k".repeat(64).leak() as &str),
-            ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).leak() as &str),
+            ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+            ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
             ("INCLUSIO_SMTP_HOST", "127.0.0.1"),
             ("INCLUSIO_PUBLIC_URL", "https://inclusio.example"),
         ];

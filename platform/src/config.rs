@@ -316,8 +316,10 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Seconds to let requests finish on shutdown.
     pub shutdown_timeout_secs: u64,
-    /// The server's public address (`https://inclusio.example.org`), used in the links it
-    /// returns (consent URLs, pop-up URLs); when absent, the request's own scheme and host.
+    /// The server's public address (`https://inclusio.example.org`), the base of every link
+    /// it returns and sends (consent and pop-up URLs, FHIR references, email links); required
+    /// in production. In development, when absent, the listener's address
+    /// ([`HttpSettings::base_url`]); never a request's `Host` or `X-Forwarded-Host`.
     pub public_url: Option<String>,
     /// Origins (`https://ehr.example.org`) allowed to call `/api/v1/match` and
     /// `/api/v1/events` from a browser (CORS); `*` allows any.
@@ -333,6 +335,20 @@ impl Default for HttpSettings {
             shutdown_timeout_secs: 10,
             public_url: None,
             cors_origins: Vec::new(),
+        }
+    }
+}
+
+impl HttpSettings {
+    /// The base of every absolute link the server builds, without a trailing slash:
+    /// `public_url`, else (development only: production requires `public_url`) the
+    /// listener's `http://{host}:{port}`. It never depends on a request, so a forged `Host`
+    /// or `X-Forwarded-Host` header cannot redirect a link.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None if self.host.contains(':') => format!("http://[{}]:{}", self.host, self.port),
+            None => format!("http://{}:{}", self.host, self.port),
         }
     }
 }
@@ -560,10 +576,11 @@ impl Settings {
         if let Some(v) = env("INCLUSIO_CDS_PUBLIC_URL") {
             self.cds.public_url = Some(v);
         }
-        if let Some(v) = env("INCLUSIO_SESSION_KEY") {
+        // An empty secret variable counts as unset (production then refuses the default).
+        if let Some(v) = env("INCLUSIO_SESSION_KEY").filter(|v| !v.trim().is_empty()) {
             self.secrets.session_key = Secret::new(v);
         }
-        if let Some(v) = env("INCLUSIO_ENCRYPTION_KEY") {
+        if let Some(v) = env("INCLUSIO_ENCRYPTION_KEY").filter(|v| !v.trim().is_empty()) {
             self.secrets.encryption_key = Secret::new(v);
         }
         if let Some(v) = env("INCLUSIO_PREVIOUS_ENCRYPTION_KEYS") {
@@ -623,6 +640,28 @@ impl Settings {
                     "the encryption key (INCLUSIO_ENCRYPTION_KEY)",
                 ));
             }
+            for (key, variable, secret) in [
+                (
+                    "secrets.session_key",
+                    "INCLUSIO_SESSION_KEY",
+                    &self.secrets.session_key,
+                ),
+                (
+                    "secrets.encryption_key",
+                    "INCLUSIO_ENCRYPTION_KEY",
+                    &self.secrets.encryption_key,
+                ),
+            ] {
+                if let Some(why) = weak_secret(secret.expose()) {
+                    return Err(ConfigError::Invalid {
+                        key,
+                        message: format!(
+                            "{variable} is too weak for production: {why}; use at least 32 \
+                             random bytes, e.g. 64 hex digits from `openssl rand -hex 32`"
+                        ),
+                    });
+                }
+            }
             if self.email.transport.is_none() && self.smtp.host.is_none() {
                 return Err(ConfigError::Invalid {
                     key: "email.transport",
@@ -631,8 +670,48 @@ impl Settings {
                         .into(),
                 });
             }
+            let public_https = self
+                .http
+                .public_url
+                .as_deref()
+                .and_then(|u| u.strip_prefix("https://"))
+                .is_some_and(|host| !host.trim_end_matches('/').is_empty());
+            if !public_https {
+                return Err(ConfigError::Invalid {
+                    key: "http.public_url",
+                    message: "production needs the server's public https:// address \
+                              (INCLUSIO_PUBLIC_URL, e.g. https://inclusio.example.org): every \
+                              link in pages, API answers and emails is built from it, never \
+                              from request headers"
+                        .into(),
+                });
+            }
         }
         Ok(())
+    }
+}
+
+/// The smallest production secret, in bytes (as written, surrounding whitespace aside).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Why a production secret is too weak, if it is: shorter than [`MIN_SECRET_BYTES`]; written
+/// in hexadecimal (only `0-9a-fA-F`) with fewer than 64 digits, which is less than 32 bytes
+/// of material; or made of fewer than 8 distinct characters (`aaaa…`, `0000…`, `abab…`).
+pub fn weak_secret(secret: &str) -> Option<String> {
+    let s = secret.trim();
+    let distinct = s.chars().collect::<std::collections::BTreeSet<_>>().len();
+    if s.len() < MIN_SECRET_BYTES {
+        Some(format!("{} bytes, fewer than {MIN_SECRET_BYTES}", s.len()))
+    } else if s.bytes().all(|b| b.is_ascii_hexdigit()) && s.len() < 2 * MIN_SECRET_BYTES {
+        Some(format!(
+            "{} hex digits, fewer than {} (32 bytes)",
+            s.len(),
+            2 * MIN_SECRET_BYTES
+        ))
+    } else if distinct < 8 {
+        Some(format!("only {distinct} distinct characters"))
+    } else {
+        None
     }
 }
 
@@ -693,6 +772,68 @@ impl Settings {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// Production-strength keys (64 hex digits, 32 random bytes each).
+    const SESSION_KEY: &str = "3f9a1c7e5b2d8046e1f3a9c7b5d20e4f6a8c1e3b5d7f9021c4e6a8b0d2f4163a";
+    const ENCRYPTION_KEY: &str = "b7e21f4c9a06d3582e7f1b4a9c0d6e3f5a2b8c1d4e7f0a3b6c9d2e5f8a1b4c7d";
+
+    #[test]
+    fn production_refuses_weak_or_empty_secrets() {
+        let base = [
+            ("INCLUSIO_ENV", "production"),
+            ("INCLUSIO_SMTP_HOST", "smtp.example.org"),
+            ("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org"),
+        ];
+        for (variable, good) in [
+            ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+            ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
+        ] {
+            let other = if variable == "INCLUSIO_SESSION_KEY" {
+                ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY)
+            } else {
+                ("INCLUSIO_SESSION_KEY", SESSION_KEY)
+            };
+            for weak in [
+                "short",
+                "0123456789abcdef0123456789abcdef", // 32 hex digits: 16 bytes
+                "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", // one character
+                "abababababababababababababababababababab",
+                "   a-secret-of-31-bytes-padded   ",
+            ] {
+                let mut vars = base.to_vec();
+                vars.push(other);
+                vars.push((variable, weak));
+                let err = Settings::load(None, &env(&vars)).unwrap_err();
+                assert!(err.to_string().contains(variable), "{weak}: {err}");
+                assert!(err.to_string().contains("too weak"), "{err}");
+                assert!(
+                    !err.to_string().contains(weak.trim()),
+                    "the secret is not printed"
+                );
+            }
+            // Empty is unset: the development default, refused.
+            for empty in ["", "  "] {
+                let mut vars = base.to_vec();
+                vars.push(other);
+                vars.push((variable, empty));
+                let err = Settings::load(None, &env(&vars)).unwrap_err();
+                assert!(matches!(err, ConfigError::DefaultSecret(_)), "{err}");
+            }
+            let mut vars = base.to_vec();
+            vars.push(other);
+            vars.push((variable, good));
+            assert!(Settings::load(None, &env(&vars)).is_ok());
+            // 32 bytes of another alphabet (base64 of 24+ bytes) are enough.
+            let mut vars = base.to_vec();
+            vars.push(other);
+            vars.push((variable, "q8Zk3VxN0pLr7TfYw2Hc9JmB5sDg1AeU"));
+            assert!(Settings::load(None, &env(&vars)).is_ok());
+        }
+        // Development takes any key, an empty variable leaves the default.
+        let s = Settings::load(None, &env(&[("INCLUSIO_SESSION_KEY", "")])).unwrap();
+        assert_eq!(s.secrets.session_key.expose(), DEV_SESSION_KEY);
+        assert!(Settings::load(None, &env(&[("INCLUSIO_SESSION_KEY", "k")])).is_ok());
+    }
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -810,12 +951,49 @@ mod tests {
             None,
             &env(&[
                 ("INCLUSIO_ENV", "production"),
-                ("INCLUSIO_SESSION_KEY", "k".repeat(64).as_str()),
-                ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).as_str()),
+                ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+                ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
                 ("INCLUSIO_SMTP_HOST", "smtp.example.org"),
+                ("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org"),
             ]),
         );
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn production_requires_an_https_public_url() {
+        let base = [
+            ("INCLUSIO_ENV", "production"),
+            ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+            ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
+            ("INCLUSIO_SMTP_HOST", "smtp.example.org"),
+        ];
+        for url in [
+            None,
+            Some(""),
+            Some("http://inclusio.example.org"),
+            Some("https://"),
+        ] {
+            let mut vars = base.to_vec();
+            if let Some(url) = url {
+                vars.push(("INCLUSIO_PUBLIC_URL", url));
+            }
+            let err = Settings::load(None, &env(&vars)).unwrap_err();
+            assert!(
+                err.to_string().contains("http.public_url"),
+                "{url:?}: {err}"
+            );
+            assert!(err.to_string().contains("INCLUSIO_PUBLIC_URL"), "{err}");
+        }
+        let mut vars = base.to_vec();
+        vars.push(("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org/"));
+        let s = Settings::load(None, &env(&vars)).unwrap();
+        assert_eq!(s.http.base_url(), "https://inclusio.example.org");
+        // Development falls back to the listener's address, never to a request's.
+        let s = Settings::load(None, &env(&[("INCLUSIO_HTTP_PORT", "9001")])).unwrap();
+        assert_eq!(s.http.base_url(), "http://127.0.0.1:9001");
+        let s = Settings::load(None, &env(&[("INCLUSIO_HTTP_HOST", "::1")])).unwrap();
+        assert_eq!(s.http.base_url(), "http://[::1]:8080");
     }
 
     #[test]
@@ -857,13 +1035,14 @@ mod tests {
     fn email_settings_are_checked() {
         let production = [
             ("INCLUSIO_ENV", "production"),
-            ("INCLUSIO_SESSION_KEY", "k"),
-            ("INCLUSIO_ENCRYPTION_KEY", "e"),
+            ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+            ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
         ];
         let err = Settings::load(None, &env(&production)).unwrap_err();
         assert!(err.to_string().contains("email.transport"), "{err}");
         let mut explicit = production.to_vec();
         explicit.push(("INCLUSIO_EMAIL_TRANSPORT", "file"));
+        explicit.push(("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org"));
         assert!(Settings::load(None, &env(&explicit)).is_ok());
         for (text, key) in [
             ("[email]\ntransport = \"smtp\"\n", "smtp.host"),
@@ -919,9 +1098,10 @@ mod tests {
         }
         let prod = [
             ("INCLUSIO_ENV", "production"),
-            ("INCLUSIO_SESSION_KEY", "k".repeat(64).leak() as &str),
-            ("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32).leak() as &str),
+            ("INCLUSIO_SESSION_KEY", SESSION_KEY),
+            ("INCLUSIO_ENCRYPTION_KEY", ENCRYPTION_KEY),
             ("INCLUSIO_SMTP_HOST", "127.0.0.1"),
+            ("INCLUSIO_PUBLIC_URL", "https://inclusio.example"),
         ];
         let err = Settings::load(Some(&ok.0), &env(&prod)).unwrap_err();
         assert!(err.to_string().contains("public_url"), "{err}");

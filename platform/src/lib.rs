@@ -18,6 +18,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod csv;
 pub mod db;
 pub mod email;
 pub mod entities;

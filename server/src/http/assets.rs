@@ -108,13 +108,24 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-/// A local path to come back to after a redirect: only paths on this site (`/…`, not
-/// `//host` or `/\host`), `/` otherwise.
+/// Whether `next` is a path on this site that a redirect may go back to: it starts with a
+/// single `/` (not `//host` nor `/\host`, which browsers read as another host), and holds
+/// no backslash, no control character and no whitespace (browsers drop a tab or a newline
+/// from a URL, so `/\t/host` is `//host`; a newline would also break the `Location` header).
+/// A path cannot carry a scheme, so `https://host` and `javascript:` are refused too.
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+}
+
+/// The one validator of a `next` to come back to after a redirect (`/lang/{code}`,
+/// `/login`): a local path as [`is_local_path`] says, `/` otherwise.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if is_local_path(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -130,6 +141,18 @@ mod tests {
             (Some("//evil.example"), "/"),
             (Some("/\\evil.example"), "/"),
             (Some("https://evil.example"), "/"),
+            (Some("/\t/evil.example"), "/"),
+            (Some("/\n/evil.example"), "/"),
+            (Some("/ok\r\nSet-Cookie: x=1"), "/"),
+            (Some("/ /evil.example"), "/"),
+            (Some("/\u{a0}/evil.example"), "/"),
+            (Some("/a\\b"), "/"),
+            (Some("javascript:alert(1)"), "/"),
+            (Some(""), "/"),
+            (
+                Some("/sponsor/trials/new?x=1#y"),
+                "/sponsor/trials/new?x=1#y",
+            ),
             (None, "/"),
         ];
         for (input, want) in cases {

@@ -56,6 +56,11 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        // The settings the handlers and jobs see: with the port actually bound (port 0 takes
+        // any), so that links built without `http.public_url` (development) point here.
+        let mut bound = settings.clone();
+        bound.http.port = port;
+        let settings = &bound;
         let outbox = Outbox::from_settings(settings);
         let transport = Transport::from_settings(settings)?;
         let mailbox = transport.mailbox();

@@ -16,16 +16,11 @@ pub mod suppressions;
 use platform::config::Settings;
 use platform::error::Detail;
 
-/// The server's public base URL, without a trailing slash: `http.public_url` when set, the
-/// request's own scheme and host otherwise.
-pub fn base_url(settings: &Settings, req: &actix_web::HttpRequest) -> String {
-    match &settings.http.public_url {
-        Some(url) => url.trim_end_matches('/').to_string(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    }
+/// The server's public base URL, without a trailing slash: `http.public_url` (required in
+/// production), else the listener's address ([`platform::config::HttpSettings::base_url`]).
+/// Never the request's `Host` or `X-Forwarded-Host`: a forged header cannot move a link.
+pub fn base_url(settings: &Settings) -> String {
+    settings.http.base_url()
 }
 
 /// Whether `s` is a pseudonym: 64 lowercase hexadecimal characters (an HMAC-SHA-256).

@@ -359,6 +359,140 @@ both!(consent_to_enrolment_end_to_end, |app: TestApp| async move {
     assert!(!platform::audit::verify(&app.db).await.unwrap().is_intact());
 });
 
+/// A request carrying forged `Host`, `X-Forwarded-Host` and `Forwarded` headers.
+fn forged(app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
+    app.request(method, path)
+        .header("Host", "evil.example")
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .header("Forwarded", "host=evil.example;proto=https")
+}
+
+both!(
+    forged_host_headers_never_reach_links_or_emails,
+    |app: TestApp| async move {
+        let fx = fixture(&app).await;
+        let evil = |what: &str, text: &str| {
+            assert!(!text.contains("evil.example"), "{what}: {text}");
+        };
+        // The consent link of an accepted alert (events API).
+        let r = forged(&app, Method::POST, "/api/v1/events")
+            .bearer_auth(&fx.key)
+            .json(&json!({"events": [{
+                "id": uuid::Uuid::now_v7(), "alert_id": uuid::Uuid::now_v7(),
+                "trial": fx.trial, "trial_version": 1, "patient": flow::pseudonym(11),
+                "verdict": "eligible", "response": "accepted",
+                "at": "2026-11-24T09:30:00Z"}]}))
+            .send()
+            .await
+            .unwrap();
+        let v = ok(r).await;
+        let link = v["results"][0]["consent_url"].as_str().unwrap().to_string();
+        evil("consent_url", &link);
+        assert!(
+            link.starts_with(&format!("{}/consent/", app.address)),
+            "{link}"
+        );
+        // The pop-up link of a match, and the consent link of an answer from the pop-up.
+        let v = ok(forged(&app, Method::POST, "/api/v1/match")
+            .bearer_auth(&fx.key)
+            .json(&json!({"patient": e2e::example_patient("dupont-jean"),
+                "pseudonym": flow::pseudonym(12), "date": "2026-11-23"}))
+            .send()
+            .await
+            .unwrap())
+        .await;
+        evil("match", &v.to_string());
+        let popup = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
+        assert!(
+            popup.starts_with(&format!("{}/popup/", app.address)),
+            "{popup}"
+        );
+        let page = forged(&app, Method::GET, &popup[app.address.len()..])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        evil("pop-up page", &page);
+        let v = ok(forged(
+            &app,
+            Method::POST,
+            &format!("{}/answer", &popup[app.address.len()..]),
+        )
+        .json(&json!({"id": uuid::Uuid::now_v7(), "response": "accepted",
+                    "at": "2026-11-24T09:31:00Z"}))
+        .send()
+        .await
+        .unwrap())
+        .await;
+        evil("pop-up answer", &v.to_string());
+        // The consent itself: the coordinator's email and the patient's receipt link.
+        let path = &link[link.find("/consent/").unwrap()..];
+        let html = forged(&app, Method::GET, path)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        evil("consent page", &html);
+        let r = forged(&app, Method::POST, path)
+            .form(&form(
+                &document_id(&html),
+                &fx.site_a,
+                Some("forged@example.org"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let receipt = r.headers()["location"].to_str().unwrap().to_string();
+        // The patient withdraws: the coordinators' email.
+        let r = forged(&app, Method::POST, &format!("{receipt}/withdraw"))
+            .form(&[("confirm", "yes")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let id = referrals(&app, &fx.coordinator_a).await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = forged(&app, Method::GET, &format!("/api/v1/referrals/{id}/fhir"))
+            .header(reqwest::header::COOKIE, &fx.coordinator_a)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        evil("FHIR export", &r.text().await.unwrap());
+        let mailbox = app.mailbox.clone().unwrap();
+        let all = eventually("the copy, the referral and the withdrawal", WAIT, || {
+            let m = mailbox.clone();
+            async move {
+                let all = m.all();
+                let copy = all.iter().any(|d| d.to == ["forged@example.org"]);
+                let coordinator = all
+                    .iter()
+                    .filter(|d| d.to.iter().any(|t| t.starts_with("coordinator-")))
+                    .count();
+                Some(all).filter(|_| copy && coordinator >= 2)
+            }
+        })
+        .await;
+        let address = app.address.replace("http://", "");
+        for d in &all {
+            // Quoted-printable may fold a line: read the message unfolded.
+            let raw = d.raw.replace("=\r\n", "");
+            evil("email", &raw);
+            if d.to == ["forged@example.org"] {
+                assert!(raw.contains(&address), "the receipt link is ours: {raw}");
+            }
+        }
+    }
+);
+
 both!(
     withdrawal_by_the_patient_stops_the_referral,
     |app: TestApp| async move {

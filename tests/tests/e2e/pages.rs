@@ -65,6 +65,28 @@ both!(
     }
 );
 
+both!(
+    the_language_switch_refuses_control_characters_in_next,
+    |app: TestApp| async move {
+        // Browsers drop a tab or a newline from a URL: `/\t/evil.example` is
+        // `//evil.example`, another host. A newline must not reach the header either.
+        for next in [
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "/%0D%0ASet-Cookie:%20x=1",
+            "/%20/evil.example",
+            "/%C2%A0/evil.example",
+            "/a%5Cb",
+        ] {
+            let r = app.get(&format!("/lang/en?next={next}")).await;
+            assert_eq!(r.status(), 303, "next={next}");
+            assert_eq!(r.headers()[header::LOCATION], "/", "next={next}");
+        }
+        let r = app.get("/lang/en?next=/sponsor%3Fx%3D1").await;
+        assert_eq!(r.headers()[header::LOCATION], "/sponsor?x=1");
+    }
+);
+
 #[tokio::test]
 async fn static_assets_are_compiled_in_with_etags() {
     let app = e2e::spawn_app(Backend::Sqlite).await;

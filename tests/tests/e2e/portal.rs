@@ -193,6 +193,41 @@ both!(
 );
 
 both!(
+    login_next_refuses_control_characters,
+    |app: TestApp| async move {
+        let (email, _) = sponsor_user(&app).await;
+        // The form keeps only a local `next`.
+        let form = get(&app, "/login?next=/%09/evil.example", "").await;
+        assert_eq!(form.status, 200);
+        assert_eq!(input_value(&form.body, "next"), "/");
+        let token = input_value(&form.body, "login_token");
+        let c = format!("inclusio_login_csrf={token}");
+        for next in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/ /evil.example",
+            "/\\evil.example",
+        ] {
+            let r = post(
+                &app,
+                "/login",
+                &c,
+                &[
+                    ("email", &email),
+                    ("password", PASSWORD),
+                    ("login_token", &token),
+                    ("next", next),
+                ],
+            )
+            .await;
+            assert_eq!(r.status, 303, "next={next:?}");
+            assert_eq!(r.location, "/", "next={next:?}");
+        }
+    }
+);
+
+both!(
     login_errors_are_inline_and_throttled,
     |app: TestApp| async move {
         let (email, _) = sponsor_user(&app).await;

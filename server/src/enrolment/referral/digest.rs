@@ -35,10 +35,7 @@ pub fn due(now: DateTime<Utc>, s: &ReferralSettings) -> bool {
 
 /// The base of the links in the digest: `http.public_url`, else the listener's address.
 pub fn base_url(settings: &Settings) -> String {
-    match &settings.http.public_url {
-        Some(url) => url.trim_end_matches('/').to_string(),
-        None => format!("http://{}:{}", settings.http.host, settings.http.port),
-    }
+    settings.http.base_url()
 }
 
 /// One coordinator's digest at `now`.

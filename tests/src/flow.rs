@@ -376,3 +376,12 @@ pub async fn submit(app: &TestApp, path: &str, f: &[(String, String)]) -> reqwes
         .await
         .unwrap()
 }
+
+/// The token of an alert's `popup_url` (the last segment of the address).
+pub fn popup_token(alert: &Value) -> String {
+    alert["popup_url"]
+        .as_str()
+        .and_then(|u| u.rsplit('/').next())
+        .expect("a popup_url")
+        .to_string()
+}

@@ -19,9 +19,12 @@ pub struct Model {
     pub latitude: Option<f64>,
     /// The practice's longitude.
     pub longitude: Option<f64>,
-    /// Last change.
     /// Where referral outcomes are emailed to the practice, if anywhere.
     pub outcome_email: Option<String>,
+    /// At most this many different trials shown for one patient on one day.
+    pub alerts_per_patient_per_day: i32,
+    /// `modal` or `banner`.
+    pub display: String,
     /// Last change.
     pub updated_at: DateTimeUtc,
 }

@@ -74,6 +74,7 @@ fn example_patients_get_their_expected_alerts() {
     );
     let all = Rules {
         max_alerts: 100,
+        alerts_per_patient_per_day: 100,
         ..Rules::default()
     };
     let patients = examples("patients");
@@ -139,6 +140,7 @@ fn evidence_names_the_values() {
     let patient = Patient::from_json(&json).unwrap();
     let rules = Rules {
         max_alerts: 10,
+        alerts_per_patient_per_day: 10,
         ..Rules::default()
     };
     let date = "2026-11-23".parse().unwrap();

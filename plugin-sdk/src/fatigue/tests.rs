@@ -41,8 +41,11 @@ const PARIS: Location = Location {
 struct Case {
     name: &'static str,
     rules: Rules,
-    /// (trial, response, snooze) events recorded before, in order.
+    /// (trial, response, snooze) events recorded on an earlier day, in order.
     history: Vec<(u128, ResponseKind, Option<&'static str>)>,
+    /// (trial, response, snooze) events recorded on `today` (earlier consultations or
+    /// openings of the record the same day), after `history`.
+    history_today: Vec<(u128, ResponseKind, Option<&'static str>)>,
     /// Suppressions merged from the server.
     merged: Vec<Suppression>,
     /// (trial, verdict, sites).
@@ -57,6 +60,7 @@ fn base() -> Case {
         name: "",
         rules: Rules::default(),
         history: vec![],
+        history_today: vec![],
         merged: vec![],
         candidates: vec![],
         today: "2026-11-23",
@@ -134,6 +138,7 @@ fn cases() -> Vec<Case> {
                 declined: true,
                 snoozed_until: None,
                 shown_unanswered: 0,
+                last_shown: None,
             }],
             candidates: vec![(1, E, vec![])],
             shown: vec![1],
@@ -233,6 +238,7 @@ fn cases() -> Vec<Case> {
                 declined: true,
                 snoozed_until: None,
                 shown_unanswered: 0,
+                last_shown: None,
             }],
             candidates: vec![(1, E, vec![])],
             decisions: vec![(1, Decision::Declined)],
@@ -248,6 +254,7 @@ fn cases() -> Vec<Case> {
                     declined: false,
                     snoozed_until: Some(d("2026-11-20")),
                     shown_unanswered: 0,
+                    last_shown: None,
                 },
                 Suppression {
                     patient: P.into(),
@@ -255,10 +262,147 @@ fn cases() -> Vec<Case> {
                     declined: false,
                     snoozed_until: None,
                     shown_unanswered: 3,
+                    last_shown: None,
                 },
             ],
             candidates: vec![(1, E, vec![]), (2, E, vec![])],
             decisions: vec![(1, Decision::Snoozed), (2, Decision::Unanswered)],
+            ..base()
+        },
+        Case {
+            name: "one trial a day: after an answer, a reopening the same day shows no other",
+            history_today: vec![(1, Shown, None), (1, Declined, None)],
+            candidates: vec![(1, E, vec![]), (2, E, vec![])],
+            decisions: vec![(1, Decision::Declined), (2, Decision::DailyLimit)],
+            ..base()
+        },
+        Case {
+            name: "one trial a day: the next trial waits for a later consultation",
+            history: vec![(1, Shown, None), (1, Declined, None)],
+            candidates: vec![(1, E, vec![]), (2, E, vec![])],
+            shown: vec![2],
+            ..base()
+        },
+        Case {
+            name: "one trial a day: after a pop-up closed without an answer, a reopening shows the same trial only",
+            history_today: vec![(1, Shown, None)],
+            candidates: vec![(1, E, vec![]), (2, E, vec![])],
+            shown: vec![1],
+            decisions: vec![(2, Decision::OverLimit)],
+            ..base()
+        },
+        Case {
+            name: "closed without an answer: shown again at the next consultation, unanswered",
+            history: vec![(1, Shown, None)],
+            candidates: vec![(1, E, vec![])],
+            shown: vec![1],
+            ..base()
+        },
+        Case {
+            name: "closed without an answer max_unanswered_shows times: no more",
+            history: vec![(1, Shown, None), (1, Shown, None), (1, Shown, None)],
+            candidates: vec![(1, E, vec![])],
+            decisions: vec![(1, Decision::Unanswered)],
+            ..base()
+        },
+        Case {
+            name: "two trials a day: after an answer, the second opening shows the second trial",
+            rules: Rules {
+                alerts_per_patient_per_day: 2,
+                ..Rules::default()
+            },
+            history_today: vec![(1, Shown, None), (1, Declined, None)],
+            candidates: vec![(1, E, vec![]), (2, E, vec![]), (3, E, vec![])],
+            shown: vec![2],
+            decisions: vec![(1, Decision::Declined), (3, Decision::OverLimit)],
+            ..base()
+        },
+        Case {
+            name: "two trials a day: once both were shown, a third waits for another day",
+            rules: Rules {
+                alerts_per_patient_per_day: 2,
+                ..Rules::default()
+            },
+            history_today: vec![
+                (1, Shown, None),
+                (1, Declined, None),
+                (2, Shown, None),
+                (2, NotNow, Some("2026-12-23")),
+            ],
+            candidates: vec![(1, E, vec![]), (2, E, vec![]), (3, E, vec![])],
+            decisions: vec![
+                (1, Decision::Declined),
+                (2, Decision::Snoozed),
+                (3, Decision::DailyLimit),
+            ],
+            ..base()
+        },
+        Case {
+            name: "max_alerts 2: the day's first consultation shows two, a reopening no third",
+            rules: Rules {
+                max_alerts: 2,
+                ..Rules::default()
+            },
+            history_today: vec![
+                (1, Shown, None),
+                (1, Accepted, None),
+                (2, Shown, None),
+                (2, Declined, None),
+            ],
+            candidates: vec![(1, E, vec![]), (2, E, vec![]), (3, E, vec![])],
+            shown: vec![1],
+            decisions: vec![(2, Decision::Declined), (3, Decision::DailyLimit)],
+            ..base()
+        },
+        Case {
+            name: "what is left of the day caps max_alerts",
+            rules: Rules {
+                max_alerts: 2,
+                alerts_per_patient_per_day: 3,
+                ..Rules::default()
+            },
+            history_today: vec![
+                (1, Shown, None),
+                (1, Declined, None),
+                (2, Shown, None),
+                (2, Declined, None),
+            ],
+            candidates: vec![
+                (1, E, vec![]),
+                (2, E, vec![]),
+                (3, E, vec![]),
+                (4, E, vec![]),
+            ],
+            shown: vec![3],
+            decisions: vec![(4, Decision::DailyLimit)],
+            ..base()
+        },
+        Case {
+            name: "another patient's showings today do not count",
+            merged: vec![Suppression {
+                patient: "bbbb".into(),
+                trial: id(1),
+                declined: false,
+                snoozed_until: None,
+                shown_unanswered: 1,
+                last_shown: Some(d("2026-11-23")),
+            }],
+            candidates: vec![(1, E, vec![])],
+            shown: vec![1],
+            ..base()
+        },
+        Case {
+            name: "a showing and answer today on another workstation hold",
+            merged: vec![Suppression {
+                patient: P.into(),
+                trial: id(1),
+                declined: true,
+                snoozed_until: None,
+                shown_unanswered: 0,
+                last_shown: Some(d("2026-11-23")),
+            }],
+            candidates: vec![(1, E, vec![]), (2, E, vec![])],
+            decisions: vec![(1, Decision::Declined), (2, Decision::DailyLimit)],
             ..base()
         },
     ]
@@ -268,8 +412,13 @@ fn cases() -> Vec<Case> {
 fn every_rule() {
     for case in cases() {
         let mut history = History::default();
+        let today = d(case.today);
+        let before = today.pred_opt().unwrap();
         for (t, r, snooze) in &case.history {
-            history.record(P, id(*t), *r, snooze.map(d));
+            history.record(P, id(*t), *r, snooze.map(d), before);
+        }
+        for (t, r, snooze) in &case.history_today {
+            history.record(P, id(*t), *r, snooze.map(d), today);
         }
         for s in &case.merged {
             history.merge(s);
@@ -285,7 +434,6 @@ fn every_rule() {
                 sites,
             })
             .collect();
-        let today = d(case.today);
         let shown: Vec<u128> = select(&case.rules, &history, P, today, candidates.clone())
             .iter()
             .map(|c| c.trial.as_u128())
@@ -324,10 +472,13 @@ fn rules_from_settings() {
         latitude: Some(1.0),
         longitude: Some(2.0),
         outcome_email: None,
+        alerts_per_patient_per_day: 3,
+        display: crate::wire::AlertDisplay::Banner,
     };
     let r = Rules::from(&s);
     assert_eq!(r.max_alerts, 2);
     assert_eq!(r.max_unanswered_shows, 5);
+    assert_eq!(r.alerts_per_patient_per_day, 3);
     assert_eq!(r.max_distance_km, Some(30.0));
     assert_eq!(
         r.practice_location,
@@ -336,4 +487,53 @@ fn rules_from_settings() {
             longitude: 2.0
         })
     );
+}
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn response() -> impl Strategy<Value = ResponseKind> {
+        prop_oneof![
+            Just(Shown),
+            Just(Shown),
+            Just(Accepted),
+            Just(NotNow),
+            Just(Declined),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the day's earlier openings and answers, a consultation never takes the
+        /// patient's trials of the day past `alerts_per_patient_per_day` (or `max_alerts`),
+        /// and shows at most `max_alerts`.
+        #[test]
+        fn a_day_never_exceeds_its_limit(
+            per_day in 1usize..4,
+            max_alerts in 1usize..4,
+            openings in proptest::collection::vec(proptest::collection::vec((0u128..5, response()), 0..3), 1..6),
+        ) {
+            let rules = Rules { max_alerts, alerts_per_patient_per_day: per_day, ..Rules::default() };
+            let today = d("2026-11-23");
+            let mut history = History::default();
+            let mut seen = std::collections::BTreeSet::new();
+            for answers in openings {
+                let candidates: Vec<Candidate> = (0u128..5)
+                    .map(|t| Candidate { position: t as usize, trial: id(t), verdict: E, sites: &[] })
+                    .collect();
+                let shown = select(&rules, &history, P, today, candidates);
+                prop_assert!(shown.len() <= max_alerts);
+                for c in &shown {
+                    seen.insert(c.trial);
+                    history.record(P, c.trial, Shown, None, today);
+                }
+                prop_assert!(seen.len() <= per_day.max(max_alerts), "{} trials on one day", seen.len());
+                for (t, r) in answers {
+                    if seen.contains(&id(t)) && r != Shown {
+                        history.record(P, id(t), r, Some(d("2026-12-23")), today);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::alert::Text;
+use crate::fatigue::SNOOZE_DAYS;
 use uuid::Uuid;
 
 fn text(en: &str, fr: &str) -> Text {
@@ -65,7 +66,7 @@ fn snapshots() {
 
 #[test]
 fn structure_in_both_languages() {
-    for (locale, accept, reasons) in [
+    for (locale, accept, reasons, effects) in [
         (
             Locale::En,
             "Propose now",
@@ -74,6 +75,11 @@ fn structure_in_both_languages() {
                 "Patient not interested",
                 "No time",
                 "Other",
+            ],
+            [
+                "Later — 30 days",
+                "opens the consent form",
+                "not proposed again to this patient",
             ],
         ),
         (
@@ -84,6 +90,11 @@ fn structure_in_both_languages() {
                 "Patient pas intéressé",
                 "Pas le temps",
                 "Autre",
+            ],
+            [
+                "Plus tard — 30 jours",
+                "ouvre le consentement",
+                "ne plus le proposer à ce patient",
             ],
         ),
     ] {
@@ -107,6 +118,12 @@ fn structure_in_both_languages() {
             assert!(html.contains(label), "{label}");
         }
         assert!(html.contains(accept));
+        // Every answer says what it does; no reason is chosen for the GP.
+        for effect in effects {
+            assert!(html.contains(effect), "{effect}");
+        }
+        assert!(html.contains(&format!(r#"data-snooze-days="{SNOOZE_DAYS}""#)));
+        assert!(!html.contains("checked"));
         assert!(html.contains(a.reasons[1].get(locale)));
         assert!(html.contains(a.to_confirm[0].get(locale)));
         // Self-contained: no script, nothing fetched.

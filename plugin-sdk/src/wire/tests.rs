@@ -121,6 +121,8 @@ fn settings_fields_are_listed() {
         latitude: Some(1.0),
         longitude: Some(1.0),
         outcome_email: Some("a@b".into()),
+        alerts_per_patient_per_day: 2,
+        display: AlertDisplay::Banner,
         ..PracticeSettings::default()
     };
     let v = serde_json::to_value(all).unwrap();
@@ -128,4 +130,24 @@ fn settings_fields_are_listed() {
     let mut listed = PracticeSettings::FIELDS.to_vec();
     listed.sort_unstable();
     assert_eq!(keys, listed);
+}
+
+#[test]
+fn settings_without_the_display_fields_read_as_the_defaults() {
+    // An older server's reply, or an administrator's body from before these settings.
+    let old: PracticeSettings =
+        serde_json::from_value(json!({"max_alerts": 1, "max_unanswered_shows": 3})).unwrap();
+    assert_eq!(old.alerts_per_patient_per_day, 1);
+    assert_eq!(old.display, AlertDisplay::Modal);
+    let set: PracticeSettings = round_trip(
+        json!({"max_alerts": 1, "max_unanswered_shows": 3, "alerts_per_patient_per_day": 2, "display": "banner"}),
+    );
+    assert_eq!(set.alerts_per_patient_per_day, 2);
+    assert_eq!(set.display, AlertDisplay::Banner);
+    // A suppression without `last_shown` (an older server) reads as never shown today.
+    let s: Suppression = serde_json::from_value(
+        json!({"patient": "p", "trial": Uuid::nil(), "declined": false, "shown_unanswered": 1}),
+    )
+    .unwrap();
+    assert_eq!(s.last_shown, None);
 }

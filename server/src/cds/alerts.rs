@@ -96,6 +96,7 @@ pub async fn anonymous_cards(
         max_unanswered_shows: u32::MAX,
         max_distance_km: None,
         practice_location: None,
+        alerts_per_patient_per_day: cards::MAX_CARDS,
     };
     let alerts = matcher.alerts(&rules, &History::default(), "", record, today, Uuid::now_v7);
     Ok(Cards {

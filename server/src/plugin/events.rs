@@ -18,6 +18,24 @@ use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// The answer (accepted, declined or not now; the first, in time order) recorded for
+/// `practice`'s alert `alert_id`, if any.
+pub async fn answer_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    practice: Uuid,
+    alert_id: Uuid,
+) -> Result<Option<plugin_event::Model>, ApiError> {
+    use sea_orm::QueryOrder;
+    Ok(plugin_event::Entity::find()
+        .filter(plugin_event::Column::OrganisationId.eq(practice))
+        .filter(plugin_event::Column::AlertId.eq(alert_id))
+        .filter(plugin_event::Column::Response.ne("shown"))
+        .order_by_asc(plugin_event::Column::At)
+        .order_by_asc(plugin_event::Column::Id)
+        .one(db)
+        .await?)
+}
+
 /// The most events one request may carry.
 pub const MAX_BATCH: usize = 500;
 

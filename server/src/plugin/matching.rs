@@ -10,6 +10,7 @@ use super::popup_token::PopupSealer;
 use super::{is_pseudonym, pseudonym_detail, settings, suppressions};
 use chrono::NaiveDate;
 use platform::error::{ApiError, Detail};
+use plugin_sdk::wire::AlertDisplay;
 use plugin_sdk::{Alert, History, Locale, Rules};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -60,6 +61,8 @@ pub struct MatchAlert {
 pub struct MatchResponse {
     /// At most the practice's `max_alerts`, best first; empty: show nothing.
     pub alerts: Vec<MatchAlert>,
+    /// How the practice wants alerts shown (its `display` setting): `modal` or `banner`.
+    pub display: AlertDisplay,
 }
 
 /// A checked request: the record, the pseudonym, the date and the language.
@@ -143,7 +146,8 @@ pub async fn run(
     let today = now.date_naive();
     let c = check(req, today)?;
     let matcher = cache.get(db).await?;
-    let rules = Rules::from(&settings::get(db, practice).await?);
+    let practice_settings = settings::get(db, practice).await?;
+    let rules = Rules::from(&practice_settings);
     let pseudonym = c.pseudonym.unwrap_or_default();
     let history = if pseudonym.is_empty() {
         History::default()
@@ -169,5 +173,8 @@ pub async fn run(
             alert,
         });
     }
-    Ok(MatchResponse { alerts: out })
+    Ok(MatchResponse {
+        alerts: out,
+        display: practice_settings.display,
+    })
 }

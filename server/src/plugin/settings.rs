@@ -1,13 +1,15 @@
 //! A practice's alert-fatigue settings: at most `max_alerts` per consultation, a trial
 //! shown `max_unanswered_shows` times without an answer stops being shown, and optionally
-//! only trials with a site within `max_distance_km` of the practice. Set by administrators
+//! only trials with a site within `max_distance_km` of the practice; at most
+//! `alerts_per_patient_per_day` different trials for one patient on one day; the embed's
+//! `display` (`modal` or `banner`). Set by administrators
 //! (audited); read by the practice's plugins and applied by `POST /api/v1/match`.
 
 use chrono::{DateTime, Utc};
 use platform::audit::{self, Actor};
 use platform::entities::{organisation, plugin_settings};
 use platform::error::{ApiError, Detail};
-use plugin_sdk::wire::PracticeSettings;
+use plugin_sdk::wire::{AlertDisplay, PracticeSettings};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use uuid::Uuid;
 
@@ -23,6 +25,9 @@ fn of_row(m: plugin_settings::Model) -> PracticeSettings {
         latitude: m.latitude,
         longitude: m.longitude,
         outcome_email: m.outcome_email,
+        alerts_per_patient_per_day: u32::try_from(m.alerts_per_patient_per_day)
+            .unwrap_or(defaults.alerts_per_patient_per_day),
+        display: AlertDisplay::parse(&m.display).unwrap_or(defaults.display),
     }
 }
 
@@ -64,6 +69,13 @@ pub fn check(s: &PracticeSettings) -> Vec<Detail> {
             "$.max_unanswered_shows",
             "out_of_range",
             "between 1 and 100",
+        ));
+    }
+    if !(1..=10).contains(&s.alerts_per_patient_per_day) {
+        d.push(Detail::new(
+            "$.alerts_per_patient_per_day",
+            "out_of_range",
+            "between 1 and 10",
         ));
     }
     if let Some(km) = s.max_distance_km {
@@ -153,6 +165,8 @@ pub async fn set(
         latitude: Set(new.latitude),
         longitude: Set(new.longitude),
         outcome_email: Set(new.outcome_email.clone()),
+        alerts_per_patient_per_day: Set(i32::try_from(new.alerts_per_patient_per_day).unwrap_or(1)),
+        display: Set(new.display.as_str().into()),
         updated_at: Set(now),
     };
     if existing.is_some() {

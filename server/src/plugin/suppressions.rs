@@ -1,5 +1,6 @@
 //! What a practice's past answers suppress, per patient and trial: a decline forever, a
-//! `not_now` until its date, and repeated unanswered shows (counted since the last answer).
+//! `not_now` until its date, and repeated unanswered shows (counted since the last answer);
+//! and the last day each trial was shown (for `alerts_per_patient_per_day`).
 //! Derived from the events, so a decline on one workstation holds on every workstation.
 
 use chrono::NaiveDate;
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Folds events (in time order) into suppressions; pairs with nothing to suppress on
-/// `today` are left out.
+/// `today` are left out (a showing on `today` or later suppresses other trials that day).
 pub fn fold(events: &[plugin_event::Model], today: NaiveDate) -> Vec<Suppression> {
     let mut by_pair: BTreeMap<(String, Uuid), Suppression> = BTreeMap::new();
     for e in events {
@@ -24,9 +25,13 @@ pub fn fold(events: &[plugin_event::Model], today: NaiveDate) -> Vec<Suppression
                 declined: false,
                 snoozed_until: None,
                 shown_unanswered: 0,
+                last_shown: None,
             });
         match e.response.as_str() {
-            "shown" => s.shown_unanswered += 1,
+            "shown" => {
+                s.shown_unanswered += 1;
+                s.last_shown = s.last_shown.max(Some(e.at.date_naive()));
+            }
             "declined" => {
                 s.declined = true;
                 s.shown_unanswered = 0;
@@ -47,7 +52,16 @@ pub fn fold(events: &[plugin_event::Model], today: NaiveDate) -> Vec<Suppression
             s.snoozed_until = s.snoozed_until.filter(|d| *d > today);
             s
         })
-        .filter(|s| s.declined || s.snoozed_until.is_some() || s.shown_unanswered > 0)
+        .map(|mut s| {
+            s.last_shown = s.last_shown.filter(|d| *d >= today);
+            s
+        })
+        .filter(|s| {
+            s.declined
+                || s.snoozed_until.is_some()
+                || s.shown_unanswered > 0
+                || s.last_shown.is_some()
+        })
         .collect()
 }
 

@@ -483,3 +483,190 @@ mod the_application_clock_decides_tokens_and_snoozes {
 async fn suppressions(app: &TestApp, key: &str) -> Value {
     ok(app.get_suppressions(key).await).await
 }
+
+both!(
+    an_answered_popup_refuses_a_second_answer,
+    |app: TestApp| async move {
+        let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
+        for (n, lang, said, reason) in [
+            (5, "en", "already been answered", "no time"),
+            (6, "fr", "déjà reçu une réponse", "pas le temps"),
+        ] {
+            let v = ok(app
+                .post_match(
+                    &f.key,
+                    &json!({"patient": e2e::example_patient("dupont-jean"),
+                "pseudonym": pseudonym(n), "date": "2026-11-23", "lang": lang}),
+                )
+                .await)
+            .await;
+            let token = flow::popup_token(&v["alerts"][0]);
+            let page = app.get_popup(&token).await.text().await.unwrap();
+            assert!(!page.contains("data-inclusio-answered"), "not answered yet");
+            let decline = json!({"id": Uuid::now_v7(), "response": "declined", "reason": "no_time",
+                "at": "2026-11-23T10:00:00Z"});
+            let r = ok(app.post_popup_answer(&token, &decline).await).await;
+            assert_eq!(r["status"], "recorded");
+            // The same answer again (a retry) stays idempotent.
+            let r = ok(app.post_popup_answer(&token, &decline).await).await;
+            assert_eq!(r["status"], "duplicate");
+            // Another answer after it: refused, in the pop-up's language, with a stable code.
+            for second in [
+                json!({"id": Uuid::now_v7(), "response": "accepted", "at": "2026-11-23T10:01:00Z"}),
+                json!({"id": Uuid::now_v7(), "response": "not_now", "snooze_until": "2026-12-23",
+                    "at": "2026-11-23T10:01:00Z"}),
+            ] {
+                let r = app.post_popup_answer(&token, &second).await;
+                assert_eq!(r.status(), 409, "{second}");
+                let v: Value = r.json().await.unwrap();
+                assert_eq!(v["error"]["code"], "already_answered", "{v}");
+                let message = v["error"]["message"].as_str().unwrap();
+                assert!(
+                    message.contains(said) && message.contains(reason),
+                    "{message}"
+                );
+            }
+            // One answer recorded, no consent link.
+            let answers = flow::number(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM plugin_events WHERE patient = '{}' AND response <> 'shown'",
+                    pseudonym(n)
+                ),
+            )
+            .await;
+            assert_eq!(answers, 1);
+            // The page shows the recorded answer, its buttons disabled.
+            let page = app.get_popup(&token).await.text().await.unwrap();
+            assert!(page.contains(r#"data-inclusio-answered="true""#), "{page}");
+            assert!(page.contains(r#"<fieldset class="inclusio-answered" disabled>"#));
+            assert!(page.contains(said) && page.contains(reason), "{page}");
+        }
+        assert_eq!(flow::count(&app, "consent_tokens").await, 0);
+    }
+);
+
+both!(
+    plugin_settings_round_trip_display_and_daily_limit,
+    |app: TestApp| async move {
+        let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
+        // Before any setting: the defaults, the new fields left out as before they existed.
+        let v = ok(app.get_plugin_settings(&f.key).await).await;
+        assert_eq!(v, json!({"max_alerts": 1, "max_unanswered_shows": 3}));
+        let body = json!({"max_alerts": 1, "max_unanswered_shows": 3,
+            "alerts_per_patient_per_day": 2, "display": "banner"});
+        assert_eq!(
+            ok(app.put_plugin_settings(&f.admin, &f.practice, &body).await).await,
+            body
+        );
+        assert_eq!(ok(app.get_plugin_settings(&f.key).await).await, body);
+        // The embed learns the display from the match.
+        let v = ok(app
+            .post_match(
+                &f.key,
+                &json!({"patient": e2e::example_patient("dupont-jean"),
+            "pseudonym": pseudonym(8), "date": "2026-11-23"}),
+            )
+            .await)
+        .await;
+        assert_eq!(v["display"], "banner");
+        // A body without them (an older administrator tool) sets the defaults.
+        let old = json!({"max_alerts": 2, "max_unanswered_shows": 3});
+        ok(app.put_plugin_settings(&f.admin, &f.practice, &old).await).await;
+        assert_eq!(ok(app.get_plugin_settings(&f.key).await).await, old);
+        let v = ok(app
+            .post_match(
+                &f.key,
+                &json!({"patient": e2e::example_patient("dupont-jean"),
+            "pseudonym": pseudonym(8), "date": "2026-11-23"}),
+            )
+            .await)
+        .await;
+        assert_eq!(v["display"], "modal");
+        // Out of range, unknown display: refused, naming the field.
+        let r = app
+            .put_plugin_settings(
+                &f.admin,
+                &f.practice,
+                &json!({"max_alerts": 1, "max_unanswered_shows": 3,
+                "alerts_per_patient_per_day": 0}),
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(
+            v["error"]["details"][0]["path"], "$.alerts_per_patient_per_day",
+            "{v}"
+        );
+        let r = app
+            .put_plugin_settings(
+                &f.admin,
+                &f.practice,
+                &json!({"max_alerts": 1, "max_unanswered_shows": 3,
+                "display": "popup"}),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let v: Value = r.json().await.unwrap();
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("$.display"),
+            "{v}"
+        );
+        assert_eq!(ok(app.get_plugin_settings(&f.key).await).await, old);
+    }
+);
+
+/// At most one trial per patient per day, whatever the number of openings: after an answer,
+/// the next opening the same day shows no other trial; the next one waits for a later day.
+async fn one_trial_per_patient_per_day(backend: Backend) {
+    use chrono::{Duration, TimeZone, Utc};
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    let app = e2e::spawn_at(backend, start).await;
+    let f = fixture(&app, &["diabetes-t2-hba1c", "hypertension-uncontrolled"]).await;
+    let p = pseudonym(9);
+    let body = json!({"patient": e2e::example_patient("dupont-jean"), "pseudonym": p});
+    let first = ok(app.post_match(&f.key, &body.clone()).await).await;
+    assert_eq!(first["alerts"].as_array().unwrap().len(), 1);
+    let token = flow::popup_token(&first["alerts"][0]);
+    let trial = first["alerts"][0]["trial"].clone();
+    for answer in [
+        json!({"id": Uuid::now_v7(), "response": "shown", "at": "2026-11-23T09:00:01Z"}),
+        json!({"id": Uuid::now_v7(), "response": "declined", "reason": "not_interested",
+            "at": "2026-11-23T09:00:30Z"}),
+    ] {
+        ok(app.post_popup_answer(&token, &answer).await).await;
+    }
+    // Reopened the same day, three times: nothing.
+    for _ in 0..3 {
+        let again = ok(app.post_match(&f.key, &body.clone()).await).await;
+        assert_eq!(again["alerts"], json!([]), "the same day");
+    }
+    // The suppressions tell the practice's other workstations.
+    let s = ok(app.get_suppressions(&f.key).await).await;
+    assert!(
+        s["suppressions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["trial"] == trial && s["last_shown"] == "2026-11-23"),
+        "{s}"
+    );
+    // The next day: the other trial.
+    app.clock.set(start + Duration::days(1));
+    let next = ok(app.post_match(&f.key, &body).await).await;
+    assert_eq!(next["alerts"].as_array().unwrap().len(), 1);
+    assert_ne!(next["alerts"][0]["trial"], trial);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_trial_per_patient_per_day_sqlite() {
+    one_trial_per_patient_per_day(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_trial_per_patient_per_day_postgres() {
+    one_trial_per_patient_per_day(Backend::Postgres).await;
+}

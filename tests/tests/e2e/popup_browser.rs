@@ -139,3 +139,222 @@ document.getElementById("open").addEventListener("click", function () {{
         "{events:?}"
     );
 }
+
+/// A practice key with these recruiting trials.
+async fn setup_with(app: &TestApp, names: &[&str]) -> String {
+    let admin = app.logged_in("admin").await;
+    let practice = app.seed_organisation("Cabinet Web", "practice").await;
+    let key = flow::api_key(app, &admin, practice).await;
+    let org = app.seed_organisation("Sponsor", "sponsor").await;
+    let sponsor = app.logged_in_at("sponsor", Some(org)).await;
+    for name in names {
+        flow::recruiting_example(app, &admin, &sponsor, name).await;
+    }
+    key
+}
+
+/// An EHR page on another origin: a note the GP types in and a button opening the record,
+/// which calls `Inclusio.match` (today's date) and sets `data-done` to the answer (`none`
+/// when closed without one) and `data-runs` to the number of openings finished.
+async fn ehr_page(app: &TestApp, key: &str, lang: &str) -> String {
+    let patient = e2e::example_patient("dupont-jean");
+    let options = json!({"server": app.address, "apiKey": key, "patient": patient,
+        "pseudonym": "cd".repeat(32), "lang": lang});
+    let html = format!(
+        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>EHR</title></head>
+<body data-runs="0"><h1>Patient record</h1><textarea id="note"></textarea><button id="open">Open the record</button>
+<script src="{}/static/inclusio.js"></script>
+<script>
+document.getElementById("open").addEventListener("click", function () {{
+  document.body.removeAttribute("data-done");
+  Inclusio.match({options}).then(function (r) {{
+    document.body.setAttribute("data-done", r.response || "none");
+    document.body.setAttribute("data-alert", r.alert ? "yes" : "no");
+    document.body.setAttribute("data-runs", String(Number(document.body.getAttribute("data-runs")) + 1));
+  }}, function (e) {{ document.body.setAttribute("data-done", "error: " + e.message); }});
+}});
+</script></body></html>"#,
+        app.address
+    );
+    serve_page(html).await
+}
+
+/// `js`'s value once it is not null (10 s at most).
+async fn wait_for(browser: &Browser, js: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let v = browser.client.execute(js, vec![]).await.unwrap();
+        if !v.is_null() || std::time::Instant::now() > deadline {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn press(browser: &Browser, key: &str) {
+    browser
+        .client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(key)
+        .await
+        .unwrap();
+}
+
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+
+async fn plugin_events(app: &TestApp) -> Vec<String> {
+    e2e::dump_database(app)
+        .await
+        .lines()
+        .filter(|l| l.starts_with("plugin_events:"))
+        .map(String::from)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_embed_enter_never_accepts_and_escape_records_nothing() {
+    let app = e2e::spawn_app_with(Backend::Sqlite, |s| {
+        s.http.cors_origins = vec!["*".into()];
+    })
+    .await;
+    let key = setup_with(&app, &["diabetes-t2-hba1c"]).await;
+    let page = ehr_page(&app, &key, "fr").await;
+    let browser = Browser::start().await;
+    browser.goto(&page).await;
+    // The GP is typing a note when the record's alert arrives.
+    browser.fill("#note", "Tension 13/8").await;
+    browser
+        .client
+        .execute("document.getElementById('open').click()", vec![])
+        .await
+        .unwrap();
+    browser.wait_for_text("Proposer maintenant").await;
+    // Every answer says what it does; no reason is chosen; focus is on the dialog itself.
+    let text = browser.text().await;
+    for effect in [
+        "ouvre le consentement",
+        "Plus tard — 30 jours",
+        "ne plus le proposer à ce patient",
+        "Fermer sans répondre",
+    ] {
+        assert!(text.contains(effect), "{effect}: {text}");
+    }
+    let state = browser
+        .client
+        .execute(
+            "return [document.activeElement.classList.contains('inclusio-popup'),
+                     document.querySelectorAll('.inclusio-popup input:checked').length]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        state,
+        json!([true, 0]),
+        "focus on the dialog, no reason ticked"
+    );
+    // Enter on the dialog, then on the accept button itself: nothing is answered.
+    press(&browser, ENTER).await;
+    browser
+        .client
+        .execute(
+            "document.querySelector('[data-inclusio-action=\"accept\"]').focus()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    press(&browser, ENTER).await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let still = browser
+        .client
+        .execute(
+            "return [document.querySelector('.inclusio-popup') !== null, document.body.getAttribute('data-done')]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(still, json!([true, null]), "Enter did not answer");
+    assert_eq!(
+        browser.client.windows().await.unwrap().len(),
+        1,
+        "no consent tab"
+    );
+    // Declining without a reason: asked for one, nothing sent.
+    browser.click("[data-inclusio-action=\"decline\"]").await;
+    browser
+        .wait_for_text("Choisissez d’abord un motif de refus.")
+        .await;
+    // Esc closes, records no answer.
+    press(&browser, ESCAPE).await;
+    let done = wait_for(&browser, "return document.body.getAttribute('data-done')").await;
+    assert_eq!(done, "none");
+    let after = browser
+        .client
+        .execute(
+            "return [document.querySelector('.inclusio-popup') === null, document.activeElement.id]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        after,
+        json!([true, "note"]),
+        "closed, focus back in the note"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let events = plugin_events(&app).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].contains("|shown|"), "{events:?}");
+    // Closed without an answer: the next opening may show it again (unanswered).
+    browser.click("#open").await;
+    browser.wait_for_text("Proposer maintenant").await;
+    browser.close().await;
+    assert_eq!(flow::count(&app, "consent_tokens").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_alert_per_consultation_across_reopenings() {
+    let app = e2e::spawn_app_with(Backend::Sqlite, |s| {
+        s.http.cors_origins = vec!["*".into()];
+    })
+    .await;
+    let key = setup_with(&app, &["diabetes-t2-hba1c", "hypertension-uncontrolled"]).await;
+    let page = ehr_page(&app, &key, "en").await;
+    let browser = Browser::start().await;
+    browser.goto(&page).await;
+    browser.click("#open").await;
+    browser.wait_for_text("Later — 30 days").await;
+    browser.click("input[value=\"not_interested\"]").await;
+    browser.click("[data-inclusio-action=\"decline\"]").await;
+    let done = wait_for(&browser, "return document.body.getAttribute('data-done')").await;
+    assert_eq!(done, "declined");
+    // The record opened again, twice, the same day: no other trial.
+    for run in 2..=3 {
+        browser.click("#open").await;
+        let runs = wait_for(
+            &browser,
+            &format!(
+                "return document.body.getAttribute('data-runs') === '{run}' ? document.body.getAttribute('data-alert') : null"
+            ),
+        )
+        .await;
+        assert_eq!(runs, "no", "opening {run}");
+        assert_eq!(
+            browser
+                .client
+                .execute(
+                    "return document.querySelector('.inclusio-popup') === null",
+                    vec![]
+                )
+                .await
+                .unwrap(),
+            json!(true)
+        );
+    }
+    browser.close().await;
+    let events = plugin_events(&app).await;
+    assert_eq!(events.len(), 2, "shown and declined only: {events:?}");
+}

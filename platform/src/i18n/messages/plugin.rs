@@ -38,4 +38,36 @@ pub const MESSAGES: &[Message] = &[
     ),
     ("consent.version", "Version", "Version"),
     ("popup.heading", "Clinical trial", "Essai clinique"),
+    (
+        "popup.already_answered",
+        "This alert has already been answered; the answer cannot be changed here. Recorded answer:",
+        "Cette alerte a déjà reçu une réponse, qui ne peut pas être modifiée ici. Réponse enregistrée :",
+    ),
+    (
+        "popup.answered.accepted",
+        "proposed to the patient (consent form opened).",
+        "proposé au patient (consentement ouvert).",
+    ),
+    (
+        "popup.answered.not_now",
+        "later: not shown again before",
+        "plus tard : pas de nouvel affichage avant le",
+    ),
+    (
+        "popup.answered.declined",
+        "declined: never proposed again to this patient. Reason:",
+        "refusé : plus jamais proposé à ce patient. Motif :",
+    ),
+    (
+        "popup.reason.not_eligible",
+        "not eligible after all",
+        "finalement non éligible",
+    ),
+    (
+        "popup.reason.not_interested",
+        "patient not interested",
+        "patient pas intéressé",
+    ),
+    ("popup.reason.no_time", "no time", "pas le temps"),
+    ("popup.reason.other", "other", "autre"),
 ];

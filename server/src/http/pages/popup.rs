@@ -2,7 +2,10 @@
 //! `GET /popup/{token}` renders the sealed alert (`plugin::popup_token`) with the SDK's
 //! `popup_html` and loads `/static/inclusio.js`, which posts the GP's answer to
 //! `POST /popup/{token}/answer`. The token authorises exactly that alert's answers for the
-//! practice and pseudonym sealed in it, until it expires; nothing about the alert is stored.
+//! practice and pseudonym sealed in it, until it expires; nothing about the alert is stored
+//! but its events. Once answered (accepted, declined, not now), the page shows the recorded
+//! answer with its buttons disabled and another answer is refused (409 `already_answered`,
+//! in the pop-up's language); the same event sent again stays idempotent.
 
 use crate::http::context::{PageContext, PageError};
 use crate::http::pages::form::render;
@@ -15,8 +18,10 @@ use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::clock::Clock;
 use platform::config::Settings;
+use platform::entities::plugin_event;
 use platform::error::{ApiError, Detail};
 use platform::extract::ApiJson;
+use platform::i18n::{self, Lang};
 use plugin_sdk::wire::{DeclineReason, Event, ResponseKind};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
@@ -36,16 +41,54 @@ pub struct PopupPage {
     pub popup_html: String,
     /// The token, for the answer's address.
     pub token: String,
+    /// The recorded answer as a sentence in the pop-up's language, once answered.
+    pub answered: Option<String>,
+}
+
+/// The recorded answer as a sentence in `lang`.
+fn answered_sentence(lang: Lang, e: &plugin_event::Model) -> String {
+    let head = i18n::t(lang, "popup.already_answered");
+    let what = match e.response.as_str() {
+        "accepted" => i18n::t(lang, "popup.answered.accepted").to_string(),
+        "not_now" => format!(
+            "{} {}.",
+            i18n::t(lang, "popup.answered.not_now"),
+            e.snooze_until
+                .map(|d| match lang {
+                    Lang::Fr => d.format("%d/%m/%Y").to_string(),
+                    Lang::En => d.format("%-d %B %Y").to_string(),
+                })
+                .unwrap_or_default()
+        ),
+        _ => format!(
+            "{} {}.",
+            i18n::t(lang, "popup.answered.declined"),
+            e.reason
+                .as_deref()
+                .and_then(|r| i18n::lookup(lang, &format!("popup.reason.{r}")))
+                .unwrap_or_else(|| i18n::t(lang, "popup.reason.other"))
+        ),
+    };
+    format!("{head} {what}")
+}
+
+fn lang_of(s: &Sealed) -> Lang {
+    if s.lang == "en" { Lang::En } else { Lang::Fr }
 }
 
 /// `GET /popup/{token}`: 404 for a token this server did not seal, 410 once expired.
 #[get("/popup/{token}")]
 pub async fn page(
     ctx: PageContext,
+    db: web::Data<DatabaseConnection>,
     sealer: web::Data<PopupSealer>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let sealed = open(&sealer, &token, &ctx.clock).map_err(|e| ctx.fail(e))?;
+    let answered = events::answer_of(db.get_ref(), sealed.practice, sealed.alert.id)
+        .await
+        .map_err(|e| ctx.fail(e))?
+        .map(|e| answered_sentence(lang_of(&sealed), &e));
     let popup_html = plugin_sdk::popup_html(&sealed.alert, sealed.locale())
         .map_err(|e| ctx.fail(ApiError::Internal(anyhow::anyhow!("pop-up template: {e}"))))?;
     Ok(render(
@@ -56,6 +99,7 @@ pub async fn page(
             lang: sealed.lang,
             popup_html,
             token: token.into_inner(),
+            answered,
         },
     ))
 }
@@ -83,7 +127,8 @@ pub struct Answer {
 }
 
 /// `POST /popup/{token}/answer`: records the answer as the practice sealed in the token;
-/// the same JSON result as one entry of `POST /api/v1/events`.
+/// the same JSON result as one entry of `POST /api/v1/events`. Once the alert has an answer,
+/// any other event (a second answer, a showing) is a 409 `already_answered`.
 #[post("/popup/{token}/answer")]
 #[allow(clippy::too_many_arguments)]
 pub async fn answer(
@@ -102,6 +147,14 @@ pub async fn answer(
             "pseudonym_required",
             "this pop-up was matched without a pseudonym: answers cannot be recorded",
         )]));
+    }
+    if let Some(recorded) = events::answer_of(db.get_ref(), s.practice, s.alert.id).await?
+        && recorded.id != a.id
+    {
+        return Err(ApiError::AlreadyAnswered(answered_sentence(
+            lang_of(&s),
+            &recorded,
+        )));
     }
     let event = Event {
         id: a.id,

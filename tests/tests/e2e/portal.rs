@@ -197,7 +197,7 @@ both!(
     |app: TestApp| async move {
         let (email, _) = sponsor_user(&app).await;
         // The form keeps only a local `next`.
-        let form = get(&app, "/login?next=/%09/evil.example", "").await;
+        let form = app.page("/login?next=/%09/evil.example", "").await;
         assert_eq!(form.status, 200);
         assert_eq!(input_value(&form.body, "next"), "/");
         let token = input_value(&form.body, "login_token");
@@ -209,18 +209,18 @@ both!(
             "/ /evil.example",
             "/\\evil.example",
         ] {
-            let r = post(
-                &app,
-                "/login",
-                &c,
-                &[
-                    ("email", &email),
-                    ("password", PASSWORD),
-                    ("login_token", &token),
-                    ("next", next),
-                ],
-            )
-            .await;
+            let r = app
+                .post_page(
+                    "/login",
+                    &c,
+                    &[
+                        ("email", email.as_str()),
+                        ("password", PASSWORD),
+                        ("login_token", token.as_str()),
+                        ("next", next),
+                    ],
+                )
+                .await;
             assert_eq!(r.status, 303, "next={next:?}");
             assert_eq!(r.location, "/", "next={next:?}");
         }

@@ -23,6 +23,7 @@ mod email;
 mod health;
 mod matrix;
 mod openapi;
+mod outage;
 mod pages;
 mod plugin;
 mod plugin_match;

@@ -66,5 +66,5 @@ for crate in trials plugin-sdk pdf platform; do
   python3 scripts/module-graph.py "$crate/src" || status=1
 done
 echo "modules of server:"
-python3 scripts/module-graph.py server/src --only-from-http http || status=1
+python3 scripts/module-graph.py server/src --only-from-http http cli || status=1
 exit $status

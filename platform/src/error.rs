@@ -277,6 +277,21 @@ pub fn validation(errors: Vec<trials::ValidationError>) -> ApiError {
     )
 }
 
+/// An API error phrased for a terminal: validation details as `field: message`.
+pub fn terminal(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Validation(details) => anyhow::anyhow!(
+            "{}",
+            details
+                .iter()
+                .map(|d| format!("{}: {}", d.path.trim_start_matches("$."), d.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use platform::accounts::{self, NewUser};
 use platform::config::Settings;
 use platform::entities::{organisation, user};
-use platform::error::ApiError;
+use platform::error::terminal;
 use platform::{audit, db, telemetry};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::path::{Path, PathBuf};
@@ -338,19 +338,4 @@ pub async fn create_user(
     accounts::create_user(db, &platform::audit::Actor::system(), new)
         .await
         .map_err(terminal)
-}
-
-/// An API error phrased for a terminal: validation details as `field: message`.
-pub fn terminal(e: ApiError) -> anyhow::Error {
-    match e {
-        ApiError::Validation(details) => anyhow::anyhow!(
-            "{}",
-            details
-                .iter()
-                .map(|d| format!("{}: {}", d.path.trim_start_matches("$."), d.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => anyhow::anyhow!("{other}"),
-    }
 }

@@ -2,10 +2,10 @@
 //! created through [`platform::accounts`] with an audit record in the same transaction.
 
 use super::{ApiKey, Credential, KEY_LABEL};
-use crate::cli::terminal;
 use platform::accounts::{self, NewOrganisation, NewUser};
 use platform::audit::Actor;
 use platform::entities::{organisation, practice_api_key, user};
+use platform::error::terminal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 

@@ -3,13 +3,13 @@
 //! and consent documents in French and English, all through [`crate::registry`].
 
 use super::SITE;
-use crate::cli::terminal;
 use crate::registry::Access;
 use crate::registry::consent_documents::{self, NewDocument};
 use crate::registry::input::TrialInput;
 use crate::registry::sites::{self, NewSite};
 use crate::registry::trials::{self, TransitionInput};
 use platform::entities::{consent_document, site, trial};
+use platform::error::terminal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::path::Path;
 use uuid::Uuid;

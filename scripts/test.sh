@@ -63,14 +63,15 @@ cargo test --workspace --locked
 # exported ResearchStudy/Group; and pypdf (strict) for the consent PDFs the server's unit tests
 # kept (target/test-output/consent-pdf). Installed from PyPI into a virtual environment under
 # target/.
-if ! [ -x target/validator-venv/bin/python ] || ! target/validator-venv/bin/python -c 'import fhir.resources, jsonschema, pypdf' 2>/dev/null; then
+if ! [ -x target/validator-venv/bin/python ] || ! target/validator-venv/bin/python -c 'import fhir.resources, jsonschema, pypdf; assert fhir.resources.__version__.startswith("6.4.")' 2>/dev/null; then
   echo "--- installing the FHIR, JSON-schema and PDF validators (PyPI)"
   if ! python3 -m venv target/validator-venv 2>/dev/null; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
     python3 -m venv target/validator-venv
   fi
-  target/validator-venv/bin/pip install -q 'fhir.resources>=8,<9' 'jsonschema>=4.18,<5' 'pypdf>=4,<6'
+  # fhir.resources 6.4.x: the FHIR R4 (4.0.1) models (6.5 and later are R4B, 8.x R5), on pydantic 1.
+  target/validator-venv/bin/pip install -q 'fhir.resources>=6.4,<6.5' 'pydantic>=1.10,<2' 'jsonschema>=4.18,<5' 'pypdf>=4,<6'
 fi
 target/validator-venv/bin/python scripts/validate-cds.py
 target/validator-venv/bin/python scripts/validate-pdf.py

@@ -2,13 +2,11 @@
 """Independent checks of what the CDS Hooks e2e tests kept in target/test-output/cds:
 CDS Hooks responses against JSON schemas written from the specification (tests/schemas), and
 the exported ResearchStudy resources (with their contained Group) against the fhir.resources
-models (FHIR R4B: ResearchStudy and Group are as in R4). Fails when nothing was kept.
+models of FHIR R4 (4.0.1; fhir.resources 6.4.x). Fails when nothing was kept.
 
 Also the referral Bundles that server/src/enrolment/referral/fhir.rs's tests write to
 target/test-output/referral-fhir (one per referral status, one with a withdrawn consent),
-validated as R4B `Bundle`s: Consent, ResearchSubject, Patient and Organization are unchanged
-between R4 and R4B for every element used (Consent and ResearchSubject were only reworked in
-R5). Beyond the models: every reference resolves to an entry's fullUrl (but
+validated as R4 `Bundle`s. Beyond the models: every reference resolves to an entry's fullUrl (but
 ResearchSubject.study, the trial's ResearchStudy at /api/v1/trials/{id}/fhir), the Consent
 has scope, category, patient, dateTime, policy, sourceAttachment.hash and provision.period,
 the ResearchSubject status, study, individual and consent, and no value is empty. Fails when
@@ -20,8 +18,8 @@ import re
 import sys
 
 import jsonschema
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.researchstudy import ResearchStudy
+from fhir.resources.bundle import Bundle
+from fhir.resources.researchstudy import ResearchStudy
 
 root = pathlib.Path(__file__).resolve().parent.parent
 out = root / "target" / "test-output" / "cds"
@@ -78,7 +76,7 @@ if not studies:
 for path in studies:
     doc = json.loads(path.read_text())
     try:
-        study = ResearchStudy.model_validate(doc)
+        study = ResearchStudy.parse_obj(doc)
     except Exception as e:  # the models' error names every field at fault
         failures.append(f"{path.name}: {e}")
         continue
@@ -130,7 +128,7 @@ if not bundles:
 for path in bundles:
     doc = json.loads(path.read_text())
     try:
-        Bundle.model_validate(doc)
+        Bundle.parse_obj(doc)
     except Exception as e:  # the models' error names every field at fault
         failures.append(f"{path.name}: {e}")
         continue

@@ -67,7 +67,14 @@ pub enum ApiError {
     /// 412 `fhir_unavailable`: a CDS Hooks call without the data it needs (no prefetch and no
     /// FHIR server that answers).
     FhirUnavailable(String),
+    /// 503 `storage_unavailable`: the database cannot be written or reached (a full disk, an
+    /// I/O error, a lock held past the busy timeout, a lost connection); try again after
+    /// [`STORAGE_RETRY_AFTER_SECS`].
+    StorageUnavailable(crate::db::StorageFailure),
 }
+
+/// The `Retry-After` of a `storage_unavailable` answer, in seconds.
+pub const STORAGE_RETRY_AFTER_SECS: u32 = 5;
 
 impl ApiError {
     /// Every variant's stable code with its HTTP status, in declaration order (for the
@@ -92,6 +99,7 @@ impl ApiError {
             ("malformed_query", 400),
             ("gone", 410),
             ("fhir_unavailable", 412),
+            ("storage_unavailable", 503),
         ]
     }
 
@@ -116,6 +124,7 @@ impl ApiError {
             ApiError::Internal(_) => "internal",
             ApiError::Gone(_) => "gone",
             ApiError::FhirUnavailable(_) => "fhir_unavailable",
+            ApiError::StorageUnavailable(_) => "storage_unavailable",
         }
     }
 
@@ -142,6 +151,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
             ApiError::NotReady(why) | ApiError::FhirUnavailable(why) => why.clone(),
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
+            ApiError::StorageUnavailable(f) => {
+                format!("{}: nothing was saved; try again later", f.describe())
+            }
         }
     }
 }
@@ -179,7 +191,15 @@ impl From<sea_orm::DbErr> for ApiError {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
                 ApiError::Conflict("this already exists (created by a concurrent request)".into())
             }
-            _ => ApiError::Internal(e.into()),
+            _ => match crate::db::storage_failure(&e) {
+                Some(failure) => {
+                    // The driver's text names the failure (disk full, connection refused), not
+                    // the values written.
+                    tracing::warn!(error = %e, "storage unavailable");
+                    ApiError::StorageUnavailable(failure)
+                }
+                None => ApiError::Internal(e.into()),
+            },
         }
     }
 }
@@ -226,7 +246,9 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::NotReady(_) | ApiError::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::FhirUnavailable(_) => StatusCode::PRECONDITION_FAILED,
@@ -245,6 +267,12 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let ApiError::TooManyAttempts(secs) = self {
             response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        if let ApiError::StorageUnavailable(_) = self {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                STORAGE_RETRY_AFTER_SECS.to_string(),
+            ));
         }
         response.json(ErrorBody {
             error: ErrorInfo {
@@ -296,6 +324,7 @@ mod tests {
             ApiError::MalformedQuery(_) => 15,
             ApiError::Gone(_) => 16,
             ApiError::FhirUnavailable(_) => 17,
+            ApiError::StorageUnavailable(_) => 18,
         }
     }
 
@@ -323,6 +352,7 @@ mod tests {
             ApiError::MalformedQuery("x".into()),
             ApiError::Gone("x".into()),
             ApiError::FhirUnavailable("x".into()),
+            ApiError::StorageUnavailable(crate::db::StorageFailure::Full),
         ];
         let all = ApiError::all_codes();
         assert_eq!(samples.len(), all.len());

@@ -13,6 +13,8 @@ mod m20261125_000050_consent_referrals;
 mod m20261126_000060_referral_notes;
 mod m20261127_000070_dashboard_tallies;
 mod m20261203_000080_plugin_display;
+mod m20261203_000080_readiness_probe;
+mod m20261203_000090_session_generation;
 
 pub use m20261127_000070_dashboard_tallies::{
     backfill as alert_tallies_backfill, referral_times_backfill,
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000060_referral_notes::Migration),
             Box::new(m20261127_000070_dashboard_tallies::Migration),
             Box::new(m20261203_000080_plugin_display::Migration),
+            Box::new(m20261203_000080_readiness_probe::Migration),
+            Box::new(m20261203_000090_session_generation::Migration),
         ]
     }
 }

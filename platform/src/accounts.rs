@@ -2,13 +2,15 @@
 //! connection, so callers can run them inside a transaction with their audit record.
 
 use crate::audit::{self, Actor};
+use crate::auth::session::Session;
 use crate::auth::{Role, api_key, password, throttle};
 use crate::entities::{organisation, practice_api_key, user};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -196,6 +198,7 @@ async fn create_user_in<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<user
         organisation_id: Set(new.organisation_id),
         active: Set(true),
         created_at: Set(Utc::now()),
+        session_generation: Set(0),
     }
     .insert(db)
     .await?)
@@ -443,4 +446,114 @@ pub async fn revoke_api_key(
     }
     txn.commit().await?;
     Ok(view)
+}
+
+/// Ends a session: increments the user's session generation if the session still carries
+/// it, which ends every session of the user issued so far, on every replica. Nothing is
+/// written for a session already ended.
+pub async fn end_session<C: ConnectionTrait>(db: &C, session: &Session) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::SessionGeneration,
+            Expr::col(user::Column::SessionGeneration).add(1),
+        )
+        .filter(user::Column::Id.eq(session.user_id))
+        .filter(user::Column::SessionGeneration.eq(session.generation))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (the caller's transaction makes it part of a change).
+pub async fn revoke_sessions<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::SessionGeneration,
+            Expr::col(user::Column::SessionGeneration).add(1),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Activates or deactivates a user, with its audit record, in one transaction. Deactivating
+/// ends every session of the user (so that reactivating them does not revive old cookies).
+pub async fn set_active(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    active: bool,
+) -> Result<UserView, ApiError> {
+    let txn = crate::db::write(db).await?;
+    let found = user::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user {id}")))?;
+    if found.active == active {
+        return Ok(found.into());
+    }
+    let before = json(&UserView::from(found.clone()))?;
+    let mut change: user::ActiveModel = found.into();
+    change.active = Set(active);
+    let updated = change.update(&txn).await?;
+    if !active {
+        revoke_sessions(&txn, id).await?;
+    }
+    let view = UserView::from(updated);
+    audit::append(
+        &txn,
+        actor,
+        if active {
+            "user.activate"
+        } else {
+            "user.deactivate"
+        },
+        "user",
+        &id.to_string(),
+        Some(&before),
+        Some(&json(&view)?),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Sets a user's password, with its audit record (never the password or its hash), in one
+/// transaction; ends every session of the user.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    new_password: String,
+) -> Result<(), ApiError> {
+    if new_password.chars().count() < password::MIN_LENGTH {
+        return Err(ApiError::invalid(
+            "$.password",
+            "password_too_short",
+            format!("use at least {} characters", password::MIN_LENGTH),
+        ));
+    }
+    let hash = password::hash_blocking(new_password).await?;
+    let txn = crate::db::write(db).await?;
+    let found = user::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user {id}")))?;
+    let mut change: user::ActiveModel = found.into();
+    change.password_hash = Set(hash);
+    change.update(&txn).await?;
+    revoke_sessions(&txn, id).await?;
+    audit::append(
+        &txn,
+        actor,
+        "user.password",
+        "user",
+        &id.to_string(),
+        None,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -70,7 +70,14 @@ pub enum ApiError {
     /// 409 `already_answered`: this alert (a pop-up link) already has its answer; the
     /// message, in the reader's language, says which.
     AlreadyAnswered(String),
+    /// 503 `storage_unavailable`: the database cannot be written or reached (a full disk, an
+    /// I/O error, a lock held past the busy timeout, a lost connection); try again after
+    /// [`STORAGE_RETRY_AFTER_SECS`].
+    StorageUnavailable(crate::db::StorageFailure),
 }
+
+/// The `Retry-After` of a `storage_unavailable` answer, in seconds.
+pub const STORAGE_RETRY_AFTER_SECS: u32 = 5;
 
 impl ApiError {
     /// Every variant's stable code with its HTTP status, in declaration order (for the
@@ -96,6 +103,7 @@ impl ApiError {
             ("gone", 410),
             ("fhir_unavailable", 412),
             ("already_answered", 409),
+            ("storage_unavailable", 503),
         ]
     }
 
@@ -121,6 +129,7 @@ impl ApiError {
             ApiError::Gone(_) => "gone",
             ApiError::FhirUnavailable(_) => "fhir_unavailable",
             ApiError::AlreadyAnswered(_) => "already_answered",
+            ApiError::StorageUnavailable(_) => "storage_unavailable",
         }
     }
 
@@ -148,6 +157,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
             ApiError::NotReady(why) | ApiError::FhirUnavailable(why) => why.clone(),
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
+            ApiError::StorageUnavailable(f) => {
+                format!("{}: nothing was saved; try again later", f.describe())
+            }
         }
     }
 }
@@ -185,7 +197,15 @@ impl From<sea_orm::DbErr> for ApiError {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
                 ApiError::Conflict("this already exists (created by a concurrent request)".into())
             }
-            _ => ApiError::Internal(e.into()),
+            _ => match crate::db::storage_failure(&e) {
+                Some(failure) => {
+                    // The driver's text names the failure (disk full, connection refused), not
+                    // the values written.
+                    tracing::warn!(error = %e, "storage unavailable");
+                    ApiError::StorageUnavailable(failure)
+                }
+                None => ApiError::Internal(e.into()),
+            },
         }
     }
 }
@@ -233,7 +253,9 @@ impl ResponseError for ApiError {
             | ApiError::AlreadyAnswered(_) => StatusCode::CONFLICT,
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::NotReady(_) | ApiError::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::FhirUnavailable(_) => StatusCode::PRECONDITION_FAILED,
@@ -252,6 +274,12 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let ApiError::TooManyAttempts(secs) = self {
             response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        if let ApiError::StorageUnavailable(_) = self {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                STORAGE_RETRY_AFTER_SECS.to_string(),
+            ));
         }
         response.json(ErrorBody {
             error: ErrorInfo {
@@ -319,6 +347,7 @@ mod tests {
             ApiError::Gone(_) => 16,
             ApiError::FhirUnavailable(_) => 17,
             ApiError::AlreadyAnswered(_) => 18,
+            ApiError::StorageUnavailable(_) => 18,
         }
     }
 
@@ -347,6 +376,7 @@ mod tests {
             ApiError::Gone("x".into()),
             ApiError::FhirUnavailable("x".into()),
             ApiError::AlreadyAnswered("x".into()),
+            ApiError::StorageUnavailable(crate::db::StorageFailure::Full),
         ];
         let all = ApiError::all_codes();
         assert_eq!(samples.len(), all.len());

@@ -28,8 +28,8 @@ mod tests {
     fn tokens_are_bound_to_their_session() {
         let key = SessionKey::from_secret("k");
         let user = uuid::Uuid::now_v7();
-        let a = key.verify(&key.issue(user, 0), 1).unwrap();
-        let b = key.verify(&key.issue(user, 0), 1).unwrap();
+        let a = key.verify(&key.issue(user, 0, 0), 1).unwrap();
+        let b = key.verify(&key.issue(user, 0, 0), 1).unwrap();
         let t = token(&key, &a);
         assert!(verify(&key, &a, &t));
         assert!(!verify(&key, &b, &t), "another session of the same user");

@@ -143,7 +143,7 @@ impl FromRequest for Principal {
             let u = user::Entity::find_by_id(session.user_id)
                 .one(db.get_ref())
                 .await?
-                .filter(|u| u.active)
+                .filter(|u| u.active && u.session_generation == session.generation)
                 .ok_or(ApiError::Unauthenticated)?;
             let role = u
                 .role

@@ -22,6 +22,9 @@ pub struct Model {
     pub active: bool,
     /// Creation time.
     pub created_at: DateTimeUtc,
+    /// The generation every valid session cookie of the user carries; incremented to end
+    /// them all (logout, deactivation, password change).
+    pub session_generation: i64,
 }
 
 /// No relations are navigated: queries filter by keys.

@@ -224,11 +224,16 @@ impl ResponseError for PageError {
             body: i18n::t(self.lang, body),
             ctx,
         };
+        let mut response = HttpResponse::build(status);
+        if let ApiError::StorageUnavailable(_) = self.error {
+            response.insert_header((
+                header::RETRY_AFTER,
+                platform::error::STORAGE_RETRY_AFTER_SECS.to_string(),
+            ));
+        }
         match page.render() {
-            Ok(html) => HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(html),
-            Err(_) => HttpResponse::build(status).finish(),
+            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
+            Err(_) => response.finish(),
         }
     }
 }

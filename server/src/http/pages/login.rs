@@ -135,7 +135,7 @@ pub async fn submit(
             let to = next.unwrap_or_else(|| home_of(role).to_string());
             let mut res = see_other(&to);
             let _ = res.add_cookie(&session_cookie(
-                key.issue(user.id, now.timestamp()),
+                key.issue(user.id, user.session_generation, now.timestamp()),
                 LIFETIME_SECS,
                 &settings,
             ));
@@ -160,15 +160,22 @@ pub struct LogoutForm {
     csrf_token: String,
 }
 
-/// `POST /logout` (CSRF-checked): clears the session cookie and goes home.
+/// `POST /logout` (CSRF-checked): ends the session on the server (as the API's logout),
+/// clears the session cookie and goes home.
 #[post("/logout")]
 pub async fn logout(
     ctx: PageContext,
+    db: web::Data<DatabaseConnection>,
     key: web::Data<SessionKey>,
     settings: web::Data<Settings>,
     web::Form(f): web::Form<LogoutForm>,
 ) -> Result<HttpResponse, PageError> {
     ctx.check_csrf(&key, &f.csrf_token)?;
+    if let Some(user) = &ctx.user {
+        accounts::end_session(db.get_ref(), &user.session)
+            .await
+            .map_err(|e| ctx.fail(e.into()))?;
+    }
     let mut res = see_other("/");
     let _ = res.add_cookie(&session_cookie(String::new(), 0, &settings));
     Ok(res)

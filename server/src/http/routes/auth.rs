@@ -2,7 +2,7 @@
 
 use crate::http::openapi::JsonBodyErrors;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use platform::accounts::{self, UserView};
 use platform::auth::Principal;
 use platform::auth::session::{COOKIE, LIFETIME_SECS, SessionKey};
@@ -59,22 +59,40 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let now = clock.now();
     let user = accounts::login(db.get_ref(), &c.email, &c.password, now).await?;
-    let value = key.issue(user.id, now.timestamp());
+    let value = key.issue(user.id, user.session_generation, now.timestamp());
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(value, LIFETIME_SECS, &settings))
         .json(UserView::from(user)))
 }
 
-/// Logs out: clears the session cookie.
+/// Logs out: ends the session on the server (every session of the user: a copy of the
+/// cookie no longer works, on any replica) and clears the cookie. Without a valid session
+/// it only clears the cookie.
 #[utoipa::path(
     tag = "auth",
-    responses((status = 204, description = "Logged out; the session cookie is cleared"))
+    responses(
+        (status = 204, description = "Logged out: the session is ended and the cookie cleared"),
+        (status = 503, description = "`storage_unavailable`: the session could not be ended; try again", body = ErrorBody,
+            headers(("retry-after" = String, description = "Seconds to wait"))),
+    )
 )]
 #[post("/api/v1/auth/logout")]
-pub async fn logout(settings: web::Data<Settings>) -> HttpResponse {
-    HttpResponse::NoContent()
+pub async fn logout(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    key: web::Data<SessionKey>,
+    settings: web::Data<Settings>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(session) = req
+        .cookie(COOKIE)
+        .and_then(|c| key.verify(c.value(), clock.now().timestamp()))
+    {
+        accounts::end_session(db.get_ref(), &session).await?;
+    }
+    Ok(HttpResponse::NoContent()
         .cookie(session_cookie(String::new(), 0, &settings))
-        .finish()
+        .finish())
 }
 
 /// Who is calling.

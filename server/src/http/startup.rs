@@ -98,9 +98,19 @@ impl Application {
         ));
         let cors_origins = std::sync::Arc::new(settings.http.cors_origins.clone());
         let cds_settings = settings.clone();
+        let production = settings.environment == platform::config::Environment::Production;
         let server = HttpServer::new(move || {
             let cors_origins = cors_origins.clone();
             App::new()
+                .wrap_fn(move |req, srv| {
+                    // The security headers of every response (`http::security`).
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        crate::http::security::decorate(res.headers_mut(), production);
+                        Ok(res)
+                    }
+                })
                 .wrap_fn(move |req, srv| {
                     // CORS for the routes web EHRs call from their own origin.
                     let origin =

@@ -344,6 +344,21 @@ both!(
         let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
         let token = url.rsplit('/').next().unwrap().to_string();
         assert!(url.starts_with(&format!("{}/popup/", app.address)));
+        // EHRs frame the pop-up page: its policy allows any ancestor and its inline styles
+        // by hash, never 'unsafe-inline'; no X-Frame-Options.
+        let r = app.get(&url[app.address.len()..]).await;
+        assert_eq!(r.status(), 200);
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("frame-ancestors *"), "{csp}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert!(r.headers().get("x-frame-options").is_none());
+        assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
         // Tampered or foreign tokens: 404.
         let mut bad = token.clone().into_bytes();
         bad[20] = if bad[20] == b'A' { b'B' } else { b'A' };

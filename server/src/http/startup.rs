@@ -217,6 +217,11 @@ impl Application {
     }
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+/// What no route answered: 405 `method_not_allowed` when a route has this path under another
+/// method (`docs/errors.md`), 404 `not_found` otherwise.
+async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    if req.resource_map().has_resource(req.path()) {
+        return Err(ApiError::MethodNotAllowed);
+    }
     Err(ApiError::NotFound("this resource".into()))
 }

@@ -130,6 +130,14 @@ async fn production_adds_hsts() {
         s.environment = platform::config::Environment::Production;
     })
     .await;
+    // The login form's double-submit cookie is Secure too, like the session's.
+    let r = app.get("/login").await;
+    let cookie = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("inclusio_login_csrf="), "{cookie}");
+    assert!(cookie.contains("Secure"), "{cookie}");
     for path in ["/", "/api/v1/trials"] {
         let r = app.get(path).await;
         assert_secured(&r, path);

@@ -330,6 +330,37 @@ both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
 });
 
 both!(
+    a_patient_record_must_be_an_object,
+    |app: TestApp| async move {
+        let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
+        for patient in [json!([null, null]), json!([]), json!("x"), json!(12)] {
+            let r = post_match(&app, &f.key, json!({"patient": patient})).await;
+            assert_eq!(r.status(), 400, "{patient}");
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["error"]["code"], "malformed_json", "{v}");
+            let message = v["error"]["message"].as_str().unwrap();
+            assert!(message.starts_with("$.patient"), "{v}");
+            assert!(message.contains("JSON object"), "{v}");
+        }
+        // The criteria test names the field too.
+        let sponsor = app.logged_in("sponsor").await;
+        let r = app
+            .as_user(Method::POST, "/api/v1/criteria/test", &sponsor)
+            .json(
+                &json!({"criteria": e2e::example_trial("diabetes-t2-hba1c")["criteria"],
+                "patient": [null, null]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{}", r.status());
+        let v: Value = r.json().await.unwrap();
+        assert!(v.to_string().contains("$.patient"), "{v}");
+        assert!(v.to_string().contains("JSON object"), "{v}");
+    }
+);
+
+both!(
     the_popup_page_records_answers_from_its_token,
     |app: TestApp| async move {
         let f = fixture(&app, &["diabetes-t2-hba1c"]).await;

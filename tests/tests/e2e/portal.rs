@@ -296,6 +296,44 @@ both!(
 );
 
 both!(
+    page_forms_answer_413_and_415_as_pages_in_the_readers_language,
+    |app: TestApp| async move {
+        for (lang, words) in [("en", "<html lang=\"en\">"), ("fr", "<html lang=\"fr\">")] {
+            let big = format!("email={}", "a".repeat(2 * 1024 * 1024));
+            let r = app
+                .request(Method::POST, &format!("/login?lang={lang}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(big)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 413);
+            assert!(
+                r.headers()[header::CONTENT_TYPE]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html"),
+                "{lang}"
+            );
+            let body = r.text().await.unwrap();
+            assert!(body.contains(words), "{body}");
+            assert!(body.contains("payload_too_large"), "{body}");
+            let r = app
+                .request(Method::POST, &format!("/login?lang={lang}"))
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body("email=x")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 415);
+            let body = r.text().await.unwrap();
+            assert!(body.contains(words), "{body}");
+            assert!(body.contains("unsupported_media_type"), "{body}");
+        }
+    }
+);
+
+both!(
     login_errors_are_inline_and_throttled,
     |app: TestApp| async move {
         let (email, _) = sponsor_user(&app).await;

@@ -31,6 +31,9 @@ pub struct NewOrganisation {
 }
 
 /// Creates an organisation.
+/// The longest organisation name, in characters.
+pub const MAX_ORGANISATION_NAME: usize = 200;
+
 async fn create_organisation_in<C: ConnectionTrait>(
     db: &C,
     new: NewOrganisation,
@@ -38,6 +41,20 @@ async fn create_organisation_in<C: ConnectionTrait>(
     let name = new.name.trim();
     if name.is_empty() {
         return Err(ApiError::invalid("$.name", "required", "the name is empty"));
+    }
+    if name.chars().count() > MAX_ORGANISATION_NAME {
+        return Err(ApiError::invalid(
+            "$.name",
+            "too_long",
+            format!("the name has more than {MAX_ORGANISATION_NAME} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            "$.name",
+            "control_character",
+            "the name contains a control character (NUL, a line break, a tab…)",
+        ));
     }
     if !ORGANISATION_KINDS.contains(&new.kind.as_str()) {
         return Err(ApiError::invalid(

@@ -249,6 +249,12 @@ fn patient_of(
     fhir: Option<serde_json::Value>,
 ) -> Result<(Patient, Vec<String>), ApiError> {
     match (patient, fhir) {
+        // serde would read a record from an array, field by field (`[null, null]`).
+        (Some(record), None) if !record.is_object() => Err(ApiError::invalid(
+            "$.patient",
+            "malformed_patient",
+            "the patient record must be a JSON object",
+        )),
         (Some(record), None) => trials::parse_json::<Patient>(&record.to_string())
             .map(|p| (p, Vec::new()))
             .map_err(|e| {

@@ -10,4 +10,5 @@ pub mod cors;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod security;
 pub mod startup;

@@ -96,9 +96,19 @@ impl Application {
         ));
         let cors_origins = std::sync::Arc::new(settings.http.cors_origins.clone());
         let cds_settings = settings.clone();
+        let production = settings.environment == platform::config::Environment::Production;
         let server = HttpServer::new(move || {
             let cors_origins = cors_origins.clone();
             App::new()
+                .wrap_fn(move |req, srv| {
+                    // The security headers of every response (`http::security`).
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        crate::http::security::decorate(res.headers_mut(), production);
+                        Ok(res)
+                    }
+                })
                 .wrap_fn(move |req, srv| {
                     // CORS for the routes web EHRs call from their own origin.
                     let origin =
@@ -205,6 +215,11 @@ impl Application {
     }
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+/// What no route answered: 405 `method_not_allowed` when a route has this path under another
+/// method (`docs/errors.md`), 404 `not_found` otherwise.
+async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    if req.resource_map().has_resource(req.path()) {
+        return Err(ApiError::MethodNotAllowed);
+    }
     Err(ApiError::NotFound("this resource".into()))
 }

@@ -16,12 +16,37 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// A patient record only as a JSON object (or `null`): serde would otherwise read a struct
+/// from an array, field by field, so `[null, null]` would be an empty record.
+fn object_patient<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<trials::Patient>, D::Error> {
+    struct ObjectOnly;
+    impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+        type Value = Option<trials::Patient>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a patient record (a JSON object)")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            trials::Patient::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                .map(Some)
+        }
+    }
+    d.deserialize_any(ObjectOnly)
+}
+
 /// The body of `POST /api/v1/match`: exactly one of `patient` and `fhir`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchRequest {
     /// A patient record (`trials::Patient`: birth date, sex, coded events, observations).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_patient")]
     #[schema(value_type = Option<Object>)]
     pub patient: Option<trials::Patient>,
     /// A FHIR R4 Bundle holding the patient's resources.

@@ -256,6 +256,38 @@ both!(
     }
 );
 
+both!(
+    organisation_names_refuse_control_characters_and_length,
+    |app: TestApp| async move {
+        let cookie = app.logged_in("admin").await;
+        for (name, code) in [
+            ("Cabinet\u{0}du Parc".to_string(), "control_character"),
+            ("Cabinet\ndu Parc".to_string(), "control_character"),
+            ("x".repeat(100 * 1024), "too_long"),
+            ("é".repeat(201), "too_long"),
+        ] {
+            let r = app
+                .as_user(Method::POST, "/api/v1/organisations", &cookie)
+                .json(&json!({"name": name, "kind": "practice"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 422, "{code}");
+            let v = json(r).await;
+            assert_eq!(v["error"]["code"], "validation_failed", "{v}");
+            assert_eq!(v["error"]["details"][0]["path"], "$.name", "{v}");
+            assert_eq!(v["error"]["details"][0]["code"], code, "{v}");
+        }
+        let r = app
+            .as_user(Method::POST, "/api/v1/organisations", &cookie)
+            .json(&json!({"name": "é".repeat(200), "kind": "practice"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+);
+
 both!(bad_bodies_get_clear_4xx, |app: TestApp| async move {
     let cookie = app.logged_in("admin").await;
     let post = |b: reqwest::RequestBuilder| async move { b.send().await.unwrap() };

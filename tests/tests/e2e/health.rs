@@ -94,3 +94,24 @@ both!(
         assert_eq!(r.status(), 400, "unknown query parameters are refused");
     }
 );
+
+#[tokio::test]
+async fn a_wrong_method_is_405_with_the_error_shape() {
+    let app = e2e::spawn_app(e2e::Backend::Sqlite).await;
+    for (method, path) in [
+        (reqwest::Method::DELETE, "/health"),
+        (reqwest::Method::PUT, "/api/v1/trials"),
+        (reqwest::Method::PATCH, "/login"),
+        (reqwest::Method::DELETE, "/api/v1/auth/login"),
+    ] {
+        let r = app.request(method.clone(), path).send().await.unwrap();
+        assert_eq!(r.status(), 405, "{method} {path}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            v["error"]["code"], "method_not_allowed",
+            "{method} {path}: {v}"
+        );
+    }
+    let r = app.get("/no/such/route").await;
+    assert_eq!(r.status(), 404);
+}

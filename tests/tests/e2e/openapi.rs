@@ -493,3 +493,43 @@ fn every_validation_detail_code_is_in_docs_errors_md() {
         .collect();
     assert!(missing.is_empty(), "not in docs/errors.md: {missing:?}");
 }
+
+// Statuses the server answers are in the document: a malformed query on the outcomes feed
+// and the trial list (400), an organisation id that is not a UUID (404).
+#[tokio::test]
+async fn answered_statuses_are_documented() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let doc = document(&app).await;
+    let ops = operations(&doc);
+    let admin = app.logged_in("admin").await;
+    let practice = app.seed_organisation("Cabinet", "practice").await;
+    let key = e2e::flow::api_key(&app, &admin, practice).await;
+    let cases = [
+        (
+            "/api/v1/plugin/outcomes?since=yesterday",
+            "/api/v1/plugin/outcomes",
+            400,
+        ),
+        ("/api/v1/trials?sponsor=not-a-uuid", "/api/v1/trials", 400),
+        (
+            "/api/v1/organisations/not-a-uuid/api-keys",
+            "/api/v1/organisations/{id}/api-keys",
+            404,
+        ),
+    ];
+    for (url, path, status) in cases {
+        let req = app.request(reqwest::Method::GET, url);
+        let req = if path.starts_with("/api/v1/plugin") {
+            req.bearer_auth(&key)
+        } else {
+            req.header(reqwest::header::COOKIE, &admin)
+        };
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{url}");
+        let op = &ops[&("GET".to_string(), path.to_string())];
+        assert!(
+            op["responses"][status.to_string()].is_object(),
+            "GET {path}: {status} is not documented"
+        );
+    }
+}

@@ -87,6 +87,67 @@ both!(
     }
 );
 
+fn assert_secured(r: &reqwest::Response, what: &str) {
+    let h = r.headers();
+    let csp = h
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap_or_else(|| panic!("{what}: no CSP"))
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'self'"), "{what}: {csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+    assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+    assert_eq!(h["x-frame-options"], "DENY", "{what}");
+    assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{what}");
+    assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
+}
+
+both!(
+    every_response_carries_the_security_headers,
+    |app: TestApp| async move {
+        for path in [
+            "/",
+            "/login",
+            "/no/such/page",
+            "/static/app.css",
+            "/api/v1/openapi.json",
+            "/api/v1/trials",
+            "/health",
+        ] {
+            let r = app.get(path).await;
+            assert_secured(&r, path);
+            assert!(
+                r.headers().get(header::STRICT_TRANSPORT_SECURITY).is_none(),
+                "no HSTS in development"
+            );
+        }
+    }
+);
+
+#[tokio::test]
+async fn production_adds_hsts() {
+    let app = e2e::spawn_app_with(Backend::Sqlite, |s| {
+        s.environment = platform::config::Environment::Production;
+    })
+    .await;
+    // The login form's double-submit cookie is Secure too, like the session's.
+    let r = app.get("/login").await;
+    let cookie = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("inclusio_login_csrf="), "{cookie}");
+    assert!(cookie.contains("Secure"), "{cookie}");
+    for path in ["/", "/api/v1/trials"] {
+        let r = app.get(path).await;
+        assert_secured(&r, path);
+        assert_eq!(
+            r.headers()[header::STRICT_TRANSPORT_SECURITY],
+            "max-age=31536000"
+        );
+    }
+}
+
 #[tokio::test]
 async fn static_assets_are_compiled_in_with_etags() {
     let app = e2e::spawn_app(Backend::Sqlite).await;

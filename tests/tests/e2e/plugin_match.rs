@@ -297,6 +297,37 @@ both!(bad_match_bodies_name_the_field, |app: TestApp| async move {
 });
 
 both!(
+    a_patient_record_must_be_an_object,
+    |app: TestApp| async move {
+        let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
+        for patient in [json!([null, null]), json!([]), json!("x"), json!(12)] {
+            let r = app.post_match(&f.key, &json!({"patient": patient})).await;
+            assert_eq!(r.status(), 400, "{patient}");
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["error"]["code"], "malformed_json", "{v}");
+            let message = v["error"]["message"].as_str().unwrap();
+            assert!(message.starts_with("$.patient"), "{v}");
+            assert!(message.contains("JSON object"), "{v}");
+        }
+        // The criteria test names the field too.
+        let sponsor = app.logged_in("sponsor").await;
+        let r = app
+            .as_user(Method::POST, "/api/v1/criteria/test", &sponsor)
+            .json(
+                &json!({"criteria": e2e::example_trial("diabetes-t2-hba1c")["criteria"],
+                "patient": [null, null]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{}", r.status());
+        let v: Value = r.json().await.unwrap();
+        assert!(v.to_string().contains("$.patient"), "{v}");
+        assert!(v.to_string().contains("JSON object"), "{v}");
+    }
+);
+
+both!(
     the_popup_page_records_answers_from_its_token,
     |app: TestApp| async move {
         let f = fixture(&app, &["diabetes-t2-hba1c"]).await;
@@ -307,6 +338,21 @@ both!(
         let url = v["alerts"][0]["popup_url"].as_str().unwrap().to_string();
         let token = url.rsplit('/').next().unwrap().to_string();
         assert!(url.starts_with(&format!("{}/popup/", app.address)));
+        // EHRs frame the pop-up page: its policy allows any ancestor and its inline styles
+        // by hash, never 'unsafe-inline'; no X-Frame-Options.
+        let r = app.get(&url[app.address.len()..]).await;
+        assert_eq!(r.status(), 200);
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("frame-ancestors *"), "{csp}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert!(r.headers().get("x-frame-options").is_none());
+        assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
         // Tampered or foreign tokens: 404.
         let mut bad = token.clone().into_bytes();
         bad[20] = if bad[20] == b'A' { b'B' } else { b'A' };

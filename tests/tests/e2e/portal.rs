@@ -4,7 +4,7 @@
 
 use e2e::flow::{Page, input_value, number};
 use e2e::{PASSWORD, TestApp, both};
-use reqwest::Method;
+use reqwest::{Method, header};
 use serde_json::Value;
 
 /// The `value` of the input named `name` (the first one).
@@ -223,6 +223,44 @@ both!(
                 .await;
             assert_eq!(r.status, 303, "next={next:?}");
             assert_eq!(r.location, "/", "next={next:?}");
+        }
+    }
+);
+
+both!(
+    page_forms_answer_413_and_415_as_pages_in_the_readers_language,
+    |app: TestApp| async move {
+        for (lang, words) in [("en", "<html lang=\"en\">"), ("fr", "<html lang=\"fr\">")] {
+            let big = format!("email={}", "a".repeat(2 * 1024 * 1024));
+            let r = app
+                .request(Method::POST, &format!("/login?lang={lang}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(big)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 413);
+            assert!(
+                r.headers()[header::CONTENT_TYPE]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html"),
+                "{lang}"
+            );
+            let body = r.text().await.unwrap();
+            assert!(body.contains(words), "{body}");
+            assert!(body.contains("payload_too_large"), "{body}");
+            let r = app
+                .request(Method::POST, &format!("/login?lang={lang}"))
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body("email=x")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 415);
+            let body = r.text().await.unwrap();
+            assert!(body.contains(words), "{body}");
+            assert!(body.contains("unsupported_media_type"), "{body}");
         }
     }
 );

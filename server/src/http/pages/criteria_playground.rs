@@ -12,6 +12,9 @@ use platform::auth::Role;
 use platform::auth::session::SessionKey;
 use platform::i18n::lang::Lang;
 use serde::Deserialize;
+
+/// The deepest indentation of the reading (`depth-0` … `depth-10` in `app.css`).
+const MAX_INDENT: usize = 10;
 use trials::{Criteria, Locale, Section};
 
 /// The example trial whose criteria the playground starts from.
@@ -104,7 +107,7 @@ pub async fn check(
         lines
             .iter()
             .filter(|l| l.section == s)
-            .map(|l| (l.depth, l.text.clone()))
+            .map(|l| (l.depth.min(MAX_INDENT), l.text.clone()))
             .collect()
     };
     Ok(render(

@@ -21,7 +21,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use platform::accounts;
 use platform::auth::Role;
 use platform::auth::session::{LIFETIME_SECS, SessionKey};
-use platform::config::Settings;
+use platform::config::{Environment, Settings};
 use platform::error::ApiError;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
@@ -64,11 +64,12 @@ pub struct LoginForm {
     next: String,
 }
 
-fn token_cookie(value: &str) -> Cookie<'static> {
+fn token_cookie(value: &str, settings: &Settings) -> Cookie<'static> {
     Cookie::build(LOGIN_CSRF_COOKIE, value.to_string())
         .path("/login")
         .http_only(true)
         .same_site(SameSite::Strict)
+        .secure(settings.environment == Environment::Production)
         .finish()
 }
 
@@ -82,22 +83,30 @@ fn page(ctx: PageContext, next: &str, email: String, error: Option<&'static str>
     }
 }
 
-fn answer(status: StatusCode, p: &LoginPage) -> HttpResponse {
+fn answer(status: StatusCode, p: &LoginPage, settings: &Settings) -> HttpResponse {
     let mut res = render(status, p);
     // Only fails for an invalid cookie value; ours is base64.
-    let _ = res.add_cookie(&token_cookie(&p.login_token));
+    let _ = res.add_cookie(&token_cookie(&p.login_token, settings));
     res
 }
 
 /// `GET /login?next=/path`: the login form.
 #[get("/login")]
-pub async fn form(ctx: PageContext, q: web::Query<Next>) -> HttpResponse {
+pub async fn form(
+    ctx: PageContext,
+    settings: web::Data<Settings>,
+    q: web::Query<Next>,
+) -> HttpResponse {
     let next = q
         .next
         .as_deref()
         .map(|n| safe_next(Some(n)))
         .unwrap_or_default();
-    answer(StatusCode::OK, &page(ctx, &next, String::new(), None))
+    answer(
+        StatusCode::OK,
+        &page(ctx, &next, String::new(), None),
+        &settings,
+    )
 }
 
 /// Where a user lands after logging in, by role.
@@ -144,10 +153,12 @@ pub async fn submit(
         Err(ApiError::InvalidCredentials) => Ok(answer(
             StatusCode::UNAUTHORIZED,
             &page(ctx, &f.next, f.email, Some("login.invalid")),
+            &settings,
         )),
         Err(ApiError::TooManyAttempts(_)) => Ok(answer(
             StatusCode::TOO_MANY_REQUESTS,
             &page(ctx, &f.next, f.email, Some("login.throttled")),
+            &settings,
         )),
         Err(e) => Err(ctx.fail(e)),
     }

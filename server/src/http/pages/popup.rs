@@ -8,11 +8,9 @@
 //! in the pop-up's language); the same event sent again stays idempotent.
 
 use crate::http::context::{PageContext, PageError};
-use crate::http::pages::form::render;
 use crate::plugin::consent_link::TokenKey;
 use crate::plugin::events::{self, Recording};
 use crate::plugin::popup_token::{PopupSealer, Sealed};
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -91,17 +89,27 @@ pub async fn page(
         .map(|e| answered_sentence(lang_of(&sealed), &e));
     let popup_html = plugin_sdk::popup_html(&sealed.alert, sealed.locale())
         .map_err(|e| ctx.fail(ApiError::Internal(anyhow::anyhow!("pop-up template: {e}"))))?;
-    Ok(render(
-        StatusCode::OK,
-        &PopupPage {
-            ctx,
-            title: sealed.alert.title.clone(),
-            lang: sealed.lang,
-            popup_html,
-            token: token.into_inner(),
-            answered,
-        },
-    ))
+    let page = PopupPage {
+        ctx,
+        title: sealed.alert.title.clone(),
+        lang: sealed.lang,
+        popup_html,
+        token: token.into_inner(),
+        answered,
+    };
+    let html = askama::Template::render(&page).map_err(|e| {
+        page.ctx
+            .fail(ApiError::Internal(anyhow::anyhow!("pop-up page: {e}")))
+    })?;
+    // EHRs show this page in an iframe: its own policy (`http::security`), with the hashes of
+    // its inline styles, taken from the page as rendered.
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            crate::http::security::popup_policy(&html),
+        ))
+        .body(html))
 }
 
 fn open(sealer: &PopupSealer, token: &str, clock: &Clock) -> Result<Sealed, ApiError> {

@@ -142,6 +142,7 @@ pub async fn create_api_key(
     params(("id" = Uuid, Path, description = "The practice organisation")),
     responses(
         (status = 200, description = "The practice's keys, oldest first (never the keys themselves)", body = [ApiKeyView]),
+        (status = 404, description = "`not_found`: the id is not a UUID", body = ErrorBody),
         SessionErrors,
     )
 )]

@@ -254,6 +254,7 @@ pub struct SinceQuery {
     params(SinceQuery),
     responses(
         (status = 200, description = "The outcomes", body = plugin_sdk::ReferralOutcomes),
+        (status = 400, description = "`malformed_query`: `since` is not an RFC 3339 time, or an unknown parameter", body = ErrorBody),
         PracticeErrors,
     )
 )]

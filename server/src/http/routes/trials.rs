@@ -58,6 +58,7 @@ pub async fn create(
     params(trials::Filters),
     responses(
         (status = 200, description = "The trials the caller may see, newest first, without definitions", body = [TrialView]),
+        (status = 400, description = "`malformed_query`: a parameter of the wrong form (a `sponsor` that is not a UUID) or an unknown one", body = ErrorBody),
         (status = 422, description = "`validation_failed`; details: `unknown_status`", body = ErrorBody),
         SessionErrors,
     )

@@ -19,8 +19,9 @@ pub struct Detail {
     pub message: String,
 }
 
-/// An error answered to a client.
-#[derive(Debug)]
+/// An error answered to a client. Its `Debug` form (what middleware and panics print) is
+/// its code, with the JSON path of a malformed body or the paths and codes of a validation
+/// failure: never a message, which may quote what the client sent.
 pub enum ApiError {
     /// 400 `malformed_json`: the body is not JSON, or not of the expected shape.
     MalformedJson {
@@ -164,6 +165,27 @@ impl ApiError {
     }
 }
 
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ApiError");
+        d.field("code", &self.code());
+        match self {
+            ApiError::MalformedJson { path, .. } => {
+                d.field("path", path);
+            }
+            ApiError::Validation(details) => {
+                let problems: Vec<(&str, &str)> = details
+                    .iter()
+                    .map(|x| (x.path.as_str(), x.code.as_str()))
+                    .collect();
+                d.field("details", &problems);
+            }
+            _ => {}
+        }
+        d.finish()
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code(), self.message())
@@ -296,6 +318,28 @@ mod tests {
             ApiError::MalformedQuery(_) => 15,
             ApiError::Gone(_) => 16,
             ApiError::FhirUnavailable(_) => 17,
+        }
+    }
+
+    #[test]
+    fn debug_prints_codes_and_paths_never_messages() {
+        let malformed = ApiError::MalformedJson {
+            path: "$.patient.sex".into(),
+            message: "unknown variant `ZZPATIENTVALUE1`".into(),
+        };
+        assert_eq!(
+            format!("{malformed:?}"),
+            r#"ApiError { code: "malformed_json", path: "$.patient.sex" }"#
+        );
+        let invalid = ApiError::invalid("$.patient", "malformed_patient", "ZZPATIENTVALUE1");
+        let internal = ApiError::Internal(anyhow::anyhow!("ZZPATIENTVALUE1"));
+        for e in [
+            malformed,
+            invalid,
+            internal,
+            ApiError::Conflict("ZZPATIENTVALUE1".into()),
+        ] {
+            assert!(!format!("{e:?}").contains("ZZPATIENTVALUE1"), "{e:?}");
         }
     }
 

@@ -133,10 +133,9 @@ impl Application {
                     }
                 })
                 .wrap(TracingLogger::<platform::telemetry::RequestSpan>::new())
-                .app_data(
-                    web::QueryConfig::default()
-                        .error_handler(|e, _| ApiError::MalformedQuery(e.to_string()).into()),
-                )
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::MalformedQuery(trials::redact::redact(&e.to_string())).into()
+                }))
                 .app_data(
                     web::PathConfig::default()
                         .error_handler(|_, _| ApiError::NotFound("this resource".into()).into()),

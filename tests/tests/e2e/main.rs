@@ -23,6 +23,7 @@ mod health;
 mod matrix;
 mod openapi;
 mod pages;
+mod patient_data;
 mod plugin;
 mod plugin_match;
 mod popup_browser;

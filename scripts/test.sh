@@ -56,6 +56,8 @@ sweep_test_databases() {
 sweep_test_databases
 trap 'sweep_test_databases "$INCLUSIO_TEST_RUN"' EXIT
 
+# The server binary itself: `login_limits::` runs it as a process to measure its memory.
+cargo build -p server --locked
 cargo test --workspace --locked
 
 # Independent validators of what the CDS Hooks tests kept (target/test-output/cds): JSON

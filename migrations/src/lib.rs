@@ -12,6 +12,7 @@ mod m20261124_000040_cds_jti;
 mod m20261125_000050_consent_referrals;
 mod m20261126_000060_referral_notes;
 mod m20261127_000070_dashboard_tallies;
+mod m20261203_000080_login_address;
 
 pub use m20261127_000070_dashboard_tallies::{
     backfill as alert_tallies_backfill, referral_times_backfill,
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000050_consent_referrals::Migration),
             Box::new(m20261126_000060_referral_notes::Migration),
             Box::new(m20261127_000070_dashboard_tallies::Migration),
+            Box::new(m20261203_000080_login_address::Migration),
         ]
     }
 }

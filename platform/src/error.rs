@@ -68,6 +68,9 @@ pub enum ApiError {
     /// 412 `fhir_unavailable`: a CDS Hooks call without the data it needs (no prefetch and no
     /// FHIR server that answers).
     FhirUnavailable(String),
+    /// 503 `server_busy`: too many requests need an expensive step (a password check) at
+    /// once; `Retry-After` gives the seconds to wait.
+    Busy(u64),
 }
 
 impl ApiError {
@@ -93,6 +96,7 @@ impl ApiError {
             ("malformed_query", 400),
             ("gone", 410),
             ("fhir_unavailable", 412),
+            ("server_busy", 503),
         ]
     }
 
@@ -117,6 +121,7 @@ impl ApiError {
             ApiError::Internal(_) => "internal",
             ApiError::Gone(_) => "gone",
             ApiError::FhirUnavailable(_) => "fhir_unavailable",
+            ApiError::Busy(_) => "server_busy",
         }
     }
 
@@ -143,6 +148,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
             ApiError::NotReady(why) | ApiError::FhirUnavailable(why) => why.clone(),
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
+            ApiError::Busy(secs) => format!("the server is busy: try again in {secs} s"),
         }
     }
 }
@@ -252,6 +258,7 @@ impl ResponseError for ApiError {
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::FhirUnavailable(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -266,6 +273,9 @@ impl ResponseError for ApiError {
         };
         let mut response = HttpResponse::build(self.status_code());
         if let ApiError::TooManyAttempts(secs) = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        if let ApiError::Busy(secs) = self {
             response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
         }
         response.json(ErrorBody {
@@ -318,6 +328,7 @@ mod tests {
             ApiError::MalformedQuery(_) => 15,
             ApiError::Gone(_) => 16,
             ApiError::FhirUnavailable(_) => 17,
+            ApiError::Busy(_) => 18,
         }
     }
 
@@ -367,6 +378,7 @@ mod tests {
             ApiError::MalformedQuery("x".into()),
             ApiError::Gone("x".into()),
             ApiError::FhirUnavailable("x".into()),
+            ApiError::Busy(1),
         ];
         let all = ApiError::all_codes();
         assert_eq!(samples.len(), all.len());

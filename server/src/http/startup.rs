@@ -56,6 +56,14 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let hashes = platform::auth::password::configure(
+            settings.auth.max_concurrent_hashes,
+            settings.auth.hash_wait_ms,
+        );
+        tracing::info!(
+            concurrent_password_hashes = hashes,
+            "password hashing bounded"
+        );
         let outbox = Outbox::from_settings(settings);
         let transport = Transport::from_settings(settings)?;
         let mailbox = transport.mailbox();

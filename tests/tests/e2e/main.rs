@@ -20,6 +20,7 @@ mod dashboard_bench;
 mod demo;
 mod email;
 mod health;
+mod login_limits;
 mod matrix;
 mod openapi;
 mod pages;

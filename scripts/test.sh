@@ -56,7 +56,8 @@ sweep_test_databases() {
 sweep_test_databases
 trap 'sweep_test_databases "$INCLUSIO_TEST_RUN"' EXIT
 
-# The binary itself, fresh: e2e::disk_full runs target/debug/server on a tmpfs.
+# The binary itself, fresh: e2e::disk_full runs target/debug/server on a tmpfs, and
+# login_limits:: measures its memory.
 cargo build -p server --bin server --locked
 cargo test --workspace --locked
 

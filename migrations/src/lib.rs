@@ -15,6 +15,7 @@ mod m20261127_000070_dashboard_tallies;
 mod m20261203_000080_plugin_display;
 mod m20261203_000080_readiness_probe;
 mod m20261203_000090_session_generation;
+mod m20261203_000080_login_address;
 
 pub use m20261127_000070_dashboard_tallies::{
     backfill as alert_tallies_backfill, referral_times_backfill,
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000080_plugin_display::Migration),
             Box::new(m20261203_000080_readiness_probe::Migration),
             Box::new(m20261203_000090_session_generation::Migration),
+            Box::new(m20261203_000080_login_address::Migration),
         ]
     }
 }

@@ -221,30 +221,49 @@ async fn create_user_in<C: ConnectionTrait>(db: &C, new: NewUser) -> Result<user
     .await?)
 }
 
-/// Checks credentials, with throttling; records the attempt.
+/// Checks credentials, with throttling per email and per client `address`. The attempt is
+/// recorded (as a failure) before the password is checked, so parallel attempts cannot pass
+/// the limit together (`auth::throttle`); a request that finds no turn to hash is a
+/// `server_busy` and is not counted.
 pub async fn login<C: ConnectionTrait>(
     db: &C,
     email: &str,
     password: &str,
+    client: throttle::Client<'_>,
     now: DateTime<Utc>,
 ) -> Result<user::Model, ApiError> {
     let email = email.trim().to_lowercase();
-    if let Err(wait) = throttle::check(db, &email, now).await? {
-        return Err(ApiError::TooManyAttempts(wait));
-    }
-    let found = user::Entity::find()
+    let attempt = match throttle::begin(db, &email, client, now).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => return Err(ApiError::TooManyAttempts(wait)),
+    };
+    let found = match user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(db)
-        .await?;
+        .await
+    {
+        Ok(found) => found,
+        Err(e) => {
+            let _ = throttle::abandon(db, attempt).await;
+            return Err(e.into());
+        }
+    };
     // Verify even for unknown emails, so that timing does not tell which exist.
-    let phc = found.as_ref().map_or_else(
-        || password::dummy_hash().to_string(),
-        |u| u.password_hash.clone(),
-    );
-    let ok = password::verify_blocking(password.to_string(), phc).await;
-    let user = found.filter(|u| ok && u.active);
-    throttle::record(db, &email, user.is_some(), now).await?;
-    user.ok_or(ApiError::InvalidCredentials)
+    let phc = found.as_ref().map(|u| u.password_hash.clone());
+    let ok = match password::verify_blocking(password.to_string(), phc).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            throttle::abandon(db, attempt).await?;
+            return Err(e);
+        }
+    };
+    let user = found
+        .filter(|u| ok && u.active)
+        .ok_or(ApiError::InvalidCredentials)?;
+    match throttle::succeed(db, attempt, &email, now).await? {
+        Ok(()) => Ok(user),
+        Err(wait) => Err(ApiError::TooManyAttempts(wait)),
+    }
 }
 
 /// Every user, by email.

@@ -45,6 +45,34 @@ pub struct Settings {
     pub cds: CdsSettings,
     /// The coordinators' worklist and weekly digest.
     pub referrals: ReferralSettings,
+    /// Logins: the bound on concurrent password hashes.
+    pub auth: AuthSettings,
+}
+
+/// Logins (`[auth]`). Each password check (argon2id) holds 19 MiB while it runs: at most
+/// `max_concurrent_hashes` run at once, and a login that waits `hash_wait_ms` for its turn is
+/// answered `503 server_busy`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Password hashes running at once; 0 (the default): two per core, at most one per
+    /// 64 MiB of available memory (`INCLUSIO_AUTH_MAX_CONCURRENT_HASHES`).
+    pub max_concurrent_hashes: usize,
+    /// How long a login waits for its turn to hash, in milliseconds.
+    pub hash_wait_ms: u64,
+    /// Failed logins allowed from one client address in 15 minutes, any emails
+    /// (`INCLUSIO_AUTH_MAX_FAILURES_PER_ADDRESS`).
+    pub max_failures_per_address: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> AuthSettings {
+        AuthSettings {
+            max_concurrent_hashes: 0,
+            hash_wait_ms: crate::auth::password::DEFAULT_WAIT_MS,
+            max_failures_per_address: crate::auth::throttle::MAX_ADDRESS_FAILURES,
+        }
+    }
 }
 
 /// A day of the week, as written in the configuration (`mon` … `sun`).
@@ -575,6 +603,13 @@ impl Settings {
         }
         if let Some(v) = env("INCLUSIO_CDS_PUBLIC_URL") {
             self.cds.public_url = Some(v);
+        }
+        if let Some(v) = env("INCLUSIO_AUTH_MAX_CONCURRENT_HASHES") {
+            self.auth.max_concurrent_hashes = parse("INCLUSIO_AUTH_MAX_CONCURRENT_HASHES", v)?;
+        }
+        if let Some(v) = env("INCLUSIO_AUTH_MAX_FAILURES_PER_ADDRESS") {
+            self.auth.max_failures_per_address =
+                parse("INCLUSIO_AUTH_MAX_FAILURES_PER_ADDRESS", v)?;
         }
         // An empty secret variable counts as unset (production then refuses the default).
         if let Some(v) = env("INCLUSIO_SESSION_KEY").filter(|v| !v.trim().is_empty()) {

@@ -19,8 +19,9 @@ pub struct Detail {
     pub message: String,
 }
 
-/// An error answered to a client.
-#[derive(Debug)]
+/// An error answered to a client. Its `Debug` form (what middleware and panics print) is
+/// its code, with the JSON path of a malformed body or the paths and codes of a validation
+/// failure: never a message, which may quote what the client sent.
 pub enum ApiError {
     /// 400 `malformed_json`: the body is not JSON, or not of the expected shape.
     MalformedJson {
@@ -74,6 +75,9 @@ pub enum ApiError {
     /// I/O error, a lock held past the busy timeout, a lost connection); try again after
     /// [`STORAGE_RETRY_AFTER_SECS`].
     StorageUnavailable(crate::db::StorageFailure),
+    /// 503 `server_busy`: too many requests need an expensive step (a password check) at
+    /// once; `Retry-After` gives the seconds to wait.
+    Busy(u64),
 }
 
 /// The `Retry-After` of a `storage_unavailable` answer, in seconds.
@@ -104,6 +108,7 @@ impl ApiError {
             ("fhir_unavailable", 412),
             ("already_answered", 409),
             ("storage_unavailable", 503),
+            ("server_busy", 503),
         ]
     }
 
@@ -130,6 +135,7 @@ impl ApiError {
             ApiError::FhirUnavailable(_) => "fhir_unavailable",
             ApiError::AlreadyAnswered(_) => "already_answered",
             ApiError::StorageUnavailable(_) => "storage_unavailable",
+            ApiError::Busy(_) => "server_busy",
         }
     }
 
@@ -160,6 +166,7 @@ impl ApiError {
             ApiError::StorageUnavailable(f) => {
                 format!("{}: nothing was saved; try again later", f.describe())
             }
+            ApiError::Busy(secs) => format!("the server is busy: try again in {secs} s"),
         }
     }
 }
@@ -179,6 +186,27 @@ impl ApiError {
     /// A 422 with one detail.
     pub fn invalid(path: &str, code: &str, message: impl Into<String>) -> ApiError {
         ApiError::Validation(vec![Detail::new(path, code, message)])
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ApiError");
+        d.field("code", &self.code());
+        match self {
+            ApiError::MalformedJson { path, .. } => {
+                d.field("path", path);
+            }
+            ApiError::Validation(details) => {
+                let problems: Vec<(&str, &str)> = details
+                    .iter()
+                    .map(|x| (x.path.as_str(), x.code.as_str()))
+                    .collect();
+                d.field("details", &problems);
+            }
+            _ => {}
+        }
+        d.finish()
     }
 }
 
@@ -259,6 +287,7 @@ impl ResponseError for ApiError {
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::FhirUnavailable(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -280,6 +309,9 @@ impl ResponseError for ApiError {
                 actix_web::http::header::RETRY_AFTER,
                 STORAGE_RETRY_AFTER_SECS.to_string(),
             ));
+        }
+        if let ApiError::Busy(secs) = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
         }
         response.json(ErrorBody {
             error: ErrorInfo {
@@ -348,6 +380,29 @@ mod tests {
             ApiError::FhirUnavailable(_) => 17,
             ApiError::AlreadyAnswered(_) => 18,
             ApiError::StorageUnavailable(_) => 18,
+            ApiError::Busy(_) => 18,
+        }
+    }
+
+    #[test]
+    fn debug_prints_codes_and_paths_never_messages() {
+        let malformed = ApiError::MalformedJson {
+            path: "$.patient.sex".into(),
+            message: "unknown variant `ZZPATIENTVALUE1`".into(),
+        };
+        assert_eq!(
+            format!("{malformed:?}"),
+            r#"ApiError { code: "malformed_json", path: "$.patient.sex" }"#
+        );
+        let invalid = ApiError::invalid("$.patient", "malformed_patient", "ZZPATIENTVALUE1");
+        let internal = ApiError::Internal(anyhow::anyhow!("ZZPATIENTVALUE1"));
+        for e in [
+            malformed,
+            invalid,
+            internal,
+            ApiError::Conflict("ZZPATIENTVALUE1".into()),
+        ] {
+            assert!(!format!("{e:?}").contains("ZZPATIENTVALUE1"), "{e:?}");
         }
     }
 
@@ -377,6 +432,7 @@ mod tests {
             ApiError::FhirUnavailable("x".into()),
             ApiError::AlreadyAnswered("x".into()),
             ApiError::StorageUnavailable(crate::db::StorageFailure::Full),
+            ApiError::Busy(1),
         ];
         let all = ApiError::all_codes();
         assert_eq!(samples.len(), all.len());

@@ -2,7 +2,8 @@
 //! `ApiJson<T>`, a JSON body extractor whose errors are [`ApiError`]s naming the JSON path of
 //! the problem (`$.criteria.inclusion[0].age.min: invalid type…`), with the body size limit
 //! from the configuration; [`from_value`], the same errors for a body read as a JSON value
-//! first (to look at it before its type).
+//! first (to look at it before its type). Messages say what kind of problem was met and never
+//! quote the value at fault (`trials::redact`): a body may be a patient record.
 
 use crate::error::ApiError;
 use actix_web::dev::Payload;
@@ -78,7 +79,7 @@ pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, A
             } else {
                 format!("$.{path}")
             },
-            message: e.into_inner().to_string(),
+            message: trials::redact::redact(&e.into_inner().to_string()),
         }
     })
 }

@@ -38,6 +38,7 @@ pub mod label;
 pub mod locale;
 pub mod patient;
 mod prepared;
+pub mod redact;
 pub mod result;
 pub mod synth;
 pub mod truth;
@@ -68,7 +69,9 @@ pub struct ParseError {
     pub message: String,
 }
 
-/// Parses JSON into `T`, reporting the JSON path of the first error.
+/// Parses JSON into `T`, reporting the JSON path of the first error. The message says what
+/// kind of problem it is, never the value at fault ([`redact::redact`]): the text may be a
+/// patient record.
 pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ParseError> {
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -79,7 +82,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Parse
             } else {
                 format!("$.{path}")
             },
-            message: e.into_inner().to_string(),
+            message: redact::redact(&e.into_inner().to_string()),
         }
     })
 }

@@ -13,8 +13,11 @@ pub struct Model {
     pub email: String,
     /// When.
     pub at: DateTimeUtc,
-    /// Whether the password was right.
+    /// Whether the password was right (false while it is being checked: an attempt counts
+    /// as a failure from the moment it is recorded).
     pub succeeded: bool,
+    /// The client's address (the connection's peer IP), when known.
+    pub address: Option<String>,
 }
 
 /// No relations are navigated: queries filter by keys.

@@ -68,7 +68,7 @@ impl HookRequest {
         if !crate::cds::discovery::HOOKS.contains(&hook) {
             return Err(bad(
                 "$.hook",
-                format!("`{hook}` is not a hook this service answers"),
+                "not a hook this service answers (see the discovery document)",
             ));
         }
         let hook_instance = required_str(&root, "hookInstance", "$")?.to_string();

@@ -61,6 +61,14 @@ impl Application {
         let mut bound = settings.clone();
         bound.http.port = port;
         let settings = &bound;
+        let hashes = platform::auth::password::configure(
+            settings.auth.max_concurrent_hashes,
+            settings.auth.hash_wait_ms,
+        );
+        tracing::info!(
+            concurrent_password_hashes = hashes,
+            "password hashing bounded"
+        );
         let outbox = Outbox::from_settings(settings);
         let transport = Transport::from_settings(settings)?;
         let mailbox = transport.mailbox();
@@ -146,10 +154,9 @@ impl Application {
                     }
                 })
                 .wrap(TracingLogger::<platform::telemetry::RequestSpan>::new())
-                .app_data(
-                    web::QueryConfig::default()
-                        .error_handler(|e, _| ApiError::MalformedQuery(e.to_string()).into()),
-                )
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::MalformedQuery(trials::redact::redact(&e.to_string())).into()
+                }))
                 .app_data(
                     web::PathConfig::default()
                         .error_handler(|_, _| ApiError::NotFound("this resource".into()).into()),

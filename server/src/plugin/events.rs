@@ -144,7 +144,7 @@ fn check_fields<'a>(events: impl Iterator<Item = Fields<'a>>) -> Vec<Detail> {
             details.push(Detail::new(
                 &path("verdict"),
                 "unknown_verdict",
-                format!("`{v}` is not a verdict: use eligible or possibly_eligible"),
+                "not a verdict: use eligible or possibly_eligible",
             ));
         }
         if let Some(r) = e.response
@@ -153,7 +153,7 @@ fn check_fields<'a>(events: impl Iterator<Item = Fields<'a>>) -> Vec<Detail> {
             details.push(Detail::new(
                 &path("response"),
                 "unknown_response",
-                format!("`{r}` is not a response: use shown, accepted, not_now or declined"),
+                "not a response: use shown, accepted, not_now or declined",
             ));
         }
         if let Some(v) = e.trial_version {
@@ -181,9 +181,7 @@ fn check_fields<'a>(events: impl Iterator<Item = Fields<'a>>) -> Vec<Detail> {
             (Some(r), true) if DeclineReason::parse(r).is_none() => details.push(Detail::new(
                 &path("reason"),
                 "unknown_reason",
-                format!(
-                    "`{r}` is not a reason: use not_eligible, not_interested, no_time or other"
-                ),
+                "not a reason: use not_eligible, not_interested, no_time or other",
             )),
             (Some(_), false) => details.push(Detail::new(
                 &path("reason"),

@@ -138,7 +138,12 @@ pub async fn submit(
         .filter(|n| !n.is_empty())
         .map(|n| safe_next(Some(n)));
     let now = ctx.clock.now();
-    match accounts::login(db.get_ref(), &f.email, &f.password, now).await {
+    let address = crate::http::routes::auth::client_address(&req);
+    let client = platform::auth::throttle::Client {
+        address: address.as_deref(),
+        max_failures: settings.auth.max_failures_per_address,
+    };
+    match accounts::login(db.get_ref(), &f.email, &f.password, client, now).await {
         Ok(user) => {
             let role = user.role.parse().unwrap_or(Role::Gp);
             let to = next.unwrap_or_else(|| home_of(role).to_string());

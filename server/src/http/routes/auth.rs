@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use platform::accounts::{self, UserView};
 use platform::auth::Principal;
 use platform::auth::session::{COOKIE, LIFETIME_SECS, SessionKey};
+use platform::auth::throttle::Client;
 use platform::clock::Clock;
 use platform::config::{Environment, Settings};
 use platform::error::{ApiError, ErrorBody};
@@ -22,6 +23,12 @@ pub struct Credentials {
     email: String,
     /// Password.
     password: String,
+}
+
+/// The client's address for login throttling: the connection's peer IP (never a forwarded
+/// header, which the client writes).
+pub(crate) fn client_address(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 /// The session cookie (empty value and age 0 to clear it).
@@ -43,7 +50,9 @@ pub(crate) fn session_cookie(value: String, max_age: i64, settings: &Settings) -
         (status = 200, description = "Logged in; the `inclusio_session` cookie is set", body = UserView,
             headers(("set-cookie" = String, description = "`inclusio_session=…; HttpOnly; SameSite=Lax; Path=/`"))),
         (status = 401, description = "`invalid_credentials`: wrong email or password (never says which), or an inactive user", body = ErrorBody),
-        (status = 429, description = "`too_many_attempts`: too many failed attempts for this email", body = ErrorBody,
+        (status = 429, description = "`too_many_attempts`: too many failed attempts for this email or from this address", body = ErrorBody,
+            headers(("retry-after" = String, description = "Seconds to wait"))),
+        (status = 503, description = "`server_busy`: too many logins being checked at once", body = ErrorBody,
             headers(("retry-after" = String, description = "Seconds to wait"))),
         JsonBodyErrors,
         (status = 500, description = "`internal`", body = ErrorBody),
@@ -56,9 +65,15 @@ pub async fn login(
     settings: web::Data<Settings>,
     ApiJson(c): ApiJson<Credentials>,
     clock: web::Data<Clock>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let now = clock.now();
-    let user = accounts::login(db.get_ref(), &c.email, &c.password, now).await?;
+    let address = client_address(&req);
+    let client = Client {
+        address: address.as_deref(),
+        max_failures: settings.auth.max_failures_per_address,
+    };
+    let user = accounts::login(db.get_ref(), &c.email, &c.password, client, now).await?;
     let value = key.issue(user.id, user.session_generation, now.timestamp());
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(value, LIFETIME_SECS, &settings))

@@ -13,8 +13,8 @@
 //!   acronym are immutable once it recruits (only drafts are edited).
 
 use actix_web::web::Bytes;
-use platform::error::ApiError;
 use chrono::NaiveDate;
+use platform::error::ApiError;
 use plugin_sdk::Matcher;
 use sea_orm::DatabaseConnection;
 use std::sync::{Arc, Mutex};
@@ -161,14 +161,25 @@ mod tests {
         let day: NaiveDate = "2026-11-23".parse().unwrap();
         let first = cache.need(&matcher, day);
         assert_eq!(first.code_count(), 1);
-        assert!(Arc::ptr_eq(&first, &cache.need(&matcher, day)), "remembered");
+        assert!(
+            Arc::ptr_eq(&first, &cache.need(&matcher, day)),
+            "remembered"
+        );
         let next = cache.need(&matcher, day.succ_opt().unwrap());
         assert!(!Arc::ptr_eq(&first, &next), "a new day, a new lookback");
-        assert_eq!(next.since(), day.succ_opt().unwrap().checked_sub_months(chrono::Months::new(6)));
+        assert_eq!(
+            next.since(),
+            day.succ_opt()
+                .unwrap()
+                .checked_sub_months(chrono::Months::new(6))
+        );
         // A matcher no longer current is not remembered against the entry.
         let old = Arc::new(Matcher::new(&bundle(Vec::new())));
         assert!(cache.need(&old, day).is_empty());
-        assert!(Arc::ptr_eq(&next, &cache.need(&matcher, day.succ_opt().unwrap())));
+        assert!(Arc::ptr_eq(
+            &next,
+            &cache.need(&matcher, day.succ_opt().unwrap())
+        ));
     }
 
     #[test]

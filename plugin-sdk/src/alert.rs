@@ -150,6 +150,12 @@ impl Matcher {
         self.trials.is_empty()
     }
 
+    /// The observations the indexed trials can read at `date`: what a service querying the
+    /// EHR's FHIR server asks for (see `trials::need`).
+    pub fn observation_need(&self, date: NaiveDate) -> trials::ObservationNeed {
+        self.index.observation_need(date)
+    }
+
     /// The trials the patient may join, with their verdicts only (fast path).
     pub fn candidates(&self, patient: &PreparedPatient, date: NaiveDate) -> Vec<Candidate<'_>> {
         self.index

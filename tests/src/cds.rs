@@ -1,6 +1,7 @@
 //! A CDS Hooks client for the tests: keys generated per run (ES384, RS384, ES256), real JWTs
 //! signed with them, and a loopback server that plays the EHR's JWKS endpoint and FHIR server
-//! (recording the `Authorization` headers it receives).
+//! (recording the path, query string and `Authorization` header of every request it
+//! receives; answering fixed pages, and searches over a set of resources page by page).
 
 use base64::Engine;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
@@ -112,6 +113,13 @@ pub fn hmac_signed(claims: &Value, kid: &str) -> String {
 /// A request the loopback EHR received: path-and-query and `Authorization` header.
 pub type Seen = (String, Option<String>);
 
+/// Resources searchable at one path ([`Ehr::search`]), answered `page` at a time.
+#[derive(Clone)]
+struct Searchable {
+    resources: Vec<Value>,
+    page: usize,
+}
+
 /// The loopback stand-in for the EHR: JWKS and FHIR resources by path and query.
 #[derive(Clone, Default)]
 pub struct Ehr {
@@ -119,6 +127,10 @@ pub struct Ehr {
     pub pages: Arc<Mutex<HashMap<String, Value>>>,
     /// Every request received: path-and-query and `Authorization` header.
     pub seen: Arc<Mutex<Vec<Seen>>>,
+    /// Searchable resources by path (no query).
+    searches: Arc<Mutex<HashMap<String, Searchable>>>,
+    /// `http://127.0.0.1:PORT`, for the `next` links.
+    base: Arc<Mutex<String>>,
 }
 
 impl Ehr {
@@ -139,7 +151,8 @@ impl Ehr {
                             .and_then(|v| v.to_str().ok())
                             .map(str::to_string);
                         state.seen.lock().unwrap().push((at.clone(), auth));
-                        match state.pages.lock().unwrap().get(&at) {
+                        let page = state.pages.lock().unwrap().get(&at).cloned();
+                        match page.or_else(|| state.answer(req.path(), req.query_string())) {
                             Some(body) => actix_web::HttpResponse::Ok()
                                 .content_type("application/fhir+json")
                                 .body(body.to_string()),
@@ -153,12 +166,151 @@ impl Ehr {
         .bind(("127.0.0.1", 0))
         .unwrap();
         let port = server.addrs()[0].port();
+        let base = format!("http://127.0.0.1:{port}");
+        *ehr.base.lock().unwrap() = base.clone();
         tokio::spawn(server.run());
-        (ehr, format!("http://127.0.0.1:{port}"))
+        (ehr, base)
     }
 
     /// Serves `body` at `path` (with its query).
     pub fn serve(&self, path: &str, body: Value) {
         self.pages.lock().unwrap().insert(path.into(), body);
     }
+
+    /// Answers searches at `path` (without query; a fixed page of [`Ehr::serve`] wins) over
+    /// `resources`, as a FHIR server does: `patient` (the `subject`), `code` (a comma list of
+    /// `system|code` or `code` tokens), `category` (a comma list of codes) and `date=geDAY`
+    /// (on `effectiveDateTime`; undated resources do not match) filter, the matches are
+    /// answered as searchset Bundles of at most `page` entries (fewer if `_count` asks), each
+    /// but the last with a `next` link (`_offset=N`).
+    pub fn search(&self, path: &str, resources: Vec<Value>, page: usize) {
+        self.searches.lock().unwrap().insert(
+            path.into(),
+            Searchable {
+                resources,
+                page: page.max(1),
+            },
+        );
+    }
+
+    /// The query strings of the requests received at `path`, in order.
+    pub fn queries(&self, path: &str) -> Vec<String> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|(at, _)| {
+                let (p, q) = at.split_once('?').unwrap_or((at, ""));
+                (p == path).then(|| q.to_string())
+            })
+            .collect()
+    }
+
+    /// The answer of a search at `path`, if resources are searchable there.
+    fn answer(&self, path: &str, query: &str) -> Option<Value> {
+        let search = self.searches.lock().unwrap().get(path).cloned()?;
+        let params: Vec<(String, String)> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (decode(k), decode(v))
+            })
+            .collect();
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let matches = |r: &Value| {
+            let codings = |field: &str| -> Vec<(String, String)> {
+                let concepts: Vec<&Value> = match &r[field] {
+                    Value::Array(a) => a.iter().collect(),
+                    other => vec![other],
+                };
+                concepts
+                    .iter()
+                    .filter_map(|c| c["coding"].as_array())
+                    .flatten()
+                    .map(|c| {
+                        let text = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                        (text("system"), text("code"))
+                    })
+                    .collect()
+            };
+            let patient = param("patient").is_none_or(|id| {
+                r["subject"]["reference"].as_str() == Some(&format!("Patient/{id}"))
+            });
+            let code = param("code").is_none_or(|tokens| {
+                let have = codings("code");
+                tokens.split(',').any(|t| match t.split_once('|') {
+                    Some((system, code)) => have.iter().any(|(s, c)| s == system && c == code),
+                    None => have.iter().any(|(_, c)| c == t),
+                })
+            });
+            let category = param("category").is_none_or(|list| {
+                let have = codings("category");
+                list.split(',').any(|t| have.iter().any(|(_, c)| c == t))
+            });
+            let date = param("date").is_none_or(|d| {
+                let day = d.strip_prefix("ge").expect("only date=ge is served");
+                r["effectiveDateTime"]
+                    .as_str()
+                    .is_some_and(|at| at.get(..10).is_some_and(|at| at >= day))
+            });
+            patient && code && category && date
+        };
+        let found: Vec<&Value> = search.resources.iter().filter(|r| matches(r)).collect();
+        let size = param("_count")
+            .and_then(|c| c.parse::<usize>().ok())
+            .map_or(search.page, |c| c.clamp(1, search.page));
+        let offset: usize = param("_offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+        let entries: Vec<Value> = found
+            .iter()
+            .skip(offset)
+            .take(size)
+            .map(|r| json!({"resource": r}))
+            .collect();
+        let mut bundle = json!({"resourceType": "Bundle", "type": "searchset",
+                                "total": found.len(), "entry": entries});
+        if offset + size < found.len() {
+            let rest: Vec<&str> = query
+                .split('&')
+                .filter(|p| !p.starts_with("_offset="))
+                .collect();
+            let next = format!(
+                "{}{path}?{}&_offset={}",
+                self.base.lock().unwrap(),
+                rest.join("&"),
+                offset + size
+            );
+            bundle["link"] = json!([{"relation": "next", "url": next}]);
+        }
+        Some(bundle)
+    }
+}
+
+/// Percent-decodes a query parameter (`+` is a space).
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            (b'+', _) => out.push(b' '),
+            (b, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

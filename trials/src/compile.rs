@@ -64,6 +64,9 @@ pub(crate) enum ValueSource {
 #[derive(Debug)]
 pub(crate) struct SourceCode {
     pub key: u128,
+    /// The system and normalised code the key packs (what a FHIR query asks for).
+    pub system: CodeSystem,
+    pub code: NormCode,
     pub factor: Option<catalogue::Linear>,
 }
 
@@ -177,6 +180,8 @@ fn compile(c: &Criterion, criteria: &Criteria) -> Result<CNode, String> {
                 };
                 codes.push(SourceCode {
                     key: observation_key(e.system, &e.code),
+                    system: e.system,
+                    code: e.code,
                     factor,
                 });
             }

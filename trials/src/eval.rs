@@ -4,7 +4,7 @@
 
 use crate::catalogue::{self, Reading};
 use crate::codes::CodeSystem;
-use crate::compile::{CEvent, CNode, CValue, SourceCode, ValueSource};
+use crate::compile::{CEvent, CNode, CValue, ValueSource};
 use crate::criteria::{AgeTest, AgeUnit, Aggregate, Missing, SexTest};
 use crate::crosswalk::Fit;
 use crate::patient::{Comparator, Event, EventStatus, Sex};
@@ -705,7 +705,7 @@ pub(crate) fn collect_values(
     match &v.source {
         ValueSource::Codes(codes) => {
             for code in codes {
-                collect_code(v, code, ctx, from, out, &mut ignore);
+                collect_code(v, (code.key, code.factor), ctx, from, out, &mut ignore);
             }
         }
         ValueSource::Bmi {
@@ -738,17 +738,17 @@ impl Span {
 
 fn collect_code(
     v: &CValue,
-    code: &SourceCode,
+    (key, factor): (u128, Option<catalogue::Linear>),
     ctx: &Ctx,
     span: Span,
     out: &mut Vec<Val>,
     ignore: &mut impl FnMut(Ignored),
 ) {
-    let Some(group) = ctx.patient.observations.get(&code.key) else {
+    let Some(group) = ctx.patient.observations.get(&key) else {
         return;
     };
     for ov in group.values.iter().filter(|ov| span.counts(ov.day)) {
-        let value = match (ov.reading, code.factor) {
+        let value = match (ov.reading, factor) {
             (Reading::Value(x), Some(f)) => Some(f.apply(x)),
             (Reading::Value(x), None) => {
                 let obs = &ctx.patient.patient.observations[ov.index as usize];
@@ -785,6 +785,10 @@ fn reason(reading: Reading) -> IgnoreReason {
     }
 }
 
+/// The longest gap in days between a weight and the height it is paired with, for anyone:
+/// the adults' (see [`height_gap_days`]).
+pub(crate) const LONGEST_HEIGHT_GAP_DAYS: i32 = 366;
+
 /// The longest gap in days between a weight and the height it is paired with: a year for
 /// adults, three months for children, who grow.
 fn height_gap_days(birth: Option<NaiveDate>, weight_day: i32) -> i32 {
@@ -794,7 +798,7 @@ fn height_gap_days(birth: Option<NaiveDate>, weight_day: i32) -> i32 {
         .and_then(|(b, w)| age_at(b, w, AgeUnit::Years))
     {
         Some(age) if age < 18 => 90,
-        _ => 366,
+        _ => LONGEST_HEIGHT_GAP_DAYS,
     }
 }
 
@@ -806,11 +810,8 @@ fn collect_bmi(
     out: &mut Vec<Val>,
     ignore: &mut impl FnMut(Ignored),
 ) {
-    let bmi_code = SourceCode {
-        key: bmi,
-        factor: Some(catalogue::Linear::IDENTITY),
-    };
-    collect_code(v, &bmi_code, ctx, span, out, ignore);
+    let bmi_code = (bmi, Some(catalogue::Linear::IDENTITY));
+    collect_code(v, bmi_code, ctx, span, out, ignore);
     let obs = &ctx.patient.observations;
     let (Some(weights), Some(heights)) = (obs.get(&weight), obs.get(&height)) else {
         return;

@@ -13,6 +13,7 @@ use crate::compile::{CNode, ValueSource, compile_list};
 use crate::criteria::{Missing, Trial};
 use crate::detail;
 use crate::eval::{self, Ctx, Matching, Scratch};
+use crate::need::ObservationNeed;
 use crate::patient::Patient;
 use crate::prepared::{PreparedPatient, kind_tag, unread_key};
 use crate::result::{TrialResult, Verdict, verdict};
@@ -123,6 +124,19 @@ impl TrialIndex {
     /// The trial with this id.
     pub fn get(&self, trial_id: &str) -> Option<&Trial> {
         self.trials().find(|t| t.id == trial_id)
+    }
+
+    /// The observations these trials can read at `reference` (the consultation date): their
+    /// codes, how far back, and whether social history is needed. A record restricted to
+    /// them gets the same verdicts as the whole record ([`crate::need`]).
+    pub fn observation_need(&self, reference: NaiveDate) -> ObservationNeed {
+        let mut need = ObservationNeed::default();
+        for c in &self.trials {
+            for node in c.inclusion.iter().chain(&c.exclusion) {
+                need.add(node, reference);
+            }
+        }
+        need
     }
 
     /// How many trials are evaluated for every patient, whatever their codes.

@@ -370,6 +370,9 @@ fn patient() -> impl Strategy<Value = Patient> {
                 ("8302-2", "cm"),
                 ("8302-2", "m"),
                 ("39156-5", "kg/m2"),
+                // Codes no generated trial reads: left out by the observation need.
+                ("2345-7", "mmol/L"),
+                ("8480-6", "mm[Hg]"),
             ][..],
         ),
         prop_oneof![0.0f64..15.0, 1.0f64..200.0, Just(212_278.88)],
@@ -390,6 +393,25 @@ fn patient() -> impl Strategy<Value = Patient> {
             date,
             comparator: comparator.filter(|_| value < 10.0),
         });
+    // Plausible weights and heights, so that BMIs are derived (from a height up to a year
+    // away from the weight).
+    let biometric = (
+        prop_oneof![
+            (50.0f64..130.0).prop_map(|v| ("29463-7", "kg", v)),
+            (145.0f64..200.0).prop_map(|v| ("8302-2", "cm", v)),
+        ],
+        date(),
+    )
+        .prop_map(|((code, unit, value), date)| Observation {
+            system: "http://loinc.org".into(),
+            code: code.into(),
+            display: None,
+            value,
+            unit: unit.into(),
+            date,
+            comparator: None,
+        });
+    let obs = prop_oneof![3 => obs, 1 => biometric];
     let unreadable = (proptest::sample::select(KINDS), 1u32..3)
         .prop_map(|(kind, count)| Unreadable { kind, count });
     (
@@ -458,6 +480,97 @@ proptest! {
             got.sort();
             prop_assert_eq!(got, expected);
         }
+    }
+
+    /// The observations the trials say they need are enough: on the record restricted to
+    /// the needed codes, dates and history items, every trial has the verdict, and every
+    /// criterion the truth, it has on the whole record.
+    #[test]
+    fn the_observation_need_is_enough(trials in proptest::collection::vec(trial(), 1..6), patients in proptest::collection::vec(patient(), 1..4)) {
+        let trials: Vec<Trial> = trials
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut t)| { t.id = format!("t{i}"); t })
+            .filter(|t| trials::validate(t).is_empty())
+            .collect();
+        prop_assume!(!trials.is_empty());
+        let index = TrialIndex::new(trials).unwrap();
+        let need = index.observation_need(reference());
+        let truths = |p: &Patient| {
+            index
+                .evaluate_all(p, reference())
+                .into_iter()
+                .map(|r| {
+                    let criteria: Vec<Truth> =
+                        r.inclusion.iter().chain(&r.exclusion).map(|c| c.truth).collect();
+                    (r.verdict, criteria)
+                })
+                .collect::<Vec<_>>()
+        };
+        for p in &patients {
+            let restricted = need.restrict(p);
+            prop_assert_eq!(truths(&restricted), truths(p));
+            let verdicts = |p: &Patient| {
+                index.verdicts(&trials::PreparedPatient::new(p), reference())
+            };
+            prop_assert_eq!(verdicts(&restricted), verdicts(p));
+        }
+    }
+
+    /// The same for derived BMIs, whose height may predate the window: one BMI criterion, a
+    /// record of weights and heights over a few years.
+    #[test]
+    fn the_observation_need_is_enough_for_derived_bmi(
+        b in 20.0f64..35.0,
+        window in window(),
+        missing in missing(),
+        birth in 0u64..25000,
+        measures in proptest::collection::vec(
+            (prop_oneof![
+                (50.0f64..130.0).prop_map(|v| ("29463-7", "kg", v)),
+                (145.0f64..200.0).prop_map(|v| ("8302-2", "cm", v)),
+            ], 0u64..900),
+            2..10,
+        ),
+    ) {
+        let criterion = Criterion {
+            id: "bmi".into(),
+            label: None,
+            node: Node::Bmi(BmiTest {
+                value: ValueTest { gte: Some(b), ..ValueTest::default() },
+                aggregate: Aggregate::Latest,
+                window,
+                missing,
+            }),
+        };
+        let trial = Trial {
+            id: "t".into(),
+            version: 1,
+            title: "BMI".into(),
+            summary: None,
+            criteria: Criteria { code_sets: Default::default(), inclusion: vec![criterion], exclusion: vec![] },
+        };
+        prop_assume!(trials::validate(&trial).is_empty());
+        let index = TrialIndex::new(vec![trial]).unwrap();
+        let need = index.observation_need(reference());
+        let p = Patient {
+            birth_date: reference().checked_sub_days(Days::new(birth)),
+            observations: measures
+                .into_iter()
+                .map(|((code, unit, value), days)| Observation {
+                    system: "http://loinc.org".into(),
+                    code: code.into(),
+                    display: None,
+                    value,
+                    unit: unit.into(),
+                    date: reference().checked_sub_days(Days::new(days)),
+                    comparator: None,
+                })
+                .collect(),
+            ..Patient::default()
+        };
+        let truth = |p: &Patient| index.evaluate_all(p, reference())[0].inclusion[0].truth;
+        prop_assert_eq!(truth(&need.restrict(&p)), truth(&p));
     }
 
     /// Trials survive a JSON round trip unchanged.

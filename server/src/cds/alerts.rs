@@ -1,5 +1,5 @@
 //! Cards through the plugin SDK's core: the same `plugin_sdk::Matcher` alerts, from the
-//! same compiled trials ([`MatcherCache`]), as `POST /api/v1/match`, made into cards by
+//! same compiled trials (`plugin::cache::MatcherCache`, read once per call by the handler), as `POST /api/v1/match`, made into cards by
 //! [`cards::card`]. For an issuer configured with a `practice_id` ([`cards`]), under the
 //! practice's alert-fatigue rules (its `plugin_settings`, its declines, snoozes and
 //! unanswered showings), keyed by a pseudonym of the EHR patient id: each card links to the
@@ -13,14 +13,13 @@
 //! patient id itself is never stored.
 
 use crate::cds::cards::{self, Cards};
-use crate::plugin::cache::MatcherCache;
 use crate::plugin::popup_token::PopupSealer;
 use crate::plugin::{settings, suppressions};
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use platform::crypto::derive_key_for;
 use platform::entities::plugin_event;
 use platform::error::ApiError;
-use plugin_sdk::{Alert, History, Rules};
+use plugin_sdk::{Alert, History, Matcher, Rules};
 use sea_orm::DatabaseConnection;
 use trials::{Locale, Patient};
 use uuid::Uuid;
@@ -51,14 +50,13 @@ pub struct Showing<'a> {
 /// The cards for a patient of `practice` (pseudonym `patient`), each showing recorded.
 pub async fn cards(
     db: &DatabaseConnection,
-    cache: &MatcherCache,
+    matcher: &Matcher,
     practice: Uuid,
     patient: &str,
     record: &Patient,
     show: &Showing<'_>,
 ) -> Result<Cards, ApiError> {
     let today = show.now.date_naive();
-    let matcher = cache.get(db).await?;
     let rules = Rules::from(&settings::get(db, practice).await?);
     let history = suppressions::history(db, practice, patient, today).await?;
     let alerts = matcher.alerts(&rules, &history, patient, record, today, Uuid::now_v7);
@@ -83,14 +81,12 @@ pub async fn cards(
 /// The cards for an issuer without a practice: eligible and possibly eligible trials,
 /// eligible first, at most [`cards::MAX_CARDS`]; no pseudonym, no fatigue rules (nothing is
 /// recorded to apply them with), no link, no event.
-pub async fn anonymous_cards(
-    db: &DatabaseConnection,
-    cache: &MatcherCache,
+pub fn anonymous_cards(
+    matcher: &Matcher,
     record: &Patient,
     locale: Locale,
     today: NaiveDate,
 ) -> Result<Cards, ApiError> {
-    let matcher = cache.get(db).await?;
     let rules = Rules {
         max_alerts: cards::MAX_CARDS,
         max_unanswered_shows: u32::MAX,

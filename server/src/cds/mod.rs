@@ -20,6 +20,7 @@ pub mod jwt;
 pub mod prefetch;
 pub mod replay;
 pub mod request;
+pub mod search;
 
 /// The id of our one service, registered for both hooks.
 pub const SERVICE_ID: &str = "inclusio-trials";

@@ -63,6 +63,7 @@ pub fn gather(
     prefetch: &Map<String, Value>,
     patient_id: &str,
     mut source: Option<Source<'_>>,
+    need: &trials::ObservationNeed,
     max: usize,
 ) -> Result<Gathered, ApiError> {
     let mut entries: Vec<Value> = Vec::new();
@@ -88,6 +89,13 @@ pub fn gather(
                     missing.push(key);
                     continue;
                 };
+                if key == "observations" {
+                    // Only what the recruiting trials can read (`search`), every page.
+                    let queries =
+                        crate::cds::search::observation_queries(src.base, patient_id, need);
+                    search_observations(&queries, &mut source, &mut entries, max)?;
+                    continue;
+                }
                 let url = format!(
                     "{}/{}",
                     src.base,
@@ -203,6 +211,54 @@ fn fetch_medications(
     Ok(())
 }
 
+/// Runs the observation searches, each with its pages, keeping each Observation once (the
+/// social-history search and a code search may both find one).
+fn search_observations(
+    queries: &[String],
+    source: &mut Option<Source<'_>>,
+    entries: &mut Vec<Value>,
+    max: usize,
+) -> Result<(), ApiError> {
+    let key = "observations";
+    let mut found: Vec<Value> = Vec::new();
+    for url in queries {
+        let Some(src) = source.as_mut() else {
+            return Ok(());
+        };
+        let v = src
+            .fetch
+            .get(url)
+            .map_err(|e| unavailable(format!("reading `{key}` from the fhirServer: {e}")))?;
+        match resource_type(&v) {
+            Some("Bundle") => {}
+            Some("OperationOutcome") => {
+                return Err(unavailable(format!(
+                    "the fhirServer answered `{key}` with an OperationOutcome"
+                )));
+            }
+            _ => return Err(unavailable(format!("`{key}` is not a Bundle"))),
+        }
+        read_pages(
+            key,
+            v,
+            source,
+            &mut found,
+            max.saturating_sub(entries.len()),
+        )?;
+    }
+    let mut ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for entry in found {
+        let r = &entry["resource"];
+        let id = (resource_type(r) == Some("Observation"))
+            .then(|| r.get("id").and_then(Value::as_str))
+            .flatten();
+        if id.is_none_or(|id| ids.insert(id.to_string())) {
+            entries.push(entry);
+        }
+    }
+    Ok(())
+}
+
 /// Appends a Bundle's entries, following its `next` links from the FHIR server.
 fn read_pages(
     key: &str,
@@ -260,7 +316,7 @@ fn next_link(page: &Value) -> Option<String> {
 
 /// Percent-encodes an id for a URL path or query (FHIR ids are `[A-Za-z0-9\-\.]`, but an
 /// EHR may send anything).
-fn encode(id: &str) -> String {
+pub(crate) fn encode(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -314,13 +370,17 @@ mod tests {
         m
     }
 
+    fn need() -> trials::ObservationNeed {
+        trials::ObservationNeed::default()
+    }
+
     fn count(g: &Gathered) -> usize {
         g.bundle["entry"].as_array().unwrap().len()
     }
 
     #[test]
     fn empty_bundles_mean_no_data() {
-        let v = gather(&full(), "p1", None, 100).unwrap();
+        let v = gather(&full(), "p1", None, &need(), 100).unwrap();
         assert_eq!(count(&v), 1);
         assert_eq!(v.bundle["entry"][0]["resource"]["resourceType"], "Patient");
     }
@@ -333,7 +393,7 @@ mod tests {
         m.insert("medications".into(), Value::Null);
         m.remove("immunizations");
         m.insert("allergies".into(), outcome.clone());
-        let g = gather(&m, "p1", None, 100).unwrap();
+        let g = gather(&m, "p1", None, &need(), 100).unwrap();
         assert_eq!(count(&g), 2, "the Patient and the condition");
         assert_eq!(g.unavailable, ["immunizations", "allergies"]);
         // Only the Patient is required.
@@ -347,7 +407,7 @@ mod tests {
                     m.insert("patient".into(), v);
                 }
             }
-            let err = gather(&m, "p1", None, 100).unwrap_err();
+            let err = gather(&m, "p1", None, &need(), 100).unwrap_err();
             assert_eq!(err.code(), "fhir_unavailable");
         }
     }
@@ -379,6 +439,7 @@ mod tests {
                 base: "https://ehr/fhir",
                 fetch: &mut fake,
             }),
+            &need(),
             100,
         )
         .unwrap();
@@ -394,7 +455,7 @@ mod tests {
 
     #[test]
     fn a_patient_other_than_the_context_is_refused() {
-        let err = gather(&full(), "p2", None, 100).unwrap_err();
+        let err = gather(&full(), "p2", None, &need(), 100).unwrap_err();
         assert_eq!(err.code(), "fhir_unavailable");
         assert!(err.to_string().contains("context.patientId"), "{err}");
     }
@@ -424,6 +485,7 @@ mod tests {
                 base: "https://ehr/fhir",
                 fetch: &mut fake,
             }),
+            &need(),
             100,
         )
         .unwrap();
@@ -451,12 +513,13 @@ mod tests {
                 base: "https://ehr/fhir",
                 fetch: &mut fake,
             }),
+            &need(),
             100,
         )
         .unwrap();
         assert_eq!(count(&v), 3);
         assert_eq!(
-            gather(&m, "p1", None, 100).unwrap_err().code(),
+            gather(&m, "p1", None, &need(), 100).unwrap_err().code(),
             "fhir_unavailable"
         );
         first["link"] = json!([{"relation": "next", "url": "https://elsewhere/fhir?page=2"}]);
@@ -468,6 +531,7 @@ mod tests {
                 base: "https://ehr/fhir",
                 fetch: &mut fake,
             }),
+            &need(),
             100,
         )
         .unwrap_err();
@@ -480,7 +544,7 @@ mod tests {
         let mut m = full();
         m.insert("conditions".into(), json!([1]));
         assert_eq!(
-            gather(&m, "p1", None, 100).unwrap_err().code(),
+            gather(&m, "p1", None, &need(), 100).unwrap_err().code(),
             "malformed_json"
         );
         let mut m = full();
@@ -489,7 +553,7 @@ mod tests {
             bundle((0..20).map(|_| condition("T90")).collect()),
         );
         assert_eq!(
-            gather(&m, "p1", None, 10).unwrap_err().code(),
+            gather(&m, "p1", None, &need(), 10).unwrap_err().code(),
             "fhir_unavailable"
         );
     }

@@ -583,9 +583,11 @@ async fn requests_prefetch_and_cards(backend: Backend) {
     let fhir = format!("{}/fhir", c.ehr_url);
     c.ehr
         .serve("/fhir/Patient/p2", patient("p2", "1950-01-01", "female"));
+    // Observations are searched for by the codes the trials read
+    // (`observations_as_the_trials_need`).
+    c.ehr.search("/fhir/Observation", vec![], 100);
     for query in [
         "Condition?patient=p2",
-        "Observation?patient=p2&category=laboratory,vital-signs,social-history",
         "MedicationRequest?patient=p2",
         "MedicationStatement?patient=p2",
         "Immunization?patient=p2",
@@ -614,7 +616,6 @@ async fn requests_prefetch_and_cards(backend: Backend) {
     let seen = c.ehr.seen.lock().unwrap().clone();
     for path in [
         "/fhir/Patient/p2",
-        "/fhir/Observation?patient=p2&category=laboratory,vital-signs,social-history",
         "/fhir/MedicationRequest?patient=p2",
         "/fhir/Condition?patient=p2&page=2",
     ] {
@@ -623,6 +624,14 @@ async fn requests_prefetch_and_cards(backend: Backend) {
             .find(|(p, _)| p == path)
             .unwrap_or_else(|| panic!("{path} not read: {seen:?}"));
         assert_eq!(hit.1.as_deref(), Some("Bearer secret-token-p2"), "{path}");
+    }
+    let searches: Vec<&e2e::cds::Seen> = seen
+        .iter()
+        .filter(|(p, _)| p.starts_with("/fhir/Observation?patient=p2&"))
+        .collect();
+    assert!(!searches.is_empty(), "observations searched: {seen:?}");
+    for (path, auth) in searches {
+        assert_eq!(auth.as_deref(), Some("Bearer secret-token-p2"), "{path}");
     }
     assert!(
         !seen
@@ -1158,6 +1167,227 @@ async fn consent_from_a_card(backend: Backend) {
     assert_eq!(referrals[0].trial_id.to_string(), trial_of(&card));
 }
 
+/// A LOINC Observation of `patient` with a quantity, on `day`.
+fn observation(
+    id: &str,
+    patient: &str,
+    (code, value, unit): (&str, f64, &str),
+    category: &str,
+    day: chrono::NaiveDate,
+) -> Value {
+    json!({"resourceType": "Observation", "id": id, "status": "final",
+        "subject": {"reference": format!("Patient/{patient}")},
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": category}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+        "effectiveDateTime": day.to_string(),
+        "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}})
+}
+
+/// What the recruiting example trials read, as the service computes it.
+fn example_need(today: chrono::NaiveDate) -> trials::ObservationNeed {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../trials/examples/trials");
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        all.push(trials::Trial::from_json(&text).unwrap());
+    }
+    trials::TrialIndex::new(all)
+        .unwrap()
+        .observation_need(today)
+}
+
+/// Percent-decodes the `%7C` of a code token.
+fn token(t: &str) -> String {
+    t.replace("%7C", "|")
+}
+
+/// The observations key not prefetched: the service searches the fhirServer for the codes
+/// and dates the recruiting trials read only, splits long code lists, follows the pages,
+/// and the patient whose fetched HbA1c is above target gets the diabetes trial's card.
+async fn observations_as_the_trials_need(backend: Backend) {
+    let c = Cds::start(backend).await;
+    let today = c.app.clock.today();
+    let need = example_need(today);
+    assert!(need.wants_code("http://loinc.org", "4548-4"), "HbA1c");
+    assert!(!need.wants_code("http://loinc.org", "8867-4"), "heart rate");
+    let wanted: Vec<String> = need
+        .codes()
+        .map(|(s, code)| format!("{}|{code}", s.uri()))
+        .collect();
+    let days = |n: u64| today - chrono::Days::new(n);
+    let mut resources = vec![
+        // Two HbA1c above target for the first patient: two pages of one.
+        observation("a1", "p-high", ("4548-4", 8.0, "%"), "laboratory", days(30)),
+        observation("a2", "p-high", ("4548-4", 7.9, "%"), "laboratory", days(90)),
+        observation(
+            "e1",
+            "p-high",
+            ("33914-3", 60.0, "mL/min/{1.73_m2}"),
+            "laboratory",
+            days(60),
+        ),
+        observation(
+            "hr",
+            "p-high",
+            ("8867-4", 70.0, "/min"),
+            "vital-signs",
+            days(10),
+        ),
+        // Below target for the second.
+        observation("b1", "p-low", ("4548-4", 6.0, "%"), "laboratory", days(30)),
+        observation(
+            "e2",
+            "p-low",
+            ("33914-3", 60.0, "mL/min/{1.73_m2}"),
+            "laboratory",
+            days(60),
+        ),
+    ];
+    resources.push(json!({"resourceType": "Observation", "id": "s1", "status": "final",
+        "subject": {"reference": "Patient/p-high"},
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "social-history"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "72166-2"}]},
+        "effectiveDateTime": days(400).to_string(),
+        "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "266919005"}]}}));
+    let fhir = format!("{}/fhir", c.ehr_url);
+    c.ehr.search("/fhir/Observation", resources.clone(), 1);
+    let recent = days(30).to_string();
+    let call = |id: &'static str, base: String| {
+        let mut v = request(id, "1962-03-14");
+        let subject = json!({"reference": format!("Patient/{id}")});
+        v["prefetch"]["conditions"] = searchset(vec![
+            json!({"resourceType": "Condition", "subject": subject,
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+            "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9"}]},
+            "onsetDateTime": "2016-04-11"}),
+        ]);
+        v["prefetch"]["medications"] = searchset(vec![
+            json!({"resourceType": "MedicationRequest", "subject": subject,
+            "status": "active", "intent": "order", "authoredOn": recent,
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "861007"}]}}),
+        ]);
+        v["prefetch"]
+            .as_object_mut()
+            .unwrap()
+            .remove("observations");
+        v["fhirServer"] = json!(base);
+        v["fhirAuthorization"] = json!({"access_token": "secret-token-obs", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "inclusio"});
+        v
+    };
+    let diabetes = |body: &Value| {
+        body["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["summary"].as_str().unwrap().contains("DIAB-INTENSE"))
+    };
+    let r = c.call(call("p-high", fhir.clone())).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    check_cards(&body);
+    assert!(
+        diabetes(&body),
+        "eligible through the fetched HbA1c: {body}"
+    );
+
+    // The searches: the needed codes only, the date bound, social history by category.
+    let bound = need
+        .since()
+        .map(|d| format!("&date=ge{}", d.pred_opt().unwrap()));
+    let check = |queries: &[String], patient: &str| -> (usize, Vec<String>) {
+        let mut codes = Vec::new();
+        let mut code_queries = 0;
+        for q in queries {
+            assert!(q.starts_with(&format!("patient={patient}&")), "{q}");
+            assert!(
+                !q.contains("laboratory") && !q.contains("vital-signs"),
+                "{q}"
+            );
+            if q.contains("category=social-history") {
+                assert!(need.social_history(), "{q}");
+                assert!(!q.contains("code="), "{q}");
+                continue;
+            }
+            let list = q
+                .split('&')
+                .find_map(|p| p.strip_prefix("code="))
+                .unwrap_or_else(|| panic!("a search by code: {q}"));
+            if let Some(bound) = &bound {
+                assert!(q.contains(bound.as_str()), "{q} lacks {bound}");
+            } else {
+                assert!(!q.contains("date="), "{q}");
+            }
+            assert!(q.contains("_count=100"), "{q}");
+            if !q.contains("_offset=") {
+                code_queries += 1;
+                for t in list.split(',') {
+                    let t = token(t);
+                    let (system, code) = t.split_once('|').unwrap();
+                    assert!(need.wants_code(system, code), "{t} is not needed");
+                    codes.push(t);
+                }
+            }
+        }
+        codes.sort();
+        (code_queries, codes)
+    };
+    let queries = c.ehr.queries("/fhir/Observation");
+    let (_, asked) = check(&queries, "p-high");
+    let mut all = wanted.clone();
+    all.sort();
+    assert_eq!(asked, all, "every needed code asked for, once");
+    assert!(
+        queries.iter().any(|q| q.contains("_offset=")),
+        "the next pages are read: {queries:?}"
+    );
+    assert_eq!(
+        queries
+            .iter()
+            .any(|q| q.contains("category=social-history")),
+        need.social_history()
+    );
+    let seen = c.ehr.seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .filter(|(p, _)| p.starts_with("/fhir/Observation?"))
+            .all(|(_, a)| a.as_deref() == Some("Bearer secret-token-obs"))
+    );
+
+    // HbA1c below target: no diabetes card (its observations are not the other patient's).
+    let r = c.call(call("p-low", fhir.clone())).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    check_cards(&body);
+    assert!(!diabetes(&body), "HbA1c 6 %: {body}");
+
+    // A long fhirServer URL: the code list is split so that every URL stays under 2,000
+    // characters, every needed code asked for once.
+    let list: usize = wanted.iter().map(|w| w.replace('|', "%7C").len() + 1).sum();
+    let fixed = format!(
+        "{}/fhir//Observation?patient=p-high&code=&date=ge2000-01-01&_count=100",
+        c.ehr_url
+    )
+    .len();
+    let segment = "r".repeat(2000usize.saturating_sub(fixed + list / 2).max(1));
+    let path = format!("/fhir/{segment}/Observation");
+    c.ehr.search(&path, resources, 1);
+    let r = c
+        .call(call("p-high", format!("{}/fhir/{segment}", c.ehr_url)))
+        .await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert!(diabetes(&body), "{body}");
+    let queries = c.ehr.queries(&path);
+    for q in &queries {
+        let url = format!("{}{path}?{q}", c.ehr_url);
+        assert!(url.len() < 2000, "{} characters", url.len());
+    }
+    let (split, asked) = check(&queries, "p-high");
+    assert!(split >= 2, "split: {queries:?}");
+    assert_eq!(asked, all, "every needed code once");
+}
+
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
@@ -1180,3 +1410,4 @@ on_both!(fhir_export);
 on_both!(cards_through_the_sdk);
 on_both!(concurrent_identical_feedback);
 on_both!(consent_from_a_card);
+on_both!(observations_as_the_trials_need);

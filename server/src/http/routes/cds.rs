@@ -142,6 +142,10 @@ async fn call(
     let patient_id = hook.patient_id.clone();
     let timeout = Duration::from_secs(settings.cds.fetch_timeout_secs);
     let max = settings.cds.max_resources;
+    // The compiled trials of the current bundle (cached per bundle ETag) and the
+    // observations they can read (cached with them, per day): the latter bound the FHIR
+    // searches, the former give the cards.
+    let (matcher, need) = cache.get_with_need(db.get_ref(), clock.today()).await?;
     // FHIR server reads block: off the async workers.
     let gathered = web::block(move || {
         let mut client = crate::cds::fhir_client::HttpFetch {
@@ -152,7 +156,7 @@ async fn call(
             base,
             fetch: &mut client,
         });
-        prefetch::gather(&hook.prefetch, &hook.patient_id, source, max)
+        prefetch::gather(&hook.prefetch, &hook.patient_id, source, &need, max)
     })
     .await
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("prefetch task: {e}")))??;
@@ -180,7 +184,7 @@ async fn call(
         };
         let cards = alerts::cards(
             db.get_ref(),
-            &cache,
+            &matcher,
             practice,
             &pseudonym,
             &conversion.patient,
@@ -189,14 +193,8 @@ async fn call(
         .await?;
         return Ok(HttpResponse::Ok().json(cards));
     }
-    let cards = alerts::anonymous_cards(
-        db.get_ref(),
-        &cache,
-        &conversion.patient,
-        locale(&req),
-        clock.today(),
-    )
-    .await?;
+    let cards =
+        alerts::anonymous_cards(&matcher, &conversion.patient, locale(&req), clock.today())?;
     Ok(HttpResponse::Ok().json(cards))
 }
 

@@ -140,8 +140,9 @@ document.getElementById("open").addEventListener("click", function () {{
     );
 }
 
-/// A practice key with these recruiting trials.
-async fn setup_with(app: &TestApp, names: &[&str]) -> String {
+/// A practice key with these recruiting trials (and the admin's cookie and the practice,
+/// to change its settings).
+async fn setup_with(app: &TestApp, names: &[&str]) -> (String, String, uuid::Uuid) {
     let admin = app.logged_in("admin").await;
     let practice = app.seed_organisation("Cabinet Web", "practice").await;
     let key = flow::api_key(app, &admin, practice).await;
@@ -150,7 +151,7 @@ async fn setup_with(app: &TestApp, names: &[&str]) -> String {
     for name in names {
         flow::recruiting_example(app, &admin, &sponsor, name).await;
     }
-    key
+    (key, admin, practice)
 }
 
 /// An EHR page on another origin: a note the GP types in and a button opening the record,
@@ -220,7 +221,7 @@ async fn in_the_embed_enter_never_accepts_and_escape_records_nothing() {
         s.http.cors_origins = vec!["*".into()];
     })
     .await;
-    let key = setup_with(&app, &["diabetes-t2-hba1c"]).await;
+    let (key, _, _) = setup_with(&app, &["diabetes-t2-hba1c"]).await;
     let page = ehr_page(&app, &key, "fr").await;
     let browser = Browser::start().await;
     browser.goto(&page).await;
@@ -321,7 +322,7 @@ async fn one_alert_per_consultation_across_reopenings() {
         s.http.cors_origins = vec!["*".into()];
     })
     .await;
-    let key = setup_with(&app, &["diabetes-t2-hba1c", "hypertension-uncontrolled"]).await;
+    let (key, _, _) = setup_with(&app, &["diabetes-t2-hba1c", "hypertension-uncontrolled"]).await;
     let page = ehr_page(&app, &key, "en").await;
     let browser = Browser::start().await;
     browser.goto(&page).await;
@@ -357,4 +358,75 @@ async fn one_alert_per_consultation_across_reopenings() {
     browser.close().await;
     let events = plugin_events(&app).await;
     assert_eq!(events.len(), 2, "shown and declined only: {events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_banner_mode_interrupts_nothing() {
+    let app = e2e::spawn_app_with(Backend::Sqlite, |s| {
+        s.http.cors_origins = vec!["*".into()];
+    })
+    .await;
+    let (key, admin, practice) = setup_with(&app, &["diabetes-t2-hba1c"]).await;
+    flow::ok(
+        app.put_plugin_settings(
+            &admin,
+            practice,
+            &json!({"max_alerts": 1, "max_unanswered_shows": 3, "display": "banner"}),
+        )
+        .await,
+    )
+    .await;
+    let page = ehr_page(&app, &key, "en").await;
+    let browser = Browser::start().await;
+    browser.goto(&page).await;
+    browser.fill("#note", "BP 130/80").await;
+    browser
+        .client
+        .execute("document.getElementById('open').click()", vec![])
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("A clinical trial may suit this patient")
+        .await;
+    // No dialog, the page is not hidden, the GP keeps typing in the note.
+    let state = browser
+        .client
+        .execute(
+            "return [document.querySelector('.inclusio-popup') === null,
+                     document.querySelector('[aria-hidden]') === null,
+                     document.activeElement.id]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(state, json!([true, true, "note"]));
+    // Opened when the GP chooses: a side panel, not modal; Esc closes it, nothing answered.
+    browser.click(".inclusio-banner-open").await;
+    browser.wait_for_text("Later — 30 days").await;
+    let panel = browser
+        .client
+        .execute(
+            "const d = document.querySelector('.inclusio-popup');
+             return [d.getAttribute('aria-modal'), document.activeElement === d,
+                     document.querySelector('.inclusio-panel') !== null]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(panel, json!(["false", true, true]));
+    press(&browser, ESCAPE).await;
+    let back = wait_for(
+        &browser,
+        "return document.querySelector('.inclusio-popup') === null && !document.querySelector('.inclusio-banner').hidden ? true : null",
+    )
+    .await;
+    assert_eq!(back, json!(true), "the panel closed, the banner back");
+    // Hidden: resolved without an answer.
+    browser.click(".inclusio-banner-dismiss").await;
+    let done = wait_for(&browser, "return document.body.getAttribute('data-done')").await;
+    assert_eq!(done, "none");
+    browser.close().await;
+    let events = plugin_events(&app).await;
+    assert_eq!(events.len(), 1, "only shown: {events:?}");
+    assert!(events[0].contains("|shown|"), "{events:?}");
 }

@@ -301,16 +301,27 @@ both!(sync_304_and_offline_fallback, |app: TestApp| async move {
         patient.clone(),
         consultation.clone(),
     );
-    let (status, again, third, fourth) = blocking(move || {
+    let (status, again, third, same_day, fourth) = blocking(move || {
         let mut client = client(&closed, &k, SECRET_A, &d);
         let status = client.sync().unwrap();
         let again = client.check(&p, &c).unwrap();
         let third = client.check(&p, &c).unwrap();
-        // Shown three times without an answer: no more.
-        let fourth = client.check(&p, &c).unwrap();
-        (status, again, third, fourth)
+        // Shown three times without an answer: no more; and the next trial waits for a
+        // later consultation (one trial per patient per day).
+        let same_day = client.check(&p, &c).unwrap();
+        let fourth = client
+            .check(
+                &p,
+                &Consultation {
+                    date: c.date + chrono::Duration::days(1),
+                    ..c.clone()
+                },
+            )
+            .unwrap();
+        (status, again, third, same_day, fourth)
     })
     .await;
+    assert!(same_day.is_empty(), "{same_day:?}");
     let SyncStatus::Offline { age: Some(age) } = status else {
         panic!("{status:?}")
     };

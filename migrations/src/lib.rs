@@ -12,10 +12,10 @@ mod m20261124_000040_cds_jti;
 mod m20261125_000050_consent_referrals;
 mod m20261126_000060_referral_notes;
 mod m20261127_000070_dashboard_tallies;
+mod m20261203_000080_login_address;
 mod m20261203_000080_plugin_display;
 mod m20261203_000080_readiness_probe;
 mod m20261203_000090_session_generation;
-mod m20261203_000080_login_address;
 
 pub use m20261127_000070_dashboard_tallies::{
     backfill as alert_tallies_backfill, referral_times_backfill,

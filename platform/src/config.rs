@@ -65,12 +65,17 @@ pub struct AuthSettings {
     pub max_failures_per_address: u64,
 }
 
+/// The default of `auth.hash_wait_ms`.
+pub const DEFAULT_HASH_WAIT_MS: u64 = 2_000;
+/// The default of `auth.max_failures_per_address`.
+pub const DEFAULT_MAX_FAILURES_PER_ADDRESS: u64 = 50;
+
 impl Default for AuthSettings {
     fn default() -> AuthSettings {
         AuthSettings {
             max_concurrent_hashes: 0,
-            hash_wait_ms: crate::auth::password::DEFAULT_WAIT_MS,
-            max_failures_per_address: crate::auth::throttle::MAX_ADDRESS_FAILURES,
+            hash_wait_ms: DEFAULT_HASH_WAIT_MS,
+            max_failures_per_address: DEFAULT_MAX_FAILURES_PER_ADDRESS,
         }
     }
 }

@@ -90,7 +90,7 @@ struct HashLimit {
 static LIMIT: OnceLock<HashLimit> = OnceLock::new();
 
 /// The default wait for a turn, in milliseconds (`auth.hash_wait_ms`).
-pub const DEFAULT_WAIT_MS: u64 = 2_000;
+pub const DEFAULT_WAIT_MS: u64 = crate::config::DEFAULT_HASH_WAIT_MS;
 
 /// What one hash needs, with headroom: the bound on concurrent hashes is the memory
 /// available divided by this.

@@ -23,7 +23,7 @@ use sea_orm::{
 pub const MAX_FAILURES: u64 = 5;
 /// Failed attempts allowed per client address in the window (any emails), by default
 /// (`auth.max_failures_per_address`).
-pub const MAX_ADDRESS_FAILURES: u64 = 50;
+pub const MAX_ADDRESS_FAILURES: u64 = crate::config::DEFAULT_MAX_FAILURES_PER_ADDRESS;
 
 /// Where an attempt comes from: the client's address, and the failures it is allowed.
 #[derive(Debug, Clone, Copy)]

@@ -15,7 +15,7 @@
 # answer but 2xx/304) or the soak's memory grew more than 10 % after its warm-up.
 #
 # Environment: TRIALS (1000), WORKERS (2), CONNECTIONS (16), DURATION (20, seconds per load
-# run), WARMUP (3), CDS_MAX_RATE (1500: tokens signed per second of run), SOAK_MINUTES (10; 0 skips the soak), SOAK_CONNECTIONS (8), PORT (18081),
+# run), WARMUP (3), CDS_MAX_RATE (1500: tokens signed per second of run), SOAK_MINUTES (10; 0 skips the soak), SOAK_CONNECTIONS (8), SOAK_RSS_WARMUP (60: seconds before the memory baseline), PORT (18081),
 # RUNS ("match cds soak"), CARGO_TARGET_DIR (target), SERVER_BIN / LOADGEN_BIN (binaries to
 # use instead of building them).
 set -euo pipefail
@@ -28,6 +28,7 @@ DURATION="${DURATION:-20}"
 WARMUP="${WARMUP:-3}"
 SOAK_MINUTES="${SOAK_MINUTES:-10}"
 SOAK_CONNECTIONS="${SOAK_CONNECTIONS:-8}"
+SOAK_RSS_WARMUP="${SOAK_RSS_WARMUP:-60}"
 PORT="${PORT:-18081}"
 RUNS="${RUNS:-match cds soak}"
 CDS_MAX_RATE="${CDS_MAX_RATE:-1500}"
@@ -124,7 +125,7 @@ for run in $RUNS; do
       [ "$SOAK_MINUTES" = 0 ] && continue
       echo "--- soak: -c${SOAK_CONNECTIONS}, ${SOAK_MINUTES} min (load average before: $(loadavg))"
       "$LOADGEN" soak --url "$BASE" --key "$KEY" --body "$WORK/match.json" --pid "$PID" \
-        --minutes "$SOAK_MINUTES" -c "$SOAK_CONNECTIONS" --warmup "$WARMUP" | tee "$OUT/soak.txt" || status=1
+        --minutes "$SOAK_MINUTES" --rss-warmup "$SOAK_RSS_WARMUP" -c "$SOAK_CONNECTIONS" --warmup "$WARMUP" | tee "$OUT/soak.txt" || status=1
       echo "load average after: $(loadavg)" | tee -a "$OUT/soak.txt"
       ;;
     *) echo "unknown run: $run" >&2; exit 2 ;;

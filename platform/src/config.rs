@@ -349,6 +349,9 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Seconds to let requests finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Worker threads (each an event loop); `None`: one per core (what the machine says
+    /// is available).
+    pub workers: Option<usize>,
     /// The server's public address (`https://inclusio.example.org`), the base of every link
     /// it returns and sends (consent and pop-up URLs, FHIR references, email links); required
     /// in production. In development, when absent, the listener's address
@@ -366,6 +369,7 @@ impl Default for HttpSettings {
             port: 8080,
             max_body_bytes: 1024 * 1024,
             shutdown_timeout_secs: 10,
+            workers: None,
             public_url: None,
             cors_origins: Vec::new(),
         }
@@ -539,6 +543,9 @@ impl Settings {
         if let Some(v) = env("INCLUSIO_HTTP_PORT") {
             self.http.port = parse("INCLUSIO_HTTP_PORT", v)?;
         }
+        if let Some(v) = env("INCLUSIO_HTTP_WORKERS") {
+            self.http.workers = Some(parse("INCLUSIO_HTTP_WORKERS", v)?);
+        }
         if let Some(v) = env("INCLUSIO_PUBLIC_URL") {
             self.http.public_url = Some(v);
         }
@@ -645,6 +652,12 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 key: "referrals.digest_hour_utc",
                 message: "must be from 0 to 23".into(),
+            });
+        }
+        if self.http.workers == Some(0) {
+            return Err(ConfigError::Invalid {
+                key: "http.workers",
+                message: "must be at least 1".into(),
             });
         }
         if self.email.max_attempts < 1 {
@@ -930,6 +943,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.http.port, 9100);
+        assert_eq!(s.http.workers, None, "one worker per core by default");
+        let s = Settings::load(None, &env(&[("INCLUSIO_HTTP_WORKERS", "2")])).unwrap();
+        assert_eq!(s.http.workers, Some(2));
         assert_eq!(
             s.database.url.as_ref().map(|u| u.expose().as_str()),
             Some("postgres://u:p@h/db")
@@ -1088,6 +1104,7 @@ mod tests {
             ("[email]\ntransport = \"smtp\"\n", "smtp.host"),
             ("[email]\ndefault_locale = \"de\"\n", "email.default_locale"),
             ("[email]\nmax_attempts = 0\n", "email.max_attempts"),
+            ("[http]\nworkers = 0\n", "http.workers"),
             ("[email]\nlease_secs = 30\n", "email.lease_secs"),
             ("[email]\ntransport = \"pigeon\"\n", "pigeon"),
             ("[email]\nfoldr = \"x\"\n", "foldr"),

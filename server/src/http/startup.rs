@@ -178,9 +178,12 @@ impl Application {
                 .service(crate::http::openapi::service())
                 .default_service(web::to(not_found))
         })
-        .shutdown_timeout(settings.http.shutdown_timeout_secs)
-        .listen(listener)?
-        .run();
+        .shutdown_timeout(settings.http.shutdown_timeout_secs);
+        let server = match settings.http.workers {
+            Some(n) => server.workers(n),
+            None => server,
+        };
+        let server = server.listen(listener)?.run();
         Ok(Application {
             port,
             server,

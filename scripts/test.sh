@@ -56,9 +56,6 @@ sweep_test_databases() {
 sweep_test_databases
 trap 'sweep_test_databases "$INCLUSIO_TEST_RUN"' EXIT
 
-# The binary itself, fresh: e2e::disk_full runs target/debug/server on a tmpfs, and
-# login_limits:: measures its memory.
-cargo build -p server --bin server --locked
 cargo test --workspace --locked
 
 # Independent validators of what the CDS Hooks tests kept (target/test-output/cds): JSON

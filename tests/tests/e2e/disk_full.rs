@@ -2,8 +2,8 @@
 //! tmpfs: writes answer 503 `storage_unavailable` (never 500) and `/ready` 503 while the
 //! disk is full; once space is freed, writes and readiness recover without a restart.
 //!
-//! Needs root (it mounts a tmpfs) and `target/debug/server` (`cargo build -p server`;
-//! `cargo test --workspace` builds it). It fails, never skips, when either is missing.
+//! Needs root (it mounts a tmpfs) and the server binary (`e2e::process::binary`, which Cargo
+//! builds with the tests). It fails, never skips, when either is missing.
 
 use e2e::{PASSWORD, TestApp};
 use platform::clock::Clock;
@@ -30,22 +30,6 @@ impl Drop for Guard {
     }
 }
 
-/// `target/debug/server`, next to this test binary's `deps/` folder.
-fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("server"))
-        .unwrap();
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it with `cargo build -p server`",
-        bin.display()
-    );
-    bin
-}
-
 /// Writes zeros into `path` until the file system refuses.
 fn fill(path: &Path) {
     let mut f = std::fs::File::create(path).unwrap();
@@ -56,12 +40,12 @@ fn fill(path: &Path) {
 
 /// An organisation with a long name (so that writes need fresh pages).
 fn organisation(i: usize) -> serde_json::Value {
-    json!({"name": format!("Filler {i} {}", "x".repeat(3000)), "kind": "sponsor"})
+    json!({"name": format!("Filler {i} {}", "x".repeat(180)), "kind": "sponsor"})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_answers_503_and_recovers_without_restart() {
-    let bin = server_binary();
+    let bin = e2e::process::binary();
     let work =
         std::env::temp_dir().join(format!("inclusio_disk_{}", uuid::Uuid::now_v7().simple()));
     let mount = work.join("disk");
@@ -156,7 +140,7 @@ async fn a_full_disk_answers_503_and_recovers_without_restart() {
     let filler = mount.join("filler");
     fill(&filler);
     let mut refused = None;
-    for i in 1..=300 {
+    for i in 1..=3000 {
         let r = app.post_organisation(&cookie, &organisation(i)).await;
         match r.status().as_u16() {
             201 => {}

@@ -117,21 +117,6 @@ mod one_address_cannot_spray_emails {
     }
 }
 
-/// The server binary next to the test's (`cargo build -p server`; `scripts/test.sh` builds it).
-fn server_binary() -> std::path::PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        std::path::PathBuf::from,
-    );
-    let bin = target.join("debug/server");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p server` first",
-        bin.display()
-    );
-    bin
-}
-
 /// The resident memory of process `pid`, in MiB.
 fn rss_mib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -177,7 +162,7 @@ async fn a_burst_of_logins_keeps_memory_bounded() {
         std::env::var("INCLUSIO_TEST_RUN").unwrap_or_else(|_| "manual".into()),
         uuid::Uuid::now_v7().simple()
     ));
-    let child = std::process::Command::new(server_binary())
+    let child = std::process::Command::new(e2e::process::binary())
         .arg("serve")
         .env("INCLUSIO_HTTP_PORT", port.to_string())
         .env("INCLUSIO_SQLITE_PATH", &db)

@@ -225,6 +225,10 @@ impl ResponseError for PageError {
             ctx,
         };
         let mut response = HttpResponse::build(status);
+        if let ApiError::PayloadTooLarge { .. } = self.error {
+            // The body was not read: the connection cannot carry another request.
+            response.force_close();
+        }
         if let ApiError::StorageUnavailable(_) = self.error {
             response.insert_header((
                 header::RETRY_AFTER,

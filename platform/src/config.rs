@@ -944,8 +944,8 @@ mod tests {
         .unwrap();
         assert_eq!(s.http.port, 9100);
         assert_eq!(s.http.workers, None, "one worker per core by default");
-        let s = Settings::load(None, &env(&[("INCLUSIO_HTTP_WORKERS", "2")])).unwrap();
-        assert_eq!(s.http.workers, Some(2));
+        let two = Settings::load(None, &env(&[("INCLUSIO_HTTP_WORKERS", "2")])).unwrap();
+        assert_eq!(two.http.workers, Some(2));
         assert_eq!(
             s.database.url.as_ref().map(|u| u.expose().as_str()),
             Some("postgres://u:p@h/db")

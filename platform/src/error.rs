@@ -379,8 +379,8 @@ mod tests {
             ApiError::Gone(_) => 16,
             ApiError::FhirUnavailable(_) => 17,
             ApiError::AlreadyAnswered(_) => 18,
-            ApiError::StorageUnavailable(_) => 18,
-            ApiError::Busy(_) => 18,
+            ApiError::StorageUnavailable(_) => 19,
+            ApiError::Busy(_) => 20,
         }
     }
 

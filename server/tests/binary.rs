@@ -89,8 +89,15 @@ fn demo_seeds_the_compiled_in_trials_from_any_directory() {
 fn production_logs_json_and_stops_gracefully_on_sigterm() {
     let mut child = server()
         .env("INCLUSIO_ENV", "production")
-        .env("INCLUSIO_SESSION_KEY", "k".repeat(64))
-        .env("INCLUSIO_ENCRYPTION_KEY", "e".repeat(32))
+        .env(
+            "INCLUSIO_SESSION_KEY",
+            "3f9a1c7e5b2d8f4061a9c3e7b5d2f8a4c6e1b9d3f7a5c2e8b4d6f1a3c9e7b5d2",
+        )
+        .env(
+            "INCLUSIO_ENCRYPTION_KEY",
+            "8c2e6a4f1b9d7c3e5a2f8b6d4c1e9a7f3b5d2c8e6a4f1b9d7c3e5a2f8b6d4c1e",
+        )
+        .env("INCLUSIO_PUBLIC_URL", "https://inclusio.example.org")
         .env("INCLUSIO_SQLITE_PATH", temp_db())
         .env("INCLUSIO_HTTP_PORT", "0")
         // Production sends email through SMTP (it refuses to start without a transport).

@@ -2,13 +2,14 @@
 //! PostgreSQL when a URL is configured. Migrations are applied by [`migrate`].
 //!
 //! A connection is never given back to the pool in a doubtful state: [`connect`] installs an
-//! `after_release` check that waits for the connection's queued work (the rollback of a
-//! dropped transaction) and closes it when it still counts an open transaction. That is what
+//! `after_release` check that, for a connection still counting an open transaction, waits
+//! for its queued work (the rollback of a dropped transaction) and closes it when the
+//! transaction is still counted. That is what
 //! a storage error leaves behind: SQLite rolls a transaction back by itself on `SQLITE_FULL`
 //! or `SQLITE_IOERR`, the driver's `ROLLBACK` then fails and the driver still counts one
 //! transaction; reused, such a connection would open every later "transaction" as a
 //! savepoint in autocommit mode and answer "database is locked" until a restart. A connection
-//! whose link is broken (PostgreSQL) fails the check's ping and is closed the same way.
+//! whose link is broken (PostgreSQL) fails the pool's test before its next use.
 
 use crate::config::DatabaseSettings;
 use migrations::{Migrator, MigratorTrait};
@@ -48,10 +49,16 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     Ok(db)
 }
 
-/// Whether a released connection may go back to the pool: its queued work done (`ping`
-/// runs after the queued rollback of a dropped transaction) and no transaction left open.
-/// `Ok(false)` closes it; an error (the ping failed: a broken link) closes it at once.
+/// Whether a released connection may go back to the pool: no transaction left open. The
+/// common case costs nothing; only a connection that still counts a transaction is pinged
+/// (the ping runs after the queued rollback of a dropped transaction) and looked at again.
+/// `Ok(false)` closes it; an error (the ping failed: a broken link) closes it at once. A
+/// broken link on an idle connection is caught when it is next acquired (the pool's
+/// `test_before_acquire`).
 async fn reusable<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
     conn.ping().await?;
     if conn.is_in_transaction() {
         tracing::warn!(

@@ -16,11 +16,10 @@ pub struct PrivatePostgres {
     pub port: u16,
 }
 
-/// Runs `command` as the `postgres` user from `/` (when root), failing the test with its
-/// output unless it succeeds.
-fn as_postgres(command: &str) {
-    let root = nix_is_root();
-    let out = if root {
+/// Runs `command` as the `postgres` user from `/` (when root: PostgreSQL refuses to run as
+/// root), else as the current user.
+fn run_as_postgres(command: &str) -> std::io::Result<std::process::Output> {
+    if nix_is_root() {
         Command::new("su")
             .current_dir("/")
             .args(["postgres", "-c", command])
@@ -28,7 +27,11 @@ fn as_postgres(command: &str) {
     } else {
         Command::new("sh").args(["-c", command]).output()
     }
-    .unwrap_or_else(|e| panic!("{command}: {e}"));
+}
+
+/// [`run_as_postgres`], failing the test with its output unless it succeeds.
+fn as_postgres(command: &str) {
+    let out = run_as_postgres(command).unwrap_or_else(|e| panic!("{command}: {e}"));
     assert!(
         out.status.success(),
         "{command}: {}{}",
@@ -109,14 +112,9 @@ impl PrivatePostgres {
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
         let d = self.dir.display();
-        let _ = Command::new("su")
-            .current_dir("/")
-            .args([
-                "postgres",
-                "-c",
-                &format!("{BIN}/pg_ctl -D {d}/data -m immediate stop >/dev/null 2>&1"),
-            ])
-            .status();
+        let _ = run_as_postgres(&format!(
+            "{BIN}/pg_ctl -D {d}/data -m immediate stop >/dev/null 2>&1"
+        ));
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -161,6 +161,13 @@ impl ServerProcess {
         self.child.as_ref().map(Child::id)
     }
 
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
     /// Kills the process with SIGKILL (no shutdown, no flush) and waits for it.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

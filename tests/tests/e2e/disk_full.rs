@@ -5,28 +5,21 @@
 //! Needs root (it mounts a tmpfs) and the server binary (`e2e::process::binary`, which Cargo
 //! builds with the tests). It fails, never skips, when either is missing.
 
-use e2e::{PASSWORD, TestApp};
-use platform::clock::Clock;
+use e2e::process::ServerProcess;
+use e2e::{Backend, PASSWORD};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// The mounted tmpfs and the server running on it: both undone on drop, pass or fail.
-struct Guard {
-    mount: PathBuf,
-    server: Option<Child>,
-}
+/// The mounted tmpfs: unmounted on drop, pass or fail (after the server on it has stopped:
+/// declare it before the server).
+struct Mount(PathBuf);
 
-impl Drop for Guard {
+impl Drop for Mount {
     fn drop(&mut self) {
-        if let Some(mut child) = self.server.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let _ = Command::new("umount").arg(&self.mount).status();
-        let _ = std::fs::remove_dir(&self.mount);
+        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
     }
 }
 
@@ -45,7 +38,6 @@ fn organisation(i: usize) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_answers_503_and_recovers_without_restart() {
-    let bin = e2e::process::binary();
     let work =
         std::env::temp_dir().join(format!("inclusio_disk_{}", uuid::Uuid::now_v7().simple()));
     let mount = work.join("disk");
@@ -60,74 +52,13 @@ async fn a_full_disk_answers_503_and_recovers_without_restart() {
         "cannot mount a tmpfs at {} (root needed)",
         mount.display()
     );
-    let mut guard = Guard {
-        mount: mount.clone(),
-        server: None,
-    };
-
-    // The database, migrated, with an administrator, before the server starts.
-    let mut settings = e2e::fresh_settings(e2e::Backend::Sqlite).await;
-    settings.database.sqlite_path = mount.join("inclusio.db");
-    let db = platform::db::connect(&settings.database).await.unwrap();
-    platform::db::migrate(&db).await.unwrap();
-    let email = "admin@disk.example.org";
-    platform::accounts::create_user(
-        &db,
-        &platform::audit::Actor::system(),
-        platform::accounts::NewUser {
-            email: email.into(),
-            password: PASSWORD.into(),
-            role: "admin".into(),
-            organisation_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    db.close().await.unwrap();
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(&bin)
-        .arg("serve")
-        .current_dir(&work)
-        .env_remove("DATABASE_URL")
-        .env_remove("INCLUSIO_CONFIG")
-        .env("INCLUSIO_SQLITE_PATH", mount.join("inclusio.db"))
-        .env("INCLUSIO_HTTP_PORT", port.to_string())
-        .env("INCLUSIO_EMAIL_TRANSPORT", "memory")
-        .env("INCLUSIO_DIGEST_ENABLED", "false")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the server binary");
-    guard.server = Some(child);
-
-    let app = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        db: platform::db::connect(&settings.database).await.unwrap(),
-        client: reqwest::Client::new(),
-        settings,
-        mailbox: None,
-        clock: Clock::system(),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let up = app
-            .client
-            .get(format!("{}/health", app.address))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200);
-        if up {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let cookie = app.login(email, PASSWORD).await;
+    let _mount = Mount(mount.clone());
+    let database = mount.join("inclusio.db").display().to_string();
+    let mut server =
+        ServerProcess::start(Backend::Sqlite, &[("INCLUSIO_SQLITE_PATH", &database)]).await;
+    let app = server.app().await;
+    let email = app.seed_user("admin", None).await;
+    let cookie = app.login(&email, PASSWORD).await;
     assert_eq!(
         app.post_organisation(&cookie, &organisation(0))
             .await
@@ -166,7 +97,7 @@ async fn a_full_disk_answers_503_and_recovers_without_restart() {
     assert_eq!(body["error"]["code"], "storage_unavailable", "{body}");
     for i in 0..5 {
         let s = app
-            .post_organisation(&cookie, &organisation(1000 + i))
+            .post_organisation(&cookie, &organisation(10_000 + i))
             .await
             .status();
         assert_eq!(s, 503, "write on a full disk");
@@ -188,10 +119,5 @@ async fn a_full_disk_answers_503_and_recovers_without_restart() {
         assert_eq!(r.status(), 201, "write {i} after the disk was freed");
     }
     assert_eq!(app.get_ready().await.status(), 200);
-    assert!(
-        guard.server.as_mut().unwrap().try_wait().unwrap().is_none(),
-        "the server exited"
-    );
-    drop(app);
-    drop(guard);
+    assert!(server.running(), "the server exited");
 }

@@ -2,6 +2,7 @@
 //! and PostgreSQL), one address cannot spray emails past its own limit, and a burst of 200
 //! parallel logins against the real `server` binary keeps its memory bounded.
 
+use e2e::process::ServerProcess;
 use e2e::{Backend, PASSWORD, TestApp, both};
 use reqwest::Method;
 use serde_json::json;
@@ -132,16 +133,6 @@ fn rss_mib(pid: u32) -> u64 {
     kb / 1024
 }
 
-/// The process is killed when the test ends, passed or failed.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The bound on the server's resident memory during 200 parallel logins, in MiB. Without a
 /// bound on concurrent hashes (19 MiB each), 50 parallel attempts took it from 198 to 996 MB.
 const RSS_BOUND_MIB: u64 = 400;
@@ -152,46 +143,20 @@ const RSS_BOUND_MIB: u64 = 400;
 /// process stays under [`RSS_BOUND_MIB`].
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_logins_keeps_memory_bounded() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let db = std::env::temp_dir().join(format!(
-        "inclusio_test_{}_{}.db",
-        std::env::var("INCLUSIO_TEST_RUN").unwrap_or_else(|_| "manual".into()),
-        uuid::Uuid::now_v7().simple()
-    ));
-    let child = std::process::Command::new(e2e::process::binary())
-        .arg("serve")
-        .env("INCLUSIO_HTTP_PORT", port.to_string())
-        .env("INCLUSIO_SQLITE_PATH", &db)
-        .env("INCLUSIO_EMAIL_TRANSPORT", "memory")
-        .env("INCLUSIO_DIGEST_ENABLED", "false")
-        .env("INCLUSIO_AUTH_MAX_FAILURES_PER_ADDRESS", "100000")
-        .env("RUST_LOG", "warn")
-        .env_remove("DATABASE_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let child = Child(child);
-    let pid = child.0.id();
-    let address = format!("http://127.0.0.1:{port}");
+    let server = ServerProcess::start(
+        Backend::Sqlite,
+        &[
+            ("INCLUSIO_AUTH_MAX_FAILURES_PER_ADDRESS", "100000"),
+            ("RUST_LOG", "warn"),
+        ],
+    )
+    .await;
+    let pid = server.pid().expect("the server runs");
+    let address = server.address();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client.get(format!("{address}/ready")).send().await
-            && r.status().is_success()
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the server never got ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let before = rss_mib(pid);
 
     let mut logins = tokio::task::JoinSet::new();
@@ -213,7 +178,6 @@ async fn a_burst_of_logins_keeps_memory_bounded() {
         }
     }
     peak = peak.max(rss_mib(pid));
-    let _ = std::fs::remove_file(&db);
     eprintln!("server RSS: {before} MiB at rest, {peak} MiB at the peak of 200 parallel logins");
     assert!(
         peak < RSS_BOUND_MIB,

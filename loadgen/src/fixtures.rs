@@ -1,86 +1,7 @@
-//! The 300-resource record of the benchmarks: a Patient and 299 resources (100 Conditions,
-//! 150 Observations, 30 MedicationRequests, 10 Immunizations, 5 Procedures, 4
-//! AllergyIntolerances over ten years), as `tests/tests/e2e/cds_bench.rs` builds its prefetch.
+//! The load runs' bodies around the 300-resource record of the benchmarks
+//! (`trials::synth::fhir_record`): a `POST /api/v1/match` Bundle and CDS Hooks requests.
 
 use serde_json::{Value, json};
-
-/// The resources of one patient, by CDS Hooks prefetch key, each a list of resources (the
-/// Patient alone under `patient`).
-fn resources(patient: &str) -> Vec<(&'static str, Vec<Value>)> {
-    let subject = json!({"reference": format!("Patient/{patient}")});
-    let date = |i: usize| format!("{}-{:02}-{:02}", 2016 + i % 10, 1 + i % 12, 1 + i % 28);
-    let icpc = [
-        "T90", "K86", "R74", "P76", "L03", "K74", "D12", "A04", "R96", "T93",
-    ];
-    let conditions = (0..100)
-        .map(|i| {
-            json!({"resourceType": "Condition", "subject": subject,
-            "clinicalStatus": {"coding": [{"code": if i % 3 == 0 { "active" } else { "resolved" }}]},
-            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icpc-2", "code": icpc[i % icpc.len()]}]},
-            "onsetDateTime": date(i)})
-        })
-        .collect();
-    let loinc = [
-        ("4548-4", 7.2, "%"),
-        ("29463-7", 82.0, "kg"),
-        ("8302-2", 176.0, "cm"),
-        ("8480-6", 142.0, "mm[Hg]"),
-        ("2160-0", 88.0, "umol/L"),
-    ];
-    let observations = (0..150)
-        .map(|i| {
-            let (code, value, unit) = loinc[i % loinc.len()];
-            json!({"resourceType": "Observation", "status": "final", "subject": subject,
-            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-            "effectiveDateTime": date(i),
-            "valueQuantity": {"value": value + (i % 7) as f64 * 0.3, "unit": unit,
-                "system": "http://unitsofmeasure.org", "code": unit}})
-        })
-        .collect();
-    let atc = ["A10BA02", "C09AA05", "N02BE01", "B01AA03", "C10AA01"];
-    let medications = (0..30)
-        .map(|i| {
-            json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order",
-            "subject": subject,
-            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": atc[i % atc.len()]}]},
-            "authoredOn": date(i)})
-        })
-        .collect();
-    let immunizations = (0..10)
-        .map(|i| {
-            json!({"resourceType": "Immunization", "status": "completed", "patient": subject,
-            "vaccineCode": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J07BB02"}]},
-            "occurrenceDateTime": date(i)})
-        })
-        .collect();
-    let procedures = (0..5)
-        .map(|i| {
-            json!({"resourceType": "Procedure", "status": "completed", "subject": subject,
-            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "80146002"}]},
-            "performedDateTime": date(i)})
-        })
-        .collect();
-    let allergies = (0..4)
-        .map(|_| {
-            json!({"resourceType": "AllergyIntolerance", "patient": subject,
-            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "91936005"}]}})
-        })
-        .collect();
-    vec![
-        (
-            "patient",
-            vec![
-                json!({"resourceType": "Patient", "id": patient, "gender": "male", "birthDate": "1958-03-02"}),
-            ],
-        ),
-        ("conditions", conditions),
-        ("observations", observations),
-        ("medications", medications),
-        ("immunizations", immunizations),
-        ("procedures", procedures),
-        ("allergies", allergies),
-    ]
-}
 
 fn entries(resources: Vec<Value>) -> Vec<Value> {
     resources
@@ -92,7 +13,7 @@ fn entries(resources: Vec<Value>) -> Vec<Value> {
 /// The `POST /api/v1/match` body: the record as one FHIR `collection` Bundle, a pseudonym, a
 /// consultation date and English pop-ups. Returns it with its resource count.
 pub fn match_body() -> (Value, usize) {
-    let all: Vec<Value> = resources("bench")
+    let all: Vec<Value> = trials::synth::fhir_record("bench")
         .into_iter()
         .flat_map(|(_, r)| r)
         .collect();
@@ -111,7 +32,7 @@ pub fn match_body() -> (Value, usize) {
 pub fn hook_request(patient: &str, instance: &str) -> (Value, usize) {
     let mut prefetch = serde_json::Map::new();
     let mut n = 0;
-    for (key, mut list) in resources(patient) {
+    for (key, mut list) in trials::synth::fhir_record(patient) {
         n += list.len();
         let value = if key == "patient" {
             list.remove(0)

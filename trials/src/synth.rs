@@ -494,3 +494,85 @@ pub fn patient(rng: &mut Rng, pools: &Pools, events: usize, reference: NaiveDate
     }
     out
 }
+
+/// The 300-resource FHIR R4 record of the load and CDS benchmarks: a Patient and 299
+/// resources over ten years (100 Conditions in ICPC-2, 150 Observations in LOINC, 30
+/// MedicationRequests and 10 Immunizations in ATC, 5 Procedures and 4 AllergyIntolerances
+/// in SNOMED CT), by CDS Hooks prefetch key, each a list of resources (the Patient alone
+/// under `patient`).
+pub fn fhir_record(patient: &str) -> Vec<(&'static str, Vec<serde_json::Value>)> {
+    use serde_json::json;
+    let subject = json!({"reference": format!("Patient/{patient}")});
+    let date = |i: usize| format!("{}-{:02}-{:02}", 2016 + i % 10, 1 + i % 12, 1 + i % 28);
+    let icpc = [
+        "T90", "K86", "R74", "P76", "L03", "K74", "D12", "A04", "R96", "T93",
+    ];
+    let conditions = (0..100)
+        .map(|i| {
+            json!({"resourceType": "Condition", "subject": subject,
+            "clinicalStatus": {"coding": [{"code": if i % 3 == 0 { "active" } else { "resolved" }}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icpc-2", "code": icpc[i % icpc.len()]}]},
+            "onsetDateTime": date(i)})
+        })
+        .collect();
+    let loinc = [
+        ("4548-4", 7.2, "%"),
+        ("29463-7", 82.0, "kg"),
+        ("8302-2", 176.0, "cm"),
+        ("8480-6", 142.0, "mm[Hg]"),
+        ("2160-0", 88.0, "umol/L"),
+    ];
+    let observations = (0..150)
+        .map(|i| {
+            let (code, value, unit) = loinc[i % loinc.len()];
+            json!({"resourceType": "Observation", "status": "final", "subject": subject,
+            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+            "effectiveDateTime": date(i),
+            "valueQuantity": {"value": value + (i % 7) as f64 * 0.3, "unit": unit,
+                "system": "http://unitsofmeasure.org", "code": unit}})
+        })
+        .collect();
+    let atc = ["A10BA02", "C09AA05", "N02BE01", "B01AA03", "C10AA01"];
+    let medications = (0..30)
+        .map(|i| {
+            json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+            "subject": subject,
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": atc[i % atc.len()]}]},
+            "authoredOn": date(i)})
+        })
+        .collect();
+    let immunizations = (0..10)
+        .map(|i| {
+            json!({"resourceType": "Immunization", "status": "completed", "patient": subject,
+            "vaccineCode": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J07BB02"}]},
+            "occurrenceDateTime": date(i)})
+        })
+        .collect();
+    let procedures = (0..5)
+        .map(|i| {
+            json!({"resourceType": "Procedure", "status": "completed", "subject": subject,
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "80146002"}]},
+            "performedDateTime": date(i)})
+        })
+        .collect();
+    let allergies = (0..4)
+        .map(|_| {
+            json!({"resourceType": "AllergyIntolerance", "patient": subject,
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "91936005"}]}})
+        })
+        .collect();
+    vec![
+        (
+            "patient",
+            vec![
+                json!({"resourceType": "Patient", "id": patient, "gender": "male", "birthDate": "1958-03-02"}),
+            ],
+        ),
+        ("conditions", conditions),
+        ("observations", observations),
+        ("medications", medications),
+        ("immunizations", immunizations),
+        ("procedures", procedures),
+        ("allergies", allergies),
+    ]
+}

@@ -25,65 +25,19 @@ fn searchset(resources: Vec<Value>) -> Value {
            "entry": resources.into_iter().map(|r| json!({"resource": r})).collect::<Vec<_>>()})
 }
 
-/// A patient with 299 resources: conditions, observations, prescriptions, vaccines,
-/// procedures and allergies, dated over ten years.
+/// The prefetch of the benchmarks' 300-resource record (`trials::synth::fhir_record`): the
+/// Patient as itself, every other key a `searchset` Bundle.
 fn prefetch(patient: &str) -> Value {
-    let subject = json!({"reference": format!("Patient/{patient}")});
-    let date = |i: usize| format!("{}-{:02}-{:02}", 2016 + i % 10, 1 + i % 12, 1 + i % 28);
-    let icpc = [
-        "T90", "K86", "R74", "P76", "L03", "K74", "D12", "A04", "R96", "T93",
-    ];
-    let conditions = (0..100).map(|i| json!({"resourceType": "Condition", "subject": subject,
-        "clinicalStatus": {"coding": [{"code": if i % 3 == 0 { "active" } else { "resolved" }}]},
-        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icpc-2", "code": icpc[i % icpc.len()]}]},
-        "onsetDateTime": date(i)})).collect();
-    let loinc = [
-        ("4548-4", 7.2, "%"),
-        ("29463-7", 82.0, "kg"),
-        ("8302-2", 176.0, "cm"),
-        ("8480-6", 142.0, "mm[Hg]"),
-        ("2160-0", 88.0, "umol/L"),
-    ];
-    let observations = (0..150).map(|i| {
-        let (code, value, unit) = loinc[i % loinc.len()];
-        json!({"resourceType": "Observation", "status": "final", "subject": subject,
-            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-            "effectiveDateTime": date(i),
-            "valueQuantity": {"value": value + (i % 7) as f64 * 0.3, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}})
-    }).collect();
-    let atc = ["A10BA02", "C09AA05", "N02BE01", "B01AA03", "C10AA01"];
-    let medications = (0..30).map(|i| json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order", "subject": subject,
-        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": atc[i % atc.len()]}]},
-        "authoredOn": date(i)})).collect();
-    let immunizations = (0..10)
-        .map(|i| {
-            json!({"resourceType": "Immunization", "status": "completed", "patient": subject,
-        "vaccineCode": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J07BB02"}]},
-        "occurrenceDateTime": date(i)})
-        })
-        .collect();
-    let procedures = (0..5)
-        .map(|i| {
-            json!({"resourceType": "Procedure", "status": "completed", "subject": subject,
-        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "80146002"}]},
-        "performedDateTime": date(i)})
-        })
-        .collect();
-    let allergies = (0..4)
-        .map(|_| {
-            json!({"resourceType": "AllergyIntolerance", "patient": subject,
-        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "91936005"}]}})
-        })
-        .collect();
-    json!({
-        "patient": {"resourceType": "Patient", "id": patient, "gender": "male", "birthDate": "1958-03-02"},
-        "conditions": searchset(conditions),
-        "observations": searchset(observations),
-        "medications": searchset(medications),
-        "immunizations": searchset(immunizations),
-        "procedures": searchset(procedures),
-        "allergies": searchset(allergies),
-    })
+    let mut prefetch = serde_json::Map::new();
+    for (key, mut resources) in trials::synth::fhir_record(patient) {
+        let value = if key == "patient" {
+            resources.remove(0)
+        } else {
+            searchset(resources)
+        };
+        prefetch.insert(key.to_string(), value);
+    }
+    Value::Object(prefetch)
 }
 
 fn count(prefetch: &Value) -> usize {
